@@ -1,0 +1,77 @@
+#include "core/long_term.h"
+
+#include <cmath>
+#include <string>
+
+namespace tandem {
+
+Status profile_from_vector(const Model& model, const float* values, std::size_t count, Profile* out) {
+  const std::size_t want = profile_length(model);
+  if (count != want) {
+    return Status::error("profile has " + std::to_string(count) + " values, this model expects " +
+                         std::to_string(want) + " (dim " + std::to_string(model.dim()) + " + 1)");
+  }
+  const int d = model.dim();
+  for (int k = 0; k < d; ++k) {
+    if (!std::isfinite(values[k]))
+      return Status::error("profile value " + std::to_string(k) + " is not a finite number");
+  }
+  const float log_mass = values[d];
+  if (std::isnan(log_mass) || log_mass == std::numeric_limits<float>::infinity())
+    return Status::error("profile value " + std::to_string(d) + " (log mass) must be finite or -Infinity");
+  out->pooled = Eigen::Map<const Vector>(values, d);
+  out->log_mass = log_mass;
+  if (out->empty()) out->pooled.setZero();
+  return {};
+}
+
+void profile_to_vector(const Profile& profile, float* out) {
+  const Eigen::Index d = profile.pooled.size();
+  Eigen::Map<Vector>(out, d) = profile.pooled;
+  out[d] = profile.log_mass;
+}
+
+Profile empty_profile(const Model& model) {
+  Profile p;
+  p.pooled = Vector::Zero(model.dim());
+  return p;
+}
+
+void fold_history(const Model& model, const Event* events, std::size_t count, Profile& profile) {
+  const int d = model.dim();
+  const ModelWeights& w = model.weights();
+  const float inv_sqrt_d = 1.0f / std::sqrt(static_cast<float>(d));
+  Vector r(d);
+  for (std::size_t i = 0; i < count; ++i) {
+    const Event& e = events[i];
+    if (e.item < 0) continue;
+    model.item_vector(e.item, r.data());
+    r += w.lt_type_emb.row(e.type).transpose();
+    const double days = (e.time - w.config.time_origin_s) / 86400.0;
+    const float a = r.dot(w.lt_query) * inv_sqrt_d + static_cast<float>(w.lt_decay * days);
+    if (profile.empty()) {
+      profile.pooled = r;
+      profile.log_mass = a;
+      continue;
+    }
+    // log-sum-exp merge of the old mass and the new event
+    const float m = std::max(profile.log_mass, a);
+    const float old_w = std::exp(profile.log_mass - m), new_w = std::exp(a - m);
+    const float total = old_w + new_w;
+    profile.pooled = (old_w / total) * profile.pooled + (new_w / total) * r;
+    profile.log_mass = m + std::log(total);
+  }
+}
+
+void long_term_interest(const Model& model, const Profile& profile, float* out, float* scratch) {
+  const int d = model.dim();
+  const ModelWeights& w = model.weights();
+  Eigen::Map<Vector> hidden(scratch, d);
+  hidden.noalias() = w.mlp_w1 * profile.pooled;
+  hidden = (hidden + w.mlp_b1).cwiseMax(0.0f);
+  Eigen::Map<Vector> p(out, d);
+  p.noalias() = w.mlp_w2 * hidden;
+  p += w.mlp_b2;
+}
+
+}  // namespace tandem

@@ -1,0 +1,357 @@
+#include "core/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include "core/hash.h"
+#include "core/random.h"
+
+namespace tandem {
+
+const char* fusion_name(Fusion fusion) {
+  switch (fusion) {
+    case Fusion::gate: return "gate";
+    case Fusion::long_term: return "long";
+    case Fusion::short_term: return "short";
+  }
+  return "gate";
+}
+
+bool parse_fusion(std::string_view name, Fusion* out) {
+  for (Fusion f : {Fusion::gate, Fusion::long_term, Fusion::short_term}) {
+    if (name == fusion_name(f)) {
+      *out = f;
+      return true;
+    }
+  }
+  return false;
+}
+
+int log2_bucket(double x, int buckets) {
+  if (!(x > 0)) return 0;  // also NaN
+  double b = std::floor(std::log2(1.0 + x));
+  if (b >= buckets - 1) return buckets - 1;
+  return static_cast<int>(b);
+}
+
+void quantize_item_table(ModelWeights& w) {
+  if (w.item_vec.size() == 0) return;
+  const Eigen::Index n = w.item_vec.rows(), d = w.item_vec.cols();
+  w.item_vec_q.resize(n, d);
+  w.item_vec_scale.resize(n);
+  for (Eigen::Index r = 0; r < n; ++r) {
+    float maxabs = w.item_vec.row(r).cwiseAbs().maxCoeff();
+    float scale = maxabs > 0 ? maxabs / 127.0f : 1.0f;
+    w.item_vec_scale[r] = scale;
+    for (Eigen::Index c = 0; c < d; ++c) {
+      float q = std::nearbyint(w.item_vec(r, c) / scale);
+      w.item_vec_q(r, c) = static_cast<std::int8_t>(std::max(-127.0f, std::min(127.0f, q)));
+    }
+  }
+  w.item_vec.resize(0, 0);
+}
+
+namespace {
+
+std::string shape_str(Eigen::Index rows, Eigen::Index cols) {
+  std::ostringstream s;
+  s << "[" << rows << ", " << cols << "]";
+  return s.str();
+}
+
+template <class M>
+Status check_shape(const char* name, const M& m, Eigen::Index rows, Eigen::Index cols) {
+  if (m.rows() != rows || m.cols() != cols) {
+    return Status::error(std::string("tensor ") + name + ": shape " + shape_str(m.rows(), m.cols()) +
+                         " does not match the dimensions (expected " + shape_str(rows, cols) + ")");
+  }
+  return {};
+}
+
+Status check_len(const char* name, const Vector& v, Eigen::Index n) {
+  if (v.size() != n) {
+    return Status::error(std::string("tensor ") + name + ": shape [" + std::to_string(v.size()) +
+                         "] does not match the dimensions (expected [" + std::to_string(n) + "])");
+  }
+  return {};
+}
+
+Status check_finite(const char* name, const float* data, Eigen::Index count, Eigen::Index cols) {
+  for (Eigen::Index i = 0; i < count; ++i) {
+    if (!std::isfinite(data[i])) {
+      std::ostringstream s;
+      s << "tensor " << name << " holds a non-finite value (" << data[i] << ") at element " << i;
+      if (cols > 1) s << " (row " << i / cols << ", column " << i % cols << ")";
+      return Status::error(s.str());
+    }
+  }
+  return {};
+}
+
+template <class M>
+Status check_finite(const char* name, const M& m) {
+  return check_finite(name, m.data(), m.size(), m.cols());
+}
+
+bool valid_utf8(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (std::size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    i += len;
+  }
+  return true;
+}
+
+void hash_bytes(std::uint64_t& h, const void* data, std::size_t size) { h = xxh64(data, size, h); }
+
+}  // namespace
+
+Status Model::validate() const {
+  const ModelConfig& c = w_.config;
+  const Eigen::Index d = c.dim;
+  if (c.dim <= 0 || c.dim > 4096) return Status::error("config.dim must be in 1..4096, got " + std::to_string(c.dim));
+  if (c.event_types.empty() || c.event_types.size() > 64)
+    return Status::error("config.event_types must name 1..64 event types");
+  for (std::size_t i = 0; i < c.event_types.size(); ++i) {
+    if (c.event_types[i].empty()) return Status::error("config.event_types[" + std::to_string(i) + "] is empty");
+    for (std::size_t j = 0; j < i; ++j)
+      if (c.event_types[j] == c.event_types[i])
+        return Status::error("config.event_types: duplicate event type '" + c.event_types[i] + "'");
+  }
+  if (c.gap_buckets < 2 || c.gap_buckets > 64) return Status::error("config.gap_buckets must be in 2..64");
+  if (c.window < 1 || c.window > 4096) return Status::error("config.window must be in 1..4096");
+  if (c.repeat_buckets < 1 || c.repeat_buckets > 64) return Status::error("config.repeat_buckets must be in 1..64");
+  if (!(c.session_timeout_s > 0) || !std::isfinite(c.session_timeout_s))
+    return Status::error("config.session_timeout_s must be a positive number");
+  if (!std::isfinite(c.time_origin_s)) return Status::error("config.time_origin_s must be finite");
+  if (!c.purchase_event.empty() &&
+      std::find(c.event_types.begin(), c.event_types.end(), c.purchase_event) == c.event_types.end())
+    return Status::error("config.purchase_event '" + c.purchase_event + "' is not one of config.event_types");
+
+  const Eigen::Index n = static_cast<Eigen::Index>(w_.item_ids.size());
+  const Eigen::Index t = static_cast<Eigen::Index>(c.event_types.size());
+  if (n == 0) return Status::error("the model has no items");
+  if (static_cast<Eigen::Index>(w_.item_category.size()) != n)
+    return Status::error("tensor item_category: shape [" + std::to_string(w_.item_category.size()) +
+                         "] does not match the dimensions (expected [" + std::to_string(n) + "])");
+  for (std::size_t i = 0; i < w_.item_category.size(); ++i) {
+    std::int32_t cat = w_.item_category[i];
+    if (cat < -1 || cat >= static_cast<std::int32_t>(w_.categories.size()))
+      return Status::error("tensor item_category: row " + std::to_string(i) + " names category " +
+                           std::to_string(cat) + ", but there are " + std::to_string(w_.categories.size()));
+  }
+
+  Status s;
+  const bool quant = w_.item_vec_q.size() > 0;
+  if (quant) {
+    if (w_.item_vec.size() != 0) return Status::error("the model has both a float32 and an int8 item table");
+    if (!(s = check_shape("item_vec", w_.item_vec_q, n, d)).ok()) return s;
+    if (!(s = check_len("item_vec_scale", w_.item_vec_scale, n)).ok()) return s;
+    if (!(s = check_finite("item_vec_scale", w_.item_vec_scale)).ok()) return s;
+  } else {
+    if (!(s = check_shape("item_vec", w_.item_vec, n, d)).ok()) return s;
+    if (!(s = check_finite("item_vec", w_.item_vec)).ok()) return s;
+  }
+  struct M { const char* name; const Matrix* m; Eigen::Index r, c; };
+  const M mats[] = {
+      {"type_emb", &w_.type_emb, t, d},       {"gap_emb", &w_.gap_emb, c.gap_buckets, d},
+      {"lstm_w", &w_.lstm_w, 4 * d, 2 * d},   {"lt_type_emb", &w_.lt_type_emb, t, d},
+      {"mlp_w1", &w_.mlp_w1, d, d},           {"mlp_w2", &w_.mlp_w2, d, d},
+      {"gate_w", &w_.gate_w, d, 2 * d},
+  };
+  for (const M& m : mats) {
+    if (!(s = check_shape(m.name, *m.m, m.r, m.c)).ok()) return s;
+    if (!(s = check_finite(m.name, *m.m)).ok()) return s;
+  }
+  struct V { const char* name; const Vector* v; Eigen::Index n; };
+  const V vecs[] = {
+      {"item_bias", &w_.item_bias, n},  {"lstm_b", &w_.lstm_b, 4 * d},  {"lt_query", &w_.lt_query, d},
+      {"mlp_b1", &w_.mlp_b1, d},        {"mlp_b2", &w_.mlp_b2, d},      {"gate_b", &w_.gate_b, d},
+      {"repeat_recency", &w_.repeat_recency, c.repeat_buckets},        {"repeat_type", &w_.repeat_type, t},
+  };
+  for (const V& v : vecs) {
+    if (!(s = check_len(v.name, *v.v, v.n)).ok()) return s;
+    if (!(s = check_finite(v.name, *v.v)).ok()) return s;
+  }
+  if (!(s = check_finite("lt_decay", &w_.lt_decay, 1, 1)).ok()) return s;
+
+  for (std::size_t i = 0; i < w_.item_ids.size(); ++i) {
+    const std::string& id = w_.item_ids[i];
+    if (id.empty()) return Status::error("item id at row " + std::to_string(i) + " is empty");
+    if (id.size() > 1024) return Status::error("item id at row " + std::to_string(i) + " is longer than 1024 bytes");
+    if (!valid_utf8(id)) return Status::error("item id at row " + std::to_string(i) + " is not valid UTF-8");
+  }
+  return {};
+}
+
+void Model::build_index() {
+  std::size_t cap = 16;
+  while (cap < w_.item_ids.size() * 2) cap <<= 1;
+  slots_.assign(cap, -1);
+  slot_mask_ = cap - 1;
+  for (std::size_t row = 0; row < w_.item_ids.size(); ++row) {
+    const std::string& id = w_.item_ids[row];
+    std::uint64_t i = xxh64(id.data(), id.size()) & slot_mask_;
+    while (slots_[i] >= 0) i = (i + 1) & slot_mask_;
+    slots_[i] = static_cast<std::int32_t>(row);
+  }
+}
+
+std::shared_ptr<const Model> Model::create(ModelWeights weights, std::string* error) {
+  std::shared_ptr<Model> m(new Model(std::move(weights)));
+  Status s = m->validate();
+  if (!s.ok()) {
+    *error = s.message();
+    return nullptr;
+  }
+  m->build_index();
+  // Unique ids: the first duplicate found names both rows.
+  for (std::size_t row = 0; row < m->w_.item_ids.size(); ++row) {
+    std::int32_t first = m->find_item(m->w_.item_ids[row]);
+    if (first != static_cast<std::int32_t>(row)) {
+      *error = "duplicate item id '" + m->w_.item_ids[row] + "' at rows " + std::to_string(first) + " and " +
+               std::to_string(row);
+      return nullptr;
+    }
+  }
+  const ModelConfig& c = m->w_.config;
+  m->purchase_type_ = c.purchase_event.empty() ? -1 : m->find_event_type(c.purchase_event);
+
+  const int d = c.dim;
+  m->fallback_vec_ = Vector::Zero(d);
+  std::vector<float> row(static_cast<std::size_t>(d));
+  for (std::int32_t r = 0; r < m->item_count(); ++r) {
+    m->item_vector(r, row.data());
+    m->fallback_vec_ += Eigen::Map<const Vector>(row.data(), d);
+  }
+  m->fallback_vec_ /= static_cast<float>(m->item_count());
+  m->fallback_bias_ = m->w_.item_bias.mean();
+
+  // Fingerprint: the configuration, the ids and every tensor's bytes, in a fixed order.
+  const ModelWeights& w = m->w_;
+  std::uint64_t h = 0x74616e64656d31ULL;  // "tandem1"
+  std::ostringstream cfg;
+  cfg << c.dim << '|' << c.gap_buckets << '|' << c.window << '|' << c.repeat_buckets << '|'
+      << c.session_timeout_s << '|' << c.time_origin_s << '|' << fusion_name(c.fusion) << '|' << c.purchase_event;
+  for (const auto& e : c.event_types) cfg << '|' << e;
+  hash_bytes(h, cfg.str().data(), cfg.str().size());
+  for (const auto& id : w.item_ids) hash_bytes(h, id.data(), id.size() + 1);  // with the NUL as separator
+  for (const auto& cat : w.categories) hash_bytes(h, cat.data(), cat.size() + 1);
+  hash_bytes(h, w.item_category.data(), w.item_category.size() * sizeof(std::int32_t));
+  hash_bytes(h, w.item_vec.data(), static_cast<std::size_t>(w.item_vec.size()) * sizeof(float));
+  hash_bytes(h, w.item_vec_q.data(), static_cast<std::size_t>(w.item_vec_q.size()));
+  hash_bytes(h, w.item_vec_scale.data(), static_cast<std::size_t>(w.item_vec_scale.size()) * sizeof(float));
+  for (const Vector* v : {&w.item_bias, &w.lstm_b, &w.lt_query, &w.mlp_b1, &w.mlp_b2, &w.gate_b,
+                          &w.repeat_recency, &w.repeat_type})
+    hash_bytes(h, v->data(), static_cast<std::size_t>(v->size()) * sizeof(float));
+  for (const Matrix* x : {&w.type_emb, &w.gap_emb, &w.lstm_w, &w.lt_type_emb, &w.mlp_w1, &w.mlp_w2, &w.gate_w})
+    hash_bytes(h, x->data(), static_cast<std::size_t>(x->size()) * sizeof(float));
+  hash_bytes(h, &w.lt_decay, sizeof(float));
+  m->fingerprint_ = h;
+  return m;
+}
+
+std::int32_t Model::find_item(std::string_view id) const {
+  std::uint64_t i = xxh64(id.data(), id.size()) & slot_mask_;
+  while (true) {
+    std::int32_t row = slots_[i];
+    if (row < 0) return -1;
+    const std::string& candidate = w_.item_ids[static_cast<std::size_t>(row)];
+    if (candidate.size() == id.size() && std::memcmp(candidate.data(), id.data(), id.size()) == 0) return row;
+    i = (i + 1) & slot_mask_;
+  }
+}
+
+int Model::find_event_type(std::string_view name) const {
+  const auto& types = w_.config.event_types;
+  for (std::size_t i = 0; i < types.size(); ++i)
+    if (types[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
+float Model::item_dot(std::int32_t row, const float* u) const {
+  const int d = dim();
+  if (quantized()) {
+    const std::int8_t* q = w_.item_vec_q.data() + static_cast<std::ptrdiff_t>(row) * d;
+    float acc = 0;
+    for (int k = 0; k < d; ++k) acc += static_cast<float>(q[k]) * u[k];
+    return acc * w_.item_vec_scale[row];
+  }
+  return w_.item_vec.row(row).dot(Eigen::Map<const Eigen::RowVectorXf>(u, d));
+}
+
+void Model::item_vector(std::int32_t row, float* out) const {
+  const int d = dim();
+  if (quantized()) {
+    const std::int8_t* q = w_.item_vec_q.data() + static_cast<std::ptrdiff_t>(row) * d;
+    const float scale = w_.item_vec_scale[row];
+    for (int k = 0; k < d; ++k) out[k] = static_cast<float>(q[k]) * scale;
+  } else {
+    std::memcpy(out, w_.item_vec.data() + static_cast<std::ptrdiff_t>(row) * d, sizeof(float) * static_cast<std::size_t>(d));
+  }
+}
+
+void Model::score_rows(std::int32_t first, std::int32_t count, const float* u, float* out) const {
+  Eigen::Map<Vector> o(out, count);
+  if (quantized()) {
+    for (std::int32_t i = 0; i < count; ++i) out[i] = item_dot(first + i, u);
+  } else {
+    o.noalias() = w_.item_vec.middleRows(first, count) * Eigen::Map<const Vector>(u, dim());
+  }
+  o += w_.item_bias.segment(first, count);
+}
+
+std::string Model::fingerprint_hex() const { return hex64(fingerprint_); }
+
+ModelWeights random_weights(const ModelConfig& config, std::vector<std::string> item_ids,
+                            std::vector<std::string> categories, std::uint64_t seed) {
+  Rng rng(seed);
+  ModelWeights w;
+  w.config = config;
+  const Eigen::Index d = config.dim;
+  const Eigen::Index n = static_cast<Eigen::Index>(item_ids.size());
+  const Eigen::Index t = static_cast<Eigen::Index>(config.event_types.size());
+  auto fill = [&rng](auto& m, float scale) {
+    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = rng.uniform(-scale, scale);
+  };
+  auto mat = [&](Matrix& m, Eigen::Index r, Eigen::Index c, float scale) {
+    m.resize(r, c);
+    fill(m, scale);
+  };
+  auto vec = [&](Vector& v, Eigen::Index len, float scale) {
+    v.resize(len);
+    fill(v, scale);
+  };
+  const float emb = 0.5f, fan = 1.0f / std::sqrt(static_cast<float>(d));
+  w.item_category.resize(static_cast<std::size_t>(n));
+  for (auto& cat : w.item_category)
+    cat = categories.empty() ? -1 : static_cast<std::int32_t>(rng.below(categories.size()));
+  w.item_ids = std::move(item_ids);
+  w.categories = std::move(categories);
+  mat(w.item_vec, n, d, emb);
+  vec(w.item_bias, n, 0.1f);
+  mat(w.type_emb, t, d, emb);
+  mat(w.gap_emb, config.gap_buckets, d, emb);
+  mat(w.lstm_w, 4 * d, 2 * d, fan);
+  vec(w.lstm_b, 4 * d, 0.1f);
+  mat(w.lt_type_emb, t, d, emb);
+  vec(w.lt_query, d, fan);
+  w.lt_decay = rng.uniform(0.0f, 0.1f);
+  mat(w.mlp_w1, d, d, fan);
+  vec(w.mlp_b1, d, 0.1f);
+  mat(w.mlp_w2, d, d, fan);
+  vec(w.mlp_b2, d, 0.1f);
+  mat(w.gate_w, d, 2 * d, fan);
+  vec(w.gate_b, d, 0.1f);
+  vec(w.repeat_recency, config.repeat_buckets, 1.0f);
+  vec(w.repeat_type, t, 1.0f);
+  return w;
+}
+
+}  // namespace tandem

@@ -1,0 +1,508 @@
+#include "core/model_format.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include "core/bytes.h"
+#include "core/hash.h"
+#include "core/long_term.h"
+#include "core/session.h"
+
+namespace tandem {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr std::uint8_t kMagic[8] = {0x89, 'T', 'D', 'M', 0x0D, 0x0A, 0x1A, 0x0A};
+constexpr std::size_t kPreamble = 16;
+constexpr std::size_t kAlign = 64;
+
+std::size_t align_up(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+std::string hex_bytes(const std::uint8_t* p, std::size_t n) {
+  std::ostringstream s;
+  for (std::size_t i = 0; i < n; ++i) {
+    static const char* digits = "0123456789abcdef";
+    s << digits[p[i] >> 4] << digits[p[i] & 15] << (i + 1 < n ? " " : "");
+  }
+  return s.str();
+}
+
+// The tensors of a version 1 file, in file order.
+enum class DType { f32, i8, i32 };
+const char* dtype_name(DType t) { return t == DType::f32 ? "f32" : t == DType::i8 ? "i8" : "i32"; }
+std::size_t dtype_size(DType t) { return t == DType::f32 ? 4 : t == DType::i8 ? 1 : 4; }
+
+struct TensorRef {
+  std::string name;
+  DType dtype;
+  std::vector<std::int64_t> shape;
+  void* data;  // where the values live in ModelWeights (read: destination, write: source)
+  std::size_t count() const {
+    std::size_t c = 1;
+    for (auto s : shape) c *= static_cast<std::size_t>(s);
+    return c;
+  }
+};
+
+// The tensor list for weights of the given dimensions; resizes the weights' storage to fit
+// (reading), or just points at it (writing, storage already sized).
+std::vector<TensorRef> tensor_list(ModelWeights& w, bool quantized, bool resize) {
+  const std::int64_t d = w.config.dim, n = static_cast<std::int64_t>(w.item_ids.size());
+  const std::int64_t t = static_cast<std::int64_t>(w.config.event_types.size());
+  std::vector<TensorRef> list;
+  auto mat = [&](const char* name, Matrix& m, std::int64_t r, std::int64_t c) {
+    if (resize) m.resize(r, c);
+    list.push_back({name, DType::f32, {r, c}, m.data()});
+  };
+  auto vec = [&](const char* name, Vector& v, std::int64_t len) {
+    if (resize) v.resize(len);
+    list.push_back({name, DType::f32, {len}, v.data()});
+  };
+  if (quantized) {
+    if (resize) w.item_vec_q.resize(n, d);
+    list.push_back({"item_vec", DType::i8, {n, d}, w.item_vec_q.data()});
+    vec("item_vec_scale", w.item_vec_scale, n);
+  } else {
+    mat("item_vec", w.item_vec, n, d);
+  }
+  vec("item_bias", w.item_bias, n);
+  if (resize) w.item_category.resize(static_cast<std::size_t>(n));
+  list.push_back({"item_category", DType::i32, {n}, w.item_category.data()});
+  mat("type_emb", w.type_emb, t, d);
+  mat("gap_emb", w.gap_emb, w.config.gap_buckets, d);
+  mat("lstm_w", w.lstm_w, 4 * d, 2 * d);
+  vec("lstm_b", w.lstm_b, 4 * d);
+  mat("lt_type_emb", w.lt_type_emb, t, d);
+  vec("lt_query", w.lt_query, d);
+  list.push_back({"lt_decay", DType::f32, {1}, &w.lt_decay});
+  mat("mlp_w1", w.mlp_w1, d, d);
+  vec("mlp_b1", w.mlp_b1, d);
+  mat("mlp_w2", w.mlp_w2, d, d);
+  vec("mlp_b2", w.mlp_b2, d);
+  mat("gate_w", w.gate_w, d, 2 * d);
+  vec("gate_b", w.gate_b, d);
+  vec("repeat_recency", w.repeat_recency, w.config.repeat_buckets);
+  vec("repeat_type", w.repeat_type, t);
+  return list;
+}
+
+std::string shape_str(const std::vector<std::int64_t>& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+// ---- Reading JSON without exceptions: every access checks the type first. ----
+
+class HeaderReader {
+ public:
+  explicit HeaderReader(const json& root) : root_(root) {}
+  const std::string& error() const { return error_; }
+  bool failed() const { return !error_.empty(); }
+
+  const json* field(const json& obj, const char* key, const std::string& path) {
+    if (failed()) return nullptr;
+    if (!obj.is_object()) return fail(path + " must be a JSON object");
+    auto it = obj.find(key);
+    if (it == obj.end()) return fail("header is missing " + path + "." + key);
+    return &*it;
+  }
+  bool integer(const json& obj, const char* key, const std::string& path, std::int64_t lo, std::int64_t hi,
+               std::int64_t* out) {
+    const json* v = field(obj, key, path);
+    if (!v) return false;
+    if (!v->is_number_integer()) return fail(path + "." + key + " must be an integer"), false;
+    const std::int64_t x = v->get<std::int64_t>();
+    if (x < lo || x > hi)
+      return fail(path + "." + key + " = " + std::to_string(x) + " is out of range " + std::to_string(lo) + ".." +
+                  std::to_string(hi)),
+             false;
+    *out = x;
+    return true;
+  }
+  bool number(const json& obj, const char* key, const std::string& path, double* out) {
+    const json* v = field(obj, key, path);
+    if (!v) return false;
+    if (!v->is_number()) return fail(path + "." + key + " must be a number"), false;
+    *out = v->get<double>();
+    return true;
+  }
+  bool string(const json& obj, const char* key, const std::string& path, std::string* out) {
+    const json* v = field(obj, key, path);
+    if (!v) return false;
+    if (!v->is_string()) return fail(path + "." + key + " must be a string"), false;
+    *out = v->get_ref<const std::string&>();
+    return true;
+  }
+  bool strings(const json& obj, const char* key, const std::string& path, std::vector<std::string>* out) {
+    const json* v = field(obj, key, path);
+    if (!v) return false;
+    if (!v->is_array()) return fail(path + "." + key + " must be an array of strings"), false;
+    out->clear();
+    out->reserve(v->size());
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      const json& e = (*v)[i];
+      if (!e.is_string()) return fail(path + "." + key + "[" + std::to_string(i) + "] must be a string"), false;
+      out->push_back(e.get_ref<const std::string&>());
+    }
+    return true;
+  }
+  std::nullptr_t fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+    return nullptr;
+  }
+
+ private:
+  const json& root_;
+  std::string error_;
+};
+
+// Describes where a JSON text stops being valid, without exceptions.
+struct JsonErrorFinder : json::json_sax_t {
+  std::string message;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string& last_token, const nlohmann::detail::exception&) override {
+    message = "near byte " + std::to_string(position) + " of the header (after '" + last_token.substr(0, 40) + "')";
+    return false;
+  }
+};
+
+bool parse_config(HeaderReader& r, const json& c, ModelConfig* out) {
+  const std::string p = "config";
+  std::int64_t v = 0;
+  if (r.integer(c, "dim", p, 1, 4096, &v)) out->dim = static_cast<int>(v);
+  r.strings(c, "event_types", p, &out->event_types);
+  if (r.integer(c, "gap_buckets", p, 2, 64, &v)) out->gap_buckets = static_cast<int>(v);
+  if (r.integer(c, "window", p, 1, 4096, &v)) out->window = static_cast<int>(v);
+  if (r.integer(c, "repeat_buckets", p, 1, 64, &v)) out->repeat_buckets = static_cast<int>(v);
+  r.number(c, "session_timeout_s", p, &out->session_timeout_s);
+  r.number(c, "time_origin_s", p, &out->time_origin_s);
+  std::string fusion;
+  if (r.string(c, "fusion", p, &fusion) && !parse_fusion(fusion, &out->fusion))
+    r.fail("config.fusion '" + fusion + "' is not one of gate, long, short");
+  r.string(c, "purchase_event", p, &out->purchase_event);
+  return !r.failed();
+}
+
+json config_json(const ModelConfig& c) {
+  return json{{"dim", c.dim},
+              {"event_types", c.event_types},
+              {"gap_buckets", c.gap_buckets},
+              {"window", c.window},
+              {"repeat_buckets", c.repeat_buckets},
+              {"session_timeout_s", c.session_timeout_s},
+              {"time_origin_s", c.time_origin_s},
+              {"fusion", fusion_name(c.fusion)},
+              {"purchase_event", c.purchase_event}};
+}
+
+// Runs a self-test against a model: expected scores (when `expected` is null, fills `got` only).
+Status run_selftest(const Model& model, const SelfTestSpec& spec, std::vector<float>* got) {
+  Session session(std::shared_ptr<const Model>(&model, [](const Model*) {}));
+  for (std::size_t i = 0; i < spec.events.size(); ++i) {
+    const auto& e = spec.events[i];
+    const int type = model.find_event_type(e.type);
+    if (type < 0) return Status::error("self-test event " + std::to_string(i) + " has unknown type '" + e.type + "'");
+    Status s = session.observe(model.find_item(e.item), type, e.time);
+    if (!s.ok()) return Status::error("self-test event " + std::to_string(i) + ": " + s.message());
+  }
+  if (!spec.profile.empty()) {
+    Status s = session.set_profile(spec.profile.data(), spec.profile.size());
+    if (!s.ok()) return Status::error("self-test " + s.message());
+  }
+  std::vector<std::int32_t> rows;
+  for (const auto& id : spec.candidates) rows.push_back(model.find_item(id));
+  got->assign(rows.size(), 0.0f);
+  session.score(rows.data(), rows.size(), got->data());
+  return {};
+}
+
+}  // namespace
+
+SelfTestSpec default_selftest(const Model& model) {
+  SelfTestSpec spec;
+  const std::int32_t n = model.item_count();
+  const auto& ids = model.weights().item_ids;
+  const auto& types = model.config().event_types;
+  for (std::int32_t i = 0; i < std::min<std::int32_t>(n, 6); ++i)
+    spec.events.push_back({ids[static_cast<std::size_t>(i)], types[static_cast<std::size_t>(i) % types.size()],
+                           model.config().time_origin_s + 40.0 * i});
+  std::vector<Event> history;
+  for (std::int32_t i = 0; i < std::min<std::int32_t>(n, 3); ++i)
+    history.push_back(Event{n - 1 - i, 0, model.config().time_origin_s - 86400.0 * (i + 1)});
+  Profile profile = encode_history(model, history.data(), history.size());
+  spec.profile.resize(profile_length(model));
+  profile_to_vector(profile, spec.profile.data());
+  for (std::int32_t i = 0; i < std::min<std::int32_t>(n, 10); ++i) spec.candidates.push_back(ids[static_cast<std::size_t>(i)]);
+  std::string unknown = "unknown-item";
+  while (model.find_item(unknown) >= 0) unknown += "-";
+  spec.candidates.push_back(unknown);
+  return spec;
+}
+
+std::vector<std::uint8_t> seal_model(std::uint32_t version, const std::string& header_json,
+                                     const std::vector<std::uint8_t>& data) {
+  std::vector<std::uint8_t> out;
+  out.reserve(align_up(kPreamble + header_json.size()) + data.size() + 8);
+  ByteWriter w(out);
+  w.bytes(kMagic, sizeof kMagic);
+  w.put<std::uint32_t>(version);
+  w.put<std::uint32_t>(static_cast<std::uint32_t>(header_json.size()));
+  w.bytes(header_json.data(), header_json.size());
+  w.pad_to(kAlign);
+  w.bytes(data.data(), data.size());
+  w.put<std::uint64_t>(xxh64(out.data(), out.size()));
+  return out;
+}
+
+bool unseal_model(const std::vector<std::uint8_t>& file, std::string* header_json, std::vector<std::uint8_t>* data) {
+  if (file.size() < kPreamble + 8) return false;
+  std::uint32_t header_size;
+  std::memcpy(&header_size, file.data() + 12, 4);
+  const std::size_t start = align_up(kPreamble + header_size);
+  if (start + 8 > file.size()) return false;
+  header_json->assign(reinterpret_cast<const char*>(file.data()) + kPreamble, header_size);
+  data->assign(file.begin() + static_cast<std::ptrdiff_t>(start), file.end() - 8);
+  return true;
+}
+
+Status write_model(const Model& model, const SelfTestSpec& selftest, std::vector<std::uint8_t>* out) {
+  ModelWeights& w = const_cast<ModelWeights&>(model.weights());  // tensor_list only reads when resize is false
+  json header;
+  header["format"] = "tandem-model";
+  header["version"] = kModelFormatVersion;
+  header["config"] = config_json(w.config);
+  header["items"] = json{{"ids", w.item_ids}, {"categories", w.categories}};
+
+  std::vector<std::uint8_t> data;
+  json tensors = json::array();
+  for (const TensorRef& t : tensor_list(w, model.quantized(), false)) {
+    ByteWriter dw(data);
+    dw.pad_to(kAlign);
+    const std::size_t size = t.count() * dtype_size(t.dtype);
+    tensors.push_back(json{{"name", t.name}, {"dtype", dtype_name(t.dtype)}, {"shape", t.shape},
+                           {"offset", data.size()}, {"size", size}});
+    dw.bytes(t.data, size);
+  }
+  header["tensors"] = tensors;
+  header["data_size"] = data.size();
+  header["fingerprint"] = model.fingerprint_hex();
+  json metadata = json::parse(w.metadata_json, nullptr, false);
+  if (!metadata.is_object()) return Status::error("model metadata must be a JSON object");
+  header["metadata"] = metadata;
+
+  std::vector<float> expected;
+  Status s = run_selftest(model, selftest, &expected);
+  if (!s.ok()) return s;
+  json events = json::array();
+  for (const auto& e : selftest.events) events.push_back(json{{"item", e.item}, {"type", e.type}, {"time", e.time}});
+  header["selftest"] = json{{"events", events},
+                            {"profile", selftest.profile.empty() ? json(nullptr) : json(selftest.profile)},
+                            {"candidates", selftest.candidates},
+                            {"scores", expected},
+                            {"tolerance", selftest.tolerance}};
+  *out = seal_model(kModelFormatVersion, header.dump(), data);
+  return {};
+}
+
+LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOptions& options) {
+  LoadedModel result;
+  auto fail = [&result](std::string message) {
+    result.error = std::move(message);
+    return result;
+  };
+  if (size == 0) return fail("model file is empty (0 bytes)");
+  if (size < kPreamble)
+    return fail("model file is truncated: " + std::to_string(size) + " bytes, shorter than the 16-byte preamble");
+  if (std::memcmp(bytes, kMagic, sizeof kMagic) != 0)
+    return fail("not a tandem model file: bad magic bytes at offset 0 (found " + hex_bytes(bytes, 8) + ", expected " +
+                hex_bytes(kMagic, 8) + ")");
+  std::uint32_t version, header_size;
+  std::memcpy(&version, bytes + 8, 4);
+  std::memcpy(&header_size, bytes + 12, 4);
+  if (version != kModelFormatVersion)
+    return fail("unsupported model format version " + std::to_string(version) + " at offset 8 (this build reads version " +
+                std::to_string(kModelFormatVersion) + ")");
+  if (header_size > size - kPreamble)
+    return fail("model file is truncated: the " + std::to_string(header_size) +
+                "-byte header at offset 16 runs past the end of the file (" + std::to_string(size) + " bytes)");
+  const char* text = reinterpret_cast<const char*>(bytes + kPreamble);
+  json header = json::parse(text, text + header_size, nullptr, false);
+  if (header.is_discarded()) {
+    JsonErrorFinder finder;
+    json::sax_parse(text, text + header_size, &finder);
+    return fail("model header JSON is invalid " + finder.message);
+  }
+  result.header_json.assign(text, header_size);
+  HeaderReader r(header);
+  std::int64_t data_size = 0;
+  if (!header.is_object()) return fail("model header must be a JSON object");
+  r.integer(header, "data_size", "header", 0, static_cast<std::int64_t>(1) << 40, &data_size);
+  if (r.failed()) return fail(r.error());
+  const std::size_t data_start = align_up(kPreamble + header_size);
+  const std::size_t expected_size = data_start + static_cast<std::size_t>(data_size) + 8;
+  if (size < expected_size)
+    return fail("model file is truncated: " + std::to_string(size) + " bytes, the header describes " +
+                std::to_string(expected_size) + " (data section of " + std::to_string(data_size) + " bytes at offset " +
+                std::to_string(data_start) + ", then an 8-byte checksum)");
+  if (size > expected_size)
+    return fail("model file has " + std::to_string(size - expected_size) + " unexpected trailing bytes after offset " +
+                std::to_string(expected_size));
+  std::uint64_t stored;
+  std::memcpy(&stored, bytes + size - 8, 8);
+  const std::uint64_t computed = xxh64(bytes, size - 8);
+  if (stored != computed)
+    return fail("model file checksum mismatch: stored " + hex64(stored) + ", computed " + hex64(computed) +
+                " over bytes [0, " + std::to_string(size - 8) + ") (the file is corrupt)");
+
+  ModelWeights w;
+  std::string format;
+  if (r.string(header, "format", "header", &format) && format != "tandem-model")
+    r.fail("header.format is '" + format + "', expected 'tandem-model'");
+  const json* config = r.field(header, "config", "header");
+  if (config) parse_config(r, *config, &w.config);
+  const json* items = r.field(header, "items", "header");
+  if (items) {
+    r.strings(*items, "ids", "items", &w.item_ids);
+    r.strings(*items, "categories", "items", &w.categories);
+  }
+  std::string fingerprint;
+  r.string(header, "fingerprint", "header", &fingerprint);
+  const json* metadata = r.field(header, "metadata", "header");
+  if (metadata && !metadata->is_object()) r.fail("header.metadata must be a JSON object");
+  const json* table = r.field(header, "tensors", "header");
+  if (table && !table->is_array()) r.fail("header.tensors must be an array");
+  if (r.failed()) return fail(r.error());
+  if (w.item_ids.empty()) return fail("the model has no items (items.ids is empty)");
+  w.metadata_json = metadata->dump();
+
+  // The tensor table: every expected tensor exactly once, with the expected dtype and shape.
+  bool quantized = false;
+  for (const json& t : *table) {
+    if (!t.is_object()) continue;
+    auto name = t.find("name"), dtype = t.find("dtype");
+    if (name != t.end() && dtype != t.end() && *name == "item_vec" && *dtype == "i8") quantized = true;
+  }
+  std::vector<TensorRef> expected = tensor_list(w, quantized, true);
+  std::vector<bool> seen(expected.size(), false);
+  const std::uint8_t* data = bytes + data_start;
+  for (std::size_t i = 0; i < table->size(); ++i) {
+    const json& t = (*table)[i];
+    const std::string path = "tensors[" + std::to_string(i) + "]";
+    std::string name, dtype;
+    std::int64_t offset = 0, tsize = 0;
+    r.string(t, "name", path, &name);
+    r.string(t, "dtype", path, &dtype);
+    r.integer(t, "offset", path, 0, static_cast<std::int64_t>(1) << 40, &offset);
+    r.integer(t, "size", path, 0, static_cast<std::int64_t>(1) << 40, &tsize);
+    const json* shape = r.field(t, "shape", path);
+    if (r.failed()) return fail(r.error());
+    std::size_t k = 0;
+    while (k < expected.size() && expected[k].name != name) ++k;
+    if (k == expected.size()) return fail("tensor '" + name + "' (" + path + ") is not part of format version 1");
+    if (seen[k]) return fail("tensor '" + name + "' appears twice in the tensor table");
+    seen[k] = true;
+    TensorRef& e = expected[k];
+    if (dtype != dtype_name(e.dtype))
+      return fail("tensor " + name + ": dtype " + dtype + ", expected " + dtype_name(e.dtype));
+    std::vector<std::int64_t> got_shape;
+    bool shape_ok = shape->is_array();
+    if (shape_ok) {
+      for (const json& s : *shape) {
+        if (!s.is_number_integer()) shape_ok = false;
+        else got_shape.push_back(s.get<std::int64_t>());
+      }
+    }
+    if (!shape_ok) return fail("tensor " + name + ": shape must be an array of integers");
+    if (got_shape != e.shape)
+      return fail("tensor " + name + ": shape " + shape_str(got_shape) + " does not match the dimensions (expected " +
+                  shape_str(e.shape) + ")");
+    const std::size_t want = e.count() * dtype_size(e.dtype);
+    if (static_cast<std::size_t>(tsize) != want)
+      return fail("tensor " + name + ": size " + std::to_string(tsize) + " bytes, its shape needs " + std::to_string(want));
+    if (offset % static_cast<std::int64_t>(kAlign) != 0)
+      return fail("tensor " + name + ": offset " + std::to_string(offset) + " is not a multiple of 64");
+    if (static_cast<std::size_t>(offset) + want > static_cast<std::size_t>(data_size))
+      return fail("tensor " + name + ": offset " + std::to_string(offset) + " + size " + std::to_string(want) +
+                  " runs past the end of the data section (" + std::to_string(data_size) + " bytes)");
+    std::memcpy(e.data, data + offset, want);
+  }
+  for (std::size_t k = 0; k < expected.size(); ++k)
+    if (!seen[k]) return fail("tensor " + expected[k].name + " is missing from the tensor table");
+
+  std::string error;
+  std::shared_ptr<const Model> model = Model::create(std::move(w), &error);
+  if (!model) return fail("model rejected: " + error);
+  if (fingerprint != model->fingerprint_hex())
+    return fail("model fingerprint mismatch: header says " + fingerprint + ", the weights give " +
+                model->fingerprint_hex());
+
+  if (options.verify_selftest) {
+    const json* st = r.field(header, "selftest", "header");
+    SelfTestSpec spec;
+    std::vector<float> want_scores;
+    if (st) {
+      const json* events = r.field(*st, "events", "selftest");
+      if (events && !events->is_array()) r.fail("selftest.events must be an array");
+      for (std::size_t i = 0; events && !r.failed() && i < events->size(); ++i) {
+        SelfTestSpec::Step step;
+        const std::string path = "selftest.events[" + std::to_string(i) + "]";
+        r.string((*events)[i], "item", path, &step.item);
+        r.string((*events)[i], "type", path, &step.type);
+        r.number((*events)[i], "time", path, &step.time);
+        spec.events.push_back(step);
+      }
+      const json* profile = r.field(*st, "profile", "selftest");
+      if (profile && !profile->is_null()) {
+        if (!profile->is_array()) r.fail("selftest.profile must be an array or null");
+        for (std::size_t i = 0; !r.failed() && i < profile->size(); ++i) {
+          const json& v = (*profile)[i];
+          if (!v.is_number()) r.fail("selftest.profile[" + std::to_string(i) + "] must be a number");
+          else spec.profile.push_back(v.get<float>());
+        }
+      }
+      r.strings(*st, "candidates", "selftest", &spec.candidates);
+      r.number(*st, "tolerance", "selftest", &spec.tolerance);
+      const json* scores = r.field(*st, "scores", "selftest");
+      if (scores && (!scores->is_array() || scores->size() != spec.candidates.size()))
+        r.fail("selftest.scores must be an array with one number per candidate");
+      for (std::size_t i = 0; !r.failed() && i < scores->size(); ++i) {
+        if (!(*scores)[i].is_number()) r.fail("selftest.scores[" + std::to_string(i) + "] must be a number");
+        else want_scores.push_back((*scores)[i].get<float>());
+      }
+    }
+    if (r.failed()) return fail("self-test is malformed: " + r.error());
+    std::vector<float> got;
+    Status s = run_selftest(*model, spec, &got);
+    if (!s.ok()) return fail(s.message());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      const double tol = spec.tolerance * std::max(1.0, std::fabs(static_cast<double>(want_scores[i])));
+      if (!(std::fabs(static_cast<double>(got[i]) - want_scores[i]) <= tol)) {
+        std::ostringstream m;
+        m << "self-test failed: candidate '" << spec.candidates[i] << "' scored " << got[i] << ", the file expects "
+          << want_scores[i] << " (tolerance " << spec.tolerance << ")";
+        return fail(m.str());
+      }
+    }
+  }
+  result.model = std::move(model);
+  return result;
+}
+
+}  // namespace tandem

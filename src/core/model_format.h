@@ -1,0 +1,80 @@
+// The tandem model file, format version 1: one self-describing binary (docs/model-format.md).
+//
+//   offset  size  what
+//   0       8     magic: 0x89 'T' 'D' 'M' 0x0D 0x0A 0x1A 0x0A (catches text-mode mangling, like PNG)
+//   8       4     format version, uint32 little-endian (1)
+//   12      4     header size H in bytes, uint32
+//   16      H     header: UTF-8 JSON object (see below)
+//   ...           zero padding to a multiple of 64: the data section starts at D = align64(16 + H)
+//   D       S     data section of S = header.data_size bytes; tensor t lives at D + t.offset
+//                 (a multiple of 64), little-endian, row-major
+//   D+S     8     checksum: XXH64 (seed 0) of bytes [0, D + S), uint64
+//
+// Header keys: "format" ("tandem-model"), "version" (1), "config" {dim, event_types, gap_buckets,
+// window, repeat_buckets, session_timeout_s, time_origin_s, fusion, purchase_event}, "items"
+// {"ids": [...], "categories": [...]}, "tensors" [{name, dtype ("f32"|"i8"|"i32"), shape,
+// offset, size}], "data_size", "fingerprint" (16 hex digits, Model::fingerprint), "metadata"
+// (free-form object: training data, metrics, ...), "selftest" {events [{item, type, time}],
+// profile (d + 1 numbers or null), candidates [ids], scores [expected], tolerance}.
+//
+// The reader takes bytes, never a path: the CLI reads files, the browser fetches. It checks, in
+// this order, and reports the first failure with where it is: size and magic, version, header
+// bounds, header JSON, total size against data_size (truncation or trailing bytes), checksum,
+// config values, the tensor table (names, dtypes, shapes against the dimensions, offsets inside
+// the data section), items, then the weights themselves (finite values, unique ids), the
+// fingerprint, and, on request, the self-test. Nothing is half-loaded: a Model exists only when
+// every check passed.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+
+namespace tandem {
+
+constexpr std::uint32_t kModelFormatVersion = 1;
+
+// Inputs of the self-test a model file carries; the writer fills in the expected scores by running
+// them through the model it writes.
+struct SelfTestSpec {
+  struct Step {
+    std::string item;
+    std::string type;
+    double time;
+  };
+  std::vector<Step> events;
+  std::vector<float> profile;  // d + 1 values, or empty for none
+  std::vector<std::string> candidates;
+  double tolerance = 1e-4;     // |got - expected| <= tolerance * max(1, |expected|)
+};
+
+// A self-test built from the model itself (its first items, a profile of the first of them, one
+// unknown id among the candidates): what the writer uses when it is given none.
+SelfTestSpec default_selftest(const Model& model);
+
+Status write_model(const Model& model, const SelfTestSpec& selftest, std::vector<std::uint8_t>* out);
+
+struct ReadOptions {
+  bool verify_selftest = false;
+};
+
+struct LoadedModel {
+  std::shared_ptr<const Model> model;  // null on error
+  std::string error;                   // what and where, when model is null
+  std::string header_json;             // the header as stored (for inspection)
+};
+
+LoadedModel read_model(const std::uint8_t* data, std::size_t size, const ReadOptions& options = {});
+
+// Re-seals edited parts into a file: the preamble, the padding and the checksum around a header and
+// a data section. The writer uses it; tests use it to build deliberately broken files.
+std::vector<std::uint8_t> seal_model(std::uint32_t version, const std::string& header_json,
+                                     const std::vector<std::uint8_t>& data);
+// The inverse split, without any validation beyond the preamble (for tests and tools).
+bool unseal_model(const std::vector<std::uint8_t>& file, std::string* header_json, std::vector<std::uint8_t>* data);
+
+}  // namespace tandem

@@ -1,0 +1,366 @@
+#include "core/session.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "core/bytes.h"
+#include "core/hash.h"
+#include "core/lstm.h"
+
+namespace tandem {
+
+namespace {
+
+constexpr char kStateMagic[4] = {'T', 'N', 'D', 'S'};
+constexpr std::uint32_t kStateVersion = 1;
+
+std::uint32_t hash_row(std::int32_t row) { return static_cast<std::uint32_t>(row) * 2654435761u; }
+
+// Better first: higher score, then the lower index.
+struct Better {
+  const float* scores;
+  bool operator()(std::int32_t a, std::int32_t b) const {
+    return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+  }
+};
+
+}  // namespace
+
+Session::Session(std::shared_ptr<const Model> model) : model_(std::move(model)), d_(model_->dim()) {
+  h_ = Vector::Zero(d_);
+  c_ = Vector::Zero(d_);
+  x_ = Vector::Zero(d_);
+  xh_ = Vector::Zero(2 * d_);
+  z_ = Vector::Zero(4 * d_);
+  profile_ = empty_profile(*model_);
+  p_ = Vector::Zero(d_);
+  gate_ = Vector::Zero(d_);
+  u_ = Vector::Zero(d_);
+  scratch_ = Vector::Zero(2 * d_);
+  const std::size_t window = static_cast<std::size_t>(model_->config().window);
+  window_.resize(window);
+  std::uint32_t cap = 8;
+  while (cap < 2 * window) cap <<= 1;
+  repeat_rows_.assign(cap, -1);
+  repeat_values_.assign(cap, 0.0f);
+  repeat_mask_ = cap - 1;
+}
+
+Status Session::observe(std::int32_t item, int type, double time) {
+  if (type < 0 || type >= model_->event_type_count())
+    return Status::error("event type " + std::to_string(type) + " is out of range (the model has " +
+                         std::to_string(model_->event_type_count()) + " event types)");
+  if (!std::isfinite(time)) return Status::error("event time must be a finite number of seconds");
+  if (item < -1 || item >= model_->item_count())
+    return Status::error("item row " + std::to_string(item) + " is out of range");
+  if (item < 0) {
+    ++counters_.unknown_items;
+    return {};
+  }
+  const ModelConfig& cfg = model_->config();
+  int gap_bucket = 0;  // 0: the first event of a short-term session
+  if (!has_last_ || time - last_time_ > cfg.session_timeout_s) {
+    h_.setZero();
+    c_.setZero();
+    ++counters_.sessions;
+  } else {
+    gap_bucket = 1 + log2_bucket(time - last_time_, cfg.gap_buckets - 1);
+  }
+  if (!has_last_ || time > last_time_) last_time_ = time;
+  has_last_ = true;
+
+  lstm_input(*model_, item, type, gap_bucket, x_.data());
+  lstm_step(*model_, x_.data(), h_.data(), c_.data(), xh_.data(), z_.data());
+  push_recent(Event{item, type, time});
+  ++counters_.events;
+  dirty_ = true;
+  return {};
+}
+
+void Session::push_recent(const Event& e) {
+  const std::size_t cap = window_.size();
+  if (window_size_ < cap) {
+    window_[(window_start_ + window_size_) % cap] = e;
+    ++window_size_;
+  } else {
+    window_[window_start_] = e;
+    window_start_ = (window_start_ + 1) % cap;
+  }
+  ++unfolded_;
+}
+
+const Event& Session::recent(std::size_t i) const { return window_[(window_start_ + i) % window_.size()]; }
+
+Status Session::set_profile(const float* values, std::size_t count) {
+  Profile p;
+  Status s = profile_from_vector(*model_, values, count, &p);
+  if (!s.ok()) return s;
+  set_profile(p);
+  return {};
+}
+
+void Session::set_profile(const Profile& profile) {
+  profile_ = profile;
+  profile_dirty_ = dirty_ = true;
+}
+
+void Session::clear_profile() { set_profile(empty_profile(*model_)); }
+
+void Session::fold_recent_events() {
+  const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(unfolded_, window_size_));
+  for (std::size_t i = window_size_ - n; i < window_size_; ++i) fold_history(*model_, &recent(i), 1, profile_);
+  unfolded_ = 0;
+  profile_dirty_ = dirty_ = true;
+}
+
+void Session::reset() {
+  h_.setZero();
+  c_.setZero();
+  window_start_ = window_size_ = 0;
+  unfolded_ = 0;
+  has_last_ = false;
+  last_time_ = 0;
+  counters_ = SessionCounters{};
+  dirty_ = true;
+}
+
+void Session::refresh() {
+  if (!dirty_) return;
+  const ModelWeights& w = model_->weights();
+  if (profile_dirty_) {
+    long_term_interest(*model_, profile_, p_.data(), scratch_.data());
+    profile_dirty_ = false;
+  }
+  switch (model_->config().fusion) {
+    case Fusion::long_term:
+      gate_.setOnes();
+      u_ = p_;
+      break;
+    case Fusion::short_term:
+      gate_.setZero();
+      u_ = h_;
+      break;
+    case Fusion::gate:
+      scratch_.head(d_) = p_;
+      scratch_.tail(d_) = h_;
+      gate_.noalias() = w.gate_w * scratch_;
+      gate_ += w.gate_b;
+      for (int k = 0; k < d_; ++k) {
+        gate_[k] = sigmoid(gate_[k]);
+        u_[k] = gate_[k] * p_[k] + (1.0f - gate_[k]) * h_[k];
+      }
+      break;
+  }
+  // Repeat bonuses: every occurrence in the window adds recency(rank bucket) + type, rank 0 newest.
+  std::fill(repeat_rows_.begin(), repeat_rows_.end(), -1);
+  const int buckets = model_->config().repeat_buckets;
+  for (std::size_t rank = 0; rank < window_size_; ++rank) {
+    const Event& e = recent(window_size_ - 1 - rank);
+    const float bonus = w.repeat_recency[log2_bucket(static_cast<double>(rank), buckets)] + w.repeat_type[e.type];
+    std::uint32_t i = hash_row(e.item) & repeat_mask_;
+    while (repeat_rows_[i] >= 0 && repeat_rows_[i] != e.item) i = (i + 1) & repeat_mask_;
+    if (repeat_rows_[i] < 0) {
+      repeat_rows_[i] = e.item;
+      repeat_values_[i] = 0;
+    }
+    repeat_values_[i] += bonus;
+  }
+  dirty_ = false;
+}
+
+float Session::repeat_bonus(std::int32_t row) const {
+  std::uint32_t i = hash_row(row) & repeat_mask_;
+  while (true) {
+    const std::int32_t r = repeat_rows_[i];
+    if (r == row) return repeat_values_[i];
+    if (r < 0) return 0.0f;
+    i = (i + 1) & repeat_mask_;
+  }
+}
+
+const Vector& Session::interest() {
+  refresh();
+  return u_;
+}
+
+float Session::gate_mean() {
+  refresh();
+  return gate_.mean();
+}
+
+void Session::score(const std::int32_t* items, std::size_t count, float* out) {
+  refresh();
+  const float fallback = model_->fallback_vec().dot(u_) + model_->fallback_bias();
+  const Vector& bias = model_->weights().item_bias;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::int32_t row = items[i];
+    if (row < 0 || row >= model_->item_count()) {
+      out[i] = fallback;
+    } else {
+      out[i] = model_->item_dot(row, u_.data()) + bias[row] + (window_size_ ? repeat_bonus(row) : 0.0f);
+    }
+  }
+}
+
+std::size_t Session::rerank(const std::int32_t* items, std::size_t count, std::size_t top, std::int32_t* positions,
+                            float* scores) {
+  if (scores_.size() < count) scores_.resize(count);
+  if (order_.size() < count) order_.resize(count);
+  score(items, count, scores_.data());
+  for (std::size_t i = 0; i < count; ++i) order_[i] = static_cast<std::int32_t>(i);
+  top = std::min(top, count);
+  const auto first = order_.begin(), last = order_.begin() + static_cast<std::ptrdiff_t>(count);
+  std::partial_sort(first, first + static_cast<std::ptrdiff_t>(top), last, Better{scores_.data()});
+  for (std::size_t i = 0; i < top; ++i) {
+    positions[i] = order_[i];
+    scores[i] = scores_[static_cast<std::size_t>(order_[i])];
+  }
+  return top;
+}
+
+std::size_t Session::recommend(std::size_t k, Exclude exclude, const std::int32_t* excluded,
+                               std::size_t excluded_count, std::int32_t* rows, float* scores) {
+  refresh();
+  const std::int32_t n = model_->item_count();
+  // Sorted exclusion list, walked alongside the blocks.
+  excluded_.assign(excluded, excluded + excluded_count);
+  if (exclude != Exclude::none) {
+    for (std::size_t i = 0; i < window_size_; ++i) {
+      const Event& e = recent(i);
+      if (exclude == Exclude::seen || e.type == model_->purchase_type()) excluded_.push_back(e.item);
+    }
+  }
+  std::sort(excluded_.begin(), excluded_.end());
+  auto next_excluded = excluded_.begin();
+
+  // Scores are computed a block of rows at a time into scores_, and a heap keeps the best k so far
+  // (its front is the worst of them), so no catalog-sized buffer is needed.
+  constexpr std::int32_t kBlock = 256;
+  if (scores_.size() < static_cast<std::size_t>(kBlock)) scores_.resize(kBlock);
+  std::vector<float>& block = scores_;
+  struct Entry {
+    float score;
+    std::int32_t row;
+  };
+  auto worse = [](const Entry& a, const Entry& b) { return a.score > b.score || (a.score == b.score && a.row < b.row); };
+  std::vector<Entry> heap;
+  heap.reserve(std::min<std::size_t>(k, static_cast<std::size_t>(n)));
+  for (std::int32_t first = 0; first < n && k > 0; first += kBlock) {
+    const std::int32_t count = std::min(kBlock, n - first);
+    model_->score_rows(first, count, u_.data(), block.data());
+    for (std::int32_t i = 0; i < count; ++i) {
+      const std::int32_t row = first + i;
+      while (next_excluded != excluded_.end() && *next_excluded < row) ++next_excluded;
+      if (next_excluded != excluded_.end() && *next_excluded == row) continue;
+      const float s = block[static_cast<std::size_t>(i)] + (window_size_ ? repeat_bonus(row) : 0.0f);
+      const Entry e{s, row};
+      if (heap.size() < k) {
+        heap.push_back(e);
+        std::push_heap(heap.begin(), heap.end(), worse);
+      } else if (worse(e, heap.front())) {
+        std::pop_heap(heap.begin(), heap.end(), worse);
+        heap.back() = e;
+        std::push_heap(heap.begin(), heap.end(), worse);
+      }
+    }
+  }
+  std::sort(heap.begin(), heap.end(), worse);
+  for (std::size_t i = 0; i < heap.size(); ++i) {
+    rows[i] = heap[i].row;
+    scores[i] = heap[i].score;
+  }
+  return heap.size();
+}
+
+std::vector<std::uint8_t> Session::save_state() const {
+  std::vector<std::uint8_t> out;
+  ByteWriter w(out);
+  w.bytes(kStateMagic, 4);
+  w.put<std::uint32_t>(kStateVersion);
+  w.put<std::uint64_t>(model_->fingerprint());
+  w.put<std::uint32_t>(static_cast<std::uint32_t>(d_));
+  w.put<std::uint32_t>(static_cast<std::uint32_t>(window_size_));
+  w.put<std::uint8_t>(has_last_ ? 1 : 0);
+  w.put<double>(last_time_);
+  w.put<std::uint64_t>(counters_.events);
+  w.put<std::uint64_t>(counters_.unknown_items);
+  w.put<std::uint64_t>(counters_.sessions);
+  w.put<std::uint64_t>(unfolded_);
+  w.bytes(h_.data(), sizeof(float) * static_cast<std::size_t>(d_));
+  w.bytes(c_.data(), sizeof(float) * static_cast<std::size_t>(d_));
+  w.bytes(profile_.pooled.data(), sizeof(float) * static_cast<std::size_t>(d_));
+  w.put<float>(profile_.log_mass);
+  for (std::size_t i = 0; i < window_size_; ++i) {
+    const Event& e = recent(i);
+    w.put<std::int32_t>(e.item);
+    w.put<std::int32_t>(e.type);
+    w.put<double>(e.time);
+  }
+  w.put<std::uint64_t>(xxh64(out.data(), out.size()));
+  return out;
+}
+
+Status Session::restore_state(const std::uint8_t* data, std::size_t size) {
+  const std::string what = "session state: ";
+  if (size < 16) return Status::error(what + "truncated (" + std::to_string(size) + " bytes)");
+  if (std::memcmp(data, kStateMagic, 4) != 0) return Status::error(what + "bad magic bytes, not a tandem session state");
+  std::uint64_t stored;
+  std::memcpy(&stored, data + size - 8, 8);
+  ByteReader r(data, size - 8);
+  char magic[4];
+  std::uint32_t version = 0, dim = 0, count = 0;
+  std::uint64_t fingerprint = 0;
+  r.bytes(magic, 4);
+  r.get(&version);
+  if (version != kStateVersion)
+    return Status::error(what + "unsupported version " + std::to_string(version) + " (this build reads " +
+                         std::to_string(kStateVersion) + ")");
+  if (xxh64(data, size - 8) != stored) return Status::error(what + "checksum mismatch (corrupt or truncated)");
+  std::uint8_t has_last = 0;
+  double last_time = 0;
+  SessionCounters counters;
+  std::uint64_t unfolded = 0;
+  bool ok = r.get(&fingerprint) && r.get(&dim) && r.get(&count) && r.get(&has_last) && r.get(&last_time) &&
+            r.get(&counters.events) && r.get(&counters.unknown_items) && r.get(&counters.sessions) && r.get(&unfolded);
+  if (!ok) return Status::error(what + "truncated header");
+  if (fingerprint != model_->fingerprint())
+    return Status::error(what + "saved for another model (fingerprint " + hex64(fingerprint) + ", this model " +
+                         model_->fingerprint_hex() + ")");
+  if (dim != static_cast<std::uint32_t>(d_)) return Status::error(what + "dimension " + std::to_string(dim) + " does not match the model");
+  if (count > window_.size()) return Status::error(what + "holds more recent events than the model's window");
+  const std::size_t fbytes = sizeof(float) * static_cast<std::size_t>(d_);
+  Vector h(d_), c(d_);
+  Profile profile;
+  profile.pooled.resize(d_);
+  ok = r.bytes(h.data(), fbytes) && r.bytes(c.data(), fbytes) && r.bytes(profile.pooled.data(), fbytes) &&
+       r.get(&profile.log_mass);
+  if (!ok) return Status::error(what + "truncated vectors");
+  if (!h.allFinite() || !c.allFinite() || !profile.pooled.allFinite() || std::isnan(profile.log_mass) ||
+      profile.log_mass == std::numeric_limits<float>::infinity() || !std::isfinite(last_time))
+    return Status::error(what + "holds non-finite values");
+  std::vector<Event> events(count);
+  for (Event& e : events) {
+    if (!(r.get(&e.item) && r.get(&e.type) && r.get(&e.time))) return Status::error(what + "truncated event window");
+    if (e.item < 0 || e.item >= model_->item_count() || e.type < 0 || e.type >= model_->event_type_count() ||
+        !std::isfinite(e.time))
+      return Status::error(what + "holds an event the model cannot have produced");
+  }
+  if (r.remaining() != 0) return Status::error(what + std::to_string(r.remaining()) + " unexpected trailing bytes");
+
+  // Everything is valid: commit.
+  h_ = h;
+  c_ = c;
+  window_start_ = 0;
+  window_size_ = count;
+  std::copy(events.begin(), events.end(), window_.begin());
+  has_last_ = has_last != 0;
+  last_time_ = last_time;
+  counters_ = counters;
+  unfolded_ = unfolded;
+  set_profile(profile);
+  return {};
+}
+
+}  // namespace tandem

@@ -1,0 +1,115 @@
+// A shopper's session: the mutable, per-browser half of the engine.
+//
+// It holds the LSTM state (short-term interest), the long-term profile it was given, a bounded
+// window of recent events and counters, and reads the shared immutable Model. observe() allocates
+// nothing; scoring reuses buffers that grow to the largest request once.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/event.h"
+#include "core/long_term.h"
+#include "core/model.h"
+
+namespace tandem {
+
+struct SessionCounters {
+  std::uint64_t events = 0;         // events that updated the state
+  std::uint64_t unknown_items = 0;  // events whose item the model does not know (ignored)
+  std::uint64_t sessions = 0;       // short-term sessions started (first event, or after a timeout)
+};
+
+// What recommend() leaves out besides the explicit list.
+enum class Exclude {
+  none,
+  purchased,  // items of the model's purchase event type in the recent window
+  seen,       // every item in the recent window
+};
+
+class Session {
+ public:
+  explicit Session(std::shared_ptr<const Model> model);
+
+  const Model& model() const { return *model_; }
+
+  // One event: `item` is a model row or -1 for an id the model does not know (counted, ignored).
+  // `time` in seconds. A gap longer than the model's session timeout starts a new short-term
+  // session (the LSTM state resets). Errors: a type out of range, a non-finite time.
+  Status observe(std::int32_t item, int type, double time);
+
+  // The long-term profile, as d + 1 floats (see long_term.h). A session without one uses the
+  // population prior (the encoder's output for an empty history).
+  Status set_profile(const float* values, std::size_t count);
+  void set_profile(const Profile& profile);
+  void clear_profile();
+  const Profile& profile() const { return profile_; }
+  // Folds the recent events not folded before into the profile: the device's copy of the
+  // long-term interest between server refreshes. Events older than the window are not kept.
+  void fold_recent_events();
+
+  // Forgets the short-term state, the window and the counters; keeps the profile.
+  void reset();
+
+  // Scores of candidate rows (-1: an unknown id, scored with the model's fallback item).
+  void score(const std::int32_t* items, std::size_t count, float* out);
+  // Candidates sorted by score, best first, ties in input order. Writes the first `top` entries
+  // (positions into `items` and their scores) and returns how many were written.
+  std::size_t rerank(const std::int32_t* items, std::size_t count, std::size_t top, std::int32_t* positions,
+                     float* scores);
+  // The k best rows of the whole catalog, best first (ties: lower row first), leaving out the
+  // excluded ones. Returns how many were written (< k when the catalog runs out).
+  std::size_t recommend(std::size_t k, Exclude exclude, const std::int32_t* excluded, std::size_t excluded_count,
+                        std::int32_t* rows, float* scores);
+
+  // The fused interest u, and the mean of the gate g (the share of long-term interest, 0..1;
+  // 1 for a long-term-only model, 0 for a short-term-only one).
+  const Vector& interest();
+  float gate_mean();
+
+  const SessionCounters& counters() const { return counters_; }
+  // The recent events, oldest first (at most the model's window).
+  std::size_t recent_count() const { return window_size_; }
+  const Event& recent(std::size_t i) const;  // 0 = oldest
+
+  // The state a browser keeps between page loads: versioned, checksummed, tied to the model's
+  // fingerprint. restore_state() changes nothing unless the whole blob is valid.
+  std::vector<std::uint8_t> save_state() const;
+  Status restore_state(const std::uint8_t* data, std::size_t size);
+
+ private:
+  void refresh();
+  float repeat_bonus(std::int32_t row) const;
+  void push_recent(const Event& e);
+
+  std::shared_ptr<const Model> model_;
+  int d_;
+  Vector h_, c_;      // LSTM state
+  Vector x_, xh_, z_; // observe() scratch
+  Profile profile_;
+  Vector p_;          // long-term interest from profile_
+  Vector gate_;       // g
+  Vector u_;          // fused interest
+  Vector scratch_;    // 2d
+  bool dirty_ = true, profile_dirty_ = true;
+
+  std::vector<Event> window_;  // ring buffer, capacity = model window
+  std::size_t window_start_ = 0, window_size_ = 0;
+  std::uint64_t unfolded_ = 0;  // newest events of the window not folded into the profile yet
+  bool has_last_ = false;
+  double last_time_ = 0;
+  SessionCounters counters_;
+
+  // repeat bonuses of the rows in the window: open addressing, rebuilt by refresh()
+  std::vector<std::int32_t> repeat_rows_;
+  std::vector<float> repeat_values_;
+  std::uint32_t repeat_mask_ = 0;
+
+  std::vector<float> scores_;
+  std::vector<std::int32_t> order_;
+  std::vector<std::int32_t> excluded_;
+};
+
+}  // namespace tandem

@@ -1,0 +1,222 @@
+// Model file v1: round trips, the self-test, and every kind of bad file rejected with a message
+// that says what and where (never a half-loaded model).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstring>
+
+#include "core/model_format.h"
+#include "core/session.h"
+#include "fixtures.h"
+
+namespace tandem::testing {
+namespace {
+
+using json = nlohmann::json;
+
+std::vector<std::uint8_t> model_file(const ModelWeights& w) {
+  auto model = make_model(w);
+  std::vector<std::uint8_t> bytes;
+  Status s = write_model(*model, default_selftest(*model), &bytes);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return bytes;
+}
+
+std::vector<std::uint8_t> good_file() { return model_file(small_weights()); }
+
+std::string load_error(const std::vector<std::uint8_t>& bytes, bool verify = true) {
+  LoadedModel m = read_model(bytes.data(), bytes.size(), ReadOptions{verify});
+  EXPECT_EQ(m.model == nullptr, !m.error.empty());
+  return m.error;
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+// Edits the header JSON and/or the data section, then re-seals with a valid checksum.
+template <class Edit>
+std::vector<std::uint8_t> edited(Edit edit) {
+  std::string header;
+  std::vector<std::uint8_t> data;
+  EXPECT_TRUE(unseal_model(good_file(), &header, &data));
+  json h = json::parse(header);
+  edit(h, data);
+  return seal_model(kModelFormatVersion, h.dump(), data);
+}
+
+json& tensor(json& h, const std::string& name) {
+  for (json& t : h["tensors"])
+    if (t["name"] == name) return t;
+  throw std::runtime_error("no tensor " + name);
+}
+
+TEST(ModelFormat, RoundTripKeepsEveryScore) {
+  ModelWeights w = small_weights();
+  w.metadata_json = R"({"trained_on":"fixture","epochs":3})";
+  auto model = make_model(w);
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(write_model(*model, default_selftest(*model), &bytes).ok());
+  LoadedModel loaded = read_model(bytes.data(), bytes.size(), ReadOptions{true});
+  ASSERT_TRUE(loaded.model) << loaded.error;
+  EXPECT_EQ(loaded.model->fingerprint(), model->fingerprint());
+  EXPECT_EQ(json::parse(loaded.model->weights().metadata_json)["epochs"], 3);
+  EXPECT_EQ(loaded.model->weights().item_ids, model->weights().item_ids);
+
+  Session a(model), b(loaded.model);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(a.observe(i * 3, i % 4, 1e9 + i).ok());
+    ASSERT_TRUE(b.observe(i * 3, i % 4, 1e9 + i).ok());
+  }
+  std::vector<std::int32_t> c(40);
+  for (int i = 0; i < 40; ++i) c[static_cast<std::size_t>(i)] = i;
+  std::vector<float> sa(40), sb(40);
+  a.score(c.data(), 40, sa.data());
+  b.score(c.data(), 40, sb.data());
+  EXPECT_EQ(sa, sb);
+  // Writing the loaded model again gives the same bytes.
+  std::vector<std::uint8_t> again;
+  ASSERT_TRUE(write_model(*loaded.model, default_selftest(*loaded.model), &again).ok());
+  EXPECT_EQ(again, bytes);
+}
+
+TEST(ModelFormat, Int8ItemTableRoundTripsAndIsSmaller) {
+  ModelWeights w = small_weights(3000, 32);
+  const auto f32 = model_file(w);
+  quantize_item_table(w);
+  const auto i8 = model_file(w);
+  LoadedModel loaded = read_model(i8.data(), i8.size(), ReadOptions{true});
+  ASSERT_TRUE(loaded.model) << loaded.error;
+  EXPECT_TRUE(loaded.model->quantized());
+  EXPECT_LT(i8.size() * 10, f32.size() * 6) << "int8 table: under 60% of the float32 file";
+}
+
+TEST(ModelFormat, TensorsAreAlignedAndTheLayoutIsAsDocumented) {
+  const auto bytes = good_file();
+  std::string header;
+  std::vector<std::uint8_t> data;
+  ASSERT_TRUE(unseal_model(bytes, &header, &data));
+  const json h = json::parse(header);
+  EXPECT_EQ(h["format"], "tandem-model");
+  EXPECT_EQ(h["version"], 1);
+  EXPECT_EQ(h["data_size"], data.size());
+  for (const json& t : h["tensors"]) EXPECT_EQ(t["offset"].get<std::size_t>() % 64, 0u) << t["name"];
+  std::uint32_t header_size;
+  std::memcpy(&header_size, bytes.data() + 12, 4);
+  EXPECT_EQ(header_size, header.size());
+  EXPECT_EQ((bytes.size() - 8 - data.size()) % 64, 0u) << "the data section starts 64-aligned";
+}
+
+TEST(ModelFormat, RejectsEmptyAndTruncatedFiles) {
+  const auto bytes = good_file();
+  EXPECT_EQ(load_error({}), "model file is empty (0 bytes)");
+  EXPECT_EQ(load_error(std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + 10)),
+            "model file is truncated: 10 bytes, shorter than the 16-byte preamble");
+  const std::string in_header = load_error(std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + 200));
+  EXPECT_TRUE(starts_with(in_header, "model file is truncated: the ")) << in_header;
+  EXPECT_NE(in_header.find("-byte header at offset 16 runs past the end of the file (200 bytes)"), std::string::npos);
+  for (std::size_t cut : {bytes.size() / 2, bytes.size() - 9, bytes.size() - 1}) {
+    const std::string e = load_error(std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + static_cast<long>(cut)));
+    EXPECT_TRUE(starts_with(e, "model file is truncated: " + std::to_string(cut) + " bytes, the header describes " +
+                                   std::to_string(bytes.size())))
+        << e;
+  }
+  auto longer = bytes;
+  longer.push_back(0);
+  EXPECT_EQ(load_error(longer), "model file has 1 unexpected trailing bytes after offset " + std::to_string(bytes.size()));
+}
+
+TEST(ModelFormat, RejectsBadMagicAndUnknownVersion) {
+  auto bytes = good_file();
+  bytes[1] = 'X';
+  EXPECT_EQ(load_error(bytes),
+            "not a tandem model file: bad magic bytes at offset 0 (found 89 58 44 4d 0d 0a 1a 0a, expected 89 54 44 4d 0d 0a 1a 0a)");
+  bytes = good_file();
+  bytes[8] = 2;
+  EXPECT_EQ(load_error(bytes), "unsupported model format version 2 at offset 8 (this build reads version 1)");
+}
+
+TEST(ModelFormat, RejectsChecksumMismatch) {
+  auto bytes = good_file();
+  bytes[bytes.size() - 20] ^= 0x10;
+  const std::string e = load_error(bytes);
+  EXPECT_TRUE(starts_with(e, "model file checksum mismatch: stored ")) << e;
+  EXPECT_NE(e.find("over bytes [0, " + std::to_string(bytes.size() - 8) + ") (the file is corrupt)"), std::string::npos);
+}
+
+TEST(ModelFormat, RejectsInvalidHeaderJson) {
+  auto bytes = good_file();
+  bytes[16] = 'x';  // the header's opening brace
+  const std::string e = load_error(bytes);
+  EXPECT_TRUE(starts_with(e, "model header JSON is invalid near byte ")) << e;
+}
+
+TEST(ModelFormat, RejectsShapeThatDoesNotMatchTheDimensions) {
+  const auto bytes = edited([](json& h, std::vector<std::uint8_t>&) {
+    tensor(h, "gate_w")["shape"] = {8, 8};
+    tensor(h, "gate_w")["size"] = 8 * 8 * 4;
+  });
+  EXPECT_EQ(load_error(bytes), "tensor gate_w: shape [8, 8] does not match the dimensions (expected [8, 16])");
+  const auto wrong_dim = edited([](json& h, std::vector<std::uint8_t>&) { h["config"]["dim"] = 9; });
+  EXPECT_EQ(load_error(wrong_dim), "tensor item_vec: shape [40, 8] does not match the dimensions (expected [40, 9])");
+}
+
+TEST(ModelFormat, RejectsOffsetPastTheEnd) {
+  std::size_t data_size = 0, offset = 0;
+  const auto bytes = edited([&](json& h, std::vector<std::uint8_t>& data) {
+    data_size = data.size();
+    offset = (data.size() + 63) / 64 * 64;  // aligned, but past the end
+    tensor(h, "repeat_type")["offset"] = offset;
+  });
+  EXPECT_EQ(load_error(bytes), "tensor repeat_type: offset " + std::to_string(offset) +
+                                   " + size 16 runs past the end of the data section (" + std::to_string(data_size) +
+                                   " bytes)");
+}
+
+TEST(ModelFormat, RejectsNonFiniteWeights) {
+  const auto bytes = edited([](json& h, std::vector<std::uint8_t>& data) {
+    const float nan = std::nanf("");
+    std::memcpy(data.data() + tensor(h, "lstm_w")["offset"].get<std::size_t>() + 4 * 17, &nan, 4);
+  });
+  EXPECT_EQ(load_error(bytes), "model rejected: tensor lstm_w holds a non-finite value (nan) at element 17 (row 1, column 1)");
+}
+
+TEST(ModelFormat, RejectsDuplicateItemIds) {
+  const auto bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["items"]["ids"][12] = "SKU-1003"; });
+  EXPECT_EQ(load_error(bytes), "model rejected: duplicate item id 'SKU-1003' at rows 3 and 12");
+}
+
+TEST(ModelFormat, RejectsMissingUnknownAndRepeatedTensors) {
+  auto bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["tensors"].erase(3); });
+  EXPECT_EQ(load_error(bytes), "tensor type_emb is missing from the tensor table");
+  bytes = edited([](json& h, std::vector<std::uint8_t>&) { tensor(h, "gate_b")["name"] = "gate_c"; });
+  EXPECT_EQ(load_error(bytes), "tensor 'gate_c' (tensors[15]) is not part of format version 1");
+  bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["tensors"].push_back(h["tensors"][0]); });
+  EXPECT_EQ(load_error(bytes), "tensor 'item_vec' appears twice in the tensor table");
+}
+
+TEST(ModelFormat, RejectsBadHeaderFields) {
+  auto bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["config"]["window"] = "fifty"; });
+  EXPECT_EQ(load_error(bytes), "config.window must be an integer");
+  bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["config"].erase("fusion"); });
+  EXPECT_EQ(load_error(bytes), "header is missing config.fusion");
+  bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["config"]["fusion"] = "average"; });
+  EXPECT_EQ(load_error(bytes), "config.fusion 'average' is not one of gate, long, short");
+}
+
+TEST(ModelFormat, RejectsFingerprintMismatch) {
+  const auto bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["fingerprint"] = "0000000000000000"; });
+  const std::string e = load_error(bytes);
+  EXPECT_TRUE(starts_with(e, "model fingerprint mismatch: header says 0000000000000000, the weights give ")) << e;
+}
+
+TEST(ModelFormat, SelfTestIsVerifiedOnRequest) {
+  const auto bytes = edited([](json& h, std::vector<std::uint8_t>&) {
+    h["selftest"]["scores"][2] = h["selftest"]["scores"][2].get<double>() + 0.5;
+  });
+  const std::string e = load_error(bytes, true);
+  EXPECT_TRUE(starts_with(e, "self-test failed: candidate 'SKU-1002' scored ")) << e;
+  EXPECT_EQ(load_error(bytes, false), "") << "without verification the weights themselves are fine";
+}
+
+}  // namespace
+}  // namespace tandem::testing

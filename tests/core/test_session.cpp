@@ -1,0 +1,347 @@
+// Session behaviour against the double-precision reference (reference.h): the LSTM step, the
+// gate, the scores with the repeat term; then ranking, exclusions, timeouts, state and errors.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <new>
+#include <numeric>
+
+#include "core/session.h"
+#include "fixtures.h"
+#include "reference.h"
+
+// Counts heap allocations, to check that observe() makes none.
+static std::atomic<long> g_allocations{0};
+void* operator new(std::size_t size) {
+  ++g_allocations;
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace tandem::testing {
+namespace {
+
+// Relative tolerance of the float32 engine against the double reference.
+constexpr double kTol = 1e-5;
+
+::testing::AssertionResult close(double got, double want) {
+  if (std::fabs(got - want) <= kTol * std::max(1.0, std::fabs(want))) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "got " << got << ", want " << want;
+}
+
+// A sequence with repeats, an unknown item, a purchase and a gap past the session timeout.
+std::vector<RefEvent> sample_events() {
+  const double t0 = 1.5e9 + 3600;
+  return {{3, 0, t0},        {7, 1, t0 + 5},      {3, 0, t0 + 65},    {-1, 0, t0 + 70},
+          {12, 3, t0 + 200}, {7, 2, t0 + 1000},   {20, 0, t0 + 9000}, {21, 0, t0 + 9004},
+          {3, 0, t0 + 9010}, {5, 1, t0 + 9500}};
+}
+
+struct Run {
+  Vec u, gate, h;
+  std::vector<RefEvent> window;
+};
+
+// The reference run of a session over events, with a profile of `history`.
+Run reference_run(const ModelWeights& w, const std::vector<RefEvent>& events, const std::vector<RefEvent>& history) {
+  RefLstm lstm;
+  lstm.h.assign(static_cast<std::size_t>(w.config.dim), 0.0);
+  lstm.c = lstm.h;
+  Run run;
+  for (const RefEvent& e : events) {
+    ref_observe(w, lstm, e);
+    if (e.item >= 0) run.window.push_back(e);
+  }
+  if (run.window.size() > static_cast<std::size_t>(w.config.window))
+    run.window.erase(run.window.begin(), run.window.end() - w.config.window);
+  const RefProfile profile = ref_profile(w, history);
+  run.h = lstm.h;
+  run.u = ref_fuse(w, ref_interest(w, profile.pooled), lstm.h, &run.gate);
+  return run;
+}
+
+std::vector<RefEvent> sample_history() {
+  return {{30, 0, 1.5e9 - 86400 * 5}, {31, 3, 1.5e9 - 86400 * 2}, {30, 2, 1.5e9 - 3600}};
+}
+
+void feed(Session& s, const std::vector<RefEvent>& events) {
+  for (const RefEvent& e : events) ASSERT_TRUE(s.observe(e.item, e.type, e.time).ok());
+}
+
+void set_history(Session& s, const std::vector<RefEvent>& history) {
+  std::vector<Event> events;
+  for (const RefEvent& e : history) events.push_back(Event{e.item, e.type, e.time});
+  s.set_profile(encode_history(s.model(), events.data(), events.size()));
+}
+
+void expect_matches_reference(const ModelWeights& w, std::shared_ptr<const Model> model) {
+  Session s(model);
+  feed(s, sample_events());
+  set_history(s, sample_history());
+  const Run ref = reference_run(w, sample_events(), sample_history());
+
+  const Vector& u = s.interest();
+  for (int k = 0; k < w.config.dim; ++k) EXPECT_TRUE(close(u[k], ref.u[static_cast<std::size_t>(k)])) << "u[" << k << "]";
+  const double gate_mean = std::accumulate(ref.gate.begin(), ref.gate.end(), 0.0) / static_cast<double>(ref.gate.size());
+  EXPECT_TRUE(close(s.gate_mean(), gate_mean));
+
+  std::vector<std::int32_t> candidates = {3, 7, 12, 20, 21, 5, 0, 39, -1, 3};
+  std::vector<float> scores(candidates.size());
+  s.score(candidates.data(), candidates.size(), scores.data());
+  for (std::size_t i = 0; i < candidates.size(); ++i)
+    EXPECT_TRUE(close(scores[i], ref_score(w, ref.u, ref.window, candidates[i]))) << "candidate " << candidates[i];
+}
+
+TEST(Session, ScoresMatchReferenceWithGate) {
+  ModelWeights w = small_weights();
+  expect_matches_reference(w, make_model(w));
+}
+
+TEST(Session, ScoresMatchReferenceLongAndShortOnly) {
+  for (Fusion f : {Fusion::long_term, Fusion::short_term}) {
+    ModelWeights w = small_weights();
+    w.config.fusion = f;
+    expect_matches_reference(w, make_model(w));
+  }
+}
+
+TEST(Session, ScoresMatchReferenceWithInt8ItemTable) {
+  ModelWeights w = small_weights();
+  quantize_item_table(w);
+  expect_matches_reference(w, make_model(w));
+}
+
+TEST(Session, LstmStepMatchesReference) {
+  ModelWeights w = small_weights(40, 16);
+  w.config.fusion = Fusion::short_term;  // u = h
+  auto model = make_model(w);
+  Session s(model);
+  RefLstm ref;
+  const double t0 = 1.5e9;
+  for (int i = 0; i < 30; ++i) {
+    const RefEvent e{(i * 7) % 40, i % 4, t0 + i * 37.0 * (i % 5)};
+    ASSERT_TRUE(s.observe(e.item, e.type, e.time).ok());
+    ref_observe(w, ref, e);
+    const Vector& h = s.interest();
+    for (int k = 0; k < 16; ++k) ASSERT_TRUE(close(h[k], ref.h[static_cast<std::size_t>(k)])) << "step " << i << " h[" << k << "]";
+  }
+}
+
+TEST(Session, RerankSortsByScoreAndKeepsInputOrderOnTies) {
+  auto model = small_model();
+  Session s(model);
+  feed(s, sample_events());
+  // Duplicates tie exactly; unknown ids (-1) tie with each other.
+  std::vector<std::int32_t> c = {5, 9, -1, 5, 14, 9, -1, 33};
+  std::vector<float> scores(c.size()), sorted(c.size());
+  std::vector<std::int32_t> pos(c.size());
+  s.score(c.data(), c.size(), scores.data());
+  ASSERT_EQ(s.rerank(c.data(), c.size(), c.size(), pos.data(), sorted.data()), c.size());
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    EXPECT_EQ(sorted[i], scores[static_cast<std::size_t>(pos[i])]);
+    if (i > 0) {
+      EXPECT_GE(sorted[i - 1], sorted[i]);
+      if (sorted[i - 1] == sorted[i]) EXPECT_LT(pos[i - 1], pos[i]) << "ties keep input order";
+    }
+  }
+  // Every position exactly once.
+  std::vector<std::int32_t> seen(pos);
+  std::sort(seen.begin(), seen.end());
+  for (std::size_t i = 0; i < c.size(); ++i) EXPECT_EQ(seen[i], static_cast<std::int32_t>(i));
+  // A top-3 request returns the head of the full ranking.
+  std::vector<std::int32_t> top(3);
+  std::vector<float> top_scores(3);
+  ASSERT_EQ(s.rerank(c.data(), c.size(), 3, top.data(), top_scores.data()), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(top[static_cast<std::size_t>(i)], pos[static_cast<std::size_t>(i)]);
+}
+
+// Brute force: all rows sorted by (score desc, row asc) minus exclusions.
+std::vector<std::int32_t> brute_force(Session& s, std::size_t k, const std::vector<std::int32_t>& excluded) {
+  const std::int32_t n = s.model().item_count();
+  std::vector<std::int32_t> rows(static_cast<std::size_t>(n));
+  std::iota(rows.begin(), rows.end(), 0);
+  std::vector<float> scores(rows.size());
+  s.score(rows.data(), rows.size(), scores.data());
+  std::vector<std::int32_t> kept;
+  for (std::int32_t r : rows)
+    if (std::find(excluded.begin(), excluded.end(), r) == excluded.end()) kept.push_back(r);
+  std::stable_sort(kept.begin(), kept.end(), [&](std::int32_t a, std::int32_t b) {
+    return scores[static_cast<std::size_t>(a)] > scores[static_cast<std::size_t>(b)];
+  });
+  kept.resize(std::min(k, kept.size()));
+  return kept;
+}
+
+TEST(Session, RecommendIsTheTopOfTheWholeCatalogWithExclusions) {
+  auto model = small_model(300);
+  Session s(model);
+  feed(s, sample_events());
+  std::vector<std::int32_t> rows(300);
+  std::vector<float> scores(300);
+
+  std::size_t got = s.recommend(10, Exclude::none, nullptr, 0, rows.data(), scores.data());
+  ASSERT_EQ(got, 10u);
+  EXPECT_EQ(std::vector<std::int32_t>(rows.begin(), rows.begin() + 10), brute_force(s, 10, {}));
+
+  // Window after the sample: 7(cart), 20, 21, 3, 5 and 12 (purchase) were seen; 12 was bought.
+  got = s.recommend(10, Exclude::purchased, nullptr, 0, rows.data(), scores.data());
+  EXPECT_EQ(std::vector<std::int32_t>(rows.begin(), rows.begin() + static_cast<long>(got)), brute_force(s, 10, {12}));
+
+  std::vector<std::int32_t> seen;
+  for (std::size_t i = 0; i < s.recent_count(); ++i) seen.push_back(s.recent(i).item);
+  const std::vector<std::int32_t> extra = {rows[0], 250};
+  got = s.recommend(10, Exclude::seen, extra.data(), extra.size(), rows.data(), scores.data());
+  std::vector<std::int32_t> all_excluded = seen;
+  all_excluded.insert(all_excluded.end(), extra.begin(), extra.end());
+  EXPECT_EQ(std::vector<std::int32_t>(rows.begin(), rows.begin() + static_cast<long>(got)), brute_force(s, 10, all_excluded));
+
+  // k beyond the catalog returns what is left.
+  got = s.recommend(1000, Exclude::purchased, nullptr, 0, rows.data(), scores.data());
+  EXPECT_EQ(got, 299u);
+  EXPECT_EQ(s.recommend(0, Exclude::none, nullptr, 0, rows.data(), scores.data()), 0u);
+}
+
+TEST(Session, GapLongerThanTimeoutStartsANewSession) {
+  ModelWeights w = small_weights();
+  w.config.fusion = Fusion::short_term;
+  auto model = make_model(w);
+  Session a(model), b(model);
+  const double t0 = 1.5e9;
+  ASSERT_TRUE(a.observe(1, 0, t0).ok());
+  ASSERT_TRUE(a.observe(2, 0, t0 + 60).ok());
+  EXPECT_EQ(a.counters().sessions, 1u);
+  ASSERT_TRUE(a.observe(3, 1, t0 + 60 + 1801).ok());  // past the 1800 s timeout
+  EXPECT_EQ(a.counters().sessions, 2u);
+  ASSERT_TRUE(b.observe(3, 1, t0 + 60 + 1801).ok());  // a fresh session seeing only that event
+  for (int k = 0; k < 8; ++k) EXPECT_EQ(a.interest()[k], b.interest()[k]);
+  // Exactly at the timeout the session goes on.
+  ASSERT_TRUE(a.observe(4, 0, t0 + 60 + 1801 + 1800).ok());
+  EXPECT_EQ(a.counters().sessions, 2u);
+}
+
+TEST(Session, UnknownItemsAreCountedAndIgnored) {
+  auto model = small_model();
+  Session a(model), b(model);
+  feed(a, {{1, 0, 1e9}, {-1, 2, 1e9 + 1}, {2, 0, 1e9 + 2}});
+  feed(b, {{1, 0, 1e9}, {2, 0, 1e9 + 2}});
+  EXPECT_EQ(a.counters().unknown_items, 1u);
+  EXPECT_EQ(a.counters().events, 2u);
+  for (int k = 0; k < 8; ++k) EXPECT_EQ(a.interest()[k], b.interest()[k]);
+  EXPECT_EQ(model->find_item("no-such-sku"), -1);
+  EXPECT_EQ(model->find_item("SKU-1007"), 7);
+}
+
+TEST(Session, ObserveRejectsBadInputWithAMessage) {
+  auto model = small_model();
+  Session s(model);
+  Status st = s.observe(1, 4, 1e9);
+  EXPECT_EQ(st.message(), "event type 4 is out of range (the model has 4 event types)");
+  st = s.observe(1, 0, std::nan(""));
+  EXPECT_EQ(st.message(), "event time must be a finite number of seconds");
+  st = s.observe(40, 0, 1e9);
+  EXPECT_EQ(st.message(), "item row 40 is out of range");
+  EXPECT_EQ(s.counters().events, 0u);
+  const std::vector<float> short_profile(3, 0.0f);
+  EXPECT_EQ(s.set_profile(short_profile.data(), 3).message(), "profile has 3 values, this model expects 9 (dim 8 + 1)");
+}
+
+TEST(Session, ObserveDoesNotAllocate) {
+  auto model = small_model(100, 64);
+  Session s(model);
+  ASSERT_TRUE(s.observe(1, 0, 1e9).ok());
+  const long before = g_allocations.load();
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(s.observe(i % 100, i % 4, 1e9 + i * 10.0).ok());
+  EXPECT_EQ(g_allocations.load() - before, 0);
+}
+
+TEST(Session, StateRoundTripRestoresEverything) {
+  auto model = small_model();
+  Session a(model);
+  feed(a, sample_events());
+  set_history(a, sample_history());
+  const std::vector<std::uint8_t> blob = a.save_state();
+
+  Session b(model);
+  ASSERT_TRUE(b.restore_state(blob.data(), blob.size()).ok());
+  std::vector<std::int32_t> c = {3, 7, 12, 20, 0, -1};
+  std::vector<float> sa(c.size()), sb(c.size());
+  a.score(c.data(), c.size(), sa.data());
+  b.score(c.data(), c.size(), sb.data());
+  EXPECT_EQ(sa, sb);
+  EXPECT_EQ(b.counters().events, a.counters().events);
+  EXPECT_EQ(b.counters().unknown_items, 1u);
+  EXPECT_EQ(b.recent_count(), a.recent_count());
+  // The next event continues the same session in both.
+  ASSERT_TRUE(a.observe(9, 0, 1.5e9 + 3600 + 9600).ok());
+  ASSERT_TRUE(b.observe(9, 0, 1.5e9 + 3600 + 9600).ok());
+  a.score(c.data(), c.size(), sa.data());
+  b.score(c.data(), c.size(), sb.data());
+  EXPECT_EQ(sa, sb);
+}
+
+TEST(Session, BadStateIsRejectedAndChangesNothing) {
+  auto model = small_model();
+  Session a(model);
+  feed(a, sample_events());
+  std::vector<std::uint8_t> blob = a.save_state();
+
+  Session b(model);
+  feed(b, {{1, 0, 1e9}});
+  const auto before = b.save_state();
+
+  std::vector<std::uint8_t> corrupt = blob;
+  corrupt[40] ^= 0x55;
+  EXPECT_EQ(b.restore_state(corrupt.data(), corrupt.size()).message(),
+            "session state: checksum mismatch (corrupt or truncated)");
+  EXPECT_EQ(b.restore_state(blob.data(), blob.size() - 9).message(),
+            "session state: checksum mismatch (corrupt or truncated)");
+  EXPECT_EQ(b.restore_state(blob.data(), 5).message(), "session state: truncated (5 bytes)");
+  std::vector<std::uint8_t> magic = blob;
+  magic[0] = 'X';
+  EXPECT_EQ(b.restore_state(magic.data(), magic.size()).message(),
+            "session state: bad magic bytes, not a tandem session state");
+
+  auto other = small_model(40, 8, 8);  // same shape, other weights
+  Session c(other);
+  const std::string msg = c.restore_state(blob.data(), blob.size()).message();
+  EXPECT_NE(msg.find("session state: saved for another model (fingerprint " + model->fingerprint_hex()), std::string::npos)
+      << msg;
+  EXPECT_EQ(b.save_state(), before) << "a rejected state leaves the session as it was";
+}
+
+TEST(Session, FoldingRecentEventsEqualsEncodingTheWholeHistory) {
+  auto model = small_model();
+  Session s(model);
+  set_history(s, sample_history());
+  const std::vector<RefEvent> events = {{1, 0, 1.5e9 + 10}, {2, 1, 1.5e9 + 20}, {1, 3, 1.5e9 + 30}};
+  feed(s, events);
+  s.fold_recent_events();
+  std::vector<RefEvent> all = sample_history();
+  all.insert(all.end(), events.begin(), events.end());
+  const RefProfile ref = ref_profile(model->weights(), all);
+  for (int k = 0; k < 8; ++k) EXPECT_TRUE(close(s.profile().pooled[k], ref.pooled[static_cast<std::size_t>(k)]));
+  EXPECT_TRUE(close(s.profile().log_mass, ref.log_mass));
+  // Folding again adds nothing new.
+  const Profile once = s.profile();
+  s.fold_recent_events();
+  EXPECT_EQ(s.profile().pooled, once.pooled);
+}
+
+TEST(Session, ResetForgetsShortTermButKeepsProfile) {
+  auto model = small_model();
+  Session a(model), fresh(model);
+  set_history(a, sample_history());
+  set_history(fresh, sample_history());
+  feed(a, sample_events());
+  a.reset();
+  EXPECT_EQ(a.counters().events, 0u);
+  EXPECT_EQ(a.recent_count(), 0u);
+  for (int k = 0; k < 8; ++k) EXPECT_EQ(a.interest()[k], fresh.interest()[k]);
+}
+
+}  // namespace
+}  // namespace tandem::testing
