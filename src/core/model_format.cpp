@@ -101,7 +101,6 @@ std::string shape_str(const std::vector<std::int64_t>& shape) {
 
 class HeaderReader {
  public:
-  explicit HeaderReader(const json& root) : root_(root) {}
   const std::string& error() const { return error_; }
   bool failed() const { return !error_.empty(); }
 
@@ -158,7 +157,6 @@ class HeaderReader {
   }
 
  private:
-  const json& root_;
   std::string error_;
 };
 
@@ -350,7 +348,7 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
     return fail("model header JSON is invalid " + finder.message);
   }
   result.header_json.assign(text, header_size);
-  HeaderReader r(header);
+  HeaderReader r;
   std::int64_t data_size = 0;
   if (!header.is_object()) return fail("model header must be a JSON object");
   r.integer(header, "data_size", "header", 0, static_cast<std::int64_t>(1) << 40, &data_size);

@@ -1,0 +1,164 @@
+// The Embind layer: a thin surface over src/core for js/. It never throws (the wasm build has no
+// C++ exceptions): calls that can fail return an error string, empty on success, and the JS layer
+// raises it as an Error. Arrays cross the boundary as one block in wasm memory (addresses passed
+// as numbers), never element by element.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/long_term.h"
+#include "core/model_format.h"
+#include "core/profile_format.h"
+#include "core/session.h"
+
+namespace tandem::bindings {
+
+template <class T>
+T* at(std::uintptr_t address) {
+  return reinterpret_cast<T*>(address);
+}
+
+class ModelHandle {
+ public:
+  std::string load(std::uintptr_t bytes, std::size_t size, bool verify) {
+    LoadedModel loaded = read_model(at<const std::uint8_t>(bytes), size, ReadOptions{verify});
+    if (!loaded.model) return loaded.error;
+    model_ = std::move(loaded.model);
+    return "";
+  }
+  const std::shared_ptr<const Model>& model() const { return model_; }
+
+  int itemCount() const { return model_->item_count(); }
+  int dim() const { return model_->dim(); }
+  int profileLength() const { return static_cast<int>(profile_length(*model_)); }
+  bool quantized() const { return model_->quantized(); }
+  std::string fingerprint() const { return model_->fingerprint_hex(); }
+  int findItem(const std::string& id) const { return model_->find_item(id); }
+  std::string itemId(int row) const {
+    return row >= 0 && row < model_->item_count() ? model_->weights().item_ids[static_cast<std::size_t>(row)] : "";
+  }
+  // Resolves `count` ids, each written NUL-terminated back to back at `ids`, into rows at `rows`.
+  void findItems(std::uintptr_t ids, int count, std::uintptr_t rows) const {
+    const char* p = at<const char>(ids);
+    std::int32_t* out = at<std::int32_t>(rows);
+    for (int i = 0; i < count; ++i) {
+      const std::string_view id(p);
+      out[i] = model_->find_item(id);
+      p += id.size() + 1;
+    }
+  }
+  int eventTypeCount() const { return model_->event_type_count(); }
+  std::string eventType(int i) const { return model_->config().event_types[static_cast<std::size_t>(i)]; }
+  std::string purchaseEvent() const { return model_->config().purchase_event; }
+  std::string fusion() const { return fusion_name(model_->config().fusion); }
+  std::string metadata() const { return model_->weights().metadata_json; }
+
+ private:
+  std::shared_ptr<const Model> model_;
+};
+
+class SessionHandle {
+ public:
+  explicit SessionHandle(const ModelHandle& model) : session_(model.model()) {}
+
+  std::string observe(int row, int type, double time) { return session_.observe(row, type, time).message(); }
+  std::string setProfile(std::uintptr_t values, std::size_t count) {
+    return session_.set_profile(at<const float>(values), count).message();
+  }
+  std::string setProfileFile(std::uintptr_t bytes, std::size_t size) {
+    Profile p;
+    Status s = read_profile(session_.model(), at<const std::uint8_t>(bytes), size, &p);
+    if (s.ok()) session_.set_profile(p);
+    return s.message();
+  }
+  void clearProfile() { session_.clear_profile(); }
+  void profile(std::uintptr_t out) const { profile_to_vector(session_.profile(), at<float>(out)); }
+  bool hasProfile() const { return !session_.profile().empty(); }
+  void foldRecentEvents() { session_.fold_recent_events(); }
+  void reset() { session_.reset(); }
+
+  void score(std::uintptr_t rows, std::size_t count, std::uintptr_t out) {
+    session_.score(at<const std::int32_t>(rows), count, at<float>(out));
+  }
+  int rerank(std::uintptr_t rows, std::size_t count, std::size_t top, std::uintptr_t positions, std::uintptr_t scores) {
+    return static_cast<int>(
+        session_.rerank(at<const std::int32_t>(rows), count, top, at<std::int32_t>(positions), at<float>(scores)));
+  }
+  // exclude: 0 none, 1 purchased, 2 seen
+  int recommend(std::size_t k, int exclude, std::uintptr_t excluded, std::size_t excluded_count, std::uintptr_t rows,
+                std::uintptr_t scores) {
+    const Exclude mode = exclude == 1 ? Exclude::purchased : exclude == 2 ? Exclude::seen : Exclude::none;
+    return static_cast<int>(session_.recommend(k, mode, at<const std::int32_t>(excluded), excluded_count,
+                                               at<std::int32_t>(rows), at<float>(scores)));
+  }
+  float gateMean() { return session_.gate_mean(); }
+  double events() const { return static_cast<double>(session_.counters().events); }
+  double unknownItems() const { return static_cast<double>(session_.counters().unknown_items); }
+  double sessions() const { return static_cast<double>(session_.counters().sessions); }
+  int recentCount() const { return static_cast<int>(session_.recent_count()); }
+  int recentItem(int i) const { return session_.recent(static_cast<std::size_t>(i)).item; }
+  int recentType(int i) const { return session_.recent(static_cast<std::size_t>(i)).type; }
+  double recentTime(int i) const { return session_.recent(static_cast<std::size_t>(i)).time; }
+
+  // The saved state as a view into wasm memory, valid until the next call: JS copies it at once.
+  emscripten::val saveState() {
+    state_ = session_.save_state();
+    return emscripten::val(emscripten::typed_memory_view(state_.size(), state_.data()));
+  }
+  std::string restoreState(std::uintptr_t bytes, std::size_t size) {
+    return session_.restore_state(at<const std::uint8_t>(bytes), size).message();
+  }
+
+ private:
+  Session session_;
+  std::vector<std::uint8_t> state_;
+};
+
+EMSCRIPTEN_BINDINGS(tandem) {
+  using namespace emscripten;
+  class_<ModelHandle>("ModelHandle")
+      .constructor<>()
+      .function("load", &ModelHandle::load)
+      .function("itemCount", &ModelHandle::itemCount)
+      .function("dim", &ModelHandle::dim)
+      .function("profileLength", &ModelHandle::profileLength)
+      .function("quantized", &ModelHandle::quantized)
+      .function("fingerprint", &ModelHandle::fingerprint)
+      .function("findItem", &ModelHandle::findItem)
+      .function("findItems", &ModelHandle::findItems)
+      .function("itemId", &ModelHandle::itemId)
+      .function("eventTypeCount", &ModelHandle::eventTypeCount)
+      .function("eventType", &ModelHandle::eventType)
+      .function("purchaseEvent", &ModelHandle::purchaseEvent)
+      .function("fusion", &ModelHandle::fusion)
+      .function("metadata", &ModelHandle::metadata);
+  class_<SessionHandle>("SessionHandle")
+      .constructor<const ModelHandle&>()
+      .function("observe", &SessionHandle::observe)
+      .function("setProfile", &SessionHandle::setProfile)
+      .function("setProfileFile", &SessionHandle::setProfileFile)
+      .function("clearProfile", &SessionHandle::clearProfile)
+      .function("profile", &SessionHandle::profile)
+      .function("hasProfile", &SessionHandle::hasProfile)
+      .function("foldRecentEvents", &SessionHandle::foldRecentEvents)
+      .function("reset", &SessionHandle::reset)
+      .function("score", &SessionHandle::score)
+      .function("rerank", &SessionHandle::rerank)
+      .function("recommend", &SessionHandle::recommend)
+      .function("gateMean", &SessionHandle::gateMean)
+      .function("events", &SessionHandle::events)
+      .function("unknownItems", &SessionHandle::unknownItems)
+      .function("sessions", &SessionHandle::sessions)
+      .function("recentCount", &SessionHandle::recentCount)
+      .function("recentItem", &SessionHandle::recentItem)
+      .function("recentType", &SessionHandle::recentType)
+      .function("recentTime", &SessionHandle::recentTime)
+      .function("saveState", &SessionHandle::saveState)
+      .function("restoreState", &SessionHandle::restoreState);
+}
+
+}  // namespace tandem::bindings
