@@ -1,0 +1,69 @@
+// Engine latency in Node through the npm package (real wasm): observe, rerank of K candidates,
+// full-catalog recommend. Prints median and p95 per call and a tight-loop mean, with the machine.
+// Usage: node bench/engine-node.mjs [--items 50000] [--dim 64] [--int8]
+// (needs scripts/build.sh; writes its fixture model with the native CLI into build/bench/)
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Recommender } from '../build/package/index.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : process.argv[i + 1];
+};
+const items = Number(arg('items', 50000)), dim = Number(arg('dim', 64)), int8 = process.argv.includes('--int8');
+
+mkdirSync(join(root, 'build/bench'), { recursive: true });
+const model = join(root, `build/bench/bench-${items}-${dim}${int8 ? '-int8' : ''}.tandem`);
+if (!existsSync(model)) {
+  const args = ['fixture', '--out', model, '--items', String(items), '--dim', String(dim), '--seed', '11'];
+  if (int8) args.push('--int8');
+  execFileSync(join(root, 'build/native/src/cli/tandem'), args);
+}
+const bytes = readFileSync(model);
+
+function stats(samples) {
+  const s = Float64Array.from(samples).sort();
+  return { median: s[Math.floor(s.length / 2)], p95: s[Math.floor(s.length * 0.95)] };
+}
+// Per-call timings (µs) plus a tight-loop mean over `loop` back-to-back calls.
+function measure(fn, calls = 2000, loop = 2000) {
+  for (let i = 0; i < 200; i++) fn(i);
+  const samples = [];
+  for (let i = 0; i < calls; i++) {
+    const t = process.hrtime.bigint();
+    fn(i);
+    samples.push(Number(process.hrtime.bigint() - t) / 1000);
+  }
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < loop; i++) fn(i);
+  return { ...stats(samples), mean: Number(process.hrtime.bigint() - t) / 1000 / loop };
+}
+
+const t0 = process.hrtime.bigint();
+const rec = await Recommender.create({ modelBuffer: bytes });
+const shopper = rec.session();
+const ids = rec.session().recommend({ k: items, exclude: 'none' }).map((r) => r.item);
+shopper.rerank(ids.slice(0, 10));
+const coldMs = Number(process.hrtime.bigint() - t0) / 1e6;
+const c100 = ids.filter((_, i) => i % Math.floor(items / 100) === 0).slice(0, 100);
+const c1000 = ids.filter((_, i) => i % Math.floor(items / 1000) === 0).slice(0, 1000);
+let now = Date.now();
+
+const rows = [
+  ['observe', measure((i) => shopper.observe({ item: ids[(i * 7919) % items], type: 'view', time: (now += 5000) }))],
+  ['rerank K=100 (all returned)', measure(() => shopper.rerank(c100))],
+  ['rerank K=1000, top 10', measure(() => shopper.rerank(c1000, { top: 10 }), 1000, 1000)],
+  [`recommend top 10 of ${items}`, measure(() => shopper.recommend({ k: 10, exclude: 'none' }), 300, 300)],
+];
+const fmt = (x) => x.toFixed(1).padStart(9);
+console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, Node ${process.version}`);
+console.log(`model: ${items} items, dim ${dim}, ${int8 ? 'int8' : 'float32'} item table, ${(bytes.length / 1e6).toFixed(2)} MB`);
+console.log(`cold start (module + model from bytes + first rerank): ${coldMs.toFixed(1)} ms\n`);
+console.log(`| operation | median µs | p95 µs | tight-loop mean µs |`);
+console.log(`| --- | ---: | ---: | ---: |`);
+for (const [name, r] of rows) console.log(`| ${name} | ${fmt(r.median)} | ${fmt(r.p95)} | ${fmt(r.mean)} |`);
+rec.close();
