@@ -84,6 +84,9 @@ class SessionHandle {
   void score(std::uintptr_t rows, std::size_t count, std::uintptr_t out) {
     session_.score(at<const std::int32_t>(rows), count, at<float>(out));
   }
+  void scoreParts(std::uintptr_t rows, std::size_t count, std::uintptr_t long_term, std::uintptr_t short_term) {
+    session_.score_parts(at<const std::int32_t>(rows), count, at<float>(long_term), at<float>(short_term));
+  }
   int rerank(std::uintptr_t rows, std::size_t count, std::size_t top, std::uintptr_t positions, std::uintptr_t scores) {
     return static_cast<int>(
         session_.rerank(at<const std::int32_t>(rows), count, top, at<std::int32_t>(positions), at<float>(scores)));
@@ -147,6 +150,7 @@ EMSCRIPTEN_BINDINGS(tandem) {
       .function("foldRecentEvents", &SessionHandle::foldRecentEvents)
       .function("reset", &SessionHandle::reset)
       .function("score", &SessionHandle::score)
+      .function("scoreParts", &SessionHandle::scoreParts)
       .function("rerank", &SessionHandle::rerank)
       .function("recommend", &SessionHandle::recommend)
       .function("gateMean", &SessionHandle::gateMean)

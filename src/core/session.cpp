@@ -204,6 +204,23 @@ void Session::score(const std::int32_t* items, std::size_t count, float* out) {
   }
 }
 
+void Session::score_parts(const std::int32_t* items, std::size_t count, float* long_term, float* short_term) {
+  refresh();
+  // u = g*p + (1-g)*h splits into its two halves; scratch_ holds them side by side.
+  scratch_.head(d_) = gate_.cwiseProduct(p_);
+  scratch_.tail(d_) = u_ - scratch_.head(d_);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::int32_t row = items[i];
+    if (row < 0 || row >= model_->item_count()) {
+      long_term[i] = model_->fallback_vec().dot(scratch_.head(d_));
+      short_term[i] = model_->fallback_vec().dot(scratch_.tail(d_));
+    } else {
+      long_term[i] = model_->item_dot(row, scratch_.data());
+      short_term[i] = model_->item_dot(row, scratch_.data() + d_);
+    }
+  }
+}
+
 std::size_t Session::rerank(const std::int32_t* items, std::size_t count, std::size_t top, std::int32_t* positions,
                             float* scores) {
   if (scores_.size() < count) scores_.resize(count);

@@ -55,6 +55,9 @@ class Session {
 
   // Scores of candidate rows (-1: an unknown id, scored with the model's fallback item).
   void score(const std::int32_t* items, std::size_t count, float* out);
+  // What drove each candidate's score: long[i] = (g*p).v, short[i] = ((1-g)*h).v (the rest of
+  // the score is the item bias and the repeat term). Unknown rows use the fallback item.
+  void score_parts(const std::int32_t* items, std::size_t count, float* long_term, float* short_term);
   // Candidates sorted by score, best first, ties in input order. Writes the first `top` entries
   // (positions into `items` and their scores) and returns how many were written.
   std::size_t rerank(const std::int32_t* items, std::size_t count, std::size_t top, std::int32_t* positions,

@@ -41,17 +41,17 @@ std::vector<RefEvent> sample_events() {
           {3, 0, t0 + 9010}, {5, 1, t0 + 9500}};
 }
 
-struct Run {
+struct RefRun {
   Vec u, gate, h;
   std::vector<RefEvent> window;
 };
 
 // The reference run of a session over events, with a profile of `history`.
-Run reference_run(const ModelWeights& w, const std::vector<RefEvent>& events, const std::vector<RefEvent>& history) {
+RefRun reference_run(const ModelWeights& w, const std::vector<RefEvent>& events, const std::vector<RefEvent>& history) {
   RefLstm lstm;
   lstm.h.assign(static_cast<std::size_t>(w.config.dim), 0.0);
   lstm.c = lstm.h;
-  Run run;
+  RefRun run;
   for (const RefEvent& e : events) {
     ref_observe(w, lstm, e);
     if (e.item >= 0) run.window.push_back(e);
@@ -82,7 +82,7 @@ void expect_matches_reference(const ModelWeights& w, std::shared_ptr<const Model
   Session s(model);
   feed(s, sample_events());
   set_history(s, sample_history());
-  const Run ref = reference_run(w, sample_events(), sample_history());
+  const RefRun ref = reference_run(w, sample_events(), sample_history());
 
   const Vector& u = s.interest();
   for (int k = 0; k < w.config.dim; ++k) EXPECT_TRUE(close(u[k], ref.u[static_cast<std::size_t>(k)])) << "u[" << k << "]";
@@ -99,6 +99,35 @@ void expect_matches_reference(const ModelWeights& w, std::shared_ptr<const Model
 TEST(Session, ScoresMatchReferenceWithGate) {
   ModelWeights w = small_weights();
   expect_matches_reference(w, make_model(w));
+}
+
+TEST(Session, ScorePartsSplitTheFusedInterest) {
+  ModelWeights w = small_weights();
+  auto model = make_model(w);
+  Session s(model);
+  feed(s, sample_events());
+  set_history(s, sample_history());
+  const RefRun ref = reference_run(w, sample_events(), sample_history());
+  const Vec p = ref_interest(w, ref_profile(w, sample_history()).pooled);
+  std::vector<std::int32_t> c = {3, 7, 0, -1};
+  std::vector<float> lt(c.size()), st(c.size()), total(c.size());
+  s.score_parts(c.data(), c.size(), lt.data(), st.data());
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    double want_long = 0, want_short = 0;
+    for (int k = 0; k < 8; ++k) {
+      const auto K = static_cast<std::size_t>(k);
+      double v = 0;
+      if (c[i] >= 0) {
+        v = ref_item(w, c[i])[K];
+      } else {
+        for (int j = 0; j < 40; ++j) v += ref_item(w, j)[K] / 40;
+      }
+      want_long += ref.gate[K] * p[K] * v;
+      want_short += (1 - ref.gate[K]) * ref.h[K] * v;
+    }
+    EXPECT_TRUE(close(lt[i], want_long)) << "long part of " << c[i];
+    EXPECT_TRUE(close(st[i], want_short)) << "short part of " << c[i];
+  }
 }
 
 TEST(Session, ScoresMatchReferenceLongAndShortOnly) {
