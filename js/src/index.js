@@ -3,7 +3,11 @@
 // Recommender: the model (immutable, shared by sessions), created asynchronously once per page.
 // Session: one shopper's short-term state; observe / rerank / recommend are synchronous.
 // Both hold wasm memory: close() frees it (a FinalizationRegistry frees what a page forgets).
+// The wasm handles are thin (bindings/tandem_bindings.cpp); checking arguments, moving arrays,
+// persistence and DOM tracking live here and in persist.js / autotrack.js. Lifetimes: docs/js-lifetimes.md.
+import { resolveEventType, startTracking } from './autotrack.js';
 import { fetchBytes, instantiate, toUint8Array } from './loader.js';
+import { Store, fromBase64, toBase64 } from './persist.js';
 
 const EXCLUDE = { none: 0, purchased: 1, seen: 2 };
 
@@ -53,18 +57,27 @@ function withBytes(module, bytes, use) {
 export class Recommender {
   /**
    * @param {{modelUrl?: string|URL, modelBuffer?: ArrayBuffer|ArrayBufferView}} source exactly one of the two
-   * @param {{wasmUrl?: string|URL, wasmBinary?: ArrayBuffer|ArrayBufferView, verify?: boolean}} [options]
+   * @param {{wasmUrl?: string|URL, wasmBinary?: ArrayBuffer|ArrayBufferView, verify?: boolean,
+   *          onProgress?: (p: {what: 'model'|'wasm', loaded: number, total: number|null}) => void}} [options]
    */
   static async create(source, options = {}) {
     if (source === null || typeof source !== 'object') throw new TypeError('tandem: Recommender.create needs { modelUrl } or { modelBuffer }');
     const hasUrl = source.modelUrl !== undefined, hasBuffer = source.modelBuffer !== undefined;
     if (hasUrl === hasBuffer) throw new TypeError('tandem: give exactly one of modelUrl and modelBuffer');
     if (options === null || typeof options !== 'object') throw new TypeError('tandem: options must be an object');
+    if (options.wasmUrl !== undefined && options.wasmBinary !== undefined) throw new TypeError('tandem: give at most one of wasmUrl and wasmBinary');
+    const { onProgress } = options;
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('tandem: onProgress must be a function');
     const [module, modelBytes] = await Promise.all([
       instantiate(options),
-      hasUrl ? fetchBytes(source.modelUrl, 'the model') : Promise.resolve(source.modelBuffer),
+      hasUrl ? fetchBytes(source.modelUrl, 'the model', 'model', onProgress) : Promise.resolve(source.modelBuffer),
     ]);
-    return new Recommender(module, toUint8Array(modelBytes, 'modelBuffer'), options.verify !== false);
+    return Recommender._fromModule(module, modelBytes, options);
+  }
+
+  /** @private the instantiated module and the model bytes -> a Recommender (tests pass a fake module here). */
+  static _fromModule(module, modelBytes, { verify = true } = {}) {
+    return new Recommender(module, toUint8Array(modelBytes, 'modelBuffer'), verify !== false);
   }
 
   /** @private use Recommender.create */
@@ -127,8 +140,7 @@ export class Recommender {
   }
 
   /**
-   * A shopper session.
-   * @param {{profile?: Float32Array|ArrayBuffer|Uint8Array}} [options] a profile vector (profileLength floats) or a profile file
+   * A shopper session. See SessionOptions in index.d.ts: profile, persist, storageKey.
    */
   session(options = {}) {
     this._live();
@@ -136,6 +148,43 @@ export class Recommender {
     session._ref = new WeakRef(session);
     this._sessions.add(session._ref);
     return session;
+  }
+
+  /** The model's event type for a page-level kind ('view', 'click', 'cart', 'fav', 'purchase'), or undefined. */
+  eventTypeFor(kind) {
+    return resolveEventType(this.eventTypes, this.purchaseEvent, kind);
+  }
+
+  /**
+   * Turns views (visible >= visibleFraction for >= dwellMs) and clicks of elements with
+   * data-tandem-item under `root`, and data-tandem-event buttons, into events of `session`.
+   * Returns the stop function. Needs a DOM (the main thread).
+   */
+  autoTrack(root, options = {}) {
+    this._live();
+    if (root === null || typeof root !== 'object' || typeof root.addEventListener !== 'function' || typeof root.querySelectorAll !== 'function') {
+      throw new TypeError('tandem: autoTrack needs a DOM element to watch');
+    }
+    if (options === null || typeof options !== 'object') throw new TypeError('tandem: autoTrack options must be an object');
+    const { session, visibleFraction = 0.5, dwellMs = 1000, onEvent } = options;
+    if (!(session instanceof Session) || session._rec !== this) throw new TypeError('tandem: autoTrack needs { session } from this Recommender');
+    if (typeof visibleFraction !== 'number' || !(visibleFraction > 0 && visibleFraction <= 1)) {
+      throw new TypeError(`tandem: visibleFraction must be a number in (0, 1], got ${describe(visibleFraction)}`);
+    }
+    if (typeof dwellMs !== 'number' || !(dwellMs >= 0)) throw new TypeError(`tandem: dwellMs must be a non-negative number, got ${describe(dwellMs)}`);
+    if (onEvent !== undefined && typeof onEvent !== 'function') throw new TypeError('tandem: onEvent must be a function');
+    return startTracking(root, { visibleFraction, dwellMs }, (item, kind) => {
+      if (!session._handle || !this._handle) return false;
+      const type = this.eventTypeFor(kind);
+      if (type === undefined) {
+        session._warn(`kind:${kind}`, `tandem: autoTrack ignores data-tandem-event=${JSON.stringify(kind)}: this model's event types are ${this.eventTypes.join(', ')}`);
+        return true;
+      }
+      const event = { item, type, time: Date.now() };
+      session.observe(event);
+      onEvent?.(event);
+      return true;
+    });
   }
 
   /** Frees the model and every session of it. Further calls throw. */
@@ -152,20 +201,91 @@ export class Session {
   /** @private use Recommender.session() */
   constructor(recommender, options) {
     if (options === null || typeof options !== 'object') throw new TypeError('tandem: session options must be an object');
+    const { profile, persist, storageKey = 'tandem-session' } = options;
+    const profileUrl = typeof profile === 'string' || profile instanceof URL;
     this._rec = recommender;
+    this._warned = new Set();
+    // Validate before allocating, so a bad option leaves nothing to free.
+    const store = persist === undefined || persist === null || persist === false ? null : new Store(persist, storageKey, (kind, message) => this._warn(kind, message));
+    if (profile !== undefined && profile !== null && !profileUrl) checkProfile(profile, recommender.profileLength);
     const module = recommender._module;
     const handle = new module.SessionHandle(recommender._handle);
     this._handle = handle;
     this._release = () => handle.delete();
     finalizer?.register(this, this._release, this);
-    if (options.profile !== undefined && options.profile !== null) {
-      try {
-        this.setProfile(options.profile);
-      } catch (e) {
-        this.close();
-        throw e;
+    try {
+      this._store = store;
+      this._early = null; // events observed while an asynchronous restore is pending: [row, type, seconds]
+
+      const saved = store ? store.load() : null;
+      if (saved === null || typeof saved === 'string') {
+        const restored = saved !== null && this._restoreSaved(saved);
+        // A restored state carries its own (possibly folded) profile; the option is for a new visitor.
+        if (!restored && profile !== undefined && profile !== null && !profileUrl) this.setProfile(profile);
+        /** Resolves when a profile URL is fetched and an asynchronous storage is read (rejects if the profile fails). */
+        this.ready = profileUrl && !restored ? this._loadProfile(profile) : Promise.resolve(this);
+      } else {
+        this._early = []; // before setProfile: nothing is saved until the stored state has been read
+        if (profile !== undefined && profile !== null && !profileUrl) this.setProfile(profile);
+        const profileBytes = profileUrl ? fetchBytes(profile, 'the profile', 'profile') : null;
+        profileBytes?.catch(() => {}); // awaited below; avoids an unhandled rejection while the storage is read
+        this.ready = saved.then(async (text) => {
+          const early = this._early;
+          this._early = null;
+          if (!this._handle) return this;
+          const restored = text !== null && this._restoreSaved(text);
+          if (restored) for (const [row, type, seconds] of early) handle.observe(row, type, seconds);
+          if (!restored && profileBytes) {
+            const bytes = await profileBytes;
+            if (!this._handle) return this;
+            this.setProfile(bytes);
+          }
+          this._persist();
+          return this;
+        });
       }
+    } catch (e) {
+      this.close();
+      throw e;
     }
+    // Pages that never await `ready` still hear about a failed profile download.
+    this.ready.catch((e) => this._warn('profile', e.message));
+  }
+
+  _warn(kind, message) {
+    if (this._warned.has(kind)) return;
+    this._warned.add(kind);
+    console.warn(message);
+  }
+
+  /** Restores a saved base64 state; a bad one is discarded (and removed) with a warning. */
+  _restoreSaved(text) {
+    let error;
+    try {
+      error = this._restoreBytes(fromBase64(text));
+    } catch {
+      error = 'the saved text is not base64';
+    }
+    if (!error) return true;
+    this._warn('discard', `tandem: discarding the saved session state (${error.replace(/^session state: /, '')}); starting a fresh session`);
+    this._store.clear();
+    return false;
+  }
+
+  _restoreBytes(bytes) {
+    const handle = this._handle;
+    return withBytes(this._rec._module, bytes, (ptr, size) => handle.restoreState(ptr, size));
+  }
+
+  async _loadProfile(url) {
+    const bytes = await fetchBytes(url, 'the profile', 'profile');
+    if (this._handle) this.setProfile(bytes);
+    return this;
+  }
+
+  /** Saves the state after a change (nothing while an asynchronous restore is pending). */
+  _persist() {
+    if (this._store && this._early === null && this._handle) this._store.save(toBase64(this._handle.saveState()));
   }
 
   _live() {
@@ -186,16 +306,21 @@ export class Session {
     const typeIndex = this._rec._typeIndex.get(type);
     if (typeIndex === undefined) throw new TypeError(`tandem: unknown event type ${describe(type)}; this model knows ${this._rec.eventTypes.join(', ')}`);
     if (typeof time !== 'number' || !Number.isFinite(time)) throw new TypeError(`tandem: event.time must be a finite number of milliseconds, got ${describe(time)}`);
-    const error = handle.observe(this._rec._row(item), typeIndex, time / 1000);
+    const row = this._rec._row(item);
+    const error = handle.observe(row, typeIndex, time / 1000);
     if (error) throw fail(error);
+    this._early?.push([row, typeIndex, time / 1000]);
+    this._persist();
   }
 
   /**
    * The candidates sorted by score, best first (ties keep the given order). Unknown ids are scored
-   * as the catalog's average item. Returns every candidate unless `top` is given.
+   * as the catalog's average item. Returns every candidate unless `top` is given. Each entry has
+   * longTerm = |long| / (|long| + |short|), the share of the long-term profile in what the interest
+   * contributed (0.5 when both are 0), and the session's gate.
    * @param {string[]} items
    * @param {{top?: number}} [options]
-   * @returns {{item: string, score: number}[]}
+   * @returns {{item: string, score: number, longTerm: number, gate: number}[]}
    */
   rerank(items, options = {}) {
     const handle = this._live();
@@ -211,14 +336,26 @@ export class Session {
       if (typeof id !== 'string') throw new TypeError(`tandem: rerank candidate ${i} must be a string, got ${describe(id)}`);
       rows[i] = rec._row(id);
     }
-    const base = rec._scratch.reserve(n * 12 + 16);
+    const gate = handle.gateMean();
+    // One block: rows | positions | scores | ranked rows | long parts | short parts.
+    const base = rec._scratch.reserve(n * 24 + 16);
+    const positionsPtr = base + n * 4, scoresPtr = base + n * 8, rankedPtr = base + n * 12;
+    const longPtr = base + n * 16, shortPtr = base + n * 20;
     module.HEAP32.set(rows, base >> 2);
-    const positionsPtr = base + n * 4, scoresPtr = base + n * 8;
     const count = handle.rerank(base, n, Math.min(top, n), positionsPtr, scoresPtr);
-    const positions = module.HEAP32, scores = module.HEAPF32;
+    const positions = module.HEAP32.subarray(positionsPtr >> 2, (positionsPtr >> 2) + count);
+    for (let i = 0; i < count; i++) module.HEAP32[(rankedPtr >> 2) + i] = rows[positions[i]];
+    handle.scoreParts(rankedPtr, count, longPtr, shortPtr);
+    const f32 = module.HEAPF32, i32 = module.HEAP32;
     const out = new Array(count);
     for (let i = 0; i < count; i++) {
-      out[i] = { item: items[positions[(positionsPtr >> 2) + i]], score: scores[(scoresPtr >> 2) + i] };
+      const long = Math.abs(f32[(longPtr >> 2) + i]), short = Math.abs(f32[(shortPtr >> 2) + i]);
+      out[i] = {
+        item: items[i32[(positionsPtr >> 2) + i]],
+        score: f32[(scoresPtr >> 2) + i],
+        longTerm: long + short > 0 ? long / (long + short) : 0.5,
+        gate,
+      };
     }
     return out;
   }
@@ -263,29 +400,29 @@ export class Session {
 
   /**
    * The long-term profile: a Float32Array of recommender.profileLength values, or the bytes of a
-   * profile file (checked against the model's fingerprint). null clears it.
+   * profile file (checked against the model's fingerprint), or null to clear it: applied at once.
+   * A URL (string or URL) is fetched: returns a promise, and the profile applies when it arrives.
    */
   setProfile(profile) {
     const handle = this._live();
+    if (typeof profile === 'string' || profile instanceof URL) return this._loadProfile(profile).then(() => undefined);
     const module = this._rec._module;
+    let error = '';
     if (profile === null) {
       handle.clearProfile();
-      return;
-    }
-    let error;
-    if (profile instanceof Float32Array) {
+    } else if (checkProfile(profile, this._rec.profileLength) === 'vector') {
       error = withBytes(module, new Uint8Array(profile.buffer, profile.byteOffset, profile.byteLength), (ptr) =>
         handle.setProfile(ptr, profile.length),
       );
-    } else if (profile instanceof ArrayBuffer || profile instanceof Uint8Array) {
-      error = withBytes(module, toUint8Array(profile, 'profile'), (ptr, size) => handle.setProfileFile(ptr, size));
     } else {
-      throw new TypeError(`tandem: profile must be a Float32Array of ${this._rec.profileLength} values or a profile file's bytes, got ${describe(profile)}`);
+      error = withBytes(module, toUint8Array(profile, 'profile'), (ptr, size) => handle.setProfileFile(ptr, size));
     }
     if (error) throw fail(error);
+    this._persist();
+    return undefined;
   }
 
-  /** The current profile vector (after foldRecentEvents, the device's updated copy). */
+  /** The current profile vector (after foldSession, the device's updated copy). */
   profile() {
     const handle = this._live();
     const rec = this._rec;
@@ -294,9 +431,10 @@ export class Session {
     return rec._module.HEAPF32.slice(ptr >> 2, (ptr >> 2) + rec.profileLength);
   }
 
-  /** Folds the recent events into the local copy of the long-term profile. */
-  foldRecentEvents() {
+  /** Folds the session's recent events into the local copy of the long-term profile (and persists it). */
+  foldSession() {
     this._live().foldRecentEvents();
+    this._persist();
   }
 
   /** The share of long-term interest in the current ranking, 0..1. */
@@ -324,6 +462,16 @@ export class Session {
   /** Forgets the short-term state and recent events; keeps the profile. */
   reset() {
     this._live().reset();
+    this._persist();
+  }
+
+  /** Forgets everything this device knows: short-term state, recent events, the profile, and the saved copy. */
+  forget() {
+    const handle = this._live();
+    handle.reset();
+    handle.clearProfile();
+    if (this._early) this._early.length = 0;
+    return this._store ? Promise.resolve(this._store.clear()).then(() => undefined) : Promise.resolve();
   }
 
   /** The state to keep between page loads (versioned, checksummed, tied to the model). */
@@ -333,9 +481,10 @@ export class Session {
 
   /** Restores a saved state; throws (and changes nothing) when it is corrupt, stale or from another model. */
   restoreState(bytes) {
-    const handle = this._live();
-    const error = withBytes(this._rec._module, toUint8Array(bytes, 'state'), (ptr, size) => handle.restoreState(ptr, size));
+    this._live();
+    const error = this._restoreBytes(toUint8Array(bytes, 'state'));
     if (error) throw fail(error);
+    this._persist();
   }
 
   close() {
@@ -345,6 +494,13 @@ export class Session {
     this._handle = null;
     this._rec._sessions.delete(this._ref);
   }
+}
+
+/** 'vector' or 'file' for a valid profile argument; throws a TypeError otherwise. */
+function checkProfile(profile, length) {
+  if (profile instanceof Float32Array) return 'vector';
+  if (profile instanceof ArrayBuffer || profile instanceof Uint8Array) return 'file';
+  throw new TypeError(`tandem: profile must be a Float32Array of ${length} values, a profile file's bytes or its URL, got ${describe(profile)}`);
 }
 
 function checkCount(value, name) {

@@ -1,22 +1,12 @@
 // Loading: the model bytes and the wasm module, in browsers, workers and Node, without eval and
-// without any request the page did not ask for.
+// without any request the page did not ask for. Downloads report progress through an optional
+// onProgress({ what, loaded, total }) (total null when the server sends no length).
 import createTandemModule from './tandem-wasm.js';
 
 const isNode = typeof process === 'object' && typeof process.versions === 'object' && !!process.versions.node;
 
-/** Reads a URL (http(s): via fetch, file: via node:fs in Node) into an ArrayBuffer, or fails naming URL and status. */
-export async function fetchBytes(url, what) {
-  const href = url instanceof URL ? url.href : String(url);
-  if (isNode && href.startsWith('file:')) {
-    const fsName = 'node:fs/promises';
-    const fs = await import(/* @vite-ignore */ fsName);
-    try {
-      const data = await fs.readFile(new URL(href));
-      return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-    } catch (e) {
-      throw new Error(`tandem: cannot read ${what} at ${href}: ${e.message}`);
-    }
-  }
+/** Fetches same-origin-credentialed, or fails naming the URL and the HTTP status. */
+async function get(href, what) {
   let response;
   try {
     response = await fetch(href, { credentials: 'same-origin' });
@@ -24,7 +14,48 @@ export async function fetchBytes(url, what) {
     throw new Error(`tandem: cannot fetch ${what} at ${href}: ${e.message}`);
   }
   if (!response.ok) throw new Error(`tandem: cannot fetch ${what} at ${href}: HTTP ${response.status}`);
-  return response.arrayBuffer();
+  return response;
+}
+
+/** The same response, its body counted into onProgress as it streams. */
+function counted(response, key, onProgress) {
+  if (!onProgress || !response.body) return response;
+  const length = Number(response.headers.get('content-length'));
+  const total = Number.isFinite(length) && length > 0 ? length : null;
+  let loaded = 0;
+  onProgress({ what: key, loaded, total });
+  const body = response.body.pipeThrough(
+    new TransformStream({
+      transform(chunk, controller) {
+        loaded += chunk.byteLength;
+        onProgress({ what: key, loaded, total });
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(body, { status: response.status, headers: response.headers });
+}
+
+/**
+ * Reads a URL (http(s): via fetch, file: via node:fs in Node) into an ArrayBuffer, or fails naming
+ * URL and status. `key` names the download in progress reports ('model', 'wasm', 'profile').
+ */
+export async function fetchBytes(url, what, key, onProgress) {
+  const href = url instanceof URL ? url.href : String(url);
+  if (isNode && href.startsWith('file:')) {
+    // A variable specifier keeps bundlers from pulling node:fs into browser builds.
+    const fsName = 'node:fs/promises';
+    const fs = await import(/* @vite-ignore */ fsName);
+    let data;
+    try {
+      data = await fs.readFile(new URL(href));
+    } catch (e) {
+      throw new Error(`tandem: cannot read ${what} at ${href}: ${e.message}`);
+    }
+    onProgress?.({ what: key, loaded: data.byteLength, total: data.byteLength });
+    return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+  }
+  return counted(await get(href, what), key, onProgress).arrayBuffer();
 }
 
 export function toUint8Array(data, what) {
@@ -36,23 +67,17 @@ export function toUint8Array(data, what) {
 
 /**
  * Instantiates the wasm module. `wasmBinary` (bytes) wins; else `wasmUrl`, else the tandem.wasm
- * next to this file. Browsers compile while downloading (instantiateStreaming).
+ * next to this file. Browsers compile while downloading (compileStreaming).
  */
-export async function instantiate({ wasmUrl, wasmBinary } = {}) {
+export async function instantiate({ wasmUrl, wasmBinary, onProgress } = {}) {
   if (wasmBinary !== undefined) {
     return createTandemModule({ wasmBinary: toUint8Array(wasmBinary, 'wasmBinary') });
   }
   const url = wasmUrl !== undefined ? new URL(String(wasmUrl), globalThis.location?.href) : new URL('./tandem.wasm', import.meta.url);
-  if (url.protocol === 'file:' || typeof WebAssembly.instantiateStreaming !== 'function') {
-    return createTandemModule({ wasmBinary: new Uint8Array(await fetchBytes(url, 'the tandem wasm module')) });
+  if (url.protocol === 'file:' || typeof WebAssembly.compileStreaming !== 'function') {
+    return createTandemModule({ wasmBinary: new Uint8Array(await fetchBytes(url, 'the tandem wasm module', 'wasm', onProgress)) });
   }
-  let response;
-  try {
-    response = await fetch(url.href, { credentials: 'same-origin' });
-  } catch (e) {
-    throw new Error(`tandem: cannot fetch the tandem wasm module at ${url.href}: ${e.message}`);
-  }
-  if (!response.ok) throw new Error(`tandem: cannot fetch the tandem wasm module at ${url.href}: HTTP ${response.status}`);
+  const response = counted(await get(url.href, 'the tandem wasm module'), 'wasm', onProgress);
   // compileStreaming needs the application/wasm content type; a server without it still works.
   const compiled = WebAssembly.compileStreaming(response.clone()).catch(() =>
     response.arrayBuffer().then((bytes) => WebAssembly.compile(bytes)),

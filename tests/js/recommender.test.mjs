@@ -171,7 +171,7 @@ test('profiles: a vector of profileLength floats; wrong lengths and NaN are refu
   assert.throws(() => without.setProfile([1, 2]), { message: /^tandem: profile must be a Float32Array of 17 values/ });
   // Folding recent events changes the local profile copy.
   withProfile.observe({ item: 'SKU-100005', type: 'cart', time: T0 });
-  withProfile.foldRecentEvents();
+  withProfile.foldSession();
   assert.notDeepEqual(withProfile.profile(), profile);
   rec.close();
 });
