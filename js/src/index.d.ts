@@ -99,8 +99,8 @@ export interface AutoTrackOptions {
   visibleFraction?: number;
   /** How long it must stay visible, in milliseconds (default 1000). */
   dwellMs?: number;
-  /** Called after each event is observed, e.g. to re-render recommendations. */
-  onEvent?: (event: Required<ShopperEvent>) => void;
+  /** Called after each event is observed, e.g. to re-render recommendations; `kind` is what the page saw. */
+  onEvent?: (event: Required<ShopperEvent> & { kind: EventKind | string }) => void;
 }
 
 export declare class Recommender {

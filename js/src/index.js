@@ -182,7 +182,7 @@ export class Recommender {
       }
       const event = { item, type, time: Date.now() };
       session.observe(event);
-      onEvent?.(event);
+      onEvent?.({ ...event, kind });
       return true;
     });
   }

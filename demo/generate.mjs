@@ -1,0 +1,182 @@
+// The demo shop's data, generated deterministically (seeded PRNG, no Math.random): a catalog of
+// 300 products in 10 categories with SVG pictures, named personas, and an interaction log in the
+// Taobao UserBehavior CSV layout (user_id,item_id,category_id,behavior_type,timestamp; pv, cart,
+// fav, buy; unix seconds) that the trainer learns the demo model from. Shoppers have long-term
+// tastes (two favourite categories) and short-term intents that often differ (a gift, a one-off
+// need), and sessions run view -> cart -> purchase funnels.
+// Usage: node demo/generate.mjs [out dir, default build/demo]   writes catalog.json, personas.json, demo-log.csv
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = resolve(process.argv[2] ?? join(root, 'build/demo'));
+
+/** mulberry32: a small, fast, well-mixed 32-bit PRNG. */
+function prng(seed) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)); // inclusive
+  const pick = (list) => list[Math.floor(next() * list.length)];
+  const weighted = (weights) => {
+    let r = next() * weights.reduce((s, w) => s + w, 0);
+    for (let i = 0; i < weights.length; i++) if ((r -= weights[i]) < 0) return i;
+    return weights.length - 1;
+  };
+  return { next, int, pick, weighted };
+}
+
+// Each category: display name, hue, price range, the glyph its pictures draw, and name parts.
+export const CATEGORIES = [
+  { id: 'running', name: 'Running', hue: 12, price: [19, 160], glyph: 'shoe', adj: ['Trail', 'Road', 'Tempo', 'Marathon', 'Featherlight', 'Cushioned'], noun: ['Running Shoe', 'Racing Flat', 'Running Socks', 'Hydration Vest', 'Split Shorts'] },
+  { id: 'outdoor', name: 'Outdoor', hue: 140, price: [15, 320], glyph: 'tent', adj: ['Alpine', 'Ridge', 'Basecamp', 'Summit', 'Backcountry', 'Pathfinder'], noun: ['Tent', 'Sleeping Bag', 'Headlamp', 'Trekking Poles', 'Daypack'] },
+  { id: 'kitchen', name: 'Kitchen', hue: 28, price: [9, 220], glyph: 'pan', adj: ['Cast-Iron', 'Copper', 'Chef\u2019s', 'Nonstick', 'Carbon-Steel', 'Everyday'], noun: ['Skillet', 'Saucepan', 'Knife', 'Dutch Oven', 'Cutting Board'] },
+  { id: 'coffee', name: 'Coffee & Tea', hue: 30, price: [6, 180], glyph: 'mug', adj: ['Single-Origin', 'Ceramic', 'Pour-Over', 'Espresso', 'Matcha', 'Cold-Brew'], noun: ['Beans', 'Mug', 'Grinder', 'Kettle', 'Tea Set'] },
+  { id: 'books', name: 'Books', hue: 220, price: [8, 45], glyph: 'books', adj: ['Illustrated', 'Collected', 'Pocket', 'Annotated', 'First-Edition', 'Paperback'], noun: ['Novel', 'Cookbook', 'Field Guide', 'Poetry', 'Atlas'] },
+  { id: 'audio', name: 'Audio', hue: 265, price: [25, 400], glyph: 'headphones', adj: ['Studio', 'Wireless', 'Noise-Cancelling', 'Hi-Fi', 'Portable', 'Vintage'], noun: ['Headphones', 'Earbuds', 'Speaker', 'Turntable', 'DAC'] },
+  { id: 'toys', name: 'Toys & Baby', hue: 48, price: [7, 90], glyph: 'blocks', adj: ['Wooden', 'Soft', 'Stacking', 'Rainbow', 'Musical', 'Montessori'], noun: ['Blocks', 'Plush Bear', 'Rattle', 'Puzzle', 'Play Mat'] },
+  { id: 'beauty', name: 'Beauty', hue: 330, price: [8, 120], glyph: 'bottle', adj: ['Rose', 'Hydrating', 'Vitamin C', 'Botanical', 'Mineral', 'Overnight'], noun: ['Serum', 'Face Cream', 'Cleanser', 'Lip Balm', 'Sunscreen'] },
+  { id: 'garden', name: 'Garden', hue: 100, price: [5, 150], glyph: 'plant', adj: ['Terracotta', 'Heirloom', 'Self-Watering', 'Hanging', 'Raised', 'Herb'], noun: ['Planter', 'Seed Kit', 'Pruning Shears', 'Watering Can', 'Trellis'] },
+  { id: 'home', name: 'Home Decor', hue: 190, price: [12, 260], glyph: 'lamp', adj: ['Linen', 'Walnut', 'Brass', 'Woven', 'Nordic', 'Marble'], noun: ['Table Lamp', 'Throw Pillow', 'Vase', 'Wall Clock', 'Rug'] },
+];
+
+export const PERSONAS = [
+  { id: 'maya', userId: '1001', name: 'Maya', blurb: 'Trail runner who camps on weekends', tastes: ['running', 'outdoor'] },
+  { id: 'leo', userId: '1002', name: 'Leo', blurb: 'Home cook and coffee nerd', tastes: ['kitchen', 'coffee'] },
+  { id: 'ava', userId: '1003', name: 'Ava', blurb: 'New parent nesting at home', tastes: ['toys', 'home'] },
+  { id: 'sam', userId: '1004', name: 'Sam', blurb: 'Audiophile and reader', tastes: ['audio', 'books'] },
+];
+
+const PER_CATEGORY = 30;
+const FIRST_SKU = 100000;
+const SHOPPERS = 800;
+const START = Date.UTC(2026, 9, 1) / 1000; // the log covers October 2026
+const DAYS = 30;
+
+const GLYPHS = {
+  shoe: '<path d="M40 120 q10 -40 40 -40 l20 20 q30 10 60 12 q16 2 16 18 v10 H40z" fill="FG"/><rect x="40" y="140" width="136" height="10" rx="4" fill="#fff" opacity=".85"/>',
+  tent: '<path d="M100 50 L165 150 H35z" fill="FG"/><path d="M100 50 L118 150 H82z" fill="#fff" opacity=".35"/>',
+  pan: '<circle cx="85" cy="105" r="48" fill="FG"/><circle cx="85" cy="105" r="36" fill="#000" opacity=".18"/><rect x="128" y="98" width="52" height="14" rx="7" fill="FG"/>',
+  mug: '<rect x="55" y="65" width="70" height="85" rx="10" fill="FG"/><circle cx="135" cy="105" r="20" fill="none" stroke="FG" stroke-width="10"/><path d="M75 40 q8 10 0 20 M100 40 q8 10 0 20" stroke="#fff" stroke-width="5" fill="none" opacity=".7"/>',
+  books: '<rect x="45" y="120" width="110" height="22" rx="3" fill="FG"/><rect x="55" y="96" width="100" height="22" rx="3" fill="FG" opacity=".8"/><rect x="50" y="72" width="95" height="22" rx="3" fill="FG" opacity=".6"/>',
+  headphones: '<path d="M55 120 v-20 a45 45 0 0 1 90 0 v20" stroke="FG" stroke-width="12" fill="none"/><rect x="42" y="110" width="28" height="45" rx="10" fill="FG"/><rect x="130" y="110" width="28" height="45" rx="10" fill="FG"/>',
+  blocks: '<rect x="45" y="105" width="50" height="50" rx="6" fill="FG"/><rect x="105" y="105" width="50" height="50" rx="6" fill="FG" opacity=".7"/><rect x="75" y="52" width="50" height="50" rx="6" fill="FG" opacity=".85"/>',
+  bottle: '<rect x="72" y="75" width="56" height="85" rx="14" fill="FG"/><rect x="86" y="45" width="28" height="32" rx="5" fill="FG" opacity=".7"/><rect x="80" y="100" width="40" height="26" rx="4" fill="#fff" opacity=".6"/>',
+  plant: '<path d="M70 120 h60 l-8 40 h-44z" fill="FG"/><ellipse cx="85" cy="90" rx="14" ry="30" fill="FG" opacity=".75" transform="rotate(-25 85 90)"/><ellipse cx="115" cy="88" rx="14" ry="32" fill="FG" opacity=".75" transform="rotate(25 115 88)"/>',
+  lamp: '<path d="M70 60 h60 l18 50 h-96z" fill="FG"/><rect x="96" y="110" width="8" height="40" fill="FG" opacity=".8"/><rect x="70" y="150" width="60" height="10" rx="4" fill="FG"/>',
+};
+
+function picture(category, variant) {
+  const hue = (category.hue + (variant % 5) * 9 - 18 + 360) % 360;
+  const bg = `hsl(${hue},55%,${86 - (variant % 3) * 5}%)`;
+  const fg = `hsl(${hue},60%,${34 + (variant % 4) * 6}%)`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200"><rect width="200" height="200" fill="${bg}"/>${GLYPHS[category.glyph].replaceAll('FG', fg)}</svg>`;
+}
+
+export function makeCatalog() {
+  const rng = prng(7);
+  const products = [];
+  for (const [c, category] of CATEGORIES.entries()) {
+    const names = new Set();
+    for (let k = 0; k < PER_CATEGORY; k++) {
+      let name;
+      do name = `${rng.pick(category.adj)} ${rng.pick(category.noun)}`;
+      while (names.has(name) && names.size < category.adj.length * category.noun.length);
+      if (names.has(name)) name = `${name} ${k}`;
+      names.add(name);
+      const [lo, hi] = category.price;
+      // Shop prices end in .99; cheaper items are more common.
+      const price = Math.max(1, Math.round(lo + (hi - lo) * rng.next() ** 1.6)) - 0.01;
+      products.push({
+        id: `SKU-${FIRST_SKU + c * PER_CATEGORY + k}`,
+        name,
+        category: category.id,
+        price: Number(price.toFixed(2)),
+        picture: picture(category, k),
+      });
+    }
+  }
+  return { categories: CATEGORIES.map(({ id, name }) => ({ id, name })), products };
+}
+
+/** The log rows of one shopper: [user, item, category, behaviour, time]. */
+function shopperRows(rng, userId, tastes, byCategory, sessions) {
+  const rows = [];
+  const categoryIds = CATEGORIES.map((c) => c.id);
+  const others = categoryIds.filter((c) => !tastes.includes(c));
+  // Session start times: distinct days across the month, in shopping hours.
+  const days = new Set();
+  while (days.size < sessions) days.add(rng.int(0, DAYS - 1));
+  for (const day of [...days].sort((a, b) => a - b)) {
+    let t = START + day * 86400 + rng.int(8 * 3600, 22 * 3600);
+    // Long-term tastes drive most sessions; the rest are short-term intents elsewhere.
+    const intent = rng.next() < 0.65 ? tastes[rng.weighted([0.65, 0.35])] : rng.pick(others);
+    const length = rng.int(5, 14);
+    const viewed = [], carted = [];
+    let category = intent;
+    for (let e = 0; e < length; e++) {
+      if (e === Math.floor(length / 2) && rng.next() < 0.2) category = rng.pick(categoryIds); // a detour
+      const items = byCategory.get(category);
+      let item;
+      if (viewed.length && rng.next() < 0.25) item = rng.pick(viewed); // revisits, as in real logs
+      else item = items[rng.weighted(items.map((_, r) => 1 / (r + 2) ** 0.8))];
+      let behaviour = 'pv';
+      const r = rng.next();
+      if (carted.length && r < 0.12) {
+        item = carted.shift(); // the funnel's last step: buy what was put in the cart
+        behaviour = 'buy';
+      } else if (viewed.includes(item) && r < 0.3) {
+        behaviour = 'cart';
+        carted.push(item);
+      } else if (r > 0.97) {
+        behaviour = 'fav';
+      }
+      if (behaviour === 'pv' || behaviour === 'fav') viewed.push(item);
+      rows.push([userId, item.id, item.category, behaviour, t]);
+      t += rng.int(15, 180);
+    }
+  }
+  return rows;
+}
+
+export function makeLog(catalog) {
+  const rng = prng(11);
+  const byCategory = new Map(CATEGORIES.map((c) => [c.id, []]));
+  for (const p of catalog.products) byCategory.get(p.category).push(p);
+  // Popularity order within each category differs from catalog order.
+  for (const items of byCategory.values()) {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = rng.int(0, i);
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+  }
+  const rows = [];
+  for (const persona of PERSONAS) rows.push(...shopperRows(rng, persona.userId, persona.tastes, byCategory, 14));
+  const ids = CATEGORIES.map((c) => c.id);
+  for (let u = 0; u < SHOPPERS; u++) {
+    const first = rng.pick(ids);
+    let second;
+    do second = rng.pick(ids);
+    while (second === first);
+    rows.push(...shopperRows(rng, String(2001 + u), [first, second], byCategory, rng.int(3, 9)));
+  }
+  return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const catalog = makeCatalog();
+  const rows = makeLog(catalog);
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, 'catalog.json'), JSON.stringify(catalog));
+  await writeFile(join(out, 'personas.json'), JSON.stringify(PERSONAS, null, 2));
+  await writeFile(join(out, 'demo-log.csv'), rows.map((r) => r.join(',')).join('\n') + '\n');
+  const behaviours = {};
+  for (const r of rows) behaviours[r[3]] = (behaviours[r[3]] ?? 0) + 1;
+  console.log(`demo data in ${out}: ${catalog.products.length} products, ${rows.length} log rows (${Object.entries(behaviours).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+}

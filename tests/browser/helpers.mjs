@@ -1,0 +1,45 @@
+// Shared by the browser tests: Debian's Chromium driven by playwright-core (flags from
+// ../shared/toolchain.md: no sandbox as root, no background networking on a closed network), the
+// demo server on 127.0.0.1, and a page wrapper that records every request, console error and
+// CSP violation.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startServer } from '../../demo/serve.mjs';
+import { root } from '../js/helpers.mjs';
+
+export { root };
+export const artifacts = join(root, 'build/artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+/** Chromium with a fresh profile (playwright makes a temporary --user-data-dir itself). */
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+}
+
+export const serve = (options) => startServer(options);
+
+/**
+ * A page that records what happened: requests (method, url, body), console errors, page errors,
+ * CSP violations (reported by the page itself, so inline-eval attempts are caught too).
+ */
+export async function recordedPage(context) {
+  const page = await context.newPage();
+  const log = { requests: [], errors: [], violations: [] };
+  page.on('request', (r) => log.requests.push({ method: r.method(), url: r.url(), body: r.postData() }));
+  page.on('console', (m) => {
+    if (m.type() === 'error') log.errors.push(m.text());
+  });
+  page.on('pageerror', (e) => log.errors.push(String(e)));
+  await page.exposeBinding('__reportViolation', (_source, v) => log.violations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => globalThis.__reportViolation(`${e.violatedDirective}: ${e.blockedURI}`));
+  });
+  return { page, log };
+}
