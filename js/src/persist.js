@@ -88,7 +88,7 @@ export class Store {
   load() {
     if (!this.storage) return null;
     const failed = (e) => {
-      this.warn('load', `tandem: cannot read the saved session from ${this.name} (${describeError(e)}); starting a fresh one`);
+      this.warn('load', `tandem: cannot read the saved session from ${this.name} (${describeError(e)}); starting a fresh session`);
       return null;
     };
     try {

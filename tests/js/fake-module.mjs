@@ -1,0 +1,167 @@
+// A fake of the Embind module (in the spirit of MediaPipe's createSpyWasmModule): the same handle
+// classes and heap views as bindings/tandem_bindings.cpp, with trivial, predictable behaviour, so
+// tests of the JS layer (options, errors, persistence, tracking) do not depend on the engine.
+// A fake "model file" is JSON: { items, types, purchase, fingerprint, error }.
+// Scores: the number of times the item was observed, minus the row / 1000 (so ties cannot happen).
+// Parts: long = the first profile value, short = the item's observation count.
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+export function fakeModelBytes(model = {}) {
+  return encoder.encode(JSON.stringify({ items: ['A', 'B', 'C', 'D'], types: ['view', 'click', 'cart', 'purchase'], purchase: 'purchase', fingerprint: 'f1', ...model }));
+}
+
+export function createFakeModule() {
+  const memory = new ArrayBuffer(1 << 20);
+  let top = 16;
+  const live = { models: 0, sessions: 0 };
+  const module = {
+    HEAPU8: new Uint8Array(memory),
+    HEAP32: new Int32Array(memory),
+    HEAPF32: new Float32Array(memory),
+    live,
+    loads: [],
+    _malloc(size) {
+      const ptr = top;
+      top += Math.ceil(size / 8) * 8 + 8;
+      if (top > memory.byteLength) throw new Error('fake heap exhausted');
+      return ptr;
+    },
+    _free() {},
+  };
+  const bytesAt = (ptr, size) => module.HEAPU8.slice(ptr, ptr + size);
+
+  module.ModelHandle = class {
+    constructor() {
+      live.models++;
+    }
+    load(ptr, size, verify) {
+      module.loads.push({ verify });
+      let m;
+      try {
+        m = JSON.parse(decoder.decode(bytesAt(ptr, size)));
+      } catch {
+        return 'not a tandem model file: bad magic bytes at offset 0';
+      }
+      if (m.error) return m.error;
+      this.m = m;
+      return '';
+    }
+    itemCount() { return this.m.items.length; }
+    dim() { return 2; }
+    profileLength() { return 3; }
+    quantized() { return false; }
+    fingerprint() { return this.m.fingerprint; }
+    findItem(id) { return this.m.items.indexOf(id); }
+    itemId(row) { return this.m.items[row] ?? ''; }
+    eventTypeCount() { return this.m.types.length; }
+    eventType(i) { return this.m.types[i]; }
+    purchaseEvent() { return this.m.purchase; }
+    metadata() { return '{}'; }
+    delete() { live.models--; }
+  };
+
+  module.SessionHandle = class {
+    constructor(model) {
+      live.sessions++;
+      this.model = model;
+      this.s = { events: [], profile: [0, 0, 0], unknown: 0 };
+    }
+    observe(row, type, time) {
+      if (time < 0) return 'fake: negative time';
+      if (row < 0) this.s.unknown++;
+      else this.s.events.push([row, type, time]);
+      return '';
+    }
+    count(row) { return this.s.events.filter((e) => e[0] === row).length; }
+    setProfile(ptr, count) {
+      if (count !== 3) return `profile has ${count} values, this model expects 3 (dim 2 + 1)`;
+      this.s.profile = Array.from(module.HEAPF32.subarray(ptr >> 2, (ptr >> 2) + 3));
+      return '';
+    }
+    setProfileFile(ptr, size) {
+      const text = decoder.decode(bytesAt(ptr, size));
+      if (!text.startsWith('PROFILE ')) return 'profile file: bad magic bytes';
+      this.s.profile = JSON.parse(text.slice(8));
+      return '';
+    }
+    clearProfile() { this.s.profile = [0, 0, 0]; }
+    profile(out) { module.HEAPF32.set(this.s.profile, out >> 2); }
+    foldRecentEvents() { this.s.profile = [this.s.profile[0] + this.s.events.length, 0, 0]; }
+    reset() { this.s.events = []; this.s.unknown = 0; }
+    score(row) { return row < 0 ? 0 : this.count(row) - row / 1000; }
+    rerank(rowsPtr, n, top, posPtr, scoresPtr) {
+      const rows = Array.from(module.HEAP32.subarray(rowsPtr >> 2, (rowsPtr >> 2) + n));
+      const order = rows.map((r, i) => i).sort((a, b) => this.score(rows[b]) - this.score(rows[a]) || a - b).slice(0, top);
+      order.forEach((p, i) => {
+        module.HEAP32[(posPtr >> 2) + i] = p;
+        module.HEAPF32[(scoresPtr >> 2) + i] = this.score(rows[p]);
+      });
+      return order.length;
+    }
+    scoreParts(rowsPtr, n, longPtr, shortPtr) {
+      for (let i = 0; i < n; i++) {
+        const row = module.HEAP32[(rowsPtr >> 2) + i];
+        module.HEAPF32[(longPtr >> 2) + i] = row < 0 ? 0 : -this.s.profile[0];
+        module.HEAPF32[(shortPtr >> 2) + i] = row < 0 ? 0 : this.count(row);
+      }
+    }
+    recommend() { return 0; }
+    gateMean() { return 0.25; }
+    events() { return this.s.events.length; }
+    unknownItems() { return this.s.unknown; }
+    sessions() { return 1; }
+    recentCount() { return this.s.events.length; }
+    recentItem(i) { return this.s.events[i][0]; }
+    recentType(i) { return this.s.events[i][1]; }
+    recentTime(i) { return this.s.events[i][2]; }
+    saveState() {
+      return encoder.encode(`STATE ${JSON.stringify({ fingerprint: this.model.m.fingerprint, ...this.s })}`);
+    }
+    restoreState(ptr, size) {
+      const text = decoder.decode(bytesAt(ptr, size));
+      if (!text.startsWith('STATE ')) return 'session state: bad magic bytes, not a tandem session state';
+      let s;
+      try {
+        s = JSON.parse(text.slice(6));
+      } catch {
+        return 'session state: checksum mismatch (corrupt or truncated)';
+      }
+      if (s.fingerprint !== this.model.m.fingerprint) {
+        return `session state: saved for another model (fingerprint ${s.fingerprint}, this model ${this.model.m.fingerprint})`;
+      }
+      this.s = { events: s.events, profile: s.profile, unknown: s.unknown };
+      return '';
+    }
+    delete() { live.sessions--; }
+  };
+  return module;
+}
+
+/** A storage object over a Map that can be made to fail; records its calls. */
+export function memoryStorage({ failSet, failGet, async = false, initial = [] } = {}) {
+  const data = new Map(initial);
+  const calls = [];
+  const wrap = (value) => (async ? Promise.resolve(value) : value);
+  return {
+    data,
+    calls,
+    getItem(key) {
+      calls.push(['get', key]);
+      if (failGet) throw failGet;
+      return wrap(data.has(key) ? data.get(key) : null);
+    },
+    setItem(key, value) {
+      calls.push(['set', key]);
+      if (failSet) throw failSet;
+      data.set(key, value);
+      return wrap(undefined);
+    },
+    removeItem(key) {
+      calls.push(['remove', key]);
+      data.delete(key);
+      return wrap(undefined);
+    },
+  };
+}

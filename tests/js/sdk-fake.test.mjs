@@ -1,0 +1,395 @@
+// The JS layer against a fake wasm module (tests/js/fake-module.mjs): option defaults and
+// checks, errors, persistence edge cases (full, unavailable, failing and asynchronous storage;
+// corrupt, stale and other-model state), rerank explanations, and DOM auto-tracking with a
+// minimal fake DOM and mocked timers.
+import assert from 'node:assert/strict';
+import { mock, test } from 'node:test';
+import { Recommender } from './helpers.mjs';
+import { createFakeModule, fakeModelBytes, memoryStorage } from './fake-module.mjs';
+
+function fake(model, options) {
+  const module = createFakeModule();
+  return { module, rec: Recommender._fromModule(module, fakeModelBytes(model), options) };
+}
+
+/** Captures console.warn for the duration of fn; returns the messages. */
+async function warnings(fn) {
+  const spy = mock.method(console, 'warn', () => {});
+  try {
+    await fn();
+    return spy.mock.calls.map((c) => c.arguments[0]);
+  } finally {
+    spy.mock.restore();
+  }
+}
+
+const quota = () => new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+
+test('verify defaults to true and is passed through; load errors become Errors and free the handle', () => {
+  const a = fake();
+  assert.deepEqual(a.module.loads, [{ verify: true }]);
+  const b = fake({}, { verify: false });
+  assert.deepEqual(b.module.loads, [{ verify: false }]);
+  const module = createFakeModule();
+  assert.throws(() => Recommender._fromModule(module, fakeModelBytes({ error: 'model file is empty (0 bytes)' })), {
+    message: 'tandem: model file is empty (0 bytes)',
+  });
+  assert.equal(module.live.models, 0, 'the failed handle was deleted');
+  assert.throws(() => Recommender._fromModule(module, 'text'), { message: 'tandem: modelBuffer must be an ArrayBuffer or a typed array' });
+});
+
+test('create checks options before any download', async () => {
+  const source = { modelUrl: 'http://127.0.0.1:9/never-fetched.tandem' };
+  await assert.rejects(Recommender.create(source, { wasmUrl: 'x.wasm', wasmBinary: new Uint8Array(1) }), {
+    name: 'TypeError',
+    message: 'tandem: give at most one of wasmUrl and wasmBinary',
+  });
+  await assert.rejects(Recommender.create(source, { onProgress: 'yes' }), { message: 'tandem: onProgress must be a function' });
+  await assert.rejects(Recommender.create(source, null), { message: 'tandem: options must be an object' });
+});
+
+test('close() deletes every handle; sessions of a closed Recommender throw', () => {
+  const { module, rec } = fake();
+  const s = rec.session();
+  rec.session();
+  assert.deepEqual(module.live, { models: 1, sessions: 2 });
+  rec.close();
+  assert.deepEqual(module.live, { models: 0, sessions: 0 });
+  assert.throws(() => s.observe({ item: 'A' }), { message: 'tandem: this session is closed' });
+});
+
+test('rerank: longTerm = |long| / (|long| + |short|), 0.5 when both are 0, and the gate on every entry', () => {
+  const { rec } = fake();
+  const s = rec.session({ profile: new Float32Array([3, 0, 0]) });
+  s.observe({ item: 'B', time: 1000 });
+  const ranked = s.rerank(['A', 'B', 'unknown']);
+  assert.deepEqual(ranked.map((r) => r.item), ['B', 'A', 'unknown'], 'A and unknown tie at 0: input order');
+  const by = Object.fromEntries(ranked.map((r) => [r.item, r]));
+  assert.equal(by.B.longTerm, 3 / 4); // long -3 (abs 3), short 1
+  assert.equal(by.A.longTerm, 1); // long -3, short 0
+  assert.equal(by.unknown.longTerm, 0.5); // both 0
+  assert.ok(ranked.every((r) => r.gate === 0.25));
+  assert.deepEqual(s.rerank(['A', 'B', 'unknown'], { top: 1 }), ranked.slice(0, 1));
+});
+
+test('session options: bad persist, storageKey and profile are refused before allocating', () => {
+  const { module, rec } = fake();
+  assert.throws(() => rec.session({ persist: 'cookies' }), {
+    name: 'TypeError',
+    message: "tandem: persist must be 'localStorage', 'indexedDB' or an object with getItem, setItem and removeItem",
+  });
+  assert.throws(() => rec.session({ persist: { getItem() {} } }), { message: /^tandem: persist must be/ });
+  assert.throws(() => rec.session({ persist: memoryStorage(), storageKey: '' }), { message: 'tandem: storageKey must be a non-empty string' });
+  assert.throws(() => rec.session({ profile: [1, 2, 3] }), {
+    message: "tandem: profile must be a Float32Array of 3 values, a profile file's bytes or its URL, got an array",
+  });
+  assert.throws(() => rec.session({ profile: new Float32Array(2) }), { message: 'tandem: profile has 2 values, this model expects 3 (dim 2 + 1)' });
+  assert.equal(module.live.sessions, 0, 'nothing leaked');
+});
+
+test('persist: saved after every change under the default key, restored by the next session', async () => {
+  const { rec } = fake();
+  const storage = memoryStorage();
+  const a = rec.session({ persist: storage });
+  a.observe({ item: 'A', time: 1000 });
+  a.observe({ item: 'C', type: 'cart', time: 2000 });
+  assert.deepEqual([...storage.data.keys()], ['tandem-session']);
+  assert.equal(storage.calls.filter((c) => c[0] === 'set').length, 2);
+  a.foldSession();
+  assert.equal(storage.calls.filter((c) => c[0] === 'set').length, 3, 'folding the session persists the profile');
+  const b = rec.session({ persist: storage, profile: new Float32Array([9, 9, 9]) });
+  assert.deepEqual(b.recentEvents(), a.recentEvents());
+  assert.deepEqual(Array.from(b.profile()), [2, 0, 0], 'a restored state brings its own profile; the option is ignored');
+  assert.equal(await b.ready, b);
+  const other = rec.session({ persist: storage, storageKey: 'someone-else', profile: new Float32Array([9, 9, 9]) });
+  assert.deepEqual(other.recentEvents(), []);
+  assert.deepEqual(Array.from(other.profile()), [9, 9, 9], 'without saved state the profile option applies');
+  await b.forget();
+  assert.equal(storage.data.has('tandem-session'), false);
+  assert.deepEqual(b.recentEvents(), []);
+  assert.deepEqual(Array.from(b.profile()), [0, 0, 0]);
+});
+
+test('persist: a corrupt, non-base64 or other-model state is discarded with one warning and removed', async () => {
+  const { rec } = fake();
+  const storage = memoryStorage();
+  const cases = [
+    ['bm90IGEgc3RhdGU=', 'bad magic bytes, not a tandem session state'],
+    ['%%% not base64 %%%', 'the saved text is not base64'],
+    [btoa('STATE {"fingerprint":"f1",'), 'checksum mismatch (corrupt or truncated)'],
+    [btoa('STATE {"fingerprint":"f0","events":[],"profile":[0,0,0],"unknown":0}'), 'saved for another model (fingerprint f0, this model f1)'],
+  ];
+  for (const [text, reason] of cases) {
+    storage.data.set('tandem-session', text);
+    let s;
+    const messages = await warnings(() => {
+      s = rec.session({ persist: storage });
+    });
+    assert.deepEqual(messages, [`tandem: discarding the saved session state (${reason}); starting a fresh session`]);
+    assert.equal(storage.data.has('tandem-session'), false, 'the bad state was removed');
+    assert.deepEqual(s.recentEvents(), []);
+    s.observe({ item: 'A', time: 1 });
+    assert.ok(storage.data.has('tandem-session'), 'the fresh session is saved');
+  }
+});
+
+test('persist: a full storage warns once, drops the stale copy, and the session keeps working in memory', async () => {
+  const { rec } = fake();
+  const saved = btoa('STATE {"fingerprint":"f1","events":[[0,0,1]],"profile":[0,0,0],"unknown":0}');
+  const full = memoryStorage({ failSet: quota(), initial: [['tandem-session', saved]] });
+  const messages = await warnings(() => {
+    const s = rec.session({ persist: full });
+    for (let i = 0; i < 5; i++) s.observe({ item: 'B', time: 10 + i });
+    assert.equal(s.rerank(['A', 'B'])[0].item, 'B');
+    assert.equal(s.counters.events, 6);
+  });
+  assert.deepEqual(messages, [
+    'tandem: cannot save the session to the storage object (QuotaExceededError: The quota has been exceeded.); keeping it in memory',
+  ]);
+  assert.equal(full.data.has('tandem-session'), false, 'an older state is not left behind to be restored later');
+});
+
+test('persist: unavailable storage (no localStorage or indexedDB in Node, a throwing getter, a failing read) warns once', async () => {
+  const { rec } = fake();
+  let messages = await warnings(() => {
+    const s = rec.session({ persist: 'localStorage' });
+    s.observe({ item: 'A', time: 1 });
+    s.observe({ item: 'A', time: 2 });
+  });
+  assert.deepEqual(messages, ['tandem: localStorage is unavailable (there is no localStorage here); the session is kept in memory only']);
+  messages = await warnings(() => rec.session({ persist: 'indexedDB' }).observe({ item: 'A', time: 1 }));
+  assert.deepEqual(messages, ['tandem: indexedDB is unavailable (there is no indexedDB here); the session is kept in memory only']);
+
+  Object.defineProperty(globalThis, 'localStorage', {
+    configurable: true,
+    get() {
+      throw new DOMException('Access is denied for this document.', 'SecurityError');
+    },
+  });
+  try {
+    messages = await warnings(() => rec.session({ persist: 'localStorage' }).observe({ item: 'A', time: 1 }));
+    assert.deepEqual(messages, [
+      'tandem: localStorage is unavailable (SecurityError: Access is denied for this document.); the session is kept in memory only',
+    ]);
+  } finally {
+    delete globalThis.localStorage;
+  }
+
+  const broken = memoryStorage({ failGet: new Error('disk on fire') });
+  messages = await warnings(() => assert.deepEqual(rec.session({ persist: broken }).recentEvents(), []));
+  assert.deepEqual(messages, ['tandem: cannot read the saved session from the storage object (Error: disk on fire); starting a fresh session']);
+});
+
+test('persist: an asynchronous storage restores when ready and keeps events observed meanwhile', async () => {
+  const { rec } = fake();
+  const storage = memoryStorage({ async: true });
+  const a = rec.session({ persist: storage });
+  await a.ready;
+  a.observe({ item: 'A', time: 1000 });
+  a.observe({ item: 'B', time: 2000 });
+  const saves = () => storage.calls.filter((c) => c[0] === 'set').length;
+  const before = saves();
+  const b = rec.session({ persist: storage });
+  b.observe({ item: 'C', time: 3000 }); // before the saved state has been read
+  assert.equal(saves(), before, 'nothing is saved before the read completes');
+  await b.ready;
+  assert.deepEqual(b.recentEvents().map((e) => e.item), ['A', 'B', 'C']);
+  await new Promise((r) => setImmediate(r));
+  const c = rec.session({ persist: storage });
+  await c.ready;
+  assert.deepEqual(c.recentEvents().map((e) => e.item), ['A', 'B', 'C'], 'the merged state was saved');
+});
+
+test('profiles: bytes of a profile file, null, and URL failures that name URL and status', async () => {
+  const { rec } = fake();
+  const s = rec.session({ profile: new TextEncoder().encode('PROFILE [1,2,3]') });
+  assert.deepEqual(Array.from(s.profile()), [1, 2, 3]);
+  assert.throws(() => s.setProfile(new TextEncoder().encode('garbage')), { message: 'tandem: profile file: bad magic bytes' });
+  s.setProfile(null);
+  assert.deepEqual(Array.from(s.profile()), [0, 0, 0]);
+  await assert.rejects(s.setProfile(new URL('file:///nonexistent/p.profile')), {
+    message: /^tandem: cannot read the profile at file:\/\/\/nonexistent\/p.profile: ENOENT/,
+  });
+  let t;
+  const messages = await warnings(async () => {
+    t = rec.session({ profile: 'file:///nonexistent/q.profile' });
+    await assert.rejects(t.ready, { message: /^tandem: cannot read the profile at file:\/\/\/nonexistent\/q.profile/ });
+  });
+  assert.equal(messages.length, 1, 'a page that does not await ready still hears of it');
+  assert.match(messages[0], /^tandem: cannot read the profile at/);
+  assert.deepEqual(Array.from(t.profile()), [0, 0, 0], 'the session works with the population prior');
+});
+
+// ---- auto-tracking with a minimal DOM ----
+
+class FakeElement {
+  constructor(attrs = {}, children = []) {
+    this.nodeType = 1;
+    this.attrs = attrs;
+    this.children = children;
+    this.parent = null;
+    this.listeners = new Map();
+    for (const c of children) c.parent = this;
+  }
+  get isConnected() {
+    return true;
+  }
+  getAttribute(name) {
+    return this.attrs[name] ?? null;
+  }
+  hasAttribute(name) {
+    return name in this.attrs;
+  }
+  closest(selector) {
+    const name = selector.slice(1, -1);
+    for (let e = this; e; e = e.parent) if (e.hasAttribute(name)) return e;
+    return null;
+  }
+  contains(other) {
+    for (let e = other; e; e = e.parent) if (e === this) return true;
+    return false;
+  }
+  querySelectorAll(selector) {
+    const name = selector.slice(1, -1);
+    const out = [];
+    const walk = (e) => e.children.forEach((c) => (c.hasAttribute(name) && out.push(c), walk(c)));
+    walk(this);
+    return out;
+  }
+  addEventListener(type, fn) {
+    this.listeners.set(type, fn);
+  }
+  removeEventListener(type, fn) {
+    if (this.listeners.get(type) === fn) this.listeners.delete(type);
+  }
+  /** Dispatches a click that bubbles to the root's listener. */
+  click() {
+    let top = this;
+    while (top.parent) top = top.parent;
+    top.listeners.get('click')?.({ target: this });
+  }
+}
+
+function page() {
+  const img = new FakeElement();
+  const cartButton = new FakeElement({ 'data-tandem-event': 'cart' });
+  const cardA = new FakeElement({ 'data-tandem-item': 'A' }, [img, cartButton]);
+  const cardC = new FakeElement({ 'data-tandem-item': 'C' });
+  const buyB = new FakeElement({ 'data-tandem-event': 'purchase', 'data-tandem-item': 'B' });
+  const wish = new FakeElement({ 'data-tandem-event': 'wishlist', 'data-tandem-item': 'B' });
+  const root = new FakeElement({}, [cardA, cardC, buyB, wish]);
+  return { root, img, cartButton, cardA, cardC, buyB, wish };
+}
+
+function withObservers(fn) {
+  const made = [];
+  globalThis.IntersectionObserver = class {
+    constructor(callback, options) {
+      this.callback = callback;
+      this.options = options;
+      this.targets = new Set();
+      made.push(this);
+    }
+    observe(el) {
+      this.targets.add(el);
+    }
+    unobserve(el) {
+      this.targets.delete(el);
+    }
+    disconnect() {
+      this.targets.clear();
+      this.disconnected = true;
+    }
+  };
+  globalThis.MutationObserver = class {
+    observe() {}
+    disconnect() {}
+  };
+  mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    return fn(made);
+  } finally {
+    mock.timers.reset();
+    delete globalThis.IntersectionObserver;
+    delete globalThis.MutationObserver;
+  }
+}
+
+test('autoTrack: clicks, cart and purchase buttons, views after half-visible for 1 s (once per item), stop()', () => {
+  withObservers((observers) => {
+    const { rec } = fake();
+    const session = rec.session();
+    const dom = page();
+    const seen = [];
+    const stop = rec.autoTrack(dom.root, { session, onEvent: (e) => seen.push(`${e.kind}:${e.type}:${e.item}`) });
+    const io = observers[0];
+    assert.deepEqual(io.options.threshold, [0.5], 'default visibleFraction');
+    assert.deepEqual([...io.targets], [dom.cardA, dom.cardC], 'products are watched, buttons are not');
+
+    dom.img.click();
+    dom.cartButton.click();
+    dom.buyB.click();
+    assert.deepEqual(seen, ['click:click:A', 'cart:cart:A', 'purchase:purchase:B']);
+
+    io.callback([{ target: dom.cardA, isIntersecting: true, intersectionRatio: 0.6 }, { target: dom.cardC, isIntersecting: true, intersectionRatio: 0.7 }]);
+    mock.timers.tick(999);
+    io.callback([{ target: dom.cardC, isIntersecting: true, intersectionRatio: 0.3 }]); // C scrolled away before 1 s
+    assert.equal(seen.length, 3, 'no view before the dwell time');
+    mock.timers.tick(1);
+    assert.deepEqual(seen.slice(3), ['view:view:A']);
+    io.callback([{ target: dom.cardA, isIntersecting: false, intersectionRatio: 0 }]);
+    io.callback([{ target: dom.cardA, isIntersecting: true, intersectionRatio: 1 }]);
+    mock.timers.tick(5000);
+    assert.equal(seen.length, 4, 'a view counts once per item');
+    assert.deepEqual(session.recentEvents().map((e) => `${e.type}:${e.item}`), ['click:A', 'cart:A', 'purchase:B', 'view:A']);
+
+    io.callback([{ target: dom.cardC, isIntersecting: true, intersectionRatio: 0.9 }]);
+    stop();
+    mock.timers.tick(5000);
+    dom.img.click();
+    assert.equal(seen.length, 4, 'nothing after stop()');
+    assert.ok(io.disconnected);
+    assert.equal(dom.root.listeners.size, 0);
+  });
+});
+
+test('autoTrack: page kinds map to the model event types (Taobao pv/cart/fav/buy); unknown kinds warn once', async () => {
+  const messages = await warnings(() =>
+    withObservers(() => {
+      const { rec } = fake({ types: ['pv', 'fav', 'cart', 'buy'], purchase: 'buy' });
+      assert.equal(rec.eventTypeFor('view'), 'pv');
+      assert.equal(rec.eventTypeFor('click'), 'pv');
+      assert.equal(rec.eventTypeFor('purchase'), 'buy');
+      assert.equal(rec.eventTypeFor('cart'), 'cart');
+      assert.equal(rec.eventTypeFor('wishlist'), undefined);
+      const session = rec.session();
+      const dom = page();
+      rec.autoTrack(dom.root, { session, dwellMs: 0, visibleFraction: 0.8 });
+      dom.img.click();
+      dom.buyB.click();
+      dom.wish.click();
+      dom.wish.click();
+      assert.deepEqual(session.recentEvents().map((e) => `${e.type}:${e.item}`), ['pv:A', 'buy:B']);
+    }),
+  );
+  assert.deepEqual(messages, ['tandem: autoTrack ignores data-tandem-event="wishlist": this model\'s event types are pv, fav, cart, buy']);
+});
+
+test('autoTrack: checks its options, and stops quietly when the session is closed', () => {
+  withObservers((observers) => {
+    const { rec } = fake();
+    const other = fake().rec;
+    const session = rec.session();
+    const dom = page();
+    assert.throws(() => rec.autoTrack({}, { session }), { message: 'tandem: autoTrack needs a DOM element to watch' });
+    assert.throws(() => rec.autoTrack(dom.root, {}), { message: 'tandem: autoTrack needs { session } from this Recommender' });
+    assert.throws(() => rec.autoTrack(dom.root, { session: other.session() }), { message: 'tandem: autoTrack needs { session } from this Recommender' });
+    assert.throws(() => rec.autoTrack(dom.root, { session, visibleFraction: 0 }), { message: 'tandem: visibleFraction must be a number in (0, 1], got 0' });
+    assert.throws(() => rec.autoTrack(dom.root, { session, dwellMs: -5 }), { message: 'tandem: dwellMs must be a non-negative number, got -5' });
+    assert.equal(observers.length, 0, 'nothing started on bad options');
+    rec.autoTrack(dom.root, { session });
+    session.close();
+    dom.img.click(); // must not throw from an event handler
+    assert.equal(dom.root.listeners.size, 0, 'the tracker stopped itself');
+  });
+});
