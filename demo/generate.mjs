@@ -105,8 +105,11 @@ export function makeCatalog() {
   return { categories: CATEGORIES.map(({ id, name }) => ({ id, name })), products };
 }
 
-/** The log rows of one shopper: [user, item, category, behaviour, time]. */
-function shopperRows(rng, userId, tastes, byCategory, sessions) {
+/**
+ * The log rows of one shopper: [user, item, category, behaviour, time]. `loyalty` is the share of
+ * sessions whose intent is one of the long-term tastes.
+ */
+function shopperRows(rng, userId, tastes, byCategory, sessions, loyalty) {
   const rows = [];
   const categoryIds = CATEGORIES.map((c) => c.id);
   const others = categoryIds.filter((c) => !tastes.includes(c));
@@ -116,7 +119,7 @@ function shopperRows(rng, userId, tastes, byCategory, sessions) {
   for (const day of [...days].sort((a, b) => a - b)) {
     let t = START + day * 86400 + rng.int(8 * 3600, 22 * 3600);
     // Long-term tastes drive most sessions; the rest are short-term intents elsewhere.
-    const intent = rng.next() < 0.65 ? tastes[rng.weighted([0.65, 0.35])] : rng.pick(others);
+    const intent = rng.next() < loyalty ? tastes[rng.weighted([0.65, 0.35])] : rng.pick(others);
     const length = rng.int(5, 14);
     const viewed = [], carted = [];
     let category = intent;
@@ -157,14 +160,14 @@ export function makeLog(catalog) {
     }
   }
   const rows = [];
-  for (const persona of PERSONAS) rows.push(...shopperRows(rng, persona.userId, persona.tastes, byCategory, 14));
+  for (const persona of PERSONAS) rows.push(...shopperRows(rng, persona.userId, persona.tastes, byCategory, 14, 0.8)); // clear-cut tastes: a demo should show them
   const ids = CATEGORIES.map((c) => c.id);
   for (let u = 0; u < SHOPPERS; u++) {
     const first = rng.pick(ids);
     let second;
     do second = rng.pick(ids);
     while (second === first);
-    rows.push(...shopperRows(rng, String(2001 + u), [first, second], byCategory, rng.int(3, 9)));
+    rows.push(...shopperRows(rng, String(2001 + u), [first, second], byCategory, rng.int(3, 9), 0.65));
   }
   return rows;
 }

@@ -1,0 +1,51 @@
+// The package as a user gets it: `npm pack` of the staged build/package, installed with plain npm
+// into an empty folder, imported by name, and used to rerank. Also records what the download weighs.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { fixturePath, packageDir } from './helpers.mjs';
+
+const npm = (args, cwd) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+test('npm pack -> npm install into an empty folder -> import tandem-rec -> rerank', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-pack-'));
+  try {
+    const [packed] = JSON.parse(npm(['pack', packageDir, '--json', '--pack-destination', dir], dir));
+    const files = packed.files.map((f) => f.path).sort();
+    assert.deepEqual(files, ['autotrack.js', 'index.d.ts', 'index.js', 'loader.js', 'package.json', 'persist.js', 'tandem-wasm.js', 'tandem.wasm']);
+    const app = join(dir, 'app');
+    execFileSync('mkdir', [app]);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'shop', private: true, type: 'module' }));
+    npm(['install', '--no-audit', '--no-fund', join(dir, packed.filename)], app);
+    writeFileSync(
+      join(app, 'main.js'),
+      `import { readFileSync } from 'node:fs';
+import { Recommender } from 'tandem-rec';
+const rec = await Recommender.create({ modelBuffer: readFileSync(process.argv[2]) });
+const s = rec.session();
+s.observe({ item: 'SKU-100007', type: 'cart', time: 1.7e12 });
+const ranked = s.rerank(['SKU-100001', 'SKU-100007', 'SKU-100002']);
+console.log(JSON.stringify({ items: rec.itemCount, ranked: ranked.map((r) => r.item), keys: Object.keys(ranked[0]) }));
+rec.close();
+`,
+    );
+    const out = JSON.parse(execFileSync('node', ['main.js', fixturePath()], { cwd: app, encoding: 'utf8' }));
+    assert.equal(out.items, 300);
+    assert.deepEqual([...out.ranked].sort(), ['SKU-100001', 'SKU-100002', 'SKU-100007']);
+    assert.deepEqual(out.keys, ['item', 'score', 'longTerm', 'gate']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('download size: wasm + JS, gzip (printed for the record; the wasm stays under 200 KB gzipped)', (t) => {
+  const gz = (f) => gzipSync(readFileSync(join(packageDir, f)), { level: 9 }).length;
+  const wasm = gz('tandem.wasm');
+  const js = ['index.js', 'loader.js', 'persist.js', 'autotrack.js', 'tandem-wasm.js'].reduce((sum, f) => sum + gz(f), 0);
+  t.diagnostic(`download size, gzip: wasm ${(wasm / 1024).toFixed(1)} KB + JS ${(js / 1024).toFixed(1)} KB = ${((wasm + js) / 1024).toFixed(1)} KB`);
+  assert.ok(wasm < 200 * 1024, `wasm gzip ${wasm} bytes`);
+});

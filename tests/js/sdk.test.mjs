@@ -1,0 +1,138 @@
+// The SDK features on top of the engine, against the real wasm: rerank explanations, persistence
+// through a storage object, profile files (bytes and URLs, checked against the model), download
+// progress. Profile files are written here to the documented layout (src/core/profile_format.h).
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mock, test } from 'node:test';
+import { Recommender, fixtureBytes, packageDir, xxh64 } from './helpers.mjs';
+import { memoryStorage } from './fake-module.mjs';
+
+const T0 = 1.7e12;
+
+/** A profile file: "TNDP", version 1, fingerprint, dim, pooled + log_mass, XXH64. */
+function profileFile(fingerprintHex, values) {
+  const bytes = new Uint8Array(20 + values.length * 4 + 8);
+  const view = new DataView(bytes.buffer);
+  bytes.set([0x54, 0x4e, 0x44, 0x50]);
+  view.setUint32(4, 1, true);
+  view.setBigUint64(8, BigInt(`0x${fingerprintHex}`), true);
+  view.setUint32(16, values.length - 1, true);
+  values.forEach((v, i) => view.setFloat32(20 + 4 * i, v, true));
+  view.setBigUint64(bytes.length - 8, xxh64(bytes.subarray(0, bytes.length - 8)), true);
+  return bytes;
+}
+
+const someProfile = (rec) => Float32Array.from({ length: rec.profileLength }, (_, i) => (i === rec.dim ? 2 : Math.sin(i + 1)));
+
+/** Serves `files` (path -> bytes) on 127.0.0.1 with content-length, for the duration of fn(base). */
+async function serving(files, fn) {
+  const server = createServer((req, res) => {
+    const body = files[req.url];
+    if (!body) {
+      res.writeHead(404);
+      return res.end();
+    }
+    res.writeHead(200, { 'content-type': req.url.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream', 'content-length': body.length });
+    res.end(body);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    return await fn(`http://127.0.0.1:${server.address().port}`);
+  } finally {
+    server.close();
+  }
+}
+
+test('rerank explains each item: longTerm is 1 before any event (h = 0), mixed after, gate = session.gate', async () => {
+  const rec = await Recommender.create({ modelBuffer: fixtureBytes() });
+  const s = rec.session({ profile: someProfile(rec) });
+  const candidates = Array.from({ length: 20 }, (_, i) => `SKU-1000${10 + i}`);
+  assert.ok(s.rerank(candidates).every((r) => r.longTerm === 1));
+  for (let i = 0; i < 6; i++) s.observe({ item: candidates[i], type: 'click', time: T0 + i * 20_000 });
+  const ranked = s.rerank(candidates);
+  assert.ok(ranked.every((r) => r.longTerm >= 0 && r.longTerm <= 1));
+  assert.ok(ranked.some((r) => r.longTerm < 1), 'the session now contributes');
+  assert.ok(ranked.every((r) => r.gate === s.gate));
+  rec.close();
+});
+
+test('persist: the real state round-trips through a storage object; another model\'s state is discarded with the core\'s reason', async () => {
+  const rec = await Recommender.create({ modelBuffer: fixtureBytes() });
+  const storage = memoryStorage();
+  const a = rec.session({ persist: storage, storageKey: 'shop' });
+  for (let i = 0; i < 5; i++) a.observe({ item: `SKU-1000${20 + i}`, type: i === 4 ? 'cart' : 'view', time: T0 + i * 30_000 });
+  const candidates = ['SKU-100001', 'SKU-100020', 'SKU-100024', 'SKU-100100'];
+  const b = rec.session({ persist: storage, storageKey: 'shop' });
+  assert.deepEqual(b.rerank(candidates), a.rerank(candidates));
+  assert.deepEqual(b.recentEvents(), a.recentEvents());
+
+  const other = await Recommender.create({ modelBuffer: fixtureBytes({ seed: 4 }) });
+  const spy = mock.method(console, 'warn', () => {});
+  try {
+    const c = other.session({ persist: storage, storageKey: 'shop' });
+    assert.deepEqual(c.recentEvents(), []);
+    assert.equal(spy.mock.callCount(), 1);
+    assert.equal(
+      spy.mock.calls[0].arguments[0],
+      `tandem: discarding the saved session state (saved for another model (fingerprint ${rec.fingerprint}, this model ${other.fingerprint})); starting a fresh session`,
+    );
+  } finally {
+    spy.mock.restore();
+  }
+  other.close();
+  rec.close();
+});
+
+test('profile files: bytes and URLs are checked against the model fingerprint', async () => {
+  const rec = await Recommender.create({ modelBuffer: fixtureBytes() });
+  const values = someProfile(rec);
+  const good = profileFile(rec.fingerprint, values);
+  const s = rec.session({ profile: good });
+  assert.deepEqual(s.profile(), values);
+  const foreign = profileFile('0123456789abcdef', values);
+  assert.throws(() => s.setProfile(foreign), {
+    message: `tandem: profile belongs to another model (fingerprint 0123456789abcdef, this model ${rec.fingerprint})`,
+  });
+  await serving({ '/u/7.profile': good, '/u/8.profile': foreign }, async (base) => {
+    const t = rec.session({ profile: `${base}/u/7.profile` });
+    assert.equal(await t.ready, t);
+    assert.deepEqual(t.profile(), values);
+    const u = rec.session();
+    await assert.rejects(u.setProfile(`${base}/u/9.profile`), { message: `tandem: cannot fetch the profile at ${base}/u/9.profile: HTTP 404` });
+    await assert.rejects(u.setProfile(new URL(`${base}/u/8.profile`)), { message: /^tandem: profile belongs to another model/ });
+  });
+  rec.close();
+});
+
+test('onProgress reports the model and wasm downloads up to their full size', async () => {
+  const model = fixtureBytes();
+  const wasm = readFileSync(join(packageDir, 'tandem.wasm'));
+  await serving({ '/m.tandem': model, '/t.wasm': wasm }, async (base) => {
+    const reports = [];
+    const rec = await Recommender.create({ modelUrl: `${base}/m.tandem` }, { wasmUrl: `${base}/t.wasm`, onProgress: (p) => reports.push(p) });
+    for (const [what, size] of [['model', model.length], ['wasm', wasm.length]]) {
+      const mine = reports.filter((p) => p.what === what);
+      assert.ok(mine.length >= 2, `${what}: a start and an end`);
+      assert.deepEqual(mine[0], { what, loaded: 0, total: size });
+      assert.deepEqual(mine.at(-1), { what, loaded: size, total: size });
+      for (let i = 1; i < mine.length; i++) assert.ok(mine[i].loaded >= mine[i - 1].loaded);
+    }
+    assert.equal(rec.itemCount, 300);
+    rec.close();
+  });
+});
+
+test('foldSession updates the local profile copy and saves it', async () => {
+  const rec = await Recommender.create({ modelBuffer: fixtureBytes() });
+  const storage = memoryStorage();
+  const s = rec.session({ persist: storage, profile: someProfile(rec) });
+  s.observe({ item: 'SKU-100005', type: 'purchase', time: T0 });
+  const before = s.profile();
+  s.foldSession();
+  assert.notDeepEqual(s.profile(), before);
+  const restored = rec.session({ persist: storage });
+  assert.deepEqual(restored.profile(), s.profile(), 'the folded profile survives a reload');
+  rec.close();
+});
