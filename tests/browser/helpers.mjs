@@ -39,7 +39,12 @@ export async function recordedPage(context) {
   page.on('pageerror', (e) => log.errors.push(String(e)));
   await page.exposeBinding('__reportViolation', (_source, v) => log.violations.push(v));
   await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => globalThis.__reportViolation(`${e.violatedDirective}: ${e.blockedURI}`));
+    globalThis.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const v = `${e.violatedDirective}: ${e.blockedURI}`;
+      globalThis.__violations.push(v);
+      globalThis.__reportViolation(v);
+    });
   });
   return { page, log };
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The demo storefront in one go: builds what is missing (scripts/build.sh, incremental), generates
+# the demo data (demo/generate.mjs -> build/demo), trains the demo model and the personas' profiles
+# with `tandem train` (until the trainer exists, writes a fixture model with the same item ids and
+# no profiles, and says so), and serves the shop on 127.0.0.1.
+# Usage: scripts/demo.sh [--port 8080] [--no-serve]   (--no-serve: prepare build/demo only, for the tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+port=8080 serve=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --port) port="$2"; shift 2 ;;
+    --no-serve) serve=0; shift ;;
+    *) echo "usage: scripts/demo.sh [--port N] [--no-serve]" >&2; exit 2 ;;
+  esac
+done
+
+cli=build/native/src/cli/tandem
+if [ ! -x "$cli" ] || [ ! -f build/package/tandem.wasm ]; then
+  bash scripts/build.sh
+fi
+node scripts/stage-package.mjs build/wasm build/package > /dev/null
+
+out=build/demo
+# The data is a pure function of demo/generate.mjs: regenerate only when it changed.
+if [ ! -f "$out/demo-log.csv" ] || [ demo/generate.mjs -nt "$out/demo-log.csv" ]; then
+  node demo/generate.mjs "$out"
+fi
+
+# Retrain when the log or the trainer is newer than the model, or the model is a stand-in fixture.
+stamp="$out/demo.tandem.source"
+if "$cli" --help 2>&1 | grep -qE '^\s+train\b'; then
+  if [ ! -f "$out/demo.tandem" ] || [ "$(cat "$stamp" 2>/dev/null)" != trained ] \
+     || [ "$out/demo-log.csv" -nt "$out/demo.tandem" ] || [ "$cli" -nt "$out/demo.tandem" ]; then
+    echo "== training the demo model (tandem train)"
+    rm -rf "$out/profiles"
+    "$cli" train --data "$out/demo-log.csv" --format taobao --out "$out/demo.tandem" --profiles "$out/profiles"
+    echo trained > "$stamp"
+  fi
+else
+  if [ ! -f "$out/demo.tandem" ] || [ "$(cat "$stamp" 2>/dev/null)" != fixture ]; then
+    echo "== no 'tandem train' in this build yet: the demo uses a fixture model (random weights, no profiles)"
+    "$cli" fixture --out "$out/demo.tandem" --items 300 --dim 32 --seed 5
+    rm -rf "$out/profiles"
+    echo fixture > "$stamp"
+  fi
+fi
+
+if [ "$serve" -eq 1 ]; then
+  exec node demo/serve.mjs --port "$port"
+fi

@@ -1,0 +1,197 @@
+// The demo storefront and the package in headless Chromium, served on 127.0.0.1 by demo/serve.mjs
+// with its strict CSP: the strip follows the shopper's clicks, the order survives a reload and
+// resets after "forget me", views count after the dwell time, personas load their profiles, no
+// request carries event data, and the package runs in a Worker and from an esbuild bundle.
+// Needs build/demo (scripts/demo.sh --no-serve) and build/package. Screenshots: build/artifacts/.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { build } from 'esbuild';
+import { CSP } from '../../demo/serve.mjs';
+import { artifacts, launch, recordedPage, root, serve } from './helpers.mjs';
+import { packageDir } from '../js/helpers.mjs';
+
+const NO_VIEWS = '?dwell=3600000'; // clicks only: views would add events on their own schedule
+const bundleDir = join(root, 'build/browser-bundle');
+let browser, server, base;
+
+before(async () => {
+  mkdirSync(bundleDir, { recursive: true });
+  await build({
+    entryPoints: [join(root, 'tests/browser/pages/bundle-entry.js')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    outfile: join(bundleDir, 'bundle.js'),
+    alias: { 'tandem-rec': packageDir },
+    logLevel: 'silent',
+  });
+  // Bundlers leave new URL('./tandem.wasm', import.meta.url) alone: the wasm goes next to the bundle.
+  copyFileSync(join(packageDir, 'tandem.wasm'), join(bundleDir, 'tandem.wasm'));
+  copyFileSync(join(root, 'tests/browser/pages/bundle.html'), join(bundleDir, 'bundle.html'));
+  ({ server, url: base } = await serve({ mounts: { '/test/': join(root, 'tests/browser/pages'), '/bundle/': bundleDir } }));
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function openShop(context, query = NO_VIEWS) {
+  const { page, log } = await recordedPage(context);
+  const response = await page.goto(`${base}/${query}`);
+  await page.waitForSelector('body[data-ready="true"], body[data-error]');
+  assert.equal(await page.getAttribute('body', 'data-error'), null, 'the shop started');
+  return { page, log, response };
+}
+
+const newContext = () => browser.newContext({ viewport: { width: 1400, height: 1000 } });
+const events = async (page) => Number(await page.getAttribute('body', 'data-events'));
+const strip = (page) =>
+  page.$$eval('#strip [data-tandem-item]', (els) => els.map((e) => ({ item: e.dataset.tandemItem, category: e.dataset.category })));
+const gridOrder = (page) => page.$$eval('#grid [data-tandem-item]', (els) => els.map((e) => e.dataset.tandemItem));
+
+/** Clicks a product card (a click event), waits for the page to take it in, closes the product dialog. */
+async function clickProduct(page, selector) {
+  const n = await events(page);
+  await page.click(selector);
+  await page.waitForSelector(`body[data-events="${n + 1}"]`);
+  await page.click('#product [data-close]');
+  await page.waitForSelector('#product', { state: 'hidden' });
+}
+
+test('clicking products of one category moves that category up in the strip', async () => {
+  const context = await newContext();
+  const { page } = await openShop(context);
+  const before = await strip(page);
+  assert.equal(before.length, 8);
+  const categories = await page.$$eval('#categories button[data-category]:not([data-category=""])', (els) => els.map((e) => e.dataset.category));
+  const count = (list, c) => list.filter((s) => s.category === c).length;
+  const target = categories.reduce((best, c) => (count(before, c) < count(before, best) ? c : best));
+  await page.click(`#categories button[data-category="${target}"]`);
+  const clicked = (await gridOrder(page)).slice(0, 4);
+  for (const item of clicked) await clickProduct(page, `#grid [data-tandem-item="${item}"]`);
+  const afterClicks = await strip(page);
+  const discovered = afterClicks.filter((s) => s.category === target && !clicked.includes(s.item));
+  await page.screenshot({ path: join(artifacts, 'storefront.png') });
+  assert.ok(count(afterClicks, target) > count(before, target), `${target}: ${count(before, target)} -> ${count(afterClicks, target)} of 8`);
+  assert.ok(
+    discovered.length >= 2,
+    `the strip should recommend other ${target} products than the 4 clicked, got ${JSON.stringify(afterClicks)}`,
+  );
+  assert.ok(statSync(join(artifacts, 'storefront.png')).size > 10_000, 'screenshot saved');
+  await context.close();
+});
+
+test('the order survives a reload (localStorage) and resets after "forget me"', async () => {
+  const context = await newContext();
+  const { page } = await openShop(context);
+  const fresh = { strip: await strip(page), grid: await gridOrder(page) };
+  const grid = await gridOrder(page);
+  for (const item of [grid[17], grid[40], grid[41]]) await clickProduct(page, `#grid [data-tandem-item="${item}"]`);
+  const browsed = { strip: await strip(page), grid: await gridOrder(page), events: await events(page) };
+  assert.notDeepEqual(browsed.grid, fresh.grid, 'browsing re-ranked the grid');
+
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.deepEqual({ strip: await strip(page), grid: await gridOrder(page), events: await events(page) }, browsed);
+
+  await page.click('#forget');
+  await page.waitForSelector('body[data-events="0"]');
+  assert.deepEqual({ strip: await strip(page), grid: await gridOrder(page) }, fresh);
+  assert.equal(await page.evaluate(() => localStorage.getItem('tandem-demo')), null, 'nothing left in storage');
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.deepEqual({ strip: await strip(page), grid: await gridOrder(page), events: await events(page) }, { ...fresh, events: 0 });
+  await context.close();
+});
+
+test('a product visible for the dwell time becomes a view event', async () => {
+  const context = await newContext();
+  const { page } = await openShop(context, '?dwell=100');
+  await page.waitForSelector('#recent li .type');
+  const type = await page.textContent('#recent li .type');
+  assert.ok(['view', 'pv'].includes(type), `a view, got ${type}`);
+  await context.close();
+});
+
+test('strict CSP in force, nothing breaks, and no request carries event data', async () => {
+  const context = await newContext();
+  const { page, log, response } = await openShop(context);
+  assert.equal(response.headers()['content-security-policy'], CSP);
+  assert.ok(!CSP.includes("'unsafe-eval'"));
+  const grid = await gridOrder(page);
+  await page.click(`#grid [data-tandem-item="${grid[2]}"]`);
+  await page.click('#add-to-cart');
+  await page.waitForSelector('body[data-events="2"]');
+  await page.click(`#grid [data-tandem-item="${grid[5]}"]`);
+  await page.click('#buy-now');
+  await page.waitForSelector('body[data-events="4"]');
+  await page.selectOption('#persona', '');
+  await page.fill('#search', 'lamp');
+  await page.waitForFunction(() => document.querySelectorAll('#grid [data-tandem-item]').length < 300);
+
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(log.violations, []);
+  const allowed = [/^\/$/, /^\/shop\.(js|css)$/, /^\/(catalog|personas)\.json$/, /^\/demo\.tandem$/, /^\/tandem-rec\/[\w-]+\.(js|wasm)$/, /^\/profiles\/\d+\.profile$/];
+  const skus = new Set(grid);
+  for (const r of log.requests) {
+    const url = new URL(r.url);
+    assert.equal(url.origin, base, r.url);
+    assert.equal(r.method, 'GET', r.url);
+    assert.equal(r.body, null, r.url);
+    assert.ok(allowed.some((re) => re.test(url.pathname)), `unexpected request ${r.url}`);
+    assert.ok(url.search === '' || url.search === NO_VIEWS, `no query data: ${r.url}`);
+    assert.ok(![...skus].some((sku) => r.url.includes(sku)), `no item ids in ${r.url}`);
+  }
+  assert.ok(log.requests.some((r) => r.url.endsWith('/tandem-rec/tandem.wasm')) && log.requests.some((r) => r.url.endsWith('/demo.tandem')));
+
+  // The policy is really enforced: eval in the page's realm is refused, and the page reports it.
+  await page.addScriptTag({ url: '/test/eval-probe.js' });
+  assert.equal(await page.evaluate(() => globalThis.__evalProbe), 'EvalError');
+  await page.waitForFunction(() => globalThis.__violations.length > 0);
+  const violations = await page.evaluate(() => globalThis.__violations);
+  assert.ok(violations.some((v) => v.startsWith('script-src')), `violations: ${JSON.stringify(violations)}`);
+  await context.close();
+});
+
+test('a persona loads its long-term profile and the strip follows its tastes', async () => {
+  const personas = await (await fetch(`${base}/personas.json`)).json();
+  const ready = personas.filter((p) => p.profileUrl);
+  assert.ok(ready.length === personas.length, 'every persona has a trained profile (build/demo/profiles from tandem train)');
+  const context = await newContext();
+  const { page, log } = await openShop(context);
+  for (const persona of ready) {
+    await page.selectOption('#persona', persona.id);
+    await page.waitForFunction((name) => document.getElementById('status').textContent.includes(name), persona.name);
+    const shown = await strip(page);
+    const inTaste = shown.filter((s) => persona.tastes.includes(s.category)).length;
+    assert.ok(inTaste >= 5, `${persona.name} (${persona.tastes}): ${inTaste} of 8 in taste: ${JSON.stringify(shown)}`);
+  }
+  assert.ok(log.requests.some((r) => r.url.endsWith(`/profiles/${ready[0].userId}.profile`)));
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('the package runs in a module Worker and persists to IndexedDB there', async () => {
+  const context = await newContext();
+  const { page, log } = await recordedPage(context);
+  await page.goto(`${base}/test/worker.html`);
+  const result = JSON.parse(await (await page.waitForSelector('body[data-result]')).getAttribute('data-result'));
+  assert.deepEqual(result, { inWorker: true, itemCount: 300, restored: ['SKU-100010', 'SKU-100011', 'SKU-100042'], sameRanking: true });
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('an esbuild bundle of a page that imports tandem-rec works under the same CSP', async () => {
+  const context = await newContext();
+  const { page, log } = await recordedPage(context);
+  await page.goto(`${base}/bundle/bundle.html`);
+  const result = JSON.parse(await (await page.waitForSelector('body[data-result]')).getAttribute('data-result'));
+  assert.deepEqual(result, { itemCount: 300, ranked: ['SKU-100001', 'SKU-100020', 'SKU-100150'] });
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(log.violations, []);
+  await context.close();
+});
