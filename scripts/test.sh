@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Runs every test: the C++ suites natively and as wasm under Node (CTest), then the JS tests
-# against the real wasm (node --test). Builds first (scripts/build.sh installs what is missing).
-# Prints the counts of each suite and a closing "N passed, N failed" line.
+# Runs every test: the C++ suites natively and as wasm under Node (CTest), the JS tests against
+# the real wasm and a fake module (node --test), and the browser tests against the demo storefront
+# in headless Chromium (node --test + playwright-core). Builds first (scripts/build.sh installs
+# what is missing; --browser adds Chromium), installs the npm devDependencies (npm ci) and
+# prepares the demo (scripts/demo.sh --no-serve). Prints the counts of each suite and a closing
+# "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/build.sh || { echo "build failed"; exit 1; }
+bash scripts/build.sh --browser || { echo "build failed"; exit 1; }
+# The devDependencies (esbuild, playwright-core) at the locked versions, when missing or stale.
+if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== npm ci (devDependencies: esbuild, playwright-core)"
+  npm ci --no-audit --no-fund > build/npm-ci.log 2>&1 || { cat build/npm-ci.log; echo "npm ci failed"; exit 1; }
+fi
+bash scripts/demo.sh --no-serve || { echo "demo preparation failed"; exit 1; }
 
 declare -A passed failed
 status=0
@@ -29,17 +38,24 @@ run_ctest "C++ native" build/native
 echo "== C++ tests, wasm under Node"
 run_ctest "C++ wasm" build/wasm
 
-echo "== JS tests (node --test, real wasm)"
-node --test tests/js/ > build/js-test.log 2>&1 || status=1
-grep -E "^not ok|^# (tests|pass|fail)" build/js-test.log || true
-if grep -q "^not ok" build/js-test.log; then cat build/js-test.log; fi
-passed["JS"]=$(grep -E "^# pass" build/js-test.log | awk '{print $3}')
-failed["JS"]=$(grep -E "^# fail" build/js-test.log | awk '{print $3}')
-[ -n "${passed[JS]}" ] || { passed["JS"]=0; failed["JS"]=1; status=1; }
+# node --test prints "# pass N" and "# fail N" at the end
+run_node_test() { # name log dir
+  node --test "$3" > "$2" 2>&1 || status=1
+  grep -E "^not ok|^# (tests|pass|fail)|^# download size" "$2" || true
+  if grep -q "^not ok" "$2"; then cat "$2"; fi
+  passed[$1]=$(grep -E "^# pass" "$2" | awk '{print $3}')
+  failed[$1]=$(grep -E "^# fail" "$2" | awk '{print $3}')
+  if [ -z "${passed[$1]}" ]; then passed[$1]=0; failed[$1]=1; status=1; fi
+}
+
+echo "== JS tests (node --test: real wasm, fake module, npm pack, demo data)"
+run_node_test "JS" build/js-test.log tests/js/
+echo "== browser tests (node --test: headless Chromium against the demo storefront)"
+run_node_test "browser" build/browser-test.log tests/browser/
 
 echo "== summary"
 total_pass=0; total_fail=0
-for suite in "C++ native" "C++ wasm" "JS"; do
+for suite in "C++ native" "C++ wasm" "JS" "browser"; do
   printf '%-12s %4d passed, %d failed\n' "$suite" "${passed[$suite]}" "${failed[$suite]}"
   total_pass=$((total_pass + passed[$suite])); total_fail=$((total_fail + failed[$suite]))
 done

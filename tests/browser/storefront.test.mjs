@@ -75,6 +75,7 @@ test('clicking products of one category moves that category up in the strip', as
   for (const item of clicked) await clickProduct(page, `#grid [data-tandem-item="${item}"]`);
   const afterClicks = await strip(page);
   const discovered = afterClicks.filter((s) => s.category === target && !clicked.includes(s.item));
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(artifacts, 'storefront.png') });
   assert.ok(count(afterClicks, target) > count(before, target), `${target}: ${count(before, target)} -> ${count(afterClicks, target)} of 8`);
   assert.ok(

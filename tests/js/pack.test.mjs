@@ -16,7 +16,7 @@ test('npm pack -> npm install into an empty folder -> import tandem-rec -> reran
   try {
     const [packed] = JSON.parse(npm(['pack', packageDir, '--json', '--pack-destination', dir], dir));
     const files = packed.files.map((f) => f.path).sort();
-    assert.deepEqual(files, ['autotrack.js', 'index.d.ts', 'index.js', 'loader.js', 'package.json', 'persist.js', 'tandem-wasm.js', 'tandem.wasm']);
+    assert.deepEqual(files, ['README.md', 'autotrack.js', 'index.d.ts', 'index.js', 'loader.js', 'package.json', 'persist.js', 'tandem-wasm.js', 'tandem.wasm']);
     const app = join(dir, 'app');
     execFileSync('mkdir', [app]);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'shop', private: true, type: 'module' }));
