@@ -10,6 +10,8 @@ const PERSONA_KEY = 'tandem-demo-persona';
 const params = new URLSearchParams(location.search);
 const dwellMs = params.has('dwell') ? Number(params.get('dwell')) : 1000;
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+// The panel speaks the shop's words whatever the model's event names are (Taobao: pv, fav, cart, buy).
+const LABELS = { pv: 'view', fav: 'saved', buy: 'purchase' };
 
 function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -111,7 +113,7 @@ async function main() {
     const recent = session.recentEvents().reverse();
     $('recent').replaceChildren(
       ...recent.slice(0, 8).map((e) =>
-        h('li', {}, h('span', { class: `type type-${e.type}` }, e.type), ' ', products.get(e.item)?.name ?? e.item),
+        h('li', {}, h('span', { class: `type type-${LABELS[e.type] ?? e.type}` }, LABELS[e.type] ?? e.type), ' ', products.get(e.item)?.name ?? e.item),
       ),
     );
     if (!recent.length) $('recent').append(h('li', { class: 'empty' }, 'Nothing yet: browse a little.'));
