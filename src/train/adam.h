@@ -1,0 +1,58 @@
+// Adam (Kingma & Ba, 2015, Algorithm 1) with bias correction and epsilon outside the square root,
+// moments kept by parameter index (Params::tensors order), optional decoupled weight decay.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "train/params.h"
+
+namespace tandem::train {
+
+struct AdamOptions {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
+};
+
+class Adam {
+ public:
+  Adam() = default;
+  Adam(const Params<float>& params, AdamOptions options) : options_(options) {
+    for (const Mat<float>* t : params.tensors()) {
+      m_.push_back(Mat<float>::Zero(t->rows(), t->cols()));
+      v_.push_back(Mat<float>::Zero(t->rows(), t->cols()));
+    }
+  }
+
+  void step(Params<float>& params, const Params<float>& grads) {
+    ++t_;
+    const double b1t = 1 - std::pow(options_.beta1, static_cast<double>(t_));
+    const double b2t = 1 - std::pow(options_.beta2, static_cast<double>(t_));
+    const float step = static_cast<float>(options_.lr / b1t);
+    const float inv_sqrt_b2t = static_cast<float>(1.0 / std::sqrt(b2t));
+    const float b1 = static_cast<float>(options_.beta1), b2 = static_cast<float>(options_.beta2);
+    const float eps = static_cast<float>(options_.eps), decay = static_cast<float>(options_.lr * options_.weight_decay);
+    auto p = params.tensors();
+    auto g = grads.tensors();
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      m_[i] = b1 * m_[i] + (1 - b1) * *g[i];
+      v_[i] = b2 * v_[i] + (1 - b2) * g[i]->cwiseProduct(*g[i]);
+      // theta -= lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m / b1t and v_hat = v / b2t
+      p[i]->array() -= step * m_[i].array() / ((v_[i].array().sqrt() * inv_sqrt_b2t) + eps);
+      if (decay > 0) *p[i] *= (1 - decay);
+    }
+  }
+
+  std::uint64_t steps() const { return t_; }
+  // Checkpoints save and restore the moments and the step count.
+  std::vector<Mat<float>>& first_moments() { return m_; }
+  std::vector<Mat<float>>& second_moments() { return v_; }
+  void set_steps(std::uint64_t t) { t_ = t; }
+
+ private:
+  AdamOptions options_;
+  std::vector<Mat<float>> m_, v_;
+  std::uint64_t t_ = 0;
+};
+
+}  // namespace tandem::train

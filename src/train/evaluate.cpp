@@ -1,0 +1,138 @@
+#include "train/evaluate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/long_term.h"
+#include "core/session.h"
+
+namespace tandem::train {
+
+namespace {
+
+struct CaseResult {
+  std::size_t rank = 0;  // 0 = best
+};
+
+}  // namespace
+
+Metrics evaluate_scorer(const Dataset& data, const std::vector<Case>& cases, const EvalOptions& options,
+                        const std::function<CaseScorer()>& make_scorer) {
+  const std::size_t n = data.item_ids.size();
+  std::vector<std::size_t> ranks(cases.size(), 0);
+  std::vector<std::vector<std::int32_t>> tops(options.top > 0 ? cases.size() : 0);
+#pragma omp parallel
+  {
+    CaseScorer scorer = make_scorer();
+    std::vector<float> scores(n);
+    std::vector<char> excluded(n, 0);
+    std::vector<std::int32_t> order;
+#pragma omp for schedule(dynamic, 64)
+    for (std::size_t ci = 0; ci < cases.size(); ++ci) {
+      const Case& c = cases[ci];
+      scorer(c, scores);
+      const std::int32_t target = data.events[c.target].item;
+      const std::size_t begin = data.user_begin(c.user);
+      if (options.exclude_history)
+        for (std::size_t i = begin; i < c.target; ++i) excluded[static_cast<std::size_t>(data.events[i].item)] = 1;
+      excluded[static_cast<std::size_t>(target)] = 0;  // the target itself is always ranked
+      const float st = scores[static_cast<std::size_t>(target)];
+      std::size_t rank = 0;
+      for (std::size_t j = 0; j < n; ++j) {
+        if (excluded[j]) continue;
+        const float s = scores[j];
+        rank += (s > st || (s == st && static_cast<std::int32_t>(j) < target)) ? 1 : 0;
+      }
+      ranks[ci] = rank;
+      if (options.top > 0) {
+        order.clear();
+        for (std::size_t j = 0; j < n; ++j)
+          if (!excluded[j]) order.push_back(static_cast<std::int32_t>(j));
+        const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(options.top), order.size());
+        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                          [&scores](std::int32_t a, std::int32_t b) {
+                            const float sa = scores[static_cast<std::size_t>(a)], sb = scores[static_cast<std::size_t>(b)];
+                            return sa > sb || (sa == sb && a < b);
+                          });
+        tops[ci].assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k));
+      }
+      if (options.exclude_history)
+        for (std::size_t i = begin; i < c.target; ++i) excluded[static_cast<std::size_t>(data.events[i].item)] = 0;
+    }
+  }
+  Metrics m;
+  m.cases = cases.size();
+  for (int k : options.ks) {
+    double hr = 0, ndcg = 0, mrr = 0;
+    for (std::size_t r : ranks) {
+      if (r < static_cast<std::size_t>(k)) {
+        hr += 1;
+        ndcg += 1.0 / std::log2(static_cast<double>(r) + 2.0);
+        mrr += 1.0 / (static_cast<double>(r) + 1.0);
+      }
+    }
+    const double denom = cases.empty() ? 1.0 : static_cast<double>(cases.size());
+    m.hr[k] = hr / denom;
+    m.ndcg[k] = ndcg / denom;
+    m.mrr[k] = mrr / denom;
+  }
+  if (options.on_topk)
+    for (std::size_t ci = 0; ci < tops.size(); ++ci) options.on_topk(ci, tops[ci]);
+  return m;
+}
+
+Metrics evaluate_model(std::shared_ptr<const Model> model, const Dataset& data, const std::vector<Case>& cases,
+                       const EvalOptions& options) {
+  return evaluate_scorer(data, cases, options, [&]() -> CaseScorer {
+    auto rows = std::make_shared<std::vector<std::int32_t>>(data.item_ids.size());
+    std::iota(rows->begin(), rows->end(), 0);
+    return [model, rows, &data](const Case& c, std::vector<float>& scores) {
+      Session session(model);
+      const std::size_t begin = data.user_begin(c.user);
+      session.set_profile(encode_history(*model, data.events.data() + begin, c.target - begin));
+      for (std::size_t i = begin; i < c.target; ++i) {
+        const Event& e = data.events[i];
+        session.observe(e.item, e.type, e.time);
+      }
+      session.score(rows->data(), rows->size(), scores.data());
+    };
+  });
+}
+
+std::vector<double> item_counts(const Dataset& data, const std::vector<Case>& held_out) {
+  // Per user, count the events before the first held-out target (none held out: all of them).
+  std::vector<std::size_t> cut(data.user_count());
+  for (std::size_t u = 0; u < data.user_count(); ++u) cut[u] = data.user_end(u);
+  for (const Case& c : held_out) cut[c.user] = std::min(cut[c.user], c.target);
+  std::vector<double> counts(data.item_ids.size(), 0.0);
+  for (std::size_t u = 0; u < data.user_count(); ++u)
+    for (std::size_t i = data.user_begin(u); i < cut[u]; ++i) counts[static_cast<std::size_t>(data.events[i].item)] += 1;
+  return counts;
+}
+
+Metrics evaluate_popularity(const Dataset& data, const std::vector<Case>& cases, const std::vector<double>& counts,
+                            const EvalOptions& options) {
+  return evaluate_scorer(data, cases, options, [&]() -> CaseScorer {
+    return [&counts](const Case&, std::vector<float>& scores) {
+      for (std::size_t j = 0; j < counts.size(); ++j) scores[j] = static_cast<float>(counts[j]);
+    };
+  });
+}
+
+Metrics evaluate_recently_viewed(const Dataset& data, const std::vector<Case>& cases, const std::vector<double>& counts,
+                                 const EvalOptions& options) {
+  const double top = *std::max_element(counts.begin(), counts.end()) + 1.0;
+  return evaluate_scorer(data, cases, options, [&]() -> CaseScorer {
+    return [&counts, &data, top](const Case& c, std::vector<float>& scores) {
+      for (std::size_t j = 0; j < counts.size(); ++j) scores[j] = static_cast<float>(counts[j]);
+      // Above every popularity score, the newer the higher (positions are distinct floats while
+      // histories stay under 2^24 events).
+      const std::size_t begin = data.user_begin(c.user);
+      for (std::size_t i = begin; i < c.target; ++i)
+        scores[static_cast<std::size_t>(data.events[i].item)] = static_cast<float>(top + static_cast<double>(i - begin));
+    };
+  });
+}
+
+}  // namespace tandem::train

@@ -1,0 +1,52 @@
+// Offline evaluation: every case ranks the whole catalog and the rank of the held-out item gives
+// HR@K, NDCG@K, MRR@K and Recall@K (one target per case, so Recall@K = HR@K). Models are scored by
+// core::Session itself, exactly as the browser will score them; baselines by the same ranking
+// code. Ties are broken by the lower row, as recommend() does.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "train/dataset.h"
+
+namespace tandem::train {
+
+struct EvalOptions {
+  std::vector<int> ks = {5, 10, 20};
+  bool exclude_history = false;  // rank only items the user has not interacted with (Amazon convention)
+  int top = 0;                   // when > 0, on_topk receives each case's `top` best rows, best first
+  std::function<void(std::size_t case_index, const std::vector<std::int32_t>& rows)> on_topk;
+};
+
+struct Metrics {
+  std::size_t cases = 0;
+  std::map<int, double> hr, ndcg, mrr;
+  double recall(int k) const { return hr.at(k); }
+};
+
+// Scores every item for one case into `scores` (N values).
+using CaseScorer = std::function<void(const Case&, std::vector<float>& scores)>;
+
+Metrics evaluate_scorer(const Dataset& data, const std::vector<Case>& cases, const EvalOptions& options,
+                        const std::function<CaseScorer()>& make_scorer);
+
+// The model, through a core::Session per case: profile from the whole prefix, every prefix event observed.
+Metrics evaluate_model(std::shared_ptr<const Model> model, const Dataset& data, const std::vector<Case>& cases,
+                       const EvalOptions& options);
+
+// Baselines. Popularity: how often each item occurs before the held-out part (item_counts).
+// Recently viewed: the user's distinct recent items, newest first, then popular items: the strip
+// most shops already show.
+std::vector<double> item_counts(const Dataset& data, const std::vector<Case>& held_out);
+Metrics evaluate_popularity(const Dataset& data, const std::vector<Case>& cases, const std::vector<double>& counts,
+                            const EvalOptions& options);
+Metrics evaluate_recently_viewed(const Dataset& data, const std::vector<Case>& cases, const std::vector<double>& counts,
+                                 const EvalOptions& options);
+
+}  // namespace tandem::train

@@ -1,0 +1,149 @@
+#include "train/loss.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/random.h"
+
+namespace tandem::train {
+
+NegativeSample sample_negatives(const std::vector<double>& cumulative, int count, std::uint64_t seed) {
+  NegativeSample s;
+  Rng rng(seed);
+  const double total = cumulative.back();
+  s.items.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    const double x = (static_cast<double>(rng.next() >> 11) * 0x1.0p-53) * total;
+    const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), x);
+    s.items.push_back(static_cast<std::int32_t>(std::min<std::ptrdiff_t>(it - cumulative.begin(), static_cast<std::ptrdiff_t>(cumulative.size()) - 1)));
+  }
+  s.log_expected.reserve(s.items.size());
+  for (std::int32_t j : s.items) {
+    const double w = cumulative[static_cast<std::size_t>(j)] - (j > 0 ? cumulative[static_cast<std::size_t>(j) - 1] : 0.0);
+    s.log_expected.push_back(std::log(count * w / total));
+  }
+  return s;
+}
+
+namespace {
+
+// Row-wise softmax cross-entropy on a block of logits; turns the block into dL/dlogits.
+template <class S>
+double softmax_rows(Mat<S>& logits, const std::vector<Eigen::Index>& target_col) {
+  double loss = 0;
+  for (Eigen::Index r = 0; r < logits.rows(); ++r) {
+    auto row = logits.row(r);
+    const S m = row.maxCoeff();
+    row = (row.array() - m).exp();
+    const S z = row.sum();
+    loss += std::log(static_cast<double>(z)) - static_cast<double>(std::log(row(target_col[static_cast<std::size_t>(r)])));
+    row /= z;
+    row(target_col[static_cast<std::size_t>(r)]) -= S(1);
+  }
+  return loss;
+}
+
+}  // namespace
+
+template <class S>
+double softmax_loss(const Params<S>& params, const Mat<S>& items, const Mat<S>& u, const std::vector<Target>& targets,
+                    const NegativeSample* sample, Mat<S>* du, Mat<S>* item_grads, Params<S>* grads) {
+  const Eigen::Index m = u.rows();
+  du->setZero(m, u.cols());
+  double loss = 0;
+  constexpr Eigen::Index kBlock = 256;
+  if (!sample) {
+    for (Eigen::Index first = 0; first < m; first += kBlock) {
+      const Eigen::Index rows = std::min(kBlock, m - first);
+      Mat<S> logits = u.middleRows(first, rows) * items.transpose();
+      logits.rowwise() += params.item_bias.col(0).transpose();
+      std::vector<Eigen::Index> target_col(static_cast<std::size_t>(rows));
+      for (Eigen::Index r = 0; r < rows; ++r) {
+        const Target& t = targets[static_cast<std::size_t>(first + r)];
+        for (const RepeatHit& h : *t.repeats) logits(r, h.item) += repeat_bonus(params, h);
+        target_col[static_cast<std::size_t>(r)] = t.item;
+      }
+      loss += softmax_rows(logits, target_col);
+      for (Eigen::Index r = 0; r < rows; ++r) {
+        for (const RepeatHit& h : *targets[static_cast<std::size_t>(first + r)].repeats) {
+          grads->repeat_recency(h.recency_bucket, 0) += logits(r, h.item);
+          grads->repeat_type(h.type, 0) += logits(r, h.item);
+        }
+      }
+      du->middleRows(first, rows).noalias() = logits * items;
+      item_grads->noalias() += logits.transpose() * u.middleRows(first, rows);
+      grads->item_bias.col(0) += logits.colwise().sum().transpose();
+    }
+    return loss;
+  }
+
+  // Sampled: candidates are the target (column 0) and the shared negatives; every candidate's
+  // logit is corrected by -log(expected count) and a negative equal to the target is masked.
+  const Eigen::Index k = static_cast<Eigen::Index>(sample->items.size());
+  Mat<S> cand(k, items.cols());
+  Vec<S> cand_bias(k), correction(k);
+  for (Eigen::Index j = 0; j < k; ++j) {
+    const std::int32_t item = sample->items[static_cast<std::size_t>(j)];
+    cand.row(j) = items.row(item);
+    cand_bias[j] = params.item_bias(item, 0);
+    correction[j] = S(sample->log_expected[static_cast<std::size_t>(j)]);
+  }
+  Mat<S> logits(m, k + 1);
+  logits.rightCols(k).noalias() = u * cand.transpose();
+  logits.rightCols(k).rowwise() += (cand_bias - correction).transpose();
+  const double log_k = std::log(static_cast<double>(k));
+  std::vector<Eigen::Index> target_col(static_cast<std::size_t>(m), 0);
+  for (Eigen::Index r = 0; r < m; ++r) {
+    const Target& t = targets[static_cast<std::size_t>(r)];
+    // The target's own correction uses the same proposal as the negatives.
+    double target_log_expected = 0;
+    bool found = false;
+    for (Eigen::Index j = 0; j < k; ++j) {
+      if (sample->items[static_cast<std::size_t>(j)] == t.item) {
+        target_log_expected = sample->log_expected[static_cast<std::size_t>(j)];
+        found = true;
+        logits(r, j + 1) = -std::numeric_limits<S>::infinity();
+      }
+    }
+    if (!found) target_log_expected = -log_k;  // not drawn: treat its expected count as 1/k
+    logits(r, 0) = u.row(r).dot(items.row(t.item)) + params.item_bias(t.item, 0) - S(target_log_expected);
+    for (const RepeatHit& h : *t.repeats) {
+      if (h.item == t.item) logits(r, 0) += repeat_bonus(params, h);
+      for (Eigen::Index j = 0; j < k; ++j)
+        if (sample->items[static_cast<std::size_t>(j)] == h.item && h.item != t.item) logits(r, j + 1) += repeat_bonus(params, h);
+    }
+  }
+  loss += softmax_rows(logits, target_col);
+  for (Eigen::Index r = 0; r < m; ++r) {
+    const Target& t = targets[static_cast<std::size_t>(r)];
+    for (const RepeatHit& h : *t.repeats) {
+      S g = h.item == t.item ? logits(r, 0) : S(0);
+      for (Eigen::Index j = 0; j < k; ++j)
+        if (sample->items[static_cast<std::size_t>(j)] == h.item && h.item != t.item) g += logits(r, j + 1);
+      grads->repeat_recency(h.recency_bucket, 0) += g;
+      grads->repeat_type(h.type, 0) += g;
+    }
+    du->row(r) += logits(r, 0) * items.row(t.item);
+    item_grads->row(t.item) += logits(r, 0) * u.row(r);
+    grads->item_bias(t.item, 0) += logits(r, 0);
+  }
+  du->noalias() += logits.rightCols(k) * cand;
+  const Mat<S> dcand = logits.rightCols(k).transpose() * u;
+  const Vec<S> dbias = logits.rightCols(k).colwise().sum().transpose();
+  for (Eigen::Index j = 0; j < k; ++j) {
+    const std::int32_t item = sample->items[static_cast<std::size_t>(j)];
+    item_grads->row(item) += dcand.row(j);
+    grads->item_bias(item, 0) += dbias[j];
+  }
+  return loss;
+}
+
+template double softmax_loss<float>(const Params<float>&, const Mat<float>&, const Mat<float>&,
+                                    const std::vector<Target>&, const NegativeSample*, Mat<float>*, Mat<float>*,
+                                    Params<float>*);
+template double softmax_loss<double>(const Params<double>&, const Mat<double>&, const Mat<double>&,
+                                     const std::vector<Target>&, const NegativeSample*, Mat<double>*, Mat<double>*,
+                                     Params<double>*);
+
+}  // namespace tandem::train

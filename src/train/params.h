@@ -1,0 +1,115 @@
+// The trainable parameters of the model, in the trainer's own layout (item and category tables
+// apart), generic over the scalar type: float for training, double for the gradient checks.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+
+namespace tandem::train {
+
+template <class S>
+using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class S>
+using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+
+// Shapes of everything the trainer learns (d, N items, C categories, T types, G gaps, R repeats).
+struct Dims {
+  int d = 64, items = 0, categories = 0, types = 0, gaps = 16, repeats = 6;
+};
+
+template <class S>
+struct Params {
+  Mat<S> item_emb;        // N x d
+  Mat<S> cat_emb;         // C x d (C >= 1; items without a category add nothing)
+  Mat<S> item_bias;       // N x 1
+  Mat<S> type_emb;        // T x d
+  Mat<S> gap_emb;         // G x d
+  Mat<S> lstm_w;          // 4d x 2d
+  Mat<S> lstm_b;          // 4d x 1
+  Mat<S> lt_type_emb;     // T x d
+  Mat<S> lt_query;        // d x 1
+  Mat<S> lt_decay;        // 1 x 1
+  Mat<S> mlp_w1, mlp_b1;  // d x d, d x 1
+  Mat<S> mlp_w2, mlp_b2;  // d x d, d x 1
+  Mat<S> gate_w, gate_b;  // d x 2d, d x 1
+  Mat<S> repeat_recency;  // R x 1
+  Mat<S> repeat_type;     // T x 1
+
+  // Every tensor with its name, in one fixed order (Adam state, checkpoints and gradient checks
+  // index by this order).
+  template <class F>
+  void for_each(F&& f) {
+    f("item_emb", item_emb), f("cat_emb", cat_emb), f("item_bias", item_bias), f("type_emb", type_emb);
+    f("gap_emb", gap_emb), f("lstm_w", lstm_w), f("lstm_b", lstm_b), f("lt_type_emb", lt_type_emb);
+    f("lt_query", lt_query), f("lt_decay", lt_decay), f("mlp_w1", mlp_w1), f("mlp_b1", mlp_b1);
+    f("mlp_w2", mlp_w2), f("mlp_b2", mlp_b2), f("gate_w", gate_w), f("gate_b", gate_b);
+    f("repeat_recency", repeat_recency), f("repeat_type", repeat_type);
+  }
+  template <class F>
+  void for_each(F&& f) const {
+    const_cast<Params*>(this)->for_each([&f](const char* name, Mat<S>& m) { f(name, static_cast<const Mat<S>&>(m)); });
+  }
+
+  // Same shapes, all zero (gradient buffers).
+  Params zeros_like() const {
+    Params z;
+    auto src = tensors();
+    auto dst = z.tensors();
+    for (std::size_t i = 0; i < src.size(); ++i) dst[i]->setZero(src[i]->rows(), src[i]->cols());
+    return z;
+  }
+  std::vector<Mat<S>*> tensors() {
+    std::vector<Mat<S>*> out;
+    for_each([&out](const char*, Mat<S>& m) { out.push_back(&m); });
+    return out;
+  }
+  std::vector<const Mat<S>*> tensors() const {
+    std::vector<const Mat<S>*> out;
+    for_each([&out](const char*, const Mat<S>& m) { out.push_back(&m); });
+    return out;
+  }
+  template <class T>
+  Params<T> cast() const {
+    Params<T> out;
+    auto src = tensors();
+    auto dst = out.tensors();
+    for (std::size_t i = 0; i < src.size(); ++i) *dst[i] = src[i]->template cast<T>();
+    return out;
+  }
+};
+
+// Seeded initialisation (uniform, scaled by fan-in; forget-gate bias 1; repeat terms 0).
+Params<float> init_params(const Dims& dims, std::uint64_t seed);
+
+// Composed item vectors v_j = E_item[j] + E_cat[cat(j)] (category -1 adds nothing).
+template <class S>
+Mat<S> compose_items(const Params<S>& p, const std::vector<std::int32_t>& item_category) {
+  Mat<S> v = p.item_emb;
+  for (Eigen::Index j = 0; j < v.rows(); ++j) {
+    const std::int32_t c = item_category[static_cast<std::size_t>(j)];
+    if (c >= 0) v.row(j) += p.cat_emb.row(c);
+  }
+  return v;
+}
+
+// The gradient of the composed table splits into the item and the category tables.
+template <class S>
+void distribute_item_grads(const Mat<S>& item_grads, const std::vector<std::int32_t>& item_category, Params<S>* grads) {
+  grads->item_emb += item_grads;
+  for (Eigen::Index j = 0; j < item_grads.rows(); ++j) {
+    const std::int32_t c = item_category[static_cast<std::size_t>(j)];
+    if (c >= 0) grads->cat_emb.row(c) += item_grads.row(j);
+  }
+}
+
+// The weights an inference Model holds, from trained parameters.
+ModelWeights export_weights(const Params<float>& p, const ModelConfig& config, std::vector<std::string> item_ids,
+                            std::vector<std::string> categories, std::vector<std::int32_t> item_category);
+
+}  // namespace tandem::train

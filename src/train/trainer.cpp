@@ -1,0 +1,319 @@
+#include "train/trainer.h"
+
+#include <nlohmann/json.hpp>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "core/bytes.h"
+#include "core/hash.h"
+#include "core/random.h"
+#include "train/loss.h"
+
+namespace tandem::train {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
+  Rng r(a * 0x9E3779B97F4A7C15ULL ^ b);
+  return r.next();
+}
+
+}  // namespace
+
+Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
+    : data_(data), split_(split), options_(options) {
+  config_.dim = options.dim;
+  config_.event_types = data.event_types;
+  config_.gap_buckets = options.gap_buckets;
+  config_.window = options.window;
+  config_.repeat_buckets = options.repeat_buckets;
+  config_.session_timeout_s = options.session_timeout_s;
+  config_.fusion = options.fusion;
+  config_.purchase_event = data.purchase_event;
+  double latest = 0;
+  for (const Event& e : data.events) latest = std::max(latest, e.time);
+  config_.time_origin_s = latest;
+  sequence_ = SequenceConfig::from(config_);
+  sequence_.dropout = options.dropout;
+
+  // One example per shopper: the most recent max_length training targets, predicted from all
+  // their earlier events (split.train targets of a shopper are consecutive positions).
+  std::vector<std::size_t> last_target(data.user_count(), 0);
+  std::vector<char> has(data.user_count(), 0);
+  for (const Case& c : split.train) {
+    last_target[c.user] = std::max(last_target[c.user], c.target);
+    has[c.user] = 1;
+  }
+  for (std::size_t u = 0; u < data.user_count(); ++u) {
+    if (!has[u]) continue;
+    const std::size_t begin = data.user_begin(u);
+    Example ex;
+    ex.user_events = data.events.data() + begin;
+    ex.window_end = last_target[u] - begin + 1;
+    ex.window_begin = ex.window_end > static_cast<std::size_t>(options.max_length) + 1
+                          ? ex.window_end - static_cast<std::size_t>(options.max_length) - 1
+                          : 0;
+    if (ex.targets() == 0) continue;
+    examples_.push_back(ex);
+    targets_ += ex.targets();
+  }
+
+  Dims dims;
+  dims.d = options.dim;
+  dims.items = static_cast<int>(data.item_ids.size());
+  dims.categories = static_cast<int>(data.categories.size());
+  dims.types = static_cast<int>(data.event_types.size());
+  dims.gaps = options.gap_buckets;
+  dims.repeats = options.repeat_buckets;
+  params_ = init_params(dims, options.seed);
+  best_ = params_;
+  adam_ = Adam(params_, AdamOptions{options.lr, 0.9, 0.999, 1e-8, options.weight_decay});
+
+  if (data.item_ids.size() > options.sampled_softmax_above) {
+    std::vector<double> counts = item_counts(data, split.validation);
+    sample_cumulative_.resize(counts.size());
+    double acc = 0;
+    for (std::size_t j = 0; j < counts.size(); ++j) sample_cumulative_[j] = acc += std::pow(counts[j] + 1.0, 0.75);
+  }
+}
+
+std::shared_ptr<const Model> Trainer::model(const Params<float>* params, std::string metadata_json) const {
+  ModelWeights w = export_weights(params ? *params : best_, config_, data_.item_ids, data_.categories, data_.item_category);
+  w.metadata_json = std::move(metadata_json);
+  std::string error;
+  auto m = Model::create(std::move(w), &error);
+  return m;  // null only if training produced non-finite weights (the caller reports it)
+}
+
+double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgress&)>& on_progress) {
+  const auto start = Clock::now();
+  Rng rng(mix(options_.seed, static_cast<std::uint64_t>(epoch)));
+  std::vector<std::size_t> order(examples_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+
+  const int threads = std::max(1, options_.threads);
+  const std::size_t batch = static_cast<std::size_t>(std::max(1, options_.batch_size));
+  const std::size_t steps = (order.size() + batch - 1) / batch;
+  const Eigen::Index n = static_cast<Eigen::Index>(data_.item_ids.size()), d = options_.dim;
+  std::vector<SequenceTape<float>> tapes(batch);
+  std::vector<Params<float>> thread_grads(static_cast<std::size_t>(threads));
+  std::vector<Mat<float>> thread_items(static_cast<std::size_t>(threads));
+  double loss_sum = 0;
+  std::size_t done_targets = 0;
+
+  for (std::size_t step = 0; step < steps; ++step) {
+    const std::size_t first = step * batch, count = std::min(batch, order.size() - first);
+    const Mat<float> items = compose_items(params_, data_.item_category);
+    const std::uint64_t step_seed = mix(mix(options_.seed, static_cast<std::uint64_t>(epoch)), step);
+
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (std::size_t b = 0; b < count; ++b)
+      sequence_forward(params_, items, sequence_, examples_[order[first + b]], mix(step_seed, b), &tapes[b]);
+
+    std::vector<std::size_t> offset(count + 1, 0);
+    for (std::size_t b = 0; b < count; ++b) offset[b + 1] = offset[b] + tapes[b].steps;
+    const Eigen::Index m = static_cast<Eigen::Index>(offset[count]);
+    Mat<float> u(m, d);
+    std::vector<Target> targets;
+    targets.reserve(static_cast<std::size_t>(m));
+    for (std::size_t b = 0; b < count; ++b) {
+      u.middleRows(static_cast<Eigen::Index>(offset[b]), static_cast<Eigen::Index>(tapes[b].steps)) = tapes[b].u;
+      const Example& ex = examples_[order[first + b]];
+      for (std::size_t k = 0; k < tapes[b].steps; ++k) targets.push_back({ex.target_item(k), &tapes[b].repeats[k]});
+    }
+
+    Params<float> grads = params_.zeros_like();
+    Mat<float> item_grads = Mat<float>::Zero(n, d);
+    Mat<float> du;
+    NegativeSample sample;
+    if (!sample_cumulative_.empty()) sample = sample_negatives(sample_cumulative_, options_.negatives, step_seed);
+    const double loss = softmax_loss(params_, items, u, targets, sample_cumulative_.empty() ? nullptr : &sample, &du,
+                                     &item_grads, &grads);
+
+#pragma omp parallel num_threads(threads)
+    {
+      const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
+      if (thread_grads[t].item_emb.size() == 0) thread_grads[t] = params_.zeros_like();
+      for (Mat<float>* g : thread_grads[t].tensors()) g->setZero();
+      thread_items[t].setZero(n, d);
+#pragma omp for schedule(static)
+      for (std::size_t b = 0; b < count; ++b) {
+        const Mat<float> dub = du.middleRows(static_cast<Eigen::Index>(offset[b]), static_cast<Eigen::Index>(tapes[b].steps));
+        sequence_backward(params_, sequence_, examples_[order[first + b]], tapes[b], dub, &thread_grads[t], &thread_items[t]);
+      }
+    }
+    // Reduce in thread order: the same sums whatever the scheduling.
+    auto total = grads.tensors();
+    for (int t = 0; t < threads; ++t) {
+      if (thread_grads[static_cast<std::size_t>(t)].item_emb.size() == 0) continue;
+      auto part = thread_grads[static_cast<std::size_t>(t)].tensors();
+      for (std::size_t i = 0; i < total.size(); ++i) *total[i] += *part[i];
+      item_grads += thread_items[static_cast<std::size_t>(t)];
+    }
+    distribute_item_grads(item_grads, data_.item_category, &grads);
+    // Mean over the batch's targets, then clip by the global norm.
+    const float scale = m > 0 ? 1.0f / static_cast<float>(m) : 0.0f;
+    double norm2 = 0;
+    for (Mat<float>* g : total) {
+      *g *= scale;
+      norm2 += static_cast<double>(g->squaredNorm());
+    }
+    const double norm = std::sqrt(norm2);
+    if (options_.clip_norm > 0 && norm > options_.clip_norm)
+      for (Mat<float>* g : total) *g *= static_cast<float>(options_.clip_norm / norm);
+    adam_.step(params_, grads);
+
+    loss_sum += loss;
+    done_targets += static_cast<std::size_t>(m);
+    if (on_progress) {
+      TrainProgress p;
+      p.epoch = epoch;
+      p.epochs = options_.epochs;
+      p.step = step + 1;
+      p.steps = steps;
+      p.loss = loss_sum / static_cast<double>(std::max<std::size_t>(1, done_targets));
+      const double secs = seconds_since(start);
+      p.events_per_s = static_cast<double>(done_targets) / std::max(1e-9, secs);
+      p.eta_s = secs / static_cast<double>(step + 1) * static_cast<double>(steps - step - 1);
+      on_progress(p);
+    }
+  }
+  return loss_sum / static_cast<double>(std::max<std::size_t>(1, done_targets));
+}
+
+void Trainer::run(const std::function<void(const TrainProgress&)>& on_progress,
+                  const std::function<void(const EpochLog&)>& on_epoch) {
+  const auto start = Clock::now();
+  EvalOptions eval;
+  eval.ks = {10};
+  eval.exclude_history = options_.exclude_history;
+  omp_set_num_threads(std::max(1, options_.threads));
+  while (epoch_ < options_.epochs) {
+    const int epoch = ++epoch_;
+    const auto t0 = Clock::now();
+    EpochLog log;
+    log.epoch = epoch;
+    log.loss = train_epoch(epoch, on_progress);
+    log.seconds = seconds_since(t0);
+    log.events_per_s = static_cast<double>(targets_) / std::max(1e-9, log.seconds);
+    auto current = model(&params_);
+    if (!current) {
+      log.validation.cases = 0;
+      history_.push_back(log);
+      if (on_epoch) on_epoch(log);
+      break;  // non-finite weights: keep the best so far
+    }
+    log.validation = evaluate_model(current, data_, split_.validation, eval);
+    const double score = log.validation.ndcg.at(10);
+    if (score > best_score_) {
+      best_score_ = score;
+      best_ = params_;
+      best_epoch_ = epoch;
+      log.best = true;
+    }
+    history_.push_back(log);
+    if (on_epoch) on_epoch(log);
+    if (epoch - best_epoch_ >= options_.patience) break;
+    if (options_.max_minutes > 0 && seconds_since(start) > options_.max_minutes * 60) break;
+  }
+}
+
+// Checkpoint: "TNDC", version 1, a JSON header (epoch, best, history), then the float tensors of
+// params, best, Adam m and v in Params order, then XXH64 of everything before.
+Status Trainer::save_checkpoint(std::vector<std::uint8_t>* out) const {
+  nlohmann::json h;
+  h["epoch"] = epoch_;
+  h["best_epoch"] = best_epoch_;
+  h["best_score"] = best_score_;
+  h["adam_steps"] = adam_.steps();
+  h["seed"] = options_.seed;
+  h["dim"] = options_.dim;
+  h["items"] = data_.item_ids.size();
+  nlohmann::json hist = nlohmann::json::array();
+  for (const EpochLog& e : history_)
+    hist.push_back({{"epoch", e.epoch}, {"loss", e.loss}, {"seconds", e.seconds}, {"ndcg10", e.validation.ndcg.count(10) ? e.validation.ndcg.at(10) : 0.0},
+                    {"hr10", e.validation.hr.count(10) ? e.validation.hr.at(10) : 0.0}, {"best", e.best}});
+  h["history"] = hist;
+  const std::string header = h.dump();
+  out->clear();
+  ByteWriter w(*out);
+  w.bytes("TNDC", 4);
+  w.put<std::uint32_t>(1);
+  w.put<std::uint32_t>(static_cast<std::uint32_t>(header.size()));
+  w.bytes(header.data(), header.size());
+  auto put_all = [&w](const std::vector<const Mat<float>*>& ts) {
+    for (const Mat<float>* t : ts) w.bytes(t->data(), static_cast<std::size_t>(t->size()) * sizeof(float));
+  };
+  put_all(params_.tensors());
+  put_all(best_.tensors());
+  Adam& adam = const_cast<Adam&>(adam_);
+  for (auto* moments : {&adam.first_moments(), &adam.second_moments()})
+    for (const Mat<float>& t : *moments) w.bytes(t.data(), static_cast<std::size_t>(t.size()) * sizeof(float));
+  w.put<std::uint64_t>(xxh64(out->data(), out->size()));
+  return {};
+}
+
+Status Trainer::load_checkpoint(const std::uint8_t* data, std::size_t size) {
+  if (size < 20 || std::memcmp(data, "TNDC", 4) != 0) return Status::error("checkpoint: bad magic bytes");
+  std::uint64_t stored;
+  std::memcpy(&stored, data + size - 8, 8);
+  if (xxh64(data, size - 8) != stored) return Status::error("checkpoint: checksum mismatch (corrupt or truncated)");
+  ByteReader r(data, size - 8);
+  char magic[4];
+  std::uint32_t version = 0, header_size = 0;
+  r.bytes(magic, 4);
+  r.get(&version);
+  r.get(&header_size);
+  if (version != 1) return Status::error("checkpoint: unsupported version " + std::to_string(version));
+  std::string header(header_size, '\0');
+  if (!r.bytes(header.data(), header_size)) return Status::error("checkpoint: truncated header");
+  const nlohmann::json h = nlohmann::json::parse(header, nullptr, false);
+  if (h.is_discarded() || !h.is_object()) return Status::error("checkpoint: header is not JSON");
+  if (h.value("dim", 0) != options_.dim || h.value("items", std::size_t{0}) != data_.item_ids.size())
+    return Status::error("checkpoint: made for another dimension or catalog than this run");
+  Params<float> params = params_, best = best_;
+  Adam adam = adam_;
+  auto get_all = [&r](std::vector<Mat<float>*> ts) {
+    for (Mat<float>* t : ts)
+      if (!r.bytes(t->data(), static_cast<std::size_t>(t->size()) * sizeof(float))) return false;
+    return true;
+  };
+  bool ok = get_all(params.tensors()) && get_all(best.tensors());
+  for (auto* moments : {&adam.first_moments(), &adam.second_moments()}) {
+    std::vector<Mat<float>*> ts;
+    for (Mat<float>& t : *moments) ts.push_back(&t);
+    ok = ok && get_all(ts);
+  }
+  if (!ok || r.remaining() != 0) return Status::error("checkpoint: tensor sizes do not match this run");
+  params_ = std::move(params);
+  best_ = std::move(best);
+  adam_ = std::move(adam);
+  adam_.set_steps(h.value("adam_steps", std::uint64_t{0}));
+  epoch_ = h.value("epoch", 0);
+  best_epoch_ = h.value("best_epoch", 0);
+  best_score_ = h.value("best_score", -1.0);
+  history_.clear();
+  for (const auto& e : h.value("history", nlohmann::json::array())) {
+    EpochLog log;
+    log.epoch = e.value("epoch", 0);
+    log.loss = e.value("loss", 0.0);
+    log.seconds = e.value("seconds", 0.0);
+    log.validation.ndcg[10] = e.value("ndcg10", 0.0);
+    log.validation.hr[10] = e.value("hr10", 0.0);
+    log.best = e.value("best", false);
+    history_.push_back(log);
+  }
+  return {};
+}
+
+}  // namespace tandem::train

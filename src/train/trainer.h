@@ -1,0 +1,99 @@
+// The training loop: next-item cross-entropy over the catalog (sampled softmax with the logQ
+// correction above a catalog-size threshold), truncated BPTT over each shopper's most recent
+// events, Adam, dropout, gradient clipping, early stopping on validation NDCG@10, checkpoints.
+// Deterministic: the same seed, data and thread count give the same model bytes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "train/adam.h"
+#include "train/dataset.h"
+#include "train/evaluate.h"
+#include "train/params.h"
+#include "train/sequence.h"
+
+namespace tandem::train {
+
+struct TrainOptions {
+  int dim = 64;
+  Fusion fusion = Fusion::gate;
+  int epochs = 200;              // at most; early stopping usually ends sooner
+  int patience = 5;              // epochs without a better validation NDCG@10
+  int batch_size = 128;          // shoppers per step
+  int max_length = 200;          // most recent training events of a shopper per epoch
+  double lr = 2e-3;
+  double weight_decay = 0;
+  float dropout = 0.3f;
+  double clip_norm = 5.0;
+  int window = 50, gap_buckets = 16, repeat_buckets = 6;
+  double session_timeout_s = 1800;
+  std::uint64_t seed = 1;
+  int threads = 2;
+  std::size_t sampled_softmax_above = 200000;  // catalog size from which the loss samples negatives
+  int negatives = 4096;
+  bool exclude_history = false;  // validation ranks only items the shopper has not seen
+  double max_minutes = 0;        // stop after this much training time (0: no limit)
+};
+
+struct TrainProgress {
+  int epoch = 0, epochs = 0;
+  std::size_t step = 0, steps = 0;
+  double loss = 0;          // mean over the epoch so far
+  double events_per_s = 0;  // training targets per second
+  double eta_s = 0;         // to the end of this epoch
+};
+
+struct EpochLog {
+  int epoch = 0;
+  double loss = 0;
+  double seconds = 0, events_per_s = 0;
+  Metrics validation;
+  bool best = false;
+};
+
+class Trainer {
+ public:
+  Trainer(const Dataset& data, const Split& split, TrainOptions options);
+
+  // Trains until early stopping, the epoch limit or the time limit.
+  void run(const std::function<void(const TrainProgress&)>& on_progress,
+           const std::function<void(const EpochLog&)>& on_epoch);
+
+  const ModelConfig& model_config() const { return config_; }
+  const Params<float>& params() const { return params_; }
+  const Params<float>& best_params() const { return best_; }
+  int best_epoch() const { return best_epoch_; }
+  const std::vector<EpochLog>& history() const { return history_; }
+  std::size_t training_targets() const { return targets_; }
+
+  // The inference model of some parameters (the best by default), ready for Session and export.
+  std::shared_ptr<const Model> model(const Params<float>* params = nullptr, std::string metadata_json = "{}") const;
+
+  // Checkpoints hold the parameters, the best parameters, Adam's state and the epoch.
+  Status save_checkpoint(std::vector<std::uint8_t>* out) const;
+  Status load_checkpoint(const std::uint8_t* data, std::size_t size);
+
+ private:
+  double train_epoch(int epoch, const std::function<void(const TrainProgress&)>& on_progress);
+
+  const Dataset& data_;
+  const Split& split_;
+  TrainOptions options_;
+  ModelConfig config_;
+  SequenceConfig sequence_;
+  std::vector<Example> examples_;
+  std::size_t targets_ = 0;
+  std::vector<double> sample_cumulative_;  // proposal of the sampled softmax
+  Params<float> params_, best_;
+  Adam adam_;
+  int epoch_ = 0, best_epoch_ = 0;
+  double best_score_ = -1;
+  std::vector<EpochLog> history_;
+};
+
+}  // namespace tandem::train

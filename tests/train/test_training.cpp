@@ -1,0 +1,270 @@
+// The trainer's passes: gradient checks in double precision against central differences for every
+// parameter (LSTM through time with a session reset, pooling, MLP, gate, scores, repeat terms,
+// full and sampled softmax, dropout), the forward pass against core::Session, and a tiny training
+// run that must learn and be reproducible byte for byte.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/long_term.h"
+#include "core/model_format.h"
+#include "core/random.h"
+#include "core/session.h"
+#include "train/loss.h"
+#include "train/params.h"
+#include "train/sequence.h"
+#include "train/split.h"
+#include "train/trainer.h"
+
+namespace tandem::train {
+namespace {
+
+Dims tiny_dims() {
+  Dims d;
+  d.d = 3;
+  d.items = 7;
+  d.categories = 2;
+  d.types = 2;
+  d.gaps = 4;
+  d.repeats = 3;
+  return d;
+}
+
+SequenceConfig tiny_config(Fusion fusion) {
+  SequenceConfig c;
+  c.window = 4;
+  c.gap_buckets = 4;
+  c.repeat_buckets = 3;
+  c.session_timeout_s = 100;
+  c.time_origin_s = 1000;
+  c.fusion = fusion;
+  return c;
+}
+
+// Two shoppers; the first has a gap past the timeout and repeats.
+std::vector<std::vector<Event>> tiny_users() {
+  return {{{0, 0, 0}, {3, 1, 10}, {0, 0, 30}, {5, 0, 300}, {3, 1, 305}, {6, 0, 340}, {0, 1, 350}},
+          {{2, 0, 500}, {4, 0, 520}, {2, 1, 600}, {1, 0, 640}}};
+}
+
+const std::vector<std::int32_t> kCats = {0, 1, -1, 0, 1, 1, -1};
+
+Params<double> random_double_params(std::uint64_t seed) {
+  Params<double> p = init_params(tiny_dims(), seed).cast<double>();
+  Rng rng(seed + 1);
+  // Non-zero everywhere, so that no gradient is trivially zero.
+  for (Mat<double>* t : p.tensors())
+    for (Eigen::Index i = 0; i < t->size(); ++i) t->data()[i] = rng.uniform(-0.8f, 0.8f);
+  p.lt_decay(0, 0) = 0.3;
+  return p;
+}
+
+struct Pass {
+  double loss;
+  Params<double> grads;
+};
+
+Pass run(const Params<double>& p, Fusion fusion, float dropout, const NegativeSample* sample) {
+  SequenceConfig cfg = tiny_config(fusion);
+  cfg.dropout = dropout;
+  const auto users = tiny_users();
+  const Mat<double> items = compose_items(p, kCats);
+  std::vector<SequenceTape<double>> tapes(users.size());
+  std::vector<Example> examples;
+  Mat<double> u(0, 3);
+  std::vector<Target> targets;
+  for (std::size_t b = 0; b < users.size(); ++b) {
+    Example ex;
+    ex.user_events = users[b].data();
+    ex.window_begin = 0;
+    ex.window_end = users[b].size();
+    examples.push_back(ex);
+    sequence_forward(p, items, cfg, ex, 99 + b, &tapes[b]);
+  }
+  for (std::size_t b = 0; b < users.size(); ++b) {
+    Mat<double> grown(u.rows() + tapes[b].u.rows(), 3);
+    grown << u, tapes[b].u;
+    u = grown;
+    for (std::size_t k = 0; k < tapes[b].steps; ++k) targets.push_back({examples[b].target_item(k), &tapes[b].repeats[k]});
+  }
+  Pass pass;
+  pass.grads = p.zeros_like();
+  Mat<double> du, item_grads = Mat<double>::Zero(7, 3);
+  pass.loss = softmax_loss(p, items, u, targets, sample, &du, &item_grads, &pass.grads);
+  Eigen::Index row = 0;
+  for (std::size_t b = 0; b < users.size(); ++b) {
+    const auto steps = static_cast<Eigen::Index>(tapes[b].steps);
+    sequence_backward(p, cfg, examples[b], tapes[b], Mat<double>(du.middleRows(row, steps)), &pass.grads, &item_grads);
+    row += steps;
+  }
+  distribute_item_grads(item_grads, kCats, &pass.grads);
+  return pass;
+}
+
+void gradient_check(Fusion fusion, float dropout, const NegativeSample* sample) {
+  Params<double> p = random_double_params(5);
+  const Pass analytic = run(p, fusion, dropout, sample);
+  const double eps = 1e-6;
+  auto names = std::vector<std::string>();
+  p.for_each([&names](const char* name, Mat<double>&) { names.emplace_back(name); });
+  auto tensors = p.tensors();
+  auto grads = analytic.grads.tensors();
+  for (std::size_t t = 0; t < tensors.size(); ++t) {
+    if (fusion != Fusion::gate && (names[t] == "gate_w" || names[t] == "gate_b")) continue;
+    for (Eigen::Index i = 0; i < tensors[t]->size(); ++i) {
+      double& x = tensors[t]->data()[i];
+      const double saved = x;
+      x = saved + eps;
+      const double up = run(p, fusion, dropout, sample).loss;
+      x = saved - eps;
+      const double down = run(p, fusion, dropout, sample).loss;
+      x = saved;
+      const double numeric = (up - down) / (2 * eps);
+      const double got = grads[t]->data()[i];
+      EXPECT_NEAR(got, numeric, 1e-6 * std::max(1.0, std::fabs(numeric)))
+          << names[t] << "[" << i << "] (" << fusion_name(fusion) << ", dropout " << dropout << ")";
+    }
+  }
+}
+
+TEST(Gradients, GatedModelFullSoftmax) { gradient_check(Fusion::gate, 0.0f, nullptr); }
+TEST(Gradients, GatedModelWithDropout) { gradient_check(Fusion::gate, 0.3f, nullptr); }
+TEST(Gradients, LongOnlyAndShortOnly) {
+  gradient_check(Fusion::long_term, 0.0f, nullptr);
+  gradient_check(Fusion::short_term, 0.0f, nullptr);
+}
+TEST(Gradients, SampledSoftmaxWithLogQ) {
+  const std::vector<double> cumulative = {1, 3, 4, 7, 8, 10, 11};
+  const NegativeSample sample = sample_negatives(cumulative, 5, 17);
+  gradient_check(Fusion::gate, 0.0f, &sample);
+}
+
+TEST(Sequence, ForwardEqualsCoreSessionScores) {
+  const Params<float> p = random_double_params(9).cast<float>();
+  ModelConfig mc;
+  mc.dim = 3;
+  mc.event_types = {"view", "cart"};
+  mc.gap_buckets = 4;
+  mc.window = 4;
+  mc.repeat_buckets = 3;
+  mc.session_timeout_s = 100;
+  mc.time_origin_s = 1000;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 7; ++i) ids.push_back("i" + std::to_string(i));
+  std::string error;
+  auto model = Model::create(export_weights(p, mc, ids, {"a", "b"}, kCats), &error);
+  ASSERT_TRUE(model) << error;
+
+  const auto users = tiny_users();
+  const auto& ev = users[0];
+  const Mat<float> items = compose_items(p, kCats);
+  SequenceTape<float> tape;
+  Example ex{ev.data(), 0, ev.size()};
+  sequence_forward(p, items, SequenceConfig::from(mc), ex, 0, &tape);
+  std::vector<std::int32_t> rows = {0, 1, 2, 3, 4, 5, 6};
+  for (std::size_t k = 0; k < tape.steps; ++k) {
+    Session s(model);
+    s.set_profile(encode_history(*model, ev.data(), k + 1));
+    for (std::size_t i = 0; i <= k; ++i) ASSERT_TRUE(s.observe(ev[i].item, ev[i].type, ev[i].time).ok());
+    std::vector<float> scores(7);
+    s.score(rows.data(), 7, scores.data());
+    for (Eigen::Index j = 0; j < 7; ++j) {
+      double want = tape.u.row(static_cast<Eigen::Index>(k)).dot(items.row(j)) + p.item_bias(j, 0);
+      for (const RepeatHit& h : tape.repeats[k])
+        if (h.item == j) want += repeat_bonus(p, h);
+      EXPECT_NEAR(scores[static_cast<std::size_t>(j)], want, 1e-5 * std::max(1.0, std::fabs(want))) << "step " << k << " item " << j;
+    }
+  }
+}
+
+// A log where every shopper walks a cycle of items: the next item is fully predictable.
+Dataset cycle_dataset() {
+  Dataset d;
+  for (int i = 0; i < 30; ++i) {
+    d.item_ids.push_back("item-" + std::to_string(i));
+    d.item_category.push_back(i % 3);
+  }
+  d.categories = {"x", "y", "z"};
+  d.event_types = {"view", "purchase"};
+  d.purchase_event = "purchase";
+  d.user_offsets.push_back(0);
+  Rng rng(3);
+  for (int u = 0; u < 120; ++u) {
+    d.user_ids.push_back("u" + std::to_string(u));
+    const int start = static_cast<int>(rng.below(30)), len = 6 + static_cast<int>(rng.below(6));
+    for (int k = 0; k < len; ++k) d.events.push_back(Event{(start + 7 * k) % 30, k % 5 == 4 ? 1 : 0, 1e6 + 60.0 * k});
+    d.user_offsets.push_back(d.events.size());
+  }
+  return d;
+}
+
+TrainOptions tiny_options() {
+  TrainOptions o;
+  o.dim = 8;
+  o.epochs = 6;
+  o.patience = 6;
+  o.batch_size = 16;
+  o.lr = 1e-2;
+  o.dropout = 0.1f;
+  return o;
+}
+
+TEST(Trainer, LearnsAPredictableSequenceAndBeatsPopularity) {
+  const Dataset data = cycle_dataset();
+  const Split split = leave_one_out(data);
+  Trainer trainer(data, split, tiny_options());
+  trainer.run(nullptr, nullptr);
+  EvalOptions eval;
+  eval.ks = {10};
+  const Metrics model = evaluate_model(trainer.model(), data, split.test, eval);
+  const Metrics pop = evaluate_popularity(data, split.test, item_counts(data, split.validation), eval);
+  EXPECT_GT(model.hr.at(10), 0.9) << "the next item of a cycle is learnable";
+  EXPECT_GT(model.ndcg.at(10), pop.ndcg.at(10) + 0.3);
+  EXPECT_LT(trainer.history().back().loss, trainer.history().front().loss);
+}
+
+std::vector<std::uint8_t> trained_bytes(int threads) {
+  const Dataset data = cycle_dataset();
+  const Split split = leave_one_out(data);
+  TrainOptions o = tiny_options();
+  o.epochs = 2;
+  o.threads = threads;
+  Trainer trainer(data, split, o);
+  trainer.run(nullptr, nullptr);
+  std::vector<std::uint8_t> bytes;
+  auto model = trainer.model();
+  EXPECT_TRUE(write_model(*model, default_selftest(*model), &bytes).ok());
+  return bytes;
+}
+
+TEST(Trainer, SameSeedSameDataSameModelBytes) {
+  EXPECT_EQ(trained_bytes(2), trained_bytes(2));
+}
+
+TEST(Trainer, CheckpointResumesWhereItStopped) {
+  const Dataset data = cycle_dataset();
+  const Split split = leave_one_out(data);
+  TrainOptions o = tiny_options();
+  o.epochs = 4;
+  Trainer straight(data, split, o);
+  straight.run(nullptr, nullptr);
+
+  o.epochs = 2;
+  Trainer first(data, split, o);
+  first.run(nullptr, nullptr);
+  std::vector<std::uint8_t> checkpoint;
+  ASSERT_TRUE(first.save_checkpoint(&checkpoint).ok());
+  o.epochs = 4;
+  Trainer resumed(data, split, o);
+  ASSERT_TRUE(resumed.load_checkpoint(checkpoint.data(), checkpoint.size()).ok());
+  resumed.run(nullptr, nullptr);
+  auto a = straight.params().tensors(), b = resumed.params().tensors();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(*a[i], *b[i]) << "tensor " << i;
+
+  checkpoint[30] ^= 1;
+  EXPECT_EQ(resumed.load_checkpoint(checkpoint.data(), checkpoint.size()).message(),
+            "checkpoint: checksum mismatch (corrupt or truncated)");
+}
+
+}  // namespace
+}  // namespace tandem::train
