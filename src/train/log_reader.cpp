@@ -1,0 +1,668 @@
+// Streaming log readers: a line splitter over a ByteSource, a CSV field splitter, and one row
+// builder that every format feeds (the CSV formats are presets of the generic delimited reader).
+#include "train/log_reader.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <iterator>
+#include <unordered_map>
+
+namespace tandem::train {
+
+FileSource::FileSource(const std::string& path) : path_(path) {
+  file_ = std::fopen(path.c_str(), "rb");
+  if (!file_) status_ = Status::error("cannot open " + path + ": " + std::strerror(errno));
+}
+
+FileSource::~FileSource() {
+  if (file_) std::fclose(file_);
+}
+
+std::size_t FileSource::read(char* buf, std::size_t cap) {
+  if (!file_ || !status_.ok()) return 0;
+  std::size_t n = std::fread(buf, 1, cap, file_);
+  if (n < cap && std::ferror(file_))
+    status_ = Status::error("cannot read " + path_ + ": " + std::strerror(errno));
+  return n;
+}
+
+std::size_t MemorySource::read(char* buf, std::size_t cap) {
+  std::size_t n = std::min(cap, bytes_.size() - pos_);
+  std::memcpy(buf, bytes_.data() + pos_, n);
+  pos_ += n;
+  return n;
+}
+
+namespace {
+
+constexpr std::size_t kReportedErrors = 5;
+
+struct FormatName {
+  LogFormat format;
+  const char* name;
+};
+constexpr FormatName kFormats[] = {
+    {LogFormat::taobao, "taobao"},       {LogFormat::retailrocket, "retailrocket"},
+    {LogFormat::yoochoose, "yoochoose"}, {LogFormat::sequences, "sequences"},
+    {LogFormat::user_item, "user-item"}, {LogFormat::delimited, "delimited"},
+};
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_blank(std::string_view line) {
+  return line.find_first_not_of(" \t") == std::string_view::npos;
+}
+
+// A value quoted in a message, shortened so one bad line cannot flood the report.
+std::string quoted(std::string_view value) {
+  constexpr std::size_t kMax = 40;
+  if (value.size() <= kMax) return "'" + std::string(value) + "'";
+  return "'" + std::string(value.substr(0, kMax)) + "...'";
+}
+
+bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+int days_in_month(int y, int m) {
+  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : days[m - 1];
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+std::int64_t days_from_civil(std::int64_t y, int m, int d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const std::int64_t yoe = y - era * 400;
+  const std::int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// from_chars, unlike strtod, ignores the locale and needs no terminating NUL.
+bool parse_double(std::string_view text, double* value) {
+  const char* end = text.data() + text.size();
+  auto result = std::from_chars(text.data(), end, *value);
+  return result.ec == std::errc() && result.ptr == end && !text.empty();
+}
+
+// Splits a log into lines without their line breaks (LF or CRLF), holding one chunk plus the
+// line in progress. A UTF-8 byte order mark at the start of the first line is dropped.
+class LineReader {
+ public:
+  LineReader(ByteSource& source, std::size_t chunk_size, std::size_t max_line)
+      : source_(source), chunk_(chunk_size), max_line_(max_line), buf_(chunk_size) {}
+
+  // The next line; false at the end. A line longer than max_line comes back empty, too_long set.
+  bool next(std::string_view* line, bool* too_long) {
+    *too_long = false;
+    for (;;) {
+      const char* found = static_cast<const char*>(
+          std::memchr(buf_.data() + scanned_, '\n', end_ - scanned_));
+      if (found) {
+        std::size_t stop = static_cast<std::size_t>(found - buf_.data());
+        emit(line, stop, stop + 1, too_long);
+        return true;
+      }
+      scanned_ = end_;
+      if (eof_) {
+        if (begin_ == end_ && !skipping_) return false;
+        emit(line, end_, end_, too_long);
+        return true;
+      }
+      if (end_ - begin_ > max_line_) {  // drop the overlong line's bytes up to its end
+        skipping_ = true;
+        begin_ = scanned_ = end_;
+      }
+      refill();
+    }
+  }
+
+  std::uint64_t line_number() const { return line_number_; }
+
+ private:
+  void emit(std::string_view* line, std::size_t stop, std::size_t next, bool* too_long) {
+    *too_long = std::exchange(skipping_, false) || stop - begin_ > max_line_;
+    std::size_t start = begin_;
+    if (stop > start && buf_[stop - 1] == '\r') --stop;
+    if (line_number_ == 0 && stop - start >= 3 && std::memcmp(&buf_[start], "\xEF\xBB\xBF", 3) == 0)
+      start += 3;
+    *line = *too_long ? std::string_view() : std::string_view(buf_.data() + start, stop - start);
+    begin_ = scanned_ = next;
+    ++line_number_;
+  }
+
+  void refill() {
+    std::size_t pending = end_ - begin_;
+    std::memmove(buf_.data(), buf_.data() + begin_, pending);
+    scanned_ -= begin_;
+    begin_ = 0;
+    end_ = pending;
+    if (buf_.size() < end_ + chunk_) buf_.resize(end_ + chunk_);
+    std::size_t n = source_.read(buf_.data() + end_, chunk_);
+    end_ += n;
+    eof_ = n == 0;
+  }
+
+  ByteSource& source_;
+  std::size_t chunk_, max_line_;
+  std::vector<char> buf_;
+  std::size_t begin_ = 0, end_ = 0, scanned_ = 0;  // unread bytes [begin_, end_); no '\n' before scanned_
+  bool eof_ = false, skipping_ = false;
+  std::uint64_t line_number_ = 0;
+};
+
+// Splits one delimited line into fields. Quoted fields ("a,b", "say ""hi""") are unescaped into
+// scratch, which is reserved to the line's length first so the views into it stay valid.
+bool split_fields(std::string_view line, char delimiter, std::vector<std::string_view>* fields,
+                  std::string* scratch, const char** reason) {
+  fields->clear();
+  scratch->clear();
+  scratch->reserve(line.size());
+  std::size_t i = 0;
+  const std::size_t n = line.size();
+  for (;;) {
+    if (i < n && line[i] == '"') {
+      std::size_t start = scratch->size();
+      for (++i;; ++i) {
+        if (i >= n) {
+          *reason = "unterminated quote";
+          return false;
+        }
+        if (line[i] != '"') {
+          scratch->push_back(line[i]);
+        } else if (i + 1 < n && line[i + 1] == '"') {
+          scratch->push_back('"');
+          ++i;
+        } else {
+          ++i;
+          break;
+        }
+      }
+      fields->emplace_back(scratch->data() + start, scratch->size() - start);
+      if (i < n && line[i] != delimiter) {
+        *reason = "text after a closing quote";
+        return false;
+      }
+    } else {
+      std::size_t stop = std::min(line.find(delimiter, i), n);
+      fields->push_back(line.substr(i, stop - i));
+      i = stop;
+    }
+    if (i >= n) return true;
+    ++i;
+  }
+}
+
+void split_whitespace(std::string_view line, std::vector<std::string_view>* tokens) {
+  tokens->clear();
+  std::size_t i = 0;
+  while ((i = line.find_first_not_of(" \t", i)) != std::string_view::npos) {
+    std::size_t stop = std::min(line.find_first_of(" \t", i), line.size());
+    tokens->push_back(line.substr(i, stop - i));
+    i = stop;
+  }
+}
+
+// Strings -> dense ids in first-seen order. Keys are views into a deque, whose elements never
+// move, so each id string is stored once.
+class Interner {
+ public:
+  // The id of s and whether it is new.
+  std::pair<std::uint32_t, bool> intern(std::string_view s) {
+    auto it = index_.find(s);
+    if (it != index_.end()) return {it->second, false};
+    auto id = static_cast<std::uint32_t>(strings_.size());
+    strings_.emplace_back(s);
+    index_.emplace(strings_.back(), id);
+    return {id, true};
+  }
+  // The id of s, or -1 when it was never interned.
+  std::int64_t find(std::string_view s) const {
+    auto it = index_.find(s);
+    return it == index_.end() ? -1 : static_cast<std::int64_t>(it->second);
+  }
+  std::vector<std::string> take() {
+    index_.clear();
+    std::vector<std::string> out(std::make_move_iterator(strings_.begin()),
+                                 std::make_move_iterator(strings_.end()));
+    strings_.clear();
+    return out;
+  }
+
+ private:
+  std::deque<std::string> strings_;
+  std::unordered_map<std::string_view, std::uint32_t> index_;
+};
+
+// Where every format's rows go: interning, event types, positions for logs without times, and the
+// malformed-row policy.
+class RowBuilder {
+ public:
+  RowBuilder(LogReport* report, bool strict) : report_(report), strict_(strict) {}
+
+  // Event types fixed up front, in this order; names outside the list are then rejected.
+  void fix_event_types(const std::vector<std::pair<std::string, std::string>>& names) {
+    mapped_ = !names.empty();
+    for (const auto& [from, to] : names) {
+      if (event_names_.intern(from).second) name_type_.push_back(types_.intern(to).first);
+    }
+  }
+
+  // The event type of a log's event name, interning it when the types are not fixed.
+  bool event_type(std::string_view name, std::uint32_t* type) {
+    std::int64_t known = event_names_.find(name);
+    if (known >= 0) {
+      *type = name_type_[static_cast<std::size_t>(known)];
+      return true;
+    }
+    if (mapped_) return false;
+    *type = types_.intern(name).first;
+    event_names_.intern(name);
+    name_type_.push_back(*type);
+    return true;
+  }
+
+  // Records a malformed line. False when strict: reading stops with error().
+  bool reject(std::uint64_t line, const std::string& reason) {
+    std::string text = "line " + std::to_string(line) + ": " + reason;
+    if (strict_) {
+      error_ = Status::error(text);
+      return false;
+    }
+    ++report_->malformed;
+    if (report_->first_errors.size() < kReportedErrors) report_->first_errors.push_back(text);
+    return true;
+  }
+  const Status& error() const { return error_; }
+
+  std::uint32_t user(std::string_view id) {
+    auto [u, added] = users_.intern(id);
+    if (added) next_position_.push_back(0);
+    return u;
+  }
+
+  // The item's id; its category (empty: none) counts only while the item has none yet.
+  std::uint32_t item(std::string_view id, std::string_view category) {
+    auto [i, added] = items_.intern(id);
+    if (added) item_category_.push_back(-1);
+    if (!category.empty() && item_category_[i] < 0)
+      item_category_[i] = static_cast<std::int32_t>(categories_.intern(category).first);
+    return i;
+  }
+
+  // For logs without times: the user's next position, 0, 1, 2, ...
+  double next_position(std::uint32_t user) { return next_position_[user]++; }
+
+  void add(std::uint32_t user, std::uint32_t item, std::uint32_t type, double time) {
+    rows_.push_back({user, item, type, time});
+    ++report_->rows;
+  }
+
+  void finish(RawLog* out, bool has_timestamps) {
+    out->users = users_.take();
+    out->items = items_.take();
+    out->categories = categories_.take();
+    out->event_types = types_.take();
+    out->item_category = std::move(item_category_);
+    out->rows = std::move(rows_);
+    out->has_timestamps = has_timestamps;
+    out->purchase_event.clear();
+    for (const std::string& t : out->event_types) {
+      if (t == "purchase" || t == "buy" || t == "transaction") {
+        out->purchase_event = t;
+        break;
+      }
+    }
+  }
+
+ private:
+  LogReport* report_;
+  bool strict_;
+  Status error_;
+  Interner users_, items_, categories_, types_;
+  bool mapped_ = false;
+  Interner event_names_;                 // the log's own event names
+  std::vector<std::uint32_t> name_type_;  // event name -> index into types_
+  std::vector<std::int32_t> item_category_;
+  std::vector<std::uint32_t> next_position_;
+  std::vector<RawRow> rows_;
+};
+
+// A delimited format: the column mapping plus what the named formats fix beyond it.
+struct Dialect {
+  ColumnMapping columns;
+  std::size_t fields = 0;                 // exact field count without a header; 0: at least the mapped ones
+  std::string single_event = "purchase";  // the event type when there is no event column
+  std::string missing_category;           // a category value that means none
+};
+
+Dialect dialect_for(const LogOptions& options) {
+  Dialect d;
+  ColumnMapping& c = d.columns;
+  switch (options.format) {
+    case LogFormat::taobao:
+      c.user = "0", c.item = "1", c.category = "2", c.event = "3", c.time = "4";
+      c.event_names = {{"pv", "view"}, {"cart", "cart"}, {"fav", "fav"}, {"buy", "purchase"}};
+      d.fields = 5;
+      break;
+    case LogFormat::retailrocket:
+      c.header = true;
+      c.user = "visitorid", c.item = "itemid", c.event = "event", c.time = "timestamp";
+      c.time_unit = TimeUnit::milliseconds;
+      c.event_names = {{"view", "view"}, {"addtocart", "cart"}, {"transaction", "purchase"}};
+      break;
+    case LogFormat::yoochoose:
+      c.user = "0", c.time = "1", c.item = "2", c.category = "3";
+      c.time_unit = TimeUnit::iso8601;
+      d.fields = 4;
+      d.single_event = "click";
+      d.missing_category = "0";  // the dataset's own marker for an unknown category
+      break;
+    default:
+      c = options.columns;
+  }
+  return d;
+}
+
+// Column positions once the header (if any) is known; -1 when the log has no such column.
+struct Layout {
+  int user = -1, item = -1, category = -1, event = -1, time = -1;
+  std::size_t exact_fields = 0;  // 0: any count that covers the mapped columns
+  std::size_t needed_fields = 0;
+};
+
+// A column given as a number rather than a name.
+bool parse_index(const std::string& spec, int* index) {
+  const char* end = spec.data() + spec.size();
+  auto result = std::from_chars(spec.data(), end, *index);
+  return result.ec == std::errc() && result.ptr == end && !spec.empty() && is_digit(spec[0]);
+}
+
+Status resolve_column(const std::string& spec, const char* role,
+                      const std::vector<std::string_view>* header, int* column) {
+  *column = -1;
+  if (spec.empty()) return Status();
+  if (parse_index(spec, column)) {
+    if (header && static_cast<std::size_t>(*column) >= header->size())
+      return Status::error("the " + std::string(role) + " column " + spec +
+                           " is out of range: the header has " + std::to_string(header->size()) +
+                           " columns");
+    return Status();
+  }
+  if (!header)
+    return Status::error("the " + std::string(role) + " column " + quoted(spec) +
+                         " is a name, but the log has no header");
+  for (std::size_t i = 0; i < header->size(); ++i) {
+    if ((*header)[i] == spec) {
+      *column = static_cast<int>(i);
+      return Status();
+    }
+  }
+  return Status::error("the header has no " + std::string(role) + " column " + quoted(spec));
+}
+
+Status check_mapping(const ColumnMapping& c) {
+  if (c.user.empty()) return Status::error("the column mapping needs a user column");
+  if (c.item.empty()) return Status::error("the column mapping needs an item column");
+  if (c.delimiter == '"' || c.delimiter == '\n' || c.delimiter == '\r')
+    return Status::error("the delimiter cannot be a quote or a line break");
+  return Status();
+}
+
+// Resolves the columns against the header, or without one (then names are an error).
+Status make_layout(const Dialect& d, const std::vector<std::string_view>* header, Layout* out) {
+  const ColumnMapping& c = d.columns;
+  Layout l;
+  struct {
+    const std::string& spec;
+    const char* role;
+    int* column;
+  } columns[] = {{c.user, "user", &l.user},
+                 {c.item, "item", &l.item},
+                 {c.category, "category", &l.category},
+                 {c.event, "event", &l.event},
+                 {c.time, "time", &l.time}};
+  for (auto& col : columns) {
+    Status s = resolve_column(col.spec, col.role, header, col.column);
+    if (!s.ok()) return s;
+    l.needed_fields = std::max(l.needed_fields, static_cast<std::size_t>(*col.column + 1));
+  }
+  l.exact_fields = header ? header->size() : d.fields;
+  *out = l;
+  return Status();
+}
+
+// A time field in seconds, or why it is not one.
+bool parse_time(std::string_view text, TimeUnit unit, double* seconds, std::string* reason) {
+  bool ok = unit == TimeUnit::iso8601 ? parse_iso8601(text, seconds) : parse_double(text, seconds);
+  if (!ok) {
+    *reason = "bad time " + quoted(text);
+    return false;
+  }
+  if (!std::isfinite(*seconds)) {
+    *reason = "time " + quoted(text) + " is not finite";
+    return false;
+  }
+  if (unit == TimeUnit::milliseconds) *seconds /= 1000;
+  return true;
+}
+
+// Reads a delimited log (Taobao, RetailRocket, Yoochoose, generic).
+Status read_delimited(LineReader& lines, const Dialect& d, const std::string& name,
+                      RowBuilder* rows, bool* has_timestamps, bool* any_data) {
+  Layout layout;
+  std::vector<std::string_view> fields;
+  std::string scratch;
+  bool need_header = d.columns.header;
+  Status checked = check_mapping(d.columns);
+  if (checked.ok() && !need_header) checked = make_layout(d, nullptr, &layout);
+  if (!checked.ok()) return checked;
+  std::uint32_t single_type = 0;
+  if (d.columns.event.empty())
+    rows->event_type(d.single_event, &single_type);
+  else
+    rows->fix_event_types(d.columns.event_names);
+  *has_timestamps = !d.columns.time.empty();
+
+  std::string_view line;
+  bool too_long = false;
+  while (lines.next(&line, &too_long)) {
+    const std::uint64_t number = lines.line_number();
+    if (too_long) {
+      if (!rows->reject(number, "line is too long")) return rows->error();
+      continue;
+    }
+    if (is_blank(line)) continue;
+    const char* reason = nullptr;
+    bool split = split_fields(line, d.columns.delimiter, &fields, &scratch, &reason);
+    if (need_header) {
+      if (!split) return Status::error(name + ": bad header on line " + std::to_string(number) + ": " + reason);
+      Status s = make_layout(d, &fields, &layout);
+      if (!s.ok()) return Status::error(name + ": " + s.message());
+      need_header = false;
+      continue;
+    }
+    *any_data = true;
+    std::string why;
+    if (!split) {
+      why = reason;
+    } else if (layout.exact_fields && fields.size() != layout.exact_fields) {
+      why = "expected " + std::to_string(layout.exact_fields) + " fields, found " +
+            std::to_string(fields.size());
+    } else if (fields.size() < layout.needed_fields) {
+      why = "expected at least " + std::to_string(layout.needed_fields) + " fields, found " +
+            std::to_string(fields.size());
+    } else if (fields[layout.user].empty()) {
+      why = "empty user id";
+    } else if (fields[layout.item].empty()) {
+      why = "empty item id";
+    }
+    double time = 0;
+    if (why.empty() && layout.time >= 0) parse_time(fields[layout.time], d.columns.time_unit, &time, &why);
+    std::uint32_t type = single_type;
+    if (why.empty() && layout.event >= 0 && !rows->event_type(fields[layout.event], &type))
+      why = "unknown event type " + quoted(fields[layout.event]);
+    if (!why.empty()) {
+      if (!rows->reject(number, why)) return rows->error();
+      continue;
+    }
+    std::string_view category;
+    if (layout.category >= 0 && fields[layout.category] != d.missing_category)
+      category = fields[layout.category];
+    std::uint32_t user = rows->user(fields[layout.user]);
+    std::uint32_t item = rows->item(fields[layout.item], category);
+    if (layout.time < 0) time = rows->next_position(user);
+    rows->add(user, item, type, time);
+  }
+  return Status();
+}
+
+// Reads `user i1 i2 ...` lines (sequences) or `user item` lines (user-item), in time order.
+Status read_sequences(LineReader& lines, bool pairs, RowBuilder* rows, bool* any_data) {
+  std::uint32_t type = 0;
+  rows->event_type("purchase", &type);
+  std::vector<std::string_view> tokens;
+  std::string_view line;
+  bool too_long = false;
+  while (lines.next(&line, &too_long)) {
+    const std::uint64_t number = lines.line_number();
+    std::string why;
+    if (too_long) {
+      why = "line is too long";
+    } else {
+      split_whitespace(line, &tokens);
+      if (tokens.empty()) continue;
+      *any_data = true;
+      if (pairs && tokens.size() != 2)
+        why = "expected 2 fields, found " + std::to_string(tokens.size());
+      else if (tokens.size() < 2)
+        why = "no items after the user id";
+    }
+    if (!why.empty()) {
+      if (!rows->reject(number, why)) return rows->error();
+      continue;
+    }
+    std::uint32_t user = rows->user(tokens[0]);
+    for (std::size_t i = 1; i < tokens.size(); ++i)
+      rows->add(user, rows->item(tokens[i], {}), type, rows->next_position(user));
+  }
+  return Status();
+}
+
+}  // namespace
+
+Status parse_log_format(std::string_view name, LogFormat* out) {
+  for (const FormatName& f : kFormats) {
+    if (name == f.name) {
+      *out = f.format;
+      return Status();
+    }
+  }
+  return Status::error("unknown log format " + quoted(name) +
+                       " (expected taobao, retailrocket, yoochoose, sequences, user-item or delimited)");
+}
+
+const char* log_format_name(LogFormat format) {
+  for (const FormatName& f : kFormats)
+    if (f.format == format) return f.name;
+  return "unknown";
+}
+
+Status parse_time_unit(std::string_view name, TimeUnit* out) {
+  if (name == "s") *out = TimeUnit::seconds;
+  else if (name == "ms") *out = TimeUnit::milliseconds;
+  else if (name == "iso8601") *out = TimeUnit::iso8601;
+  else return Status::error("unknown time unit " + quoted(name) + " (expected s, ms or iso8601)");
+  return Status();
+}
+
+bool parse_iso8601(std::string_view s, double* seconds) {
+  std::size_t i = 0;
+  auto number = [&](std::size_t width, int* value) {
+    if (s.size() - i < width) return false;
+    int v = 0;
+    for (std::size_t k = 0; k < width; ++k) {
+      if (!is_digit(s[i + k])) return false;
+      v = v * 10 + (s[i + k] - '0');
+    }
+    i += width;
+    *value = v;
+    return true;
+  };
+  auto skip = [&](char c) {
+    bool match = i < s.size() && s[i] == c;
+    i += match;
+    return match;
+  };
+  int year, month, day, hour = 0, minute = 0, second = 0;
+  if (!number(4, &year) || !skip('-') || !number(2, &month) || !skip('-') || !number(2, &day))
+    return false;
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return false;
+  double fraction = 0;
+  int offset = 0;  // minutes east of UTC
+  if (i < s.size()) {
+    if (!skip('T') && !skip(' ')) return false;
+    if (!number(2, &hour) || !skip(':') || !number(2, &minute)) return false;
+    if (skip(':')) {
+      if (!number(2, &second)) return false;
+      if (skip('.')) {
+        std::size_t start = i;
+        double scale = 0.1;
+        for (; i < s.size() && is_digit(s[i]); ++i, scale /= 10) fraction += (s[i] - '0') * scale;
+        if (i == start) return false;
+      }
+    }
+    if (hour > 23 || minute > 59 || second > 60) return false;  // 60: a leap second
+    if (!skip('Z') && i < s.size()) {
+      int sign = s[i] == '+' ? 1 : s[i] == '-' ? -1 : 0;
+      int zone_hours, zone_minutes;
+      if (sign == 0) return false;
+      ++i;
+      if (!number(2, &zone_hours)) return false;
+      skip(':');
+      if (!number(2, &zone_minutes) || zone_hours > 23 || zone_minutes > 59) return false;
+      offset = sign * (zone_hours * 60 + zone_minutes);
+    }
+    if (i != s.size()) return false;
+  }
+  std::int64_t whole = days_from_civil(year, month, day) * 86400 + hour * 3600 +
+                       (minute - offset) * 60 + second;
+  *seconds = static_cast<double>(whole) + fraction;
+  return true;
+}
+
+Status read_log(ByteSource& source, const LogOptions& options, RawLog* out, LogReport* report) {
+  LogReport local;
+  if (!report) report = &local;
+  *report = LogReport();
+  if (options.chunk_size == 0 || options.max_line == 0)
+    return Status::error("the chunk size and the line limit must be positive");
+  LineReader lines(source, options.chunk_size, options.max_line);
+  RowBuilder rows(report, options.strict);
+  bool has_timestamps = false, any_data = false;
+  Status s;
+  if (options.format == LogFormat::sequences || options.format == LogFormat::user_item)
+    s = read_sequences(lines, options.format == LogFormat::user_item, &rows, &any_data);
+  else
+    s = read_delimited(lines, dialect_for(options), source.name(), &rows, &has_timestamps, &any_data);
+  report->lines = lines.line_number();
+  if (!source.status().ok()) return source.status();
+  if (!s.ok()) return s;
+  if (!any_data) return Status::error(source.name() + " is empty");
+  if (report->rows == 0)
+    return Status::error(source.name() + " has no valid rows (" + std::to_string(report->malformed) +
+                         " malformed, the first: " + report->first_errors.front() + ")");
+  rows.finish(out, has_timestamps);
+  return Status();
+}
+
+Status read_log_file(const std::string& path, const LogOptions& options, RawLog* out,
+                     LogReport* report) {
+  FileSource source(path);
+  if (!source.status().ok()) return source.status();
+  return read_log(source, options, out, report);
+}
+
+}  // namespace tandem::train

@@ -1,0 +1,60 @@
+// Leave-one-out and time-based splits.
+#include "train/split.h"
+
+#include <algorithm>
+
+namespace tandem::train {
+
+namespace {
+
+// Cases for targets [first, last) of user u.
+void add_cases(std::vector<Case>* cases, std::size_t u, std::size_t first, std::size_t last) {
+  for (std::size_t p = first; p < last; ++p) cases->push_back({static_cast<std::uint32_t>(u), p});
+}
+
+}  // namespace
+
+Split leave_one_out(const Dataset& data) {
+  Split split;
+  for (std::size_t u = 0; u < data.user_count(); ++u) {
+    const std::size_t begin = data.user_begin(u), end = data.user_end(u);
+    if (end - begin < 3) {
+      add_cases(&split.train, u, begin + 1, end);
+      continue;
+    }
+    add_cases(&split.train, u, begin + 1, end - 2);
+    split.validation.push_back({static_cast<std::uint32_t>(u), end - 2});
+    split.test.push_back({static_cast<std::uint32_t>(u), end - 1});
+  }
+  return split;
+}
+
+Split time_split(const Dataset& data, double cutoff_time) {
+  enum Part { train, validation, test };
+  const std::size_t users = data.user_count();
+  std::vector<Part> part(users, train);
+  std::vector<std::size_t> before_cutoff;
+  for (std::size_t u = 0; u < users; ++u) {
+    if (data.user_end(u) == data.user_begin(u)) continue;
+    if (data.events[data.user_begin(u)].time >= cutoff_time)
+      part[u] = test;
+    else
+      before_cutoff.push_back(u);
+  }
+  auto start = [&](std::size_t u) { return data.events[data.user_begin(u)].time; };
+  std::stable_sort(before_cutoff.begin(), before_cutoff.end(),
+                   [&](std::size_t a, std::size_t b) { return start(a) < start(b); });
+  for (std::size_t k = before_cutoff.size() - before_cutoff.size() / 10; k < before_cutoff.size(); ++k)
+    part[before_cutoff[k]] = validation;
+
+  Split split;
+  for (std::size_t u = 0; u < users; ++u) {
+    std::vector<Case>* cases = part[u] == test ? &split.test
+                               : part[u] == validation ? &split.validation
+                                                       : &split.train;
+    add_cases(cases, u, data.user_begin(u) + 1, data.user_end(u));
+  }
+  return split;
+}
+
+}  // namespace tandem::train
