@@ -1,0 +1,128 @@
+#include "cli/report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+namespace tandem::cli {
+
+namespace {
+
+std::string fmt(double v, int digits = 4) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+const char* kColors[] = {"#1f6feb", "#d1495b", "#2a9d8f", "#e9a23b", "#6a4c93"};
+
+// A line chart of one value per epoch for each run.
+std::string chart(const std::string& title, const std::vector<ReportRun>& runs, double (*value)(const train::EpochLog&)) {
+  const double w = 520, h = 240, left = 56, right = 12, top = 28, bottom = 36;
+  double lo = 1e300, hi = -1e300;
+  std::size_t epochs = 1;
+  for (const auto& r : runs) {
+    epochs = std::max(epochs, r.history.size());
+    for (const auto& e : r.history) {
+      lo = std::min(lo, value(e));
+      hi = std::max(hi, value(e));
+    }
+  }
+  if (lo > hi) lo = 0, hi = 1;
+  if (hi - lo < 1e-12) hi = lo + 1e-6;
+  auto x = [&](std::size_t i) { return left + (w - left - right) * (epochs > 1 ? double(i) / double(epochs - 1) : 0.5); };
+  auto y = [&](double v) { return top + (h - top - bottom) * (1 - (v - lo) / (hi - lo)); };
+  std::ostringstream s;
+  s << "<svg viewBox='0 0 " << w << " " << h << "' width='" << w << "' height='" << h << "' role='img'>";
+  s << "<text x='" << left << "' y='18' font-weight='bold'>" << escape(title) << "</text>";
+  s << "<line x1='" << left << "' y1='" << h - bottom << "' x2='" << w - right << "' y2='" << h - bottom << "' stroke='#888'/>";
+  s << "<line x1='" << left << "' y1='" << top << "' x2='" << left << "' y2='" << h - bottom << "' stroke='#888'/>";
+  s << "<text x='4' y='" << y(hi) + 4 << "' font-size='11'>" << fmt(hi) << "</text>";
+  s << "<text x='4' y='" << y(lo) + 4 << "' font-size='11'>" << fmt(lo) << "</text>";
+  s << "<text x='" << (w / 2) << "' y='" << h - 8 << "' font-size='11'>epoch (1.." << epochs << ")</text>";
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    const char* color = kColors[r % 5];
+    s << "<polyline fill='none' stroke='" << color << "' stroke-width='2' points='";
+    for (std::size_t i = 0; i < runs[r].history.size(); ++i) s << x(i) << "," << y(value(runs[r].history[i])) << " ";
+    s << "'/>";
+    s << "<text x='" << w - right - 110 << "' y='" << top + 14 * (r + 1) << "' font-size='11' fill='" << color << "'>"
+      << escape(runs[r].name) << "</text>";
+  }
+  s << "</svg>";
+  return s.str();
+}
+
+double loss_of(const train::EpochLog& e) { return e.loss; }
+double ndcg_of(const train::EpochLog& e) { return e.validation.ndcg.count(10) ? e.validation.ndcg.at(10) : 0.0; }
+
+}  // namespace
+
+std::string text_table(const std::vector<ReportRow>& table, const std::vector<int>& ks) {
+  std::ostringstream s;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%-18s", "model");
+  s << buf;
+  for (int k : ks) {
+    for (const char* m : {"HR", "NDCG", "MRR"}) {
+      std::snprintf(buf, sizeof buf, " %9s", (std::string(m) + "@" + std::to_string(k)).c_str());
+      s << buf;
+    }
+  }
+  s << "\n";
+  for (const auto& row : table) {
+    std::snprintf(buf, sizeof buf, "%-18s", row.name.c_str());
+    s << buf;
+    for (int k : ks) {
+      for (const auto* m : {&row.metrics.hr, &row.metrics.ndcg, &row.metrics.mrr}) {
+        std::snprintf(buf, sizeof buf, " %9.4f", m->at(k));
+        s << buf;
+      }
+    }
+    s << "\n";
+  }
+  return s.str();
+}
+
+std::string html_report(const std::string& title, const std::vector<std::string>& facts,
+                        const std::vector<ReportRun>& runs, const std::vector<ReportRow>& table,
+                        const std::vector<int>& ks) {
+  std::ostringstream s;
+  s << "<!doctype html><html lang='en'><meta charset='utf-8'><title>" << escape(title) << "</title>"
+    << "<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}"
+    << "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}"
+    << "svg{margin:1em 1em 0 0;border:1px solid #eee}</style>";
+  s << "<h1>" << escape(title) << "</h1><ul>";
+  for (const auto& f : facts) s << "<li>" << escape(f) << "</li>";
+  s << "</ul><h2>Test set</h2><table><tr><th>model</th>";
+  for (int k : ks)
+    for (const char* m : {"HR", "NDCG", "MRR", "Recall"}) s << "<th>" << m << "@" << k << "</th>";
+  s << "</tr>";
+  for (const auto& row : table) {
+    s << "<tr><td>" << escape(row.name) << "</td>";
+    for (int k : ks)
+      for (double v : {row.metrics.hr.at(k), row.metrics.ndcg.at(k), row.metrics.mrr.at(k), row.metrics.recall(k)})
+        s << "<td>" << fmt(v) << "</td>";
+    s << "</tr>";
+  }
+  s << "</table><h2>Training</h2>";
+  s << chart("training loss (mean cross-entropy per target)", runs, loss_of);
+  s << chart("validation NDCG@10", runs, ndcg_of);
+  s << "</html>\n";
+  return s.str();
+}
+
+}  // namespace tandem::cli

@@ -1,0 +1,475 @@
+// tandem train | eval: interaction logs in, evaluated models, profiles and reports out.
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/files.h"
+#include "cli/report.h"
+#include "core/long_term.h"
+#include "core/model_format.h"
+#include "core/profile_format.h"
+#include "train/evaluate.h"
+#include "train/log_reader.h"
+#include "train/preprocess.h"
+#include "train/split.h"
+#include "train/trainer.h"
+
+namespace tandem::cli {
+
+namespace {
+
+using json = nlohmann::json;
+using namespace tandem::train;
+
+const std::vector<std::string> kDataFlags = {"strict", "header", "exclude-history"};
+const std::vector<std::string> kDataOptions = {"data",          "format",         "delimiter",  "user-col",
+                                               "item-col",      "category-col",   "event-col",  "time-col",
+                                               "time-unit",     "event-map",      "min-user-events",
+                                               "min-item-count", "protocol",      "test-days",  "dump-topk",
+                                               "threads"};
+
+std::vector<std::string> joined(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+struct Loaded {
+  Dataset data;
+  Split split;
+  std::string protocol;
+  LogReport report;
+};
+
+Status load_data(const Args& args, Loaded* out) {
+  if (!args.has("data")) return Status::error("needs --data FILE (an interaction log)");
+  LogOptions log;
+  Status s = parse_log_format(args.get("format", "taobao"), &log.format);
+  if (!s.ok()) return s;
+  log.strict = args.flag("strict");
+  if (log.format == LogFormat::delimited) {
+    ColumnMapping& c = log.columns;
+    const std::string delim = args.get("delimiter", ",");
+    c.delimiter = delim == "\\t" || delim == "tab" ? '\t' : delim.empty() ? ',' : delim[0];
+    c.header = args.flag("header");
+    c.user = args.get("user-col");
+    c.item = args.get("item-col");
+    c.category = args.get("category-col");
+    c.event = args.get("event-col");
+    c.time = args.get("time-col");
+    if (c.user.empty() || c.item.empty()) return Status::error("--format delimited needs --user-col and --item-col");
+    if (args.has("time-unit")) {
+      s = parse_time_unit(args.get("time-unit"), &c.time_unit);
+      if (!s.ok()) return s;
+    }
+    // --event-map "pv=view,buy=purchase"
+    std::string map = args.get("event-map");
+    std::size_t pos = 0;
+    while (pos < map.size()) {
+      std::size_t end = map.find(',', pos);
+      if (end == std::string::npos) end = map.size();
+      const std::string pair = map.substr(pos, end - pos);
+      const std::size_t eq = pair.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size())
+        return Status::error("--event-map takes name=type pairs separated by commas, got '" + pair + "'");
+      c.event_names.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
+      pos = end + 1;
+    }
+  }
+  RawLog raw;
+  s = read_log_file(args.get("data"), log, &raw, &out->report);
+  if (!s.ok()) return s;
+  PreprocessOptions pre;
+  long min_user = 0, min_item = 0;
+  if (!(s = args.integer("min-user-events", 0, 1000000, &min_user)).ok()) return s;
+  if (!(s = args.integer("min-item-count", 0, 1000000, &min_item)).ok()) return s;
+  pre.min_user_events = static_cast<std::size_t>(min_user);
+  pre.min_item_count = static_cast<std::size_t>(min_item);
+  out->data = build_dataset(std::move(raw), pre, &out->report);
+  if (out->data.events.empty()) return Status::error(args.get("data") + ": no events left to train on");
+
+  out->protocol = args.get("protocol", "leave-one-out");
+  if (out->protocol == "leave-one-out") {
+    out->split = leave_one_out(out->data);
+  } else if (out->protocol == "time") {
+    double days = 1;
+    if (!(s = args.number("test-days", 0, 1e6, &days)).ok()) return s;
+    double latest = 0;
+    for (const Event& e : out->data.events) latest = std::max(latest, e.time);
+    out->split = time_split(out->data, latest - days * 86400.0);
+  } else {
+    return Status::error("--protocol must be leave-one-out or time, got '" + out->protocol + "'");
+  }
+  return {};
+}
+
+void print_data_summary(const Args& args, const Loaded& l) {
+  const LogReport& r = l.report;
+  std::printf("data       %s (%s): %llu rows, %zu users, %zu items, %zu categories, %zu events\n", args.get("data").c_str(),
+              args.get("format", "taobao").c_str(), static_cast<unsigned long long>(r.rows), l.data.user_count(),
+              l.data.item_ids.size(), l.data.categories.size(), l.data.events.size());
+  if (r.malformed || r.duplicates || r.filtered)
+    std::printf("           %llu malformed rows skipped, %llu duplicates dropped, %llu filtered by minimum counts\n",
+                static_cast<unsigned long long>(r.malformed), static_cast<unsigned long long>(r.duplicates),
+                static_cast<unsigned long long>(r.filtered));
+  for (const auto& e : r.first_errors) std::printf("           %s\n", e.c_str());
+  std::printf("protocol   %s: %zu training targets, %zu validation cases, %zu test cases\n", l.protocol.c_str(),
+              l.split.train.size(), l.split.validation.size(), l.split.test.size());
+}
+
+json metrics_json(const Metrics& m) {
+  json j{{"cases", m.cases}};
+  for (const auto& [k, v] : m.hr) {
+    j["hr@" + std::to_string(k)] = v;
+    j["ndcg@" + std::to_string(k)] = m.ndcg.at(k);
+    j["mrr@" + std::to_string(k)] = m.mrr.at(k);
+  }
+  return j;
+}
+
+// The model file's self-test from a real shopper: their recent events, their profile from the
+// history before them, the items they saw and a few others.
+SelfTestSpec real_selftest(const Model& model, const Dataset& data) {
+  SelfTestSpec spec;
+  std::size_t user = 0;
+  while (user + 1 < data.user_count() && data.user_end(user) - data.user_begin(user) < 4) ++user;
+  const std::size_t begin = data.user_begin(user), end = data.user_end(user);
+  const std::size_t recent = end - begin > 8 ? end - 8 : begin + (end - begin) / 2;
+  Profile profile = encode_history(model, data.events.data() + begin, recent - begin);
+  spec.profile.resize(profile_length(model));
+  profile_to_vector(profile, spec.profile.data());
+  for (std::size_t i = recent; i < end; ++i) {
+    const Event& e = data.events[i];
+    spec.events.push_back({data.item_ids[static_cast<std::size_t>(e.item)], data.event_types[static_cast<std::size_t>(e.type)], e.time});
+    spec.candidates.push_back(data.item_ids[static_cast<std::size_t>(e.item)]);
+  }
+  for (std::size_t j = 0; j < 6 && j < data.item_ids.size(); ++j) spec.candidates.push_back(data.item_ids[j]);
+  std::string unknown = "unknown-item";
+  while (model.find_item(unknown) >= 0) unknown += "-";
+  spec.candidates.push_back(unknown);
+  return spec;
+}
+
+// A file name for a shop's user id: safe characters kept, everything else %XX.
+std::string profile_file_name(const std::string& id) {
+  std::string out;
+  for (unsigned char c : id) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  if (out.empty() || out[0] == '.') out = "%" + out;
+  return out + ".profile";
+}
+
+// Per-user profile files for static serving, plus profiles.bin (the same records back to back)
+// and profiles.index.json ({"user": offset}) for servers.
+Status write_profiles(const std::string& dir, const Model& model, const Dataset& data) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::error("cannot create " + dir + ": " + ec.message());
+  std::vector<std::uint8_t> packed;
+  json index = json::object();
+  for (std::size_t u = 0; u < data.user_count(); ++u) {
+    const Profile p = encode_history(model, data.events.data() + data.user_begin(u), data.user_end(u) - data.user_begin(u));
+    const std::vector<std::uint8_t> record = write_profile(model, p);
+    Status s = write_file_atomic(dir + "/" + profile_file_name(data.user_ids[u]), record.data(), record.size());
+    if (!s.ok()) return s;
+    index[data.user_ids[u]] = packed.size();
+    packed.insert(packed.end(), record.begin(), record.end());
+  }
+  Status s = write_file_atomic(dir + "/profiles.bin", packed.data(), packed.size());
+  if (!s.ok()) return s;
+  const std::string idx = json{{"model", model.fingerprint_hex()},
+                               {"record_size", packed.size() / std::max<std::size_t>(1, data.user_count())},
+                               {"users", index}}
+                              .dump();
+  return write_file_atomic(dir + "/profiles.index.json", idx.data(), idx.size());
+}
+
+Status dump_topk(const std::string& path, std::shared_ptr<const Model> model, const Dataset& data,
+                 const std::vector<Case>& cases, bool exclude_history) {
+  std::vector<std::string> lines(cases.size());
+  EvalOptions eval;
+  eval.ks = {10};
+  eval.exclude_history = exclude_history;
+  eval.top = 20;
+  eval.on_topk = [&](std::size_t ci, const std::vector<std::int32_t>& rows) {
+    json topk = json::array();
+    for (std::int32_t r : rows) topk.push_back(data.item_ids[static_cast<std::size_t>(r)]);
+    const Case& c = cases[ci];
+    lines[ci] = json{{"case", ci}, {"user", data.user_ids[c.user]},
+                     {"target", data.item_ids[static_cast<std::size_t>(data.events[c.target].item)]}, {"topk", topk}}
+                    .dump();
+  };
+  evaluate_model(model, data, cases, eval);
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  return write_file_atomic(path, text.data(), text.size());
+}
+
+struct TrainedRun {
+  std::string name;
+  std::unique_ptr<Trainer> trainer;
+  double seconds = 0;
+};
+
+}  // namespace
+
+int train_command(int argc, char** argv) {
+  Args args;
+  const std::vector<std::string> flags = joined(kDataFlags, {"ablation", "int8", "resume", "quiet"});
+  const std::vector<std::string> options =
+      joined(kDataOptions, {"out", "profiles", "report", "log", "dim", "epochs", "patience", "batch-size", "max-length",
+                            "lr", "weight-decay", "dropout", "clip", "window", "session-timeout", "seed", "negatives",
+                            "sampled-above", "fusion", "checkpoint", "max-minutes"});
+  Status s = args.parse(argc, argv, 0, flags, options);
+  if (!s.ok()) return fail(s.message());
+  if (!args.has("out")) return fail("train needs --out MODEL_FILE");
+
+  TrainOptions o;
+  long dim = o.dim, epochs = o.epochs, patience = o.patience, batch = o.batch_size, max_length = o.max_length,
+       window = o.window, seed = static_cast<long>(o.seed), threads = o.threads, negatives = o.negatives,
+       sampled_above = static_cast<long>(o.sampled_softmax_above);
+  double dropout = o.dropout;
+  for (Status st : {args.integer("dim", 2, 1024, &dim), args.integer("epochs", 1, 100000, &epochs),
+                    args.integer("patience", 1, 100000, &patience), args.integer("batch-size", 1, 1 << 20, &batch),
+                    args.integer("max-length", 1, 1 << 20, &max_length), args.integer("window", 1, 4096, &window),
+                    args.integer("seed", 0, 1L << 40, &seed), args.integer("threads", 1, 256, &threads),
+                    args.integer("negatives", 1, 1 << 20, &negatives), args.integer("sampled-above", 1, 1L << 40, &sampled_above),
+                    args.number("lr", 1e-7, 10, &o.lr), args.number("weight-decay", 0, 1, &o.weight_decay),
+                    args.number("dropout", 0, 0.95, &dropout), args.number("clip", 0, 1e9, &o.clip_norm),
+                    args.number("session-timeout", 1, 1e9, &o.session_timeout_s),
+                    args.number("max-minutes", 0, 1e9, &o.max_minutes)})
+    if (!st.ok()) return fail(st.message());
+  o.dim = static_cast<int>(dim);
+  o.epochs = static_cast<int>(epochs);
+  o.patience = static_cast<int>(patience);
+  o.batch_size = static_cast<int>(batch);
+  o.max_length = static_cast<int>(max_length);
+  o.window = static_cast<int>(window);
+  o.seed = static_cast<std::uint64_t>(seed);
+  o.threads = static_cast<int>(threads);
+  o.negatives = static_cast<int>(negatives);
+  o.sampled_softmax_above = static_cast<std::size_t>(sampled_above);
+  o.dropout = static_cast<float>(dropout);
+  o.exclude_history = args.flag("exclude-history");
+  if (args.has("fusion") && !parse_fusion(args.get("fusion"), &o.fusion))
+    return fail("--fusion must be gate, long or short, got '" + args.get("fusion") + "'");
+
+  Loaded l;
+  if (!(s = load_data(args, &l)).ok()) return fail(s.message());
+  print_data_summary(args, l);
+  std::fflush(stdout);
+
+  const std::string out = args.get("out");
+  const std::string log_path = args.get("log", out + ".log.jsonl");
+  std::ofstream log(log_path, std::ios::trunc);
+  if (!log) return fail("cannot write " + log_path);
+  const bool tty = isatty(fileno(stderr)) && !args.flag("quiet");
+
+  // The main model first, then (with --ablation) the long-only and short-only ones.
+  std::vector<TrainedRun> runs;
+  std::vector<Fusion> fusions = {o.fusion};
+  if (args.flag("ablation"))
+    for (Fusion f : {Fusion::gate, Fusion::long_term, Fusion::short_term})
+      if (f != o.fusion) fusions.push_back(f);
+  for (Fusion f : fusions) {
+    TrainOptions fo = o;
+    fo.fusion = f;
+    TrainedRun run;
+    run.name = std::string(f == Fusion::gate ? "fused" : f == Fusion::long_term ? "long-only" : "short-only");
+    run.trainer = std::make_unique<Trainer>(l.data, l.split, fo);
+    const std::string checkpoint = args.has("checkpoint") ? args.get("checkpoint") + (runs.empty() ? "" : "." + run.name) : "";
+    if (args.flag("resume") && !checkpoint.empty() && std::filesystem::exists(checkpoint)) {
+      std::vector<std::uint8_t> bytes;
+      s = read_file(checkpoint, &bytes);
+      if (s.ok()) s = run.trainer->load_checkpoint(bytes.data(), bytes.size());
+      if (!s.ok()) return fail(checkpoint + ": " + s.message());
+      std::printf("resumed    %s from %s at epoch %zu\n", run.name.c_str(), checkpoint.c_str(), run.trainer->history().size());
+    }
+    std::printf("train      %s: dim %d, %zu targets per epoch, batch %d, dropout %.2f, lr %g, %d threads\n", run.name.c_str(),
+                fo.dim, run.trainer->training_targets(), fo.batch_size, fo.dropout, fo.lr, fo.threads);
+    std::fflush(stdout);
+    const auto start = std::chrono::steady_clock::now();
+    Trainer* trainer = run.trainer.get();
+    trainer->run(
+        [&](const TrainProgress& p) {
+          if (!tty) return;
+          std::fprintf(stderr, "\r  %s epoch %d/%d  step %zu/%zu  loss %.4f  %.0f events/s  ETA %.0fs   ", run.name.c_str(),
+                       p.epoch, p.epochs, p.step, p.steps, p.loss, p.events_per_s, p.eta_s);
+        },
+        [&](const EpochLog& e) {
+          if (tty) std::fprintf(stderr, "\r%100s\r", "");
+          std::printf("  %-10s epoch %3d  loss %.4f  val NDCG@10 %.4f  HR@10 %.4f  %.1fs  %.0f events/s%s\n",
+                      run.name.c_str(), e.epoch, e.loss, e.validation.ndcg.at(10), e.validation.hr.at(10), e.seconds,
+                      e.events_per_s, e.best ? "  *" : "");
+          std::fflush(stdout);
+          log << json{{"model", run.name}, {"epoch", e.epoch}, {"loss", e.loss}, {"seconds", e.seconds},
+                      {"events_per_s", e.events_per_s}, {"validation", metrics_json(e.validation)}, {"best", e.best}}
+                     .dump()
+              << "\n";
+          log.flush();
+          if (!checkpoint.empty()) {
+            std::vector<std::uint8_t> bytes;
+            Status cs = trainer->save_checkpoint(&bytes);
+            if (cs.ok()) cs = write_file_atomic(checkpoint, bytes.data(), bytes.size());
+            if (!cs.ok()) std::fprintf(stderr, "tandem: checkpoint not written: %s\n", cs.message().c_str());
+          }
+        });
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("  %-10s best epoch %d, %.1f s of training\n", run.name.c_str(), trainer->best_epoch(), run.seconds);
+    runs.push_back(std::move(run));
+  }
+
+  // Test-set evaluation of every model and the baselines, by the same code.
+  EvalOptions eval;
+  eval.ks = {5, 10, 20};
+  eval.exclude_history = o.exclude_history;
+  std::vector<ReportRow> table;
+  const std::vector<double> counts = item_counts(l.data, l.split.validation);
+  table.push_back({"popularity", evaluate_popularity(l.data, l.split.test, counts, eval)});
+  table.push_back({"recently viewed", evaluate_recently_viewed(l.data, l.split.test, counts, eval)});
+  std::vector<std::shared_ptr<const Model>> models;
+  for (const auto& run : runs) {
+    auto m = run.trainer->model();
+    if (!m) return fail(run.name + ": training produced non-finite weights; try a lower --lr");
+    models.push_back(m);
+    table.push_back({run.name, evaluate_model(m, l.data, l.split.test, eval)});
+  }
+  std::printf("\ntest (%zu cases, %s, whole catalog ranked%s):\n%s", l.split.test.size(), l.protocol.c_str(),
+              o.exclude_history ? ", history excluded" : ", repeats allowed", text_table(table, eval.ks).c_str());
+
+  // Export the main model with its metadata and a self-test from a real shopper.
+  const Trainer& main = *runs.front().trainer;
+  json meta{{"trained_on", std::filesystem::path(args.get("data")).filename().string()},
+            {"format", args.get("format", "taobao")},
+            {"protocol", l.protocol},
+            {"users", l.data.user_count()},
+            {"events", l.data.events.size()},
+            {"best_epoch", main.best_epoch()},
+            {"train_seconds", runs.front().seconds},
+            {"options", {{"dim", o.dim}, {"batch_size", o.batch_size}, {"max_length", o.max_length}, {"lr", o.lr},
+                         {"dropout", o.dropout}, {"seed", o.seed}, {"exclude_history", o.exclude_history}}}};
+  json test = json::object();
+  for (const auto& row : table) test[row.name] = metrics_json(row.metrics);
+  meta["test"] = test;
+  ModelWeights w = models.front()->weights();
+  w.metadata_json = meta.dump();
+  if (args.flag("int8")) quantize_item_table(w);
+  std::string error;
+  auto model = Model::create(std::move(w), &error);
+  if (!model) return fail(error);
+  std::vector<std::uint8_t> bytes;
+  s = write_model(*model, real_selftest(*model, l.data), &bytes);
+  if (s.ok()) s = write_file_atomic(out, bytes.data(), bytes.size());
+  if (!s.ok()) return fail(s.message());
+  std::printf("\nwrote      %s (%zu bytes, %s item table, fingerprint %s)\n", out.c_str(), bytes.size(),
+              model->quantized() ? "int8" : "float32", model->fingerprint_hex().c_str());
+  if (args.has("profiles")) {
+    s = write_profiles(args.get("profiles"), *model, l.data);
+    if (!s.ok()) return fail(s.message());
+    std::printf("wrote      %zu profiles into %s\n", l.data.user_count(), args.get("profiles").c_str());
+  }
+  if (args.has("dump-topk")) {
+    s = dump_topk(args.get("dump-topk"), model, l.data, l.split.test, o.exclude_history);
+    if (!s.ok()) return fail(s.message());
+    std::printf("wrote      %s\n", args.get("dump-topk").c_str());
+  }
+  if (args.has("report")) {
+    std::vector<ReportRun> report_runs;
+    for (const auto& run : runs) report_runs.push_back({run.name, run.trainer->history()});
+    std::vector<std::string> facts = {
+        "data: " + args.get("data") + " (" + args.get("format", "taobao") + "), " + std::to_string(l.data.user_count()) +
+            " users, " + std::to_string(l.data.item_ids.size()) + " items, " + std::to_string(l.data.events.size()) + " events",
+        "protocol: " + l.protocol + (o.exclude_history ? ", history excluded" : ", repeats allowed") + ", " +
+            std::to_string(l.split.test.size()) + " test cases, whole catalog ranked",
+        "model: dim " + std::to_string(o.dim) + ", best epoch " + std::to_string(main.best_epoch()) + ", " +
+            std::to_string(static_cast<int>(runs.front().seconds)) + " s of training on " + std::to_string(o.threads) +
+            " threads"};
+    const std::string html = html_report("tandem training report", facts, report_runs, table, eval.ks);
+    s = write_file_atomic(args.get("report"), html.data(), html.size());
+    if (!s.ok()) return fail(s.message());
+    std::printf("wrote      %s\n", args.get("report").c_str());
+  }
+  std::printf("log        %s\n", log_path.c_str());
+  return 0;
+}
+
+int eval_command(int argc, char** argv) {
+  Args args;
+  Status s = args.parse(argc, argv, 0, joined(kDataFlags, {"baselines"}), joined(kDataOptions, {"model", "k"}));
+  if (!s.ok()) return fail(s.message());
+  if (!args.has("model")) return fail("eval needs --model FILE");
+  std::vector<std::uint8_t> bytes;
+  if (!(s = read_file(args.get("model"), &bytes)).ok()) return fail(s.message());
+  LoadedModel loaded = read_model(bytes.data(), bytes.size(), ReadOptions{true});
+  if (!loaded.model) return fail(args.get("model") + ": " + loaded.error);
+  const Model& model = *loaded.model;
+
+  Loaded l;
+  if (!(s = load_data(args, &l)).ok()) return fail(s.message());
+  // Rows of the model, not of the log: drop events of items the model does not know (a Session
+  // ignores them too), then split again on what is left.
+  Dataset& d = l.data;
+  std::vector<int> type_map(d.event_types.size(), -1);
+  for (std::size_t t = 0; t < d.event_types.size(); ++t) {
+    type_map[t] = model.find_event_type(d.event_types[t]);
+    if (type_map[t] < 0) return fail("the log has event type '" + d.event_types[t] + "', which the model does not know");
+  }
+  std::size_t dropped = 0;
+  std::vector<Event> events;
+  std::vector<std::size_t> offsets = {0};
+  for (std::size_t u = 0; u < d.user_count(); ++u) {
+    for (std::size_t i = d.user_begin(u); i < d.user_end(u); ++i) {
+      Event e = d.events[i];
+      e.item = model.find_item(d.item_ids[static_cast<std::size_t>(e.item)]);
+      e.type = type_map[static_cast<std::size_t>(e.type)];
+      if (e.item < 0) {
+        ++dropped;
+        continue;
+      }
+      events.push_back(e);
+    }
+    offsets.push_back(events.size());
+  }
+  d.events = std::move(events);
+  d.user_offsets = std::move(offsets);
+  d.item_ids = model.weights().item_ids;
+  d.item_category = model.weights().item_category;
+  d.event_types = model.config().event_types;
+  l.split = l.protocol == "time" ? l.split : leave_one_out(d);
+  if (dropped) std::printf("note       %zu events of items the model does not know were dropped before splitting\n", dropped);
+  print_data_summary(args, l);
+
+  EvalOptions eval;
+  eval.ks = {5, 10, 20};
+  eval.exclude_history = args.flag("exclude-history");
+  std::vector<ReportRow> table;
+  if (args.flag("baselines")) {
+    const std::vector<double> counts = item_counts(d, l.split.validation);
+    table.push_back({"popularity", evaluate_popularity(d, l.split.test, counts, eval)});
+    table.push_back({"recently viewed", evaluate_recently_viewed(d, l.split.test, counts, eval)});
+  }
+  table.push_back({fusion_name(model.config().fusion), evaluate_model(loaded.model, d, l.split.test, eval)});
+  std::printf("\ntest (%zu cases):\n%s", l.split.test.size(), text_table(table, eval.ks).c_str());
+  if (args.has("dump-topk")) {
+    s = dump_topk(args.get("dump-topk"), loaded.model, d, l.split.test, eval.exclude_history);
+    if (!s.ok()) return fail(s.message());
+    std::printf("wrote      %s\n", args.get("dump-topk").c_str());
+  }
+  return 0;
+}
+
+}  // namespace tandem::cli
