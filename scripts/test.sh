@@ -9,9 +9,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/build.sh --browser || { echo "build failed"; exit 1; }
-# The devDependencies (esbuild, playwright-core) at the locked versions, when missing or stale.
+# The devDependencies (esbuild, playwright-core, typescript) at the locked versions, when missing or stale.
 if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "== npm ci (devDependencies: esbuild, playwright-core)"
+  echo "== npm ci (devDependencies: esbuild, playwright-core, typescript)"
   npm ci --no-audit --no-fund > build/npm-ci.log 2>&1 || { cat build/npm-ci.log; echo "npm ci failed"; exit 1; }
 fi
 # The browser tests need the demo (data, model, profiles); if preparing it fails (say, training),

@@ -2,12 +2,8 @@
 
 export type Bytes = ArrayBuffer | ArrayBufferView;
 
-export interface CreateSource {
-  /** Where to fetch the model file from (exactly one of modelUrl and modelBuffer). */
-  modelUrl?: string | URL;
-  /** The model file's bytes. */
-  modelBuffer?: Bytes;
-}
+/** Exactly one of: where to fetch the model file from, or the model file's bytes. */
+export type CreateSource = { modelUrl: string | URL; modelBuffer?: never } | { modelBuffer: Bytes; modelUrl?: never };
 
 export interface Progress {
   /** Which download: the model file or the wasm module. */
