@@ -83,10 +83,12 @@ export function startTracking(root, { visibleFraction, dwellMs }, observe) {
       { root: null, threshold: [visibleFraction] },
     );
     const isProduct = (el) => el.hasAttribute('data-tandem-item') && !el.hasAttribute('data-tandem-event');
+    // Elements (1), and as the root also a document (9) or shadow root / fragment (11).
     const each = (node, fn) => {
-      if (node.nodeType !== 1) return;
-      if (isProduct(node)) fn(node);
-      for (const el of node.querySelectorAll('[data-tandem-item]')) if (isProduct(el)) fn(el);
+      if (node.nodeType === 1 && isProduct(node)) fn(node);
+      if (node.nodeType === 1 || node.nodeType === 9 || node.nodeType === 11) {
+        for (const el of node.querySelectorAll('[data-tandem-item]')) if (isProduct(el)) fn(el);
+      }
     };
     each(root, (el) => intersections.observe(el));
     // Pages render products after load and re-render on filters: follow the DOM.

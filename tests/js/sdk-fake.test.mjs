@@ -393,3 +393,13 @@ test('autoTrack: checks its options, and stops quietly when the session is close
     assert.equal(dom.root.listeners.size, 0, 'the tracker stopped itself');
   });
 });
+
+test('autoTrack: a document as the root watches its products too', () => {
+  withObservers((observers) => {
+    const { rec } = fake();
+    const dom = page();
+    dom.root.nodeType = 9; // what document.nodeType is
+    rec.autoTrack(dom.root, { session: rec.session() });
+    assert.deepEqual([...observers[0].targets], [dom.cardA, dom.cardC]);
+  });
+});
