@@ -216,29 +216,31 @@ export class Session {
     try {
       this._store = store;
       this._early = null; // events observed while an asynchronous restore is pending: [row, type, seconds]
+      this._earlyProfile = null; // { profile } set explicitly meanwhile: it wins over the restored one
 
       const saved = store ? store.load() : null;
       if (saved === null || typeof saved === 'string') {
         const restored = saved !== null && this._restoreSaved(saved);
         // A restored state carries its own (possibly folded) profile; the option is for a new visitor.
-        if (!restored && profile !== undefined && profile !== null && !profileUrl) this.setProfile(profile);
+        if (!restored && profile !== undefined && profile !== null && !profileUrl) this._applyProfile(profile);
         /** Resolves when a profile URL is fetched and an asynchronous storage is read (rejects if the profile fails). */
         this.ready = profileUrl && !restored ? this._loadProfile(profile) : Promise.resolve(this);
       } else {
-        this._early = []; // before setProfile: nothing is saved until the stored state has been read
-        if (profile !== undefined && profile !== null && !profileUrl) this.setProfile(profile);
+        this._early = []; // nothing is saved until the stored state has been read
+        if (profile !== undefined && profile !== null && !profileUrl) this._applyProfile(profile);
         const profileBytes = profileUrl ? fetchBytes(profile, 'the profile', 'profile') : null;
         profileBytes?.catch(() => {}); // awaited below; avoids an unhandled rejection while the storage is read
         this.ready = saved.then(async (text) => {
-          const early = this._early;
-          this._early = null;
+          const early = this._early, explicit = this._earlyProfile;
+          this._early = this._earlyProfile = null;
           if (!this._handle) return this;
-          const restored = text !== null && this._restoreSaved(text);
-          if (restored) for (const [row, type, seconds] of early) handle.observe(row, type, seconds);
-          if (!restored && profileBytes) {
+          if (text !== null && this._restoreSaved(text)) {
+            for (const [row, type, seconds] of early) handle.observe(row, type, seconds);
+            if (explicit) this._applyProfile(explicit.profile);
+          } else if (profileBytes && !explicit) {
             const bytes = await profileBytes;
             if (!this._handle) return this;
-            this.setProfile(bytes);
+            this._applyProfile(bytes);
           }
           this._persist();
           return this;
@@ -404,8 +406,18 @@ export class Session {
    * A URL (string or URL) is fetched: returns a promise, and the profile applies when it arrives.
    */
   setProfile(profile) {
-    const handle = this._live();
+    this._live();
     if (typeof profile === 'string' || profile instanceof URL) return this._loadProfile(profile).then(() => undefined);
+    this._applyProfile(profile);
+    // While an asynchronous storage is read, an explicit profile must outlive the restored state's.
+    if (this._early) this._earlyProfile = { profile: profile === null ? null : profile.slice() };
+    this._persist();
+    return undefined;
+  }
+
+  /** Hands a vector, a profile file's bytes or null to the engine (without saving). */
+  _applyProfile(profile) {
+    const handle = this._live();
     const module = this._rec._module;
     let error = '';
     if (profile === null) {
@@ -418,8 +430,6 @@ export class Session {
       error = withBytes(module, toUint8Array(profile, 'profile'), (ptr, size) => handle.setProfileFile(ptr, size));
     }
     if (error) throw fail(error);
-    this._persist();
-    return undefined;
   }
 
   /** The current profile vector (after foldSession, the device's updated copy). */

@@ -403,3 +403,19 @@ test('autoTrack: a document as the root watches its products too', () => {
     assert.deepEqual([...observers[0].targets], [dom.cardA, dom.cardC]);
   });
 });
+
+test('persist: a profile set while an asynchronous storage is read wins over the restored one', async () => {
+  const { rec } = fake();
+  const saved = btoa('STATE {"fingerprint":"f1","events":[[0,0,1]],"profile":[2,0,0],"unknown":0}');
+  const storage = memoryStorage({ async: true, initial: [['tandem-session', saved]] });
+  const s = rec.session({ persist: storage, profile: new Float32Array([7, 7, 7]) });
+  assert.deepEqual(Array.from(s.profile()), [7, 7, 7], 'the option applies until the storage answers');
+  await s.ready;
+  assert.deepEqual(Array.from(s.profile()), [2, 0, 0], 'then the restored state brings its own');
+  const t = rec.session({ persist: storage });
+  t.setProfile(new Float32Array([5, 5, 5]));
+  t.observe({ item: 'B', time: 2 });
+  await t.ready;
+  assert.deepEqual(Array.from(t.profile()), [5, 5, 5], 'an explicit setProfile outlives the restore');
+  assert.deepEqual(t.recentEvents().map((e) => e.item), ['A', 'B']);
+});
