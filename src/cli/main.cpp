@@ -33,8 +33,8 @@ const char* kUsage =
     "      print what a model file holds; --verify also runs its self-test\n"
     "  fixture --out MODEL [--items N] [--dim D] [--seed S] [--int8]\n"
     "      write a model with seeded random weights (for tests and benchmarks)\n"
-    "  example MODEL\n"
-    "      load a model, observe a few events, print a rerank and a recommendation\n"
+    "  score --model MODEL --candidates ID,ID,... [--profile FILE] [--events ITEM@TYPE@SECONDS,...]\n"
+    "      the scores a shopper session gives, as JSON (what the browser computes, natively)\n"
     "\n"
     "formats: taobao (UserBehavior.csv), retailrocket (events.csv), yoochoose (clicks),\n"
     "         sequences (user i1 i2 ...), user-item (user item lines in time order),\n"
@@ -56,6 +56,6 @@ int main(int argc, char** argv) {
   if (command == "eval") return eval_command(n, rest);
   if (command == "inspect") return inspect_command(n, rest);
   if (command == "fixture") return fixture_command(n, rest);
-  if (command == "example") return example_command(n, rest);
+  if (command == "score") return score_command(n, rest);
   return fail("unknown command '" + command + "' (see tandem --help)");
 }

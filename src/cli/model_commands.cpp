@@ -1,12 +1,14 @@
-// tandem fixture | inspect | example: model files without training.
+// tandem fixture | inspect | score: model files without training.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/files.h"
 #include "core/model_format.h"
+#include "core/profile_format.h"
 #include "core/session.h"
 
 namespace tandem::cli {
@@ -26,6 +28,18 @@ LoadedModel load(const std::string& path, bool verify) {
   LoadedModel m = read_model(bytes.data(), bytes.size(), ReadOptions{verify});
   if (!m.model) m.error = path + ": " + m.error;
   return m;
+}
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find(sep, pos);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
 }
 
 }  // namespace
@@ -91,40 +105,43 @@ int inspect_command(int argc, char** argv) {
   return 0;
 }
 
-int example_command(int argc, char** argv) {
+int score_command(int argc, char** argv) {
   Args args;
-  Status s = args.parse(argc, argv, 0, {}, {});
+  Status s = args.parse(argc, argv, 0, {}, {"model", "profile", "events", "candidates"});
   if (!s.ok()) return fail(s.message());
-  if (args.positional().size() != 1) return fail("example needs one model file");
-  LoadedModel m = load(args.positional()[0], true);
+  if (!args.has("model") || !args.has("candidates")) return fail("score needs --model FILE and --candidates ID,ID,...");
+  LoadedModel m = load(args.get("model"), true);
   if (!m.model) return fail(m.error);
   const Model& model = *m.model;
   Session shopper(m.model);
-  const auto& ids = model.weights().item_ids;
-  const double t0 = model.config().time_origin_s;
-  std::printf("observe:");
-  for (int i = 0; i < 4 && i < model.item_count(); ++i) {
-    const std::int32_t row = (i * 7) % model.item_count();
-    shopper.observe(row, 0, t0 + 30.0 * i);
-    std::printf(" %s", ids[static_cast<std::size_t>(row)].c_str());
+  if (args.has("profile")) {
+    std::vector<std::uint8_t> bytes;
+    Profile profile;
+    s = read_file(args.get("profile"), &bytes);
+    if (s.ok()) s = read_profile(model, bytes.data(), bytes.size(), &profile);
+    if (!s.ok()) return fail(args.get("profile") + ": " + s.message());
+    shopper.set_profile(profile);
   }
-  std::printf("\n");
-  std::vector<std::string> candidates;
-  for (int i = 0; i < 8 && i < model.item_count(); ++i) candidates.push_back(ids[static_cast<std::size_t>(i * 3 % model.item_count())]);
-  candidates.push_back("SKU-not-in-model");
-  std::vector<std::int32_t> rows, positions(candidates.size());
+  // --events "item@type@seconds,..." (the same event order a page would observe)
+  for (const std::string& spec : split(args.get("events"), ',')) {
+    const std::vector<std::string> parts = split(spec, '@');
+    char* end = nullptr;
+    const double time = parts.size() == 3 ? std::strtod(parts[2].c_str(), &end) : 0;
+    if (parts.size() != 3 || end == parts[2].c_str() || *end != '\0')
+      return fail("--events takes item@type@seconds entries separated by commas, got '" + spec + "'");
+    const int type = model.find_event_type(parts[1]);
+    if (type < 0) return fail("unknown event type '" + parts[1] + "'");
+    s = shopper.observe(model.find_item(parts[0]), type, time);
+    if (!s.ok()) return fail(s.message());
+  }
+  const std::vector<std::string> candidates = split(args.get("candidates"), ',');
+  std::vector<std::int32_t> rows;
   for (const auto& id : candidates) rows.push_back(model.find_item(id));
-  std::vector<float> scores(candidates.size());
-  shopper.rerank(rows.data(), rows.size(), rows.size(), positions.data(), scores.data());
-  std::printf("rerank (gate %.2f long-term):\n", shopper.gate_mean());
-  for (std::size_t i = 0; i < candidates.size(); ++i)
-    std::printf("  %2zu. %-20s %8.4f\n", i + 1, candidates[static_cast<std::size_t>(positions[i])].c_str(), scores[i]);
-  std::vector<std::int32_t> top(5);
-  std::vector<float> top_scores(5);
-  const std::size_t k = shopper.recommend(5, Exclude::purchased, nullptr, 0, top.data(), top_scores.data());
-  std::printf("recommend top %zu:", k);
-  for (std::size_t i = 0; i < k; ++i) std::printf(" %s", ids[static_cast<std::size_t>(top[i])].c_str());
-  std::printf("\n");
+  std::vector<float> scores(rows.size());
+  shopper.score(rows.data(), rows.size(), scores.data());
+  json out{{"gate", shopper.gate_mean()}, {"scores", json::object()}};
+  for (std::size_t i = 0; i < candidates.size(); ++i) out["scores"][candidates[i]] = scores[i];
+  std::printf("%s\n", out.dump().c_str());
   return 0;
 }
 
