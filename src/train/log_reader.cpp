@@ -240,7 +240,8 @@ class Interner {
 // malformed-row policy.
 class RowBuilder {
  public:
-  RowBuilder(LogReport* report, bool strict) : report_(report), strict_(strict) {}
+  RowBuilder(LogReport* report, bool strict, std::string source)
+      : report_(report), strict_(strict), source_(std::move(source)) {}
 
   // Event types fixed up front, in this order; names outside the list are then rejected.
   void fix_event_types(const std::vector<std::pair<std::string, std::string>>& names) {
@@ -264,11 +265,11 @@ class RowBuilder {
     return true;
   }
 
-  // Records a malformed line. False when strict: reading stops with error().
+  // Records a malformed line. False when strict: reading stops with error(), which names the log.
   bool reject(std::uint64_t line, const std::string& reason) {
     std::string text = "line " + std::to_string(line) + ": " + reason;
     if (strict_) {
-      error_ = Status::error(text);
+      error_ = Status::error(source_ + ": " + text);
       return false;
     }
     ++report_->malformed;
@@ -320,6 +321,7 @@ class RowBuilder {
  private:
   LogReport* report_;
   bool strict_;
+  std::string source_;
   Status error_;
   Interner users_, items_, categories_, types_;
   bool mapped_ = false;
@@ -640,7 +642,7 @@ Status read_log(ByteSource& source, const LogOptions& options, RawLog* out, LogR
   if (options.chunk_size == 0 || options.max_line == 0)
     return Status::error("the chunk size and the line limit must be positive");
   LineReader lines(source, options.chunk_size, options.max_line);
-  RowBuilder rows(report, options.strict);
+  RowBuilder rows(report, options.strict, source.name());
   bool has_timestamps = false, any_data = false;
   Status s;
   if (options.format == LogFormat::sequences || options.format == LogFormat::user_item)

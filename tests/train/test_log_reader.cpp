@@ -116,7 +116,7 @@ TEST(Taobao, StrictStopsAtTheFirstMalformedRow) {
   LogOptions o = options_for(LogFormat::taobao);
   o.strict = true;
   Read r = read(kTaobaoWithBadRows, o);
-  EXPECT_EQ(r.status.message(), "line 2: expected 5 fields, found 4");
+  EXPECT_EQ(r.status.message(), "input: line 2: expected 5 fields, found 4");
   EXPECT_TRUE(r.log.rows.empty());
   EXPECT_TRUE(r.log.users.empty());
 }

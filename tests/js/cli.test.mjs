@@ -1,0 +1,111 @@
+// The trainer's command line on a small generated log: options from a JSON config, the files a
+// run writes (model, profiles, JSONL log, report, top-k dump, checkpoint), eval, and errors that
+// name the problem.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { cli } from './helpers.mjs';
+
+// 24 shoppers over 30 items: each walks a ring of items with a stride, so the next item is learnable.
+function ringLog() {
+  const rows = [];
+  for (let u = 0; u < 24; u++) {
+    let t = 1_700_000_000 + u * 10_000;
+    for (let k = 0; k < 12; k++) {
+      const item = (u * 5 + k * 7) % 30;
+      rows.push(`${u},SKU-${item},cat-${item % 3},${k % 6 === 5 ? 'cart' : 'pv'},${(t += 60)}`);
+    }
+  }
+  return rows.join('\n') + '\n';
+}
+
+function run(args) {
+  return spawnSync(cli, args, { encoding: 'utf8' });
+}
+
+test('train writes the model, profiles, log, report, top-k dump and checkpoint; eval reads them back', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-cli-'));
+  const log = join(dir, 'log.csv');
+  writeFileSync(log, ringLog());
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ format: 'taobao', dim: 8, epochs: 3, 'batch-size': 8, lr: 0.01, ablation: true }));
+  const out = join(dir, 'm.tandem');
+  const r = run(['train', '--config', join(dir, 'run.json'), '--data', log, '--out', out, '--profiles', join(dir, 'p'),
+    '--report', join(dir, 'r.html'), '--dump-topk', join(dir, 'topk.jsonl'), '--checkpoint', join(dir, 'ckpt'), '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /data {7}.*log\.csv \(taobao\): 288 rows, 24 users, 30 items, 3 categories, 288 events/);
+  assert.match(r.stdout, /protocol   leave-one-out: 216 training targets, 24 validation cases, 24 test cases/);
+  for (const name of ['popularity', 'recently viewed', 'fused', 'long-only', 'short-only']) assert.match(r.stdout, new RegExp(`^${name} +0\\.\\d{4}`, 'm'));
+
+  const epochs = readFileSync(`${out}.log.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(epochs.length, 9, 'three epochs for each of the three models');
+  assert.deepEqual(epochs.map((e) => e.model), ['fused', 'fused', 'fused', 'long-only', 'long-only', 'long-only', 'short-only', 'short-only', 'short-only']);
+  assert.ok(epochs.every((e) => e.loss > 0 && e.validation.cases === 24));
+
+  const html = readFileSync(join(dir, 'r.html'), 'utf8');
+  assert.match(html, /<svg[^>]*>.*training loss/s);
+  assert.match(html, /<td>short-only<\/td>/);
+  assert.doesNotMatch(html, /<script/);
+
+  const topk = readFileSync(join(dir, 'topk.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(topk.length, 24);
+  assert.equal(topk[0].case, 0);
+  assert.equal(topk[0].topk.length, 20);
+  assert.ok(topk.every((c) => c.topk.every((id) => /^SKU-\d+$/.test(id))));
+
+  assert.ok(existsSync(join(dir, 'p', '0.profile')) && existsSync(join(dir, 'p', 'profiles.bin')));
+  const index = JSON.parse(readFileSync(join(dir, 'p', 'profiles.index.json'), 'utf8'));
+  assert.equal(Object.keys(index.users).length, 24);
+  const record = readFileSync(join(dir, 'p', '0.profile'));
+  const packed = readFileSync(join(dir, 'p', 'profiles.bin'));
+  assert.equal(index.record_size, record.length);
+  assert.deepEqual(packed.subarray(index.users['0'], index.users['0'] + record.length), record);
+  assert.ok(existsSync(join(dir, 'ckpt')) && existsSync(join(dir, 'ckpt.long-only')));
+
+  const inspect = execFileSync(cli, ['inspect', out, '--verify'], { encoding: 'utf8' });
+  assert.match(inspect, /self-test  passed/);
+  assert.match(inspect, /"trained_on":"log.csv"/);
+
+  const ev = run(['eval', '--model', out, '--data', log, '--format', 'taobao', '--baselines']);
+  assert.equal(ev.status, 0, ev.stderr);
+  // The model file's own test numbers are what eval measures again.
+  const meta = JSON.parse(/metadata   (.*)/.exec(inspect)[1]);
+  const gate = /^gate +([\d.]+) +([\d.]+) +([\d.]+) +([\d.]+) +([\d.]+)/m.exec(ev.stdout);
+  assert.ok(gate, ev.stdout);
+  assert.equal(Number(gate[5]), Number(meta.test.fused['ndcg@10'].toFixed(4)));
+});
+
+test('resume continues from the checkpoint', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-resume-'));
+  const log = join(dir, 'log.csv');
+  writeFileSync(log, ringLog());
+  const common = ['train', '--data', log, '--format', 'taobao', '--dim', '8', '--batch-size', '8', '--checkpoint', join(dir, 'ckpt'), '--quiet'];
+  assert.equal(run([...common, '--epochs', '2', '--out', join(dir, 'a.tandem')]).status, 0);
+  const resumed = run([...common, '--epochs', '3', '--resume', '--out', join(dir, 'b.tandem')]);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stdout, /resumed    fused from .*ckpt at epoch 2/);
+  assert.match(resumed.stdout, /fused {6}epoch {3}3 /);
+  assert.doesNotMatch(resumed.stdout, /epoch {3}1 /);
+});
+
+test('bad options and bad input fail with a message that names the problem', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-bad-'));
+  const log = join(dir, 'log.csv');
+  writeFileSync(log, '1,SKU-1,c,pv,1700000000\n1,SKU-2,c,pv\n1,SKU-3,c,wink,1700000100\n1,SKU-4,c,pv,1700000200\n');
+  let r = run(['train', '--data', log, '--out', join(dir, 'm'), '--dimm', '8']);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, 'tandem: unknown option --dimm (see tandem --help)\n');
+  r = run(['train', '--data', log, '--out', join(dir, 'm'), '--lr', 'fast']);
+  assert.match(r.stderr, /^tandem: --lr must be a number in \[/);
+  r = run(['train', '--data', join(dir, 'missing.csv'), '--out', join(dir, 'm')]);
+  assert.match(r.stderr, /^tandem: cannot open .*missing\.csv: No such file or directory\n$/);
+  r = run(['train', '--data', log, '--out', join(dir, 'm'), '--strict']);
+  assert.equal(r.stderr, `tandem: ${log}: line 2: expected 5 fields, found 4\n`);
+  writeFileSync(join(dir, 'bad.json'), '{"dim": 8, "colour": "red"}');
+  r = run(['train', '--config', join(dir, 'bad.json'), '--data', log, '--out', join(dir, 'm')]);
+  assert.equal(r.stderr, `tandem: ${join(dir, 'bad.json')}: unknown option 'colour'\n`);
+  r = run(['frobnicate']);
+  assert.equal(r.stderr, "tandem: unknown command 'frobnicate' (see tandem --help)\n");
+});
