@@ -120,7 +120,7 @@ function shopperRows(rng, userId, tastes, byCategory, sessions, loyalty) {
     let t = START + day * 86400 + rng.int(8 * 3600, 22 * 3600);
     // Long-term tastes drive most sessions; the rest are short-term intents elsewhere.
     const intent = rng.next() < loyalty ? tastes[rng.weighted([0.65, 0.35])] : rng.pick(others);
-    const length = rng.int(5, 14);
+    const length = rng.int(2, 8);
     const viewed = [], carted = [];
     let category = intent;
     for (let e = 0; e < length; e++) {
@@ -160,14 +160,14 @@ export function makeLog(catalog) {
     }
   }
   const rows = [];
-  for (const persona of PERSONAS) rows.push(...shopperRows(rng, persona.userId, persona.tastes, byCategory, 14, 0.8)); // clear-cut tastes: a demo should show them
+  for (const persona of PERSONAS) rows.push(...shopperRows(rng, persona.userId, persona.tastes, byCategory, 20, 0.9)); // clear-cut tastes: a demo should show them
   const ids = CATEGORIES.map((c) => c.id);
   for (let u = 0; u < SHOPPERS; u++) {
     const first = rng.pick(ids);
     let second;
     do second = rng.pick(ids);
     while (second === first);
-    rows.push(...shopperRows(rng, String(2001 + u), [first, second], byCategory, rng.int(3, 9), 0.65));
+    rows.push(...shopperRows(rng, String(2001 + u), [first, second], byCategory, rng.int(6, 14), 0.8));
   }
   return rows;
 }

@@ -35,7 +35,10 @@ if "$cli" --help 2>&1 | grep -qE '^\s+train\b'; then
      || [ "$out/demo-log.csv" -nt "$out/demo.tandem" ] || [ "$cli" -nt "$out/demo.tandem" ]; then
     echo "== training the demo model (tandem train)"
     rm -rf "$out/profiles"
-    "$cli" train --data "$out/demo-log.csv" --format taobao --out "$out/demo.tandem" --profiles "$out/profiles"
+    # dim 32 and a fixed epoch budget: about two minutes on two cores, and the same model every
+    # time (a --max-minutes cap would depend on the machine's speed).
+    "$cli" train --data "$out/demo-log.csv" --format taobao --out "$out/demo.tandem" --profiles "$out/profiles" \
+      --dim 32 --epochs 30 --seed 1 --quiet
     echo trained > "$stamp"
   fi
 else
