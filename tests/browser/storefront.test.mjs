@@ -171,6 +171,7 @@ test('a persona loads its long-term profile and the strip follows its tastes', a
     const inTaste = shown.filter((s) => persona.tastes.includes(s.category)).length;
     assert.ok(inTaste >= 5, `${persona.name} (${persona.tastes}): ${inTaste} of 8 in taste: ${JSON.stringify(shown)}`);
   }
+  await page.screenshot({ path: join(artifacts, 'storefront-persona.png') });
   assert.ok(log.requests.some((r) => r.url.endsWith(`/profiles/${ready[0].userId}.profile`)));
   assert.deepEqual(log.errors, []);
   await context.close();
