@@ -1,7 +1,10 @@
 #include "core/long_term.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
+
+#include "core/kernels.h"
 
 namespace tandem {
 
@@ -48,7 +51,7 @@ void fold_history(const Model& model, const Event* events, std::size_t count, Pr
     model.item_vector(e.item, r.data());
     r += w.lt_type_emb.row(e.type).transpose();
     const double days = (e.time - w.config.time_origin_s) / 86400.0;
-    const float a = r.dot(w.lt_query) * inv_sqrt_d + static_cast<float>(w.lt_decay * days);
+    const float a = kernels::dot(r.data(), w.lt_query.data(), d) * inv_sqrt_d + static_cast<float>(w.lt_decay * days);
     if (profile.empty()) {
       profile.pooled = r;
       profile.log_mass = a;
@@ -66,12 +69,10 @@ void fold_history(const Model& model, const Event* events, std::size_t count, Pr
 void long_term_interest(const Model& model, const Profile& profile, float* out, float* scratch) {
   const int d = model.dim();
   const ModelWeights& w = model.weights();
-  Eigen::Map<Vector> hidden(scratch, d);
-  hidden.noalias() = w.mlp_w1 * profile.pooled;
-  hidden = (hidden + w.mlp_b1).cwiseMax(0.0f);
-  Eigen::Map<Vector> p(out, d);
-  p.noalias() = w.mlp_w2 * hidden;
-  p += w.mlp_b2;
+  kernels::matvec(w.mlp_w1.data(), d, d, profile.pooled.data(), scratch);
+  for (int k = 0; k < d; ++k) scratch[k] = std::max(0.0f, scratch[k] + w.mlp_b1[k]);
+  kernels::matvec(w.mlp_w2.data(), d, d, scratch, out);
+  for (int k = 0; k < d; ++k) out[k] += w.mlp_b2[k];
 }
 
 }  // namespace tandem

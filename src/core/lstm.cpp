@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "core/kernels.h"
+
 namespace tandem {
 
 void lstm_input(const Model& model, std::int32_t item, int type, int gap_bucket, float* x) {
@@ -18,14 +20,13 @@ void lstm_step(const Model& model, const float* x, float* h, float* c, float* xh
   const ModelWeights& w = model.weights();
   std::memcpy(xh, x, sizeof(float) * static_cast<std::size_t>(d));
   std::memcpy(xh + d, h, sizeof(float) * static_cast<std::size_t>(d));
-  Eigen::Map<Vector> zv(z, 4 * d);
-  zv.noalias() = w.lstm_w * Eigen::Map<const Vector>(xh, 2 * d);
-  zv += w.lstm_b;
+  kernels::matvec(w.lstm_w.data(), 4 * d, 2 * d, xh, z);
+  const float* b = w.lstm_b.data();
   for (int k = 0; k < d; ++k) {
-    const float i = sigmoid(z[k]);
-    const float f = sigmoid(z[d + k]);
-    const float g = std::tanh(z[2 * d + k]);
-    const float o = sigmoid(z[3 * d + k]);
+    const float i = sigmoid(z[k] + b[k]);
+    const float f = sigmoid(z[d + k] + b[d + k]);
+    const float g = std::tanh(z[2 * d + k] + b[2 * d + k]);
+    const float o = sigmoid(z[3 * d + k] + b[3 * d + k]);
     c[k] = f * c[k] + i * g;
     h[k] = o * std::tanh(c[k]);
     z[k] = i;

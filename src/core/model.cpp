@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/hash.h"
+#include "core/kernels.h"
 #include "core/random.h"
 
 namespace tandem {
@@ -277,13 +278,9 @@ int Model::find_event_type(std::string_view name) const {
 
 float Model::item_dot(std::int32_t row, const float* u) const {
   const int d = dim();
-  if (quantized()) {
-    const std::int8_t* q = w_.item_vec_q.data() + static_cast<std::ptrdiff_t>(row) * d;
-    float acc = 0;
-    for (int k = 0; k < d; ++k) acc += static_cast<float>(q[k]) * u[k];
-    return acc * w_.item_vec_scale[row];
-  }
-  return w_.item_vec.row(row).dot(Eigen::Map<const Eigen::RowVectorXf>(u, d));
+  const std::ptrdiff_t offset = static_cast<std::ptrdiff_t>(row) * d;
+  if (quantized()) return kernels::dot_i8(w_.item_vec_q.data() + offset, u, d) * w_.item_vec_scale[row];
+  return kernels::dot(w_.item_vec.data() + offset, u, d);
 }
 
 void Model::item_vector(std::int32_t row, float* out) const {
@@ -298,13 +295,8 @@ void Model::item_vector(std::int32_t row, float* out) const {
 }
 
 void Model::score_rows(std::int32_t first, std::int32_t count, const float* u, float* out) const {
-  Eigen::Map<Vector> o(out, count);
-  if (quantized()) {
-    for (std::int32_t i = 0; i < count; ++i) out[i] = item_dot(first + i, u);
-  } else {
-    o.noalias() = w_.item_vec.middleRows(first, count) * Eigen::Map<const Vector>(u, dim());
-  }
-  o += w_.item_bias.segment(first, count);
+  // Row by row through item_dot, so that recommend() and score() agree to the last bit.
+  for (std::int32_t i = 0; i < count; ++i) out[i] = item_dot(first + i, u) + w_.item_bias[first + i];
 }
 
 std::string Model::fingerprint_hex() const { return hex64(fingerprint_); }

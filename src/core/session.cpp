@@ -7,6 +7,7 @@
 
 #include "core/bytes.h"
 #include "core/hash.h"
+#include "core/kernels.h"
 #include "core/lstm.h"
 
 namespace tandem {
@@ -145,10 +146,9 @@ void Session::refresh() {
     case Fusion::gate:
       scratch_.head(d_) = p_;
       scratch_.tail(d_) = h_;
-      gate_.noalias() = w.gate_w * scratch_;
-      gate_ += w.gate_b;
+      kernels::matvec(w.gate_w.data(), d_, 2 * d_, scratch_.data(), gate_.data());
       for (int k = 0; k < d_; ++k) {
-        gate_[k] = sigmoid(gate_[k]);
+        gate_[k] = sigmoid(gate_[k] + w.gate_b[k]);
         u_[k] = gate_[k] * p_[k] + (1.0f - gate_[k]) * h_[k];
       }
       break;
