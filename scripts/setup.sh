@@ -12,6 +12,8 @@ need emscripten /usr/bin/em++
 need libeigen3-dev /usr/include/eigen3/Eigen/Core
 need nlohmann-json3-dev /usr/include/nlohmann/json.hpp
 need libgtest-dev /usr/src/googletest/CMakeLists.txt
+need libopenblas0-openmp /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so.0
+need libopenblas-dev /usr/include/x86_64-linux-gnu/openblas_config.h
 need cmake /usr/bin/cmake
 need g++ /usr/bin/g++
 if [ "${1:-}" = "--browser" ]; then
