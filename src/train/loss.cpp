@@ -8,20 +8,29 @@
 
 namespace tandem::train {
 
-NegativeSample sample_negatives(const std::vector<double>& cumulative, int count, std::uint64_t seed) {
-  NegativeSample s;
-  Rng rng(seed);
-  const double total = cumulative.back();
-  s.items.reserve(static_cast<std::size_t>(count));
-  for (int i = 0; i < count; ++i) {
-    const double x = (static_cast<double>(rng.next() >> 11) * 0x1.0p-53) * total;
-    const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), x);
-    s.items.push_back(static_cast<std::int32_t>(std::min<std::ptrdiff_t>(it - cumulative.begin(), static_cast<std::ptrdiff_t>(cumulative.size()) - 1)));
+NegativeSampler::NegativeSampler(const std::vector<double>& weights, int count) : count_(count) {
+  double total = 0;
+  for (double w : weights) total += w;
+  cumulative_.reserve(weights.size());
+  log_expected_.reserve(weights.size());
+  double acc = 0;
+  for (double w : weights) {
+    cumulative_.push_back(acc += w);
+    log_expected_.push_back(std::log(count * w / total));
   }
-  s.log_expected.reserve(s.items.size());
-  for (std::int32_t j : s.items) {
-    const double w = cumulative[static_cast<std::size_t>(j)] - (j > 0 ? cumulative[static_cast<std::size_t>(j) - 1] : 0.0);
-    s.log_expected.push_back(std::log(count * w / total));
+}
+
+NegativeSample NegativeSampler::draw(std::uint64_t seed) const {
+  NegativeSample s;
+  s.sampler = this;
+  Rng rng(seed);
+  const double total = cumulative_.back();
+  s.items.reserve(static_cast<std::size_t>(count_));
+  for (int i = 0; i < count_; ++i) {
+    const double x = (static_cast<double>(rng.next() >> 11) * 0x1.0p-53) * total;
+    const auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), x);
+    s.items.push_back(static_cast<std::int32_t>(
+        std::min<std::ptrdiff_t>(it - cumulative_.begin(), static_cast<std::ptrdiff_t>(cumulative_.size()) - 1)));
   }
   return s;
 }
@@ -87,27 +96,17 @@ double softmax_loss(const Params<S>& params, const Mat<S>& items, const Mat<S>& 
     const std::int32_t item = sample->items[static_cast<std::size_t>(j)];
     cand.row(j) = items.row(item);
     cand_bias[j] = params.item_bias(item, 0);
-    correction[j] = S(sample->log_expected[static_cast<std::size_t>(j)]);
+    correction[j] = S(sample->sampler->log_expected(item));
   }
   Mat<S> logits(m, k + 1);
   logits.rightCols(k).noalias() = u * cand.transpose();
   logits.rightCols(k).rowwise() += (cand_bias - correction).transpose();
-  const double log_k = std::log(static_cast<double>(k));
   std::vector<Eigen::Index> target_col(static_cast<std::size_t>(m), 0);
   for (Eigen::Index r = 0; r < m; ++r) {
     const Target& t = targets[static_cast<std::size_t>(r)];
-    // The target's own correction uses the same proposal as the negatives.
-    double target_log_expected = 0;
-    bool found = false;
-    for (Eigen::Index j = 0; j < k; ++j) {
-      if (sample->items[static_cast<std::size_t>(j)] == t.item) {
-        target_log_expected = sample->log_expected[static_cast<std::size_t>(j)];
-        found = true;
-        logits(r, j + 1) = -std::numeric_limits<S>::infinity();
-      }
-    }
-    if (!found) target_log_expected = -log_k;  // not drawn: treat its expected count as 1/k
-    logits(r, 0) = u.row(r).dot(items.row(t.item)) + params.item_bias(t.item, 0) - S(target_log_expected);
+    for (Eigen::Index j = 0; j < k; ++j)
+      if (sample->items[static_cast<std::size_t>(j)] == t.item) logits(r, j + 1) = -std::numeric_limits<S>::infinity();
+    logits(r, 0) = u.row(r).dot(items.row(t.item)) + params.item_bias(t.item, 0) - S(sample->sampler->log_expected(t.item));
     for (const RepeatHit& h : *t.repeats) {
       if (h.item == t.item) logits(r, 0) += repeat_bonus(params, h);
       for (Eigen::Index j = 0; j < k; ++j)

@@ -15,14 +15,27 @@ struct Target {
   const std::vector<RepeatHit>* repeats;  // the recent window of this prediction
 };
 
-// A shared set of negatives for one batch, drawn with replacement from a proposal q.
+class NegativeSampler;
+
+// A shared set of negatives for one batch, drawn with replacement from the sampler's proposal.
 struct NegativeSample {
   std::vector<std::int32_t> items;
-  std::vector<double> log_expected;  // log(count * q_j): subtracted from each sampled logit
+  const NegativeSampler* sampler = nullptr;
 };
 
-// Draws `count` items from q proportional to weights (e.g. popularity^0.75 + 1).
-NegativeSample sample_negatives(const std::vector<double>& cumulative_weights, int count, std::uint64_t seed);
+// The proposal q_j proportional to weights_j (e.g. (count_j + 1)^0.75), `count` draws per batch.
+class NegativeSampler {
+ public:
+  NegativeSampler(const std::vector<double>& weights, int count);
+  NegativeSample draw(std::uint64_t seed) const;
+  // log(count * q_j), the expected number of draws of item j: every candidate's logit, the
+  // target's included, is corrected by it (logQ correction).
+  double log_expected(std::int32_t item) const { return log_expected_[static_cast<std::size_t>(item)]; }
+
+ private:
+  std::vector<double> cumulative_, log_expected_;
+  int count_;
+};
 
 // Sum of the losses of the targets (rows of u). Fills du (rows like u) and accumulates the
 // gradients of the composed item table (item_grads, N x d), the item biases and the repeat

@@ -80,9 +80,8 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
 
   if (data.item_ids.size() > options.sampled_softmax_above) {
     std::vector<double> counts = item_counts(data, split.validation);
-    sample_cumulative_.resize(counts.size());
-    double acc = 0;
-    for (std::size_t j = 0; j < counts.size(); ++j) sample_cumulative_[j] = acc += std::pow(counts[j] + 1.0, 0.75);
+    for (double& c : counts) c = std::pow(c + 1.0, 0.75);
+    sampler_ = std::make_unique<NegativeSampler>(counts, options.negatives);
   }
 }
 
@@ -136,8 +135,8 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
     Mat<float> item_grads = Mat<float>::Zero(n, d);
     Mat<float> du;
     NegativeSample sample;
-    if (!sample_cumulative_.empty()) sample = sample_negatives(sample_cumulative_, options_.negatives, step_seed);
-    const double loss = softmax_loss(params_, items, u, targets, sample_cumulative_.empty() ? nullptr : &sample, &du,
+    if (sampler_) sample = sampler_->draw(step_seed);
+    const double loss = softmax_loss(params_, items, u, targets, sampler_ ? &sample : nullptr, &du,
                                      &item_grads, &grads);
 
 #pragma omp parallel num_threads(threads)

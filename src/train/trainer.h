@@ -14,6 +14,7 @@
 #include "train/adam.h"
 #include "train/dataset.h"
 #include "train/evaluate.h"
+#include "train/loss.h"
 #include "train/params.h"
 #include "train/sequence.h"
 
@@ -88,7 +89,7 @@ class Trainer {
   SequenceConfig sequence_;
   std::vector<Example> examples_;
   std::size_t targets_ = 0;
-  std::vector<double> sample_cumulative_;  // proposal of the sampled softmax
+  std::unique_ptr<NegativeSampler> sampler_;  // set when the catalog is large enough to sample
   Params<float> params_, best_;
   Adam adam_;
   int epoch_ = 0, best_epoch_ = 0;

@@ -134,8 +134,8 @@ TEST(Gradients, LongOnlyAndShortOnly) {
   gradient_check(Fusion::short_term, 0.0f, nullptr);
 }
 TEST(Gradients, SampledSoftmaxWithLogQ) {
-  const std::vector<double> cumulative = {1, 3, 4, 7, 8, 10, 11};
-  const NegativeSample sample = sample_negatives(cumulative, 5, 17);
+  const NegativeSampler sampler({1, 2, 1, 3, 1, 2, 1}, 5);
+  const NegativeSample sample = sampler.draw(17);
   gradient_check(Fusion::gate, 0.0f, &sample);
 }
 
@@ -221,6 +221,22 @@ TEST(Trainer, LearnsAPredictableSequenceAndBeatsPopularity) {
   EXPECT_GT(model.hr.at(10), 0.9) << "the next item of a cycle is learnable";
   EXPECT_GT(model.ndcg.at(10), pop.ndcg.at(10) + 0.3);
   EXPECT_LT(trainer.history().back().loss, trainer.history().front().loss);
+}
+
+TEST(Trainer, LearnsWithSampledSoftmaxToo) {
+  const Dataset data = cycle_dataset();
+  const Split split = leave_one_out(data);
+  TrainOptions o = tiny_options();
+  o.sampled_softmax_above = 10;  // the 30-item catalog counts as large
+  o.negatives = 12;
+  Trainer trainer(data, split, o);
+  trainer.run(nullptr, nullptr);
+  EvalOptions eval;
+  eval.ks = {10};
+  const Metrics pop = evaluate_popularity(data, split.test, item_counts(data, split.validation), eval);
+  const Metrics model = evaluate_model(trainer.model(), data, split.test, eval);
+  EXPECT_GT(model.hr.at(10), 0.8);
+  EXPECT_GT(model.ndcg.at(10), pop.ndcg.at(10) + 0.3);
 }
 
 std::vector<std::uint8_t> trained_bytes(int threads) {
