@@ -21,19 +21,16 @@ void lstm_step(const Model& model, const float* x, float* h, float* c, float* xh
   std::memcpy(xh, x, sizeof(float) * static_cast<std::size_t>(d));
   std::memcpy(xh + d, h, sizeof(float) * static_cast<std::size_t>(d));
   kernels::matvec(w.lstm_w.data(), 4 * d, 2 * d, xh, z);
-  const float* b = w.lstm_b.data();
-  for (int k = 0; k < d; ++k) {
-    const float i = sigmoid(z[k] + b[k]);
-    const float f = sigmoid(z[d + k] + b[d + k]);
-    const float g = std::tanh(z[2 * d + k] + b[2 * d + k]);
-    const float o = sigmoid(z[3 * d + k] + b[3 * d + k]);
-    c[k] = f * c[k] + i * g;
-    h[k] = o * std::tanh(c[k]);
-    z[k] = i;
-    z[d + k] = f;
-    z[2 * d + k] = g;
-    z[3 * d + k] = o;
-  }
+  // Gate activations as whole arrays: Eigen's float logistic and tanh are vectorisable rational
+  // approximations (a few ulp), far cheaper than d libm calls per gate in wasm.
+  Eigen::Map<Eigen::ArrayXf> zs(z, 4 * d);
+  zs += w.lstm_b.array();
+  zs.segment(0, 2 * d) = zs.segment(0, 2 * d).logistic();
+  zs.segment(2 * d, d) = zs.segment(2 * d, d).tanh();
+  zs.segment(3 * d, d) = zs.segment(3 * d, d).logistic();
+  Eigen::Map<Eigen::ArrayXf> cs(c, d), hs(h, d);
+  cs = zs.segment(d, d) * cs + zs.segment(0, d) * zs.segment(2 * d, d);
+  hs = zs.segment(3 * d, d) * cs.tanh();
 }
 
 }  // namespace tandem
