@@ -23,7 +23,6 @@ class ByteWriter {
   void pad_to(std::size_t alignment) {
     while (out_.size() % alignment != 0) out_.push_back(0);
   }
-  std::size_t size() const { return out_.size(); }
 
  private:
   std::vector<std::uint8_t>& out_;

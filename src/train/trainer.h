@@ -67,7 +67,6 @@ class Trainer {
 
   const ModelConfig& model_config() const { return config_; }
   const Params<float>& params() const { return params_; }
-  const Params<float>& best_params() const { return best_; }
   int best_epoch() const { return best_epoch_; }
   const std::vector<EpochLog>& history() const { return history_; }
   std::size_t training_targets() const { return targets_; }
