@@ -101,4 +101,16 @@ Status Args::number(const std::string& key, double lo, double hi, double* out) c
   return {};
 }
 
+std::vector<std::string> split_list(const std::string& text, char separator) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find(separator, pos);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
 }  // namespace tandem::cli

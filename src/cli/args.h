@@ -32,4 +32,7 @@ class Args {
   std::vector<std::string> positional_;
 };
 
+// "a,b,c" -> {"a", "b", "c"} (empty text: none).
+std::vector<std::string> split_list(const std::string& text, char separator);
+
 }  // namespace tandem::cli

@@ -36,4 +36,17 @@ Status write_file_atomic(const std::string& path, const void* data, std::size_t 
   return {};
 }
 
+LoadedModel load_model_file(const std::string& path, bool verify) {
+  std::vector<std::uint8_t> bytes;
+  Status s = read_file(path, &bytes);
+  if (!s.ok()) {
+    LoadedModel failed;
+    failed.error = s.message();
+    return failed;
+  }
+  LoadedModel m = read_model(bytes.data(), bytes.size(), ReadOptions{verify});
+  if (!m.model) m.error = path + ": " + m.error;
+  return m;
+}
+
 }  // namespace tandem::cli

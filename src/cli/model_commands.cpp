@@ -13,36 +13,7 @@
 
 namespace tandem::cli {
 
-namespace {
-
 using json = nlohmann::json;
-
-LoadedModel load(const std::string& path, bool verify) {
-  std::vector<std::uint8_t> bytes;
-  Status s = read_file(path, &bytes);
-  if (!s.ok()) {
-    LoadedModel failed;
-    failed.error = s.message();
-    return failed;
-  }
-  LoadedModel m = read_model(bytes.data(), bytes.size(), ReadOptions{verify});
-  if (!m.model) m.error = path + ": " + m.error;
-  return m;
-}
-
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find(sep, pos);
-    if (end == std::string::npos) end = text.size();
-    out.push_back(text.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
-}  // namespace
 
 int fixture_command(int argc, char** argv) {
   Args args;
@@ -82,7 +53,7 @@ int inspect_command(int argc, char** argv) {
   if (!s.ok()) return fail(s.message());
   if (args.positional().size() != 1) return fail("inspect needs one model file");
   const std::string path = args.positional()[0];
-  LoadedModel m = load(path, args.flag("verify"));
+  LoadedModel m = load_model_file(path, args.flag("verify"));
   if (!m.model) return fail(m.error);
   const Model& model = *m.model;
   const ModelConfig& c = model.config();
@@ -110,7 +81,7 @@ int score_command(int argc, char** argv) {
   Status s = args.parse(argc, argv, 0, {}, {"model", "profile", "events", "candidates"});
   if (!s.ok()) return fail(s.message());
   if (!args.has("model") || !args.has("candidates")) return fail("score needs --model FILE and --candidates ID,ID,...");
-  LoadedModel m = load(args.get("model"), true);
+  LoadedModel m = load_model_file(args.get("model"), true);
   if (!m.model) return fail(m.error);
   const Model& model = *m.model;
   Session shopper(m.model);
@@ -123,8 +94,8 @@ int score_command(int argc, char** argv) {
     shopper.set_profile(profile);
   }
   // --events "item@type@seconds,..." (the same event order a page would observe)
-  for (const std::string& spec : split(args.get("events"), ',')) {
-    const std::vector<std::string> parts = split(spec, '@');
+  for (const std::string& spec : split_list(args.get("events"), ',')) {
+    const std::vector<std::string> parts = split_list(spec, '@');
     char* end = nullptr;
     const double time = parts.size() == 3 ? std::strtod(parts[2].c_str(), &end) : 0;
     if (parts.size() != 3 || end == parts[2].c_str() || *end != '\0')
@@ -134,7 +105,7 @@ int score_command(int argc, char** argv) {
     s = shopper.observe(model.find_item(parts[0]), type, time);
     if (!s.ok()) return fail(s.message());
   }
-  const std::vector<std::string> candidates = split(args.get("candidates"), ',');
+  const std::vector<std::string> candidates = split_list(args.get("candidates"), ',');
   std::vector<std::int32_t> rows;
   for (const auto& id : candidates) rows.push_back(model.find_item(id));
   std::vector<float> scores(rows.size());

@@ -70,17 +70,11 @@ Status load_data(const Args& args, Loaded* out) {
       if (!s.ok()) return s;
     }
     // --event-map "pv=view,buy=purchase"
-    std::string map = args.get("event-map");
-    std::size_t pos = 0;
-    while (pos < map.size()) {
-      std::size_t end = map.find(',', pos);
-      if (end == std::string::npos) end = map.size();
-      const std::string pair = map.substr(pos, end - pos);
+    for (const std::string& pair : split_list(args.get("event-map"), ',')) {
       const std::size_t eq = pair.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size())
         return Status::error("--event-map takes name=type pairs separated by commas, got '" + pair + "'");
       c.event_names.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
-      pos = end + 1;
     }
   }
   RawLog raw;
@@ -412,10 +406,8 @@ int eval_command(int argc, char** argv) {
   Status s = args.parse(argc, argv, 0, joined(kDataFlags, {"baselines"}), joined(kDataOptions, {"model", "k"}));
   if (!s.ok()) return fail(s.message());
   if (!args.has("model")) return fail("eval needs --model FILE");
-  std::vector<std::uint8_t> bytes;
-  if (!(s = read_file(args.get("model"), &bytes)).ok()) return fail(s.message());
-  LoadedModel loaded = read_model(bytes.data(), bytes.size(), ReadOptions{true});
-  if (!loaded.model) return fail(args.get("model") + ": " + loaded.error);
+  LoadedModel loaded = load_model_file(args.get("model"), true);
+  if (!loaded.model) return fail(loaded.error);
   const Model& model = *loaded.model;
 
   Loaded l;
