@@ -14,7 +14,7 @@ inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 void lstm_input(const Model& model, std::int32_t item, int type, int gap_bucket, float* x);
 
 // z = W [x; h] + b; c = f*c + i*g; h = o*tanh(c). `xh` (2d) and `z` (4d) are scratch; after the call
-// z holds the activated gates i, f, g, o (the trainer's tape reads them).
+// z holds the activated gates i, f, g, o (the trainer keeps its own tape in src/train/sequence.h).
 void lstm_step(const Model& model, const float* x, float* h, float* c, float* xh, float* z);
 
 }  // namespace tandem

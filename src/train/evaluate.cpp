@@ -9,14 +9,6 @@
 
 namespace tandem::train {
 
-namespace {
-
-struct CaseResult {
-  std::size_t rank = 0;  // 0 = best
-};
-
-}  // namespace
-
 Metrics evaluate_scorer(const Dataset& data, const std::vector<Case>& cases, const EvalOptions& options,
                         const std::function<CaseScorer()>& make_scorer) {
   const std::size_t n = data.item_ids.size();
