@@ -1,0 +1,106 @@
+// TensorFlow.js (tfjs-core + the wasm backend, SIMD, one thread) running the tandem model with tf
+// ops on tensors made from the model file's weights. The shopper bookkeeping (gap buckets,
+// timeout, window, repeat term) is the shared JS of model.mjs.
+import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { ShopperState, candidateBonus, readModel, rowsOf } from './model.mjs';
+
+export const name = 'TensorFlow.js wasm';
+export const version = () => `tfjs ${tf.version_core}, simd ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT')}, threads ${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')}`;
+
+/** source: { bytes: Uint8Array } or { url }; wasmDir: where the backend's .wasm files are served (browser). */
+export async function load(source, { wasmDir } = {}) {
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // one thread
+  if (wasmDir) setWasmPaths(wasmDir);
+  if (tf.getBackend() !== 'wasm') {
+    if (!(await tf.setBackend('wasm'))) throw new Error('tfjs: the wasm backend did not initialise');
+  }
+  await tf.ready();
+  if (!tf.env().getBool('WASM_HAS_SIMD_SUPPORT')) throw new Error('tfjs: wasm SIMD is not available');
+  const bytes = source.bytes ?? new Uint8Array(await (await fetch(source.url)).arrayBuffer());
+  const model = readModel(bytes);
+  const { d, n, tensors: w, layout } = model;
+  const t = (name) => tf.tensor(w[name], layout[name].shape, 'float32');
+  const W = {
+    itemVec: t('item_vec'), itemBias: t('item_bias'), typeEmb: t('type_emb'), gapEmb: t('gap_emb'),
+    lstmW: t('lstm_w'), lstmB: t('lstm_b'), gateW: t('gate_w'), gateB: t('gate_b'),
+    p: tf.tensor(model.p, [1, d]),
+  };
+  const one = tf.scalar(1);
+  const fuse = (h) => {
+    const gate = tf.sigmoid(tf.add(tf.matMul(tf.concat([W.p, h], 1), W.gateW, false, true), W.gateB));
+    return tf.add(tf.mul(gate, W.p), tf.mul(tf.sub(one, gate), h));
+  };
+  const read = ([values, indices], ids) => {
+    const v = values.dataSync(), idx = indices.dataSync();
+    values.dispose();
+    indices.dispose();
+    const outIds = new Array(idx.length);
+    for (let i = 0; i < idx.length; i++) outIds[i] = ids[idx[i]];
+    return { ids: outIds, scores: v };
+  };
+
+  return {
+    model,
+    session() {
+      const state = new ShopperState(model);
+      let h = tf.zeros([1, d]), c = tf.zeros([1, d]);
+      const rerankRows = (rows, ids, top) => {
+        const extra = candidateBonus(state, rows);
+        return read(
+          tf.tidy(() => {
+            const u = fuse(h);
+            const r = tf.tensor1d(rows, 'int32');
+            const s = tf.add(tf.add(tf.reshape(tf.matMul(u, tf.gather(W.itemVec, r), false, true), [rows.length]), tf.gather(W.itemBias, r)), tf.tensor1d(extra));
+            const { values, indices } = tf.topk(s, Math.min(top, rows.length), true);
+            return [values, indices];
+          }),
+          ids,
+        );
+      };
+      return {
+        observe(item, type, time) {
+          const e = state.event(item, type, time);
+          if (!e) return;
+          if (e.reset) {
+            h.dispose();
+            c.dispose();
+            h = tf.zeros([1, d]);
+            c = tf.zeros([1, d]);
+          }
+          const [h2, c2] = tf.tidy(() => {
+            const x = tf.add(tf.add(tf.slice(W.itemVec, [e.row, 0], [1, d]), tf.slice(W.typeEmb, [e.type, 0], [1, d])), tf.slice(W.gapEmb, [e.gap, 0], [1, d]));
+            const z = tf.add(tf.matMul(tf.concat([x, h], 1), W.lstmW, false, true), W.lstmB);
+            const [zi, zf, zg, zo] = tf.split(z, 4, 1);
+            const c2 = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zg)));
+            return [tf.mul(tf.sigmoid(zo), tf.tanh(c2)), c2];
+          });
+          h.dispose();
+          c.dispose();
+          h = h2;
+          c = c2;
+        },
+        rerank: (ids, top) => rerankRows(rowsOf(model, ids), ids, top),
+        prepare: (ids) => ({ ids, rows: rowsOf(model, ids) }),
+        rerankPrepared: (p, top) => rerankRows(p.rows, p.ids, top),
+        recommend(k) {
+          const { rows, values } = state.repeatArrays();
+          return read(
+            tf.tidy(() => {
+              let s = tf.add(tf.reshape(tf.matMul(fuse(h), W.itemVec, false, true), [n]), W.itemBias);
+              if (rows.length) s = tf.add(s, tf.scatterND(tf.tensor2d(rows, [rows.length, 1], 'int32'), tf.tensor1d(values), [n]));
+              const { values: v, indices } = tf.topk(s, k, true);
+              return [v, indices];
+            }),
+            model.ids,
+          );
+        },
+      };
+    },
+    normalize: (r) => r,
+    close() {
+      for (const x of Object.values(W)) x.dispose();
+      one.dispose();
+    },
+  };
+}
