@@ -116,15 +116,16 @@ export async function runEnv({ modelBytes, ids, runtimes = RUNTIMES, options = {
     const observeItems = wl.c1000;
     const k1000 = wl.c1000.length;
     const ops = [
-      ['rerank K=100, top 10', () => s.rerank(wl.c100, 10)],
-      [`rerank K=${k1000}, top 10 (string ids)`, () => s.rerank(wl.c1000, 10)],
-      [`rerank K=${k1000}, top 10 (ids resolved once${key === 'tandem' && !mod.preparedPath ? ': not in the SDK yet, string ids' : ''})`, () => s.rerankPrepared(p1000, 10)],
-      [`full-catalog top 10 of ${ids.length}`, () => s.recommend(10)],
-      ['observe (one LSTM step)', (i) => s.observe(observeItems[i % observeItems.length], i & 1 ? 'click' : 'view', (time += 5000))],
+      ['observe', 'observe (one LSTM step)', (i) => s.observe(observeItems[i % observeItems.length], i & 1 ? 'click' : 'view', (time += 5000))],
+      ['rerank100', 'rerank K=100, top 10 (string ids)', () => s.rerank(wl.c100, 10)],
+      ['rerank1000', `rerank K=${k1000}, top 10 (string ids)`, () => s.rerank(wl.c1000, 10)],
+      ['rerank1000resolved', `rerank K=${k1000}, top 10 (ids resolved once${key === 'tandem' && !mod.preparedPath ? '; tandem: no such SDK path yet, string ids' : ''})`, () => s.rerankPrepared(p1000, 10)],
+      ['full', `full-catalog top 10 of ${ids.length}`, () => s.recommend(10)],
     ];
-    for (const [operation, fn] of ops) {
+    // observe last: the reranks run on the checked state
+    for (const [op, operation, fn] of [...ops.slice(1), ops[0]]) {
       const m = await measure(fn, budgetMs);
-      timings.push({ runtime: key, operation, ...m });
+      timings.push({ runtime: key, op, operation, ...m });
       log(`${key}: ${operation}: median ${m.median.toFixed(1)} µs, mean ${m.mean.toFixed(1)} µs (${m.calls} calls)`);
     }
     await settle(engine.close());
