@@ -121,16 +121,17 @@ async function coldNode(n) {
   const out = [];
   const { c100 } = workloadFor(catalogs[n]);
   for (const mode of ['bytes', 'url']) {
-    for (const runtime of RUNTIMES) {
-      const ms = [];
-      for (let r = 0; r < coldRepeats; r++) {
+    const ms = Object.fromEntries(RUNTIMES.map((k) => [k, []]));
+    // round robin over the runtimes, so that a busy spell of the machine is shared among them
+    for (let r = 0; r < coldRepeats; r++) {
+      for (const runtime of RUNTIMES) {
         const spec = JSON.stringify({ runtime, mode, path: modelPath(n), url: modelUrl(n), c100 });
         const res = JSON.parse((await runChild([join(peersDir, 'cold.mjs'), spec])).trim().split('\n').pop());
-        ms.push(res.ms);
+        ms[runtime].push(res.ms);
         out.push({ runtime, mode, ids: res.ids });
       }
-      out.push({ runtime, mode, ms });
     }
+    for (const runtime of RUNTIMES) out.push({ runtime, mode, ms: ms[runtime] });
   }
   return out;
 }
@@ -169,9 +170,9 @@ async function coldBrowser(n) {
   const downloads = {};
   const { c100 } = workloadFor(catalogs[n]);
   for (const mode of ['bytes', 'url']) {
-    for (const runtime of RUNTIMES) {
-      const ms = [];
-      for (let r = 0; r < coldRepeats; r++) {
+    const ms = Object.fromEntries(RUNTIMES.map((k) => [k, []]));
+    for (let r = 0; r < coldRepeats; r++) {
+      for (const runtime of RUNTIMES) {
         const context = await browser.newContext();
         const page = await openPage(context);
         server.requests.length = 0;
@@ -182,11 +183,11 @@ async function coldBrowser(n) {
         }, { runtime, mode, url: modelUrl(n), c100, wasmDir: TFJS_WASM_DIR });
         if (mode === 'url' && r === 0) downloads[runtime] = [...server.requests];
         await context.close();
-        ms.push(res.ms);
+        ms[runtime].push(res.ms);
         out.push({ runtime, mode, ids: res.ids });
       }
-      out.push({ runtime, mode, ms });
     }
+    for (const runtime of RUNTIMES) out.push({ runtime, mode, ms: ms[runtime] });
   }
   return { cold: out, downloads };
 }
