@@ -32,7 +32,13 @@ export function workloadFor(ids) {
     time += gap * 1000;
     events.push({ item: ids[rows[i]], type: EVENT_TYPES[(i * 3 + (i >> 2)) % 4], time });
   });
-  return { c100: spread(100, 17), c1000: spread(1000, 29), events, lastTime: time };
+  // Four lists of each size, reranked in turn by the string-id timings, so that no runtime can reuse
+  // the previous call's id lookups (for n = 1000, K = 1000 lists are the catalog in four orders).
+  const offsets = [29, 31, 37, 41];
+  return {
+    c100: spread(100, 17), c1000: spread(1000, 29), events, lastTime: time,
+    lists100: offsets.map((a) => spread(100, a - 12)), lists1000: offsets.map((a) => spread(1000, a)),
+  };
 }
 
 const settle = async (r) => (r && typeof r.then === 'function' ? await r : r);
@@ -111,15 +117,15 @@ export async function runEnv({ modelBytes, ids, runtimes = RUNTIMES, options = {
 
   const timings = [];
   for (const key of runtimes) {
-    const { s, p1000, engine, mod } = loaded[key];
+    const { s, p1000, engine } = loaded[key];
     let time = wl.lastTime;
     const observeItems = wl.c1000;
     const k1000 = wl.c1000.length;
     const ops = [
       ['observe', 'observe (one LSTM step)', (i) => s.observe(observeItems[i % observeItems.length], i & 1 ? 'click' : 'view', (time += 5000))],
-      ['rerank100', 'rerank K=100, top 10 (string ids)', () => s.rerank(wl.c100, 10)],
-      ['rerank1000', `rerank K=${k1000}, top 10 (string ids)`, () => s.rerank(wl.c1000, 10)],
-      ['rerank1000resolved', `rerank K=${k1000}, top 10 (ids resolved once${key === 'tandem' && !mod.preparedPath ? '; tandem: no such SDK path yet, string ids' : ''})`, () => s.rerankPrepared(p1000, 10)],
+      ['rerank100', 'rerank K=100, top 10, string ids (4 lists in turn)', (i) => s.rerank(wl.lists100[i & 3], 10)],
+      ['rerank1000', `rerank K=${k1000}, top 10, string ids (4 lists in turn)`, (i) => s.rerank(wl.lists1000[i & 3], 10)],
+      ['rerank1000resolved', `rerank K=${k1000}, top 10, the same list again (ids resolved once)`, () => s.rerankPrepared(p1000, 10)],
       ['full', `full-catalog top 10 of ${ids.length}`, () => s.recommend(10)],
     ];
     // observe last: the reranks run on the checked state

@@ -1,13 +1,12 @@
 // tandem through its public npm API (build/package, what `npm pack` ships): the adapter the
-// comparison measures. Switch `prepare` / `rerankPrepared` to the SDK's "ids resolved once per
-// page" path when it exists; until then they fall back to the string-id rerank (and say so).
+// comparison measures. `prepare` / `rerankPrepared` are the "same candidate list again" path (the
+// peers resolve the ids to rows once in JS): for tandem it is, until the SDK has an explicit
+// resolved-ids call to switch to here, the same string list passed to rerank() again, which
+// whatever the SDK caches between calls may speed up.
 import { Recommender } from '../../build/package/index.js';
 
 export const name = 'tandem';
 export const version = () => 'tandem-rec (build/package)';
-
-/** Whether rerankPrepared uses an SDK path of its own (false: the same call as string ids). */
-export const preparedPath = false;
 
 /** source: { bytes: Uint8Array } or { url }. */
 export async function load(source) {
