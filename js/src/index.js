@@ -92,6 +92,8 @@ export class Recommender {
     this._handle = handle;
     this._scratch = new Scratch(module);
     this._rows = new Map();   // storefront id -> row (-1 unknown), resolved once per page
+    this._lastIds = null;     // the last candidate list (a copy) and its rows: pages rerank the
+    this._lastRows = null;    // same list after every event, so it is not looked up again
     this._ids = [];           // row -> storefront id, filled on demand
     this._sessions = new Set(); // WeakRefs: close() closes what is still open
     this.eventTypes = Array.from({ length: handle.eventTypeCount() }, (_, i) => handle.eventType(i));
@@ -124,6 +126,25 @@ export class Recommender {
       this._rows.set(id, row);
     }
     return row;
+  }
+
+  /** Rows of a candidate list (Int32Array; -1 for unknown ids), checking every id is a string. */
+  _candidateRows(items) {
+    const n = items.length, last = this._lastIds;
+    if (last !== null && last.length === n) {
+      let i = 0;
+      while (i < n && items[i] === last[i]) i++;
+      if (i === n) return this._lastRows;
+    }
+    const rows = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const id = items[i];
+      if (typeof id !== 'string') throw new TypeError(`tandem: rerank candidate ${i} must be a string, got ${describe(id)}`);
+      rows[i] = this._row(id);
+    }
+    this._lastIds = items.slice();
+    this._lastRows = rows;
+    return rows;
   }
 
   _id(row) {
@@ -332,12 +353,7 @@ export class Session {
     const rec = this._rec;
     const module = rec._module;
     // Resolve ids first: an id lookup may grow wasm memory, which replaces the heap views.
-    const rows = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const id = items[i];
-      if (typeof id !== 'string') throw new TypeError(`tandem: rerank candidate ${i} must be a string, got ${describe(id)}`);
-      rows[i] = rec._row(id);
-    }
+    const rows = rec._candidateRows(items);
     const gate = handle.gateMean();
     // One block: rows | positions | scores | ranked rows | long parts | short parts.
     const base = rec._scratch.reserve(n * 24 + 16);

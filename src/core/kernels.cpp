@@ -1,5 +1,9 @@
 #include "core/kernels.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 #else
@@ -8,13 +12,142 @@
 
 namespace tandem::kernels {
 
+namespace {
+
+inline float scaled(std::int32_t sum, float row_scale, float x_scale) {
+  return static_cast<float>(sum) * row_scale * x_scale;
+}
+
+}  // namespace
+
+float quantize(const float* x, int n, std::int16_t* xq) {
+  // |sum_k q[k] xq[k]| <= 127 * n * qmax must fit an int32.
+  const long bound = 2147483647L / (127L * std::max(n, 1));
+  const float qmax = static_cast<float>(std::min(32767L, bound));
+  float max_abs = 0;
+  for (int k = 0; k < n; ++k) max_abs = std::max(max_abs, std::fabs(x[k]));
+  if (!(max_abs > 0) || !std::isfinite(max_abs)) {
+    std::fill(xq, xq + n, std::int16_t{0});
+    return 0;
+  }
+  const float x_scale = max_abs / qmax;
+  for (int k = 0; k < n; ++k)
+    xq[k] = static_cast<std::int16_t>(std::clamp(std::nearbyint(x[k] / x_scale), -qmax, qmax));
+  return x_scale;
+}
+
 #if defined(__wasm_simd128__)
 
 namespace {
+
 inline float hsum(v128_t v) {
   return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) +
          wasm_f32x4_extract_lane(v, 3);
 }
+
+// [sum(a), sum(b), sum(c), sum(d)] for four vectors of partial sums.
+inline v128_t reduce4_f32(v128_t a, v128_t b, v128_t c, v128_t d) {
+  const v128_t ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+  const v128_t cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+  return wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+inline v128_t reduce4_i32(v128_t a, v128_t b, v128_t c, v128_t d) {
+  const v128_t ab = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+  const v128_t cd = wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+  return wasm_i32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+// Four rows at a time against one x: x is loaded once per step and each row keeps two
+// accumulators, so the adds overlap. Past the last row the last row is repeated (and not
+// written), so every row is computed with the same operations in the same order.
+template <class RowAt>
+void dots_f32(RowAt row_at, int count, int cols, const float* x, float* out) {
+  for (int i = 0; i < count; i += 4) {
+    const float* r[4];
+    for (int j = 0; j < 4; ++j) r[j] = row_at(std::min(i + j, count - 1));
+    v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    int k = 0;
+    for (; k + 8 <= cols; k += 8) {
+      const v128_t x0 = wasm_v128_load(x + k), x1 = wasm_v128_load(x + k + 4);
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(r[0] + k), x0));
+      b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(wasm_v128_load(r[0] + k + 4), x1));
+      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(r[1] + k), x0));
+      b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(wasm_v128_load(r[1] + k + 4), x1));
+      a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(r[2] + k), x0));
+      b2 = wasm_f32x4_add(b2, wasm_f32x4_mul(wasm_v128_load(r[2] + k + 4), x1));
+      a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(r[3] + k), x0));
+      b3 = wasm_f32x4_add(b3, wasm_f32x4_mul(wasm_v128_load(r[3] + k + 4), x1));
+    }
+    for (; k + 4 <= cols; k += 4) {
+      const v128_t x0 = wasm_v128_load(x + k);
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(r[0] + k), x0));
+      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(r[1] + k), x0));
+      a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(r[2] + k), x0));
+      a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(r[3] + k), x0));
+    }
+    float sums[4];
+    wasm_v128_store(sums, reduce4_f32(wasm_f32x4_add(a0, b0), wasm_f32x4_add(a1, b1), wasm_f32x4_add(a2, b2),
+                                      wasm_f32x4_add(a3, b3)));
+    for (; k < cols; ++k)
+      for (int j = 0; j < 4; ++j) sums[j] += r[j][k] * x[k];
+    for (int j = 0; j < 4 && i + j < count; ++j) out[i + j] = sums[j];
+  }
+}
+
+// exp for |x| up to about 88 (Cephes' single-precision polynomial, a few ulp), 4 lanes.
+inline v128_t exp4(v128_t x) {
+  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.3f));
+  const v128_t n = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)),
+                                                   wasm_f32x4_splat(0.5f)));
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t y = wasm_f32x4_splat(1.9875691500e-4f);
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(1.3981999507e-3f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(8.3334519073e-3f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(4.1665795894e-2f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(1.6666665459e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(5.0000001201e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(y, wasm_f32x4_mul(x, x)), x), wasm_f32x4_splat(1.0f));
+  const v128_t pow2n = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(y, pow2n);
+}
+
+inline v128_t sigmoid4(v128_t x) {
+  const v128_t one = wasm_f32x4_splat(1.0f);
+  return wasm_f32x4_div(one, wasm_f32x4_add(one, exp4(wasm_f32x4_neg(x))));
+}
+
+// tanh: Cephes' odd polynomial below |x| = 0.625 (where 1 - 2/(e^2x + 1) would cancel), the
+// exponential form above it.
+inline v128_t tanh4(v128_t x) {
+  const v128_t a = wasm_f32x4_abs(x);
+  const v128_t z = wasm_f32x4_mul(x, x);
+  v128_t p = wasm_f32x4_splat(-5.70498872745e-3f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.06390887954e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(-5.37397155531e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(1.33314422036e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(-3.33332819422e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, z), x), x);
+  const v128_t e = exp4(wasm_f32x4_add(a, a));
+  v128_t t = wasm_f32x4_sub(wasm_f32x4_splat(1.0f), wasm_f32x4_div(wasm_f32x4_splat(2.0f),
+                                                                   wasm_f32x4_add(e, wasm_f32x4_splat(1.0f))));
+  t = wasm_v128_or(t, wasm_v128_and(x, wasm_f32x4_splat(-0.0f)));  // the sign of x
+  return wasm_v128_bitselect(p, t, wasm_f32x4_lt(a, wasm_f32x4_splat(0.625f)));
+}
+
+template <class F>
+void apply4(float* x, int n, F f) {
+  int k = 0;
+  for (; k + 4 <= n; k += 4) wasm_v128_store(x + k, f(wasm_v128_load(x + k)));
+  if (k < n) {
+    float tail[4] = {0, 0, 0, 0};
+    std::memcpy(tail, x + k, sizeof(float) * static_cast<std::size_t>(n - k));
+    wasm_v128_store(tail, f(wasm_v128_load(tail)));
+    std::memcpy(x + k, tail, sizeof(float) * static_cast<std::size_t>(n - k));
+  }
+}
+
 }  // namespace
 
 float dot(const float* a, const float* b, int n) {
@@ -32,25 +165,44 @@ float dot(const float* a, const float* b, int n) {
   return s;
 }
 
-float dot_i8(const std::int8_t* q, const float* b, int n) {
-  v128_t s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
-  int k = 0;
-  for (; k + 16 <= n; k += 16) {
-    const v128_t bytes = wasm_v128_load(q + k);
-    const v128_t lo = wasm_i16x8_extend_low_i8x16(bytes), hi = wasm_i16x8_extend_high_i8x16(bytes);
-    s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(lo)), wasm_v128_load(b + k)));
-    s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(lo)), wasm_v128_load(b + k + 4)));
-    s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(hi)), wasm_v128_load(b + k + 8)));
-    s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(hi)), wasm_v128_load(b + k + 12)));
-  }
-  float s = hsum(wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3)));
-  for (; k < n; ++k) s += static_cast<float>(q[k]) * b[k];
-  return s;
+void matvec(const float* w, int rows, int cols, const float* x, float* out) {
+  dots_f32([=](int i) { return w + static_cast<long>(i) * cols; }, rows, cols, x, out);
 }
 
-void matvec(const float* w, int rows, int cols, const float* x, float* out) {
-  for (int r = 0; r < rows; ++r) out[r] = dot(w + static_cast<long>(r) * cols, x, cols);
+void row_dots(const float* table, int cols, const std::int32_t* rows, std::int32_t first, int count, const float* x,
+              float* out) {
+  dots_f32([=](int i) { return table + static_cast<long>(rows ? rows[i] : first + i) * cols; }, count, cols, x, out);
 }
+
+void row_dots_i8(const std::int8_t* table, const float* scales, int cols, const std::int32_t* rows,
+                 std::int32_t first, int count, const std::int16_t* xq, float x_scale, float* out) {
+  for (int i = 0; i < count; i += 4) {
+    std::int32_t row[4];
+    const std::int8_t* r[4];
+    for (int j = 0; j < 4; ++j) {
+      const int at = std::min(i + j, count - 1);
+      row[j] = rows ? rows[at] : first + at;
+      r[j] = table + static_cast<long>(row[j]) * cols;
+    }
+    v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+    int k = 0;
+    for (; k + 8 <= cols; k += 8) {
+      const v128_t x0 = wasm_v128_load(xq + k);
+      a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r[0] + k), x0));
+      a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r[1] + k), x0));
+      a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r[2] + k), x0));
+      a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r[3] + k), x0));
+    }
+    std::int32_t sums[4];
+    wasm_v128_store(sums, reduce4_i32(a0, a1, a2, a3));
+    for (; k < cols; ++k)
+      for (int j = 0; j < 4; ++j) sums[j] += static_cast<std::int32_t>(r[j][k]) * xq[k];
+    for (int j = 0; j < 4 && i + j < count; ++j) out[i + j] = scaled(sums[j], scales[row[j]], x_scale);
+  }
+}
+
+void sigmoid(float* x, int n) { apply4(x, n, sigmoid4); }
+void tanh(float* x, int n) { apply4(x, n, tanh4); }
 
 #else
 
@@ -58,15 +210,37 @@ float dot(const float* a, const float* b, int n) {
   return Eigen::Map<const Eigen::VectorXf>(a, n).dot(Eigen::Map<const Eigen::VectorXf>(b, n));
 }
 
-float dot_i8(const std::int8_t* q, const float* b, int n) {
-  return Eigen::Map<const Eigen::Matrix<std::int8_t, Eigen::Dynamic, 1>>(q, n).cast<float>().dot(
-      Eigen::Map<const Eigen::VectorXf>(b, n));
-}
-
 void matvec(const float* w, int rows, int cols, const float* x, float* out) {
   using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   Eigen::Map<Eigen::VectorXf>(out, rows).noalias() =
       Eigen::Map<const RowMajor>(w, rows, cols) * Eigen::Map<const Eigen::VectorXf>(x, cols);
+}
+
+void row_dots(const float* table, int cols, const std::int32_t* rows, std::int32_t first, int count, const float* x,
+              float* out) {
+  for (int i = 0; i < count; ++i)
+    out[i] = dot(table + static_cast<long>(rows ? rows[i] : first + i) * cols, x, cols);
+}
+
+void row_dots_i8(const std::int8_t* table, const float* scales, int cols, const std::int32_t* rows,
+                 std::int32_t first, int count, const std::int16_t* xq, float x_scale, float* out) {
+  const Eigen::Map<const Eigen::Matrix<std::int16_t, Eigen::Dynamic, 1>> x(xq, cols);
+  for (int i = 0; i < count; ++i) {
+    const std::int32_t row = rows ? rows[i] : first + i;
+    const Eigen::Map<const Eigen::Matrix<std::int8_t, Eigen::Dynamic, 1>> q(table + static_cast<long>(row) * cols,
+                                                                             cols);
+    out[i] = scaled(q.cast<std::int32_t>().dot(x.cast<std::int32_t>()), scales[row], x_scale);
+  }
+}
+
+void sigmoid(float* x, int n) {
+  Eigen::Map<Eigen::ArrayXf> a(x, n);
+  a = a.logistic();
+}
+
+void tanh(float* x, int n) {
+  Eigen::Map<Eigen::ArrayXf> a(x, n);
+  a = a.tanh();
 }
 
 #endif

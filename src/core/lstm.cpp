@@ -15,22 +15,21 @@ void lstm_input(const Model& model, std::int32_t item, int type, int gap_bucket,
   xv += w.gap_emb.row(gap_bucket).transpose();
 }
 
-void lstm_step(const Model& model, const float* x, float* h, float* c, float* xh, float* z) {
+void lstm_step(const Model& model, float* xh, float* h, float* c, float* z) {
   const int d = model.dim();
   const ModelWeights& w = model.weights();
-  std::memcpy(xh, x, sizeof(float) * static_cast<std::size_t>(d));
   std::memcpy(xh + d, h, sizeof(float) * static_cast<std::size_t>(d));
   kernels::matvec(w.lstm_w.data(), 4 * d, 2 * d, xh, z);
-  // Gate activations as whole arrays: Eigen's float logistic and tanh are vectorisable rational
-  // approximations (a few ulp), far cheaper than d libm calls per gate in wasm.
-  Eigen::Map<Eigen::ArrayXf> zs(z, 4 * d);
+  // All four gates through one sigmoid pass: tanh(a) = 2 sigmoid(2a) - 1 for the cell input g.
+  Eigen::Map<Eigen::ArrayXf> zs(z, 4 * d), cs(c, d), hs(h, d);
   zs += w.lstm_b.array();
-  zs.segment(0, 2 * d) = zs.segment(0, 2 * d).logistic();
-  zs.segment(2 * d, d) = zs.segment(2 * d, d).tanh();
-  zs.segment(3 * d, d) = zs.segment(3 * d, d).logistic();
-  Eigen::Map<Eigen::ArrayXf> cs(c, d), hs(h, d);
-  cs = zs.segment(d, d) * cs + zs.segment(0, d) * zs.segment(2 * d, d);
-  hs = zs.segment(3 * d, d) * cs.tanh();
+  zs.segment(2 * d, d) *= 2.0f;
+  kernels::sigmoid(z, 4 * d);
+  cs = zs.segment(d, d) * cs + zs.segment(0, d) * (2.0f * zs.segment(2 * d, d) - 1.0f);
+  // tanh(c) where the input gate was: it is no longer needed
+  zs.segment(0, d) = cs;
+  kernels::tanh(z, d);
+  hs = zs.segment(3 * d, d) * zs.segment(0, d);
 }
 
 }  // namespace tandem

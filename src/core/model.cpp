@@ -279,7 +279,12 @@ int Model::find_event_type(std::string_view name) const {
 float Model::item_dot(std::int32_t row, const float* u) const {
   const int d = dim();
   const std::ptrdiff_t offset = static_cast<std::ptrdiff_t>(row) * d;
-  if (quantized()) return kernels::dot_i8(w_.item_vec_q.data() + offset, u, d) * w_.item_vec_scale[row];
+  if (quantized()) {
+    const std::int8_t* q = w_.item_vec_q.data() + offset;
+    float s = 0;
+    for (int k = 0; k < d; ++k) s += static_cast<float>(q[k]) * u[k];
+    return s * w_.item_vec_scale[row];
+  }
   return kernels::dot(w_.item_vec.data() + offset, u, d);
 }
 
@@ -294,9 +299,22 @@ void Model::item_vector(std::int32_t row, float* out) const {
   }
 }
 
-void Model::score_rows(std::int32_t first, std::int32_t count, const float* u, float* out) const {
-  // Row by row through item_dot, so that recommend() and score() agree to the last bit.
-  for (std::int32_t i = 0; i < count; ++i) out[i] = item_dot(first + i, u) + w_.item_bias[first + i];
+void Model::prepare_query(const Vector& u, ItemQuery* query) const {
+  query->u = u;
+  if (quantized()) {
+    query->q.resize(static_cast<std::size_t>(u.size()));
+    query->q_scale = kernels::quantize(u.data(), static_cast<int>(u.size()), query->q.data());
+  }
+}
+
+void Model::item_scores(const ItemQuery& query, const std::int32_t* rows, std::int32_t first, std::int32_t count,
+                        float* out) const {
+  if (quantized())
+    kernels::row_dots_i8(w_.item_vec_q.data(), w_.item_vec_scale.data(), dim(), rows, first, count, query.q.data(),
+                         query.q_scale, out);
+  else
+    kernels::row_dots(w_.item_vec.data(), dim(), rows, first, count, query.u.data(), out);
+  for (std::int32_t i = 0; i < count; ++i) out[i] += w_.item_bias[rows ? rows[i] : first + i];
 }
 
 std::string Model::fingerprint_hex() const { return hex64(fingerprint_); }

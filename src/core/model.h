@@ -84,6 +84,13 @@ void quantize_item_table(ModelWeights& weights);
 // Log2 bucket of a non-negative quantity, 0 .. buckets-1: floor(log2(1 + x)) capped.
 int log2_bucket(double x, int buckets);
 
+// A fused interest vector ready for the item-table kernels (Model::prepare_query).
+struct ItemQuery {
+  Vector u;
+  std::vector<std::int16_t> q;  // int8 tables: u / q_scale rounded
+  float q_scale = 0;
+};
+
 class Model {
  public:
   // Validates everything (shapes, finiteness, unique ids, ranges) and builds the id lookup.
@@ -108,8 +115,13 @@ class Model {
   float item_dot(std::int32_t row, const float* u) const;
   // out[0..d) = v_row
   void item_vector(std::int32_t row, float* out) const;
-  // Dot products of u with `count` consecutive rows starting at `first`, plus their biases.
-  void score_rows(std::int32_t first, std::int32_t count, const float* u, float* out) const;
+  // u as the scoring kernels take it: for an int8 table, also quantized to int16.
+  void prepare_query(const Vector& u, ItemQuery* query) const;
+  // Item scores v_row . u + b_row for rows[i] (rows == nullptr: the rows first .. first + count).
+  // An item scores the same whichever other rows it is scored with (kernels::row_dots), so
+  // rerank() and recommend() agree to the last bit. Rows must be valid.
+  void item_scores(const ItemQuery& query, const std::int32_t* rows, std::int32_t first, std::int32_t count,
+                   float* out) const;
 
   // The fallback for ids the model does not know: the catalog's mean item vector and bias.
   const Vector& fallback_vec() const { return fallback_vec_; }

@@ -32,7 +32,6 @@ struct Better {
 Session::Session(std::shared_ptr<const Model> model) : model_(std::move(model)), d_(model_->dim()) {
   h_ = Vector::Zero(d_);
   c_ = Vector::Zero(d_);
-  x_ = Vector::Zero(d_);
   xh_ = Vector::Zero(2 * d_);
   z_ = Vector::Zero(4 * d_);
   profile_ = empty_profile(*model_);
@@ -72,8 +71,8 @@ Status Session::observe(std::int32_t item, int type, double time) {
   if (!has_last_ || time > last_time_) last_time_ = time;
   has_last_ = true;
 
-  lstm_input(*model_, item, type, gap_bucket, x_.data());
-  lstm_step(*model_, x_.data(), h_.data(), c_.data(), xh_.data(), z_.data());
+  lstm_input(*model_, item, type, gap_bucket, xh_.data());
+  lstm_step(*model_, xh_.data(), h_.data(), c_.data(), z_.data());
   push_recent(Event{item, type, time});
   ++counters_.events;
   dirty_ = true;
@@ -147,10 +146,9 @@ void Session::refresh() {
       scratch_.head(d_) = p_;
       scratch_.tail(d_) = h_;
       kernels::matvec(w.gate_w.data(), d_, 2 * d_, scratch_.data(), gate_.data());
-      for (int k = 0; k < d_; ++k) {
-        gate_[k] = sigmoid(gate_[k] + w.gate_b[k]);
-        u_[k] = gate_[k] * p_[k] + (1.0f - gate_[k]) * h_[k];
-      }
+      gate_ += w.gate_b;
+      kernels::sigmoid(gate_.data(), d_);
+      for (int k = 0; k < d_; ++k) u_[k] = gate_[k] * p_[k] + (1.0f - gate_[k]) * h_[k];
       break;
   }
   // Repeat bonuses: every occurrence in the window adds recency(rank bucket) + type, rank 0 newest.
@@ -167,6 +165,11 @@ void Session::refresh() {
     }
     repeat_values_[i] += bonus;
   }
+  repeats_.clear();
+  for (std::size_t i = 0; i < repeat_rows_.size(); ++i)
+    if (repeat_rows_[i] >= 0) repeats_.push_back({repeat_rows_[i], repeat_values_[i]});
+  std::sort(repeats_.begin(), repeats_.end(), [](const Repeat& a, const Repeat& b) { return a.row < b.row; });
+  model_->prepare_query(u_, &query_);
   dirty_ = false;
 }
 
@@ -192,16 +195,23 @@ float Session::gate_mean() {
 
 void Session::score(const std::int32_t* items, std::size_t count, float* out) {
   refresh();
-  const float fallback = model_->fallback_vec().dot(u_) + model_->fallback_bias();
-  const Vector& bias = model_->weights().item_bias;
+  // Unknown rows are scored as row 0 and then replaced by the fallback item's score.
+  rows_.resize(std::max(rows_.size(), count));
+  bool unknown = false;
   for (std::size_t i = 0; i < count; ++i) {
-    const std::int32_t row = items[i];
-    if (row < 0 || row >= model_->item_count()) {
-      out[i] = fallback;
-    } else {
-      out[i] = model_->item_dot(row, u_.data()) + bias[row] + (window_size_ ? repeat_bonus(row) : 0.0f);
-    }
+    const bool valid = items[i] >= 0 && items[i] < model_->item_count();
+    rows_[i] = valid ? items[i] : 0;
+    unknown |= !valid;
   }
+  model_->item_scores(query_, rows_.data(), 0, static_cast<std::int32_t>(count), out);
+  if (unknown) {
+    const float fallback = model_->fallback_vec().dot(u_) + model_->fallback_bias();
+    for (std::size_t i = 0; i < count; ++i)
+      if (items[i] < 0 || items[i] >= model_->item_count()) out[i] = fallback;
+  }
+  if (window_size_ == 0) return;
+  for (std::size_t i = 0; i < count; ++i)
+    if (items[i] >= 0 && items[i] < model_->item_count()) out[i] += repeat_bonus(items[i]);
 }
 
 void Session::score_parts(const std::int32_t* items, std::size_t count, float* long_term, float* short_term) {
@@ -250,13 +260,14 @@ std::size_t Session::recommend(std::size_t k, Exclude exclude, const std::int32_
     }
   }
   std::sort(excluded_.begin(), excluded_.end());
-  auto next_excluded = excluded_.begin();
 
-  // Scores are computed a block of rows at a time into scores_, and a heap keeps the best k so far
-  // (its front is the worst of them), so no catalog-sized buffer is needed.
+  // Scores are computed a block of rows at a time into scores_, the repeat bonuses of the block's
+  // rows added from the sorted list, and a heap keeps the best k so far (its front is the worst of
+  // them), so no catalog-sized buffer is needed. Exclusions are looked up only for rows that would
+  // enter the heap.
   constexpr std::int32_t kBlock = 256;
   if (scores_.size() < static_cast<std::size_t>(kBlock)) scores_.resize(kBlock);
-  std::vector<float>& block = scores_;
+  float* block = scores_.data();
   struct Entry {
     float score;
     std::int32_t row;
@@ -264,23 +275,28 @@ std::size_t Session::recommend(std::size_t k, Exclude exclude, const std::int32_
   auto worse = [](const Entry& a, const Entry& b) { return a.score > b.score || (a.score == b.score && a.row < b.row); };
   std::vector<Entry> heap;
   heap.reserve(std::min<std::size_t>(k, static_cast<std::size_t>(n)));
+  auto next_repeat = repeats_.begin();
+  float threshold = -std::numeric_limits<float>::infinity();
   for (std::int32_t first = 0; first < n && k > 0; first += kBlock) {
     const std::int32_t count = std::min(kBlock, n - first);
-    model_->score_rows(first, count, u_.data(), block.data());
+    model_->item_scores(query_, nullptr, first, count, block);
+    for (; next_repeat != repeats_.end() && next_repeat->row < first + count; ++next_repeat)
+      block[next_repeat->row - first] += next_repeat->bonus;
     for (std::int32_t i = 0; i < count; ++i) {
-      const std::int32_t row = first + i;
-      while (next_excluded != excluded_.end() && *next_excluded < row) ++next_excluded;
-      if (next_excluded != excluded_.end() && *next_excluded == row) continue;
-      const float s = block[static_cast<std::size_t>(i)] + (window_size_ ? repeat_bonus(row) : 0.0f);
-      const Entry e{s, row};
+      // Rows come in increasing order, so a later row never wins a tie: it must beat the worst
+      // score kept (-inf until the heap is full) strictly.
+      if (!(block[i] > threshold)) continue;
+      const Entry e{block[i], first + i};
+      if (std::binary_search(excluded_.begin(), excluded_.end(), e.row)) continue;
       if (heap.size() < k) {
         heap.push_back(e);
         std::push_heap(heap.begin(), heap.end(), worse);
-      } else if (worse(e, heap.front())) {
+      } else {
         std::pop_heap(heap.begin(), heap.end(), worse);
         heap.back() = e;
         std::push_heap(heap.begin(), heap.end(), worse);
       }
+      if (heap.size() == k) threshold = heap.front().score;
     }
   }
   std::sort(heap.begin(), heap.end(), worse);

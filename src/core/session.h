@@ -90,7 +90,7 @@ class Session {
   std::shared_ptr<const Model> model_;
   int d_;
   Vector h_, c_;      // LSTM state
-  Vector x_, xh_, z_; // observe() scratch
+  Vector xh_, z_;     // observe() scratch
   Profile profile_;
   Vector p_;          // long-term interest from profile_
   Vector gate_;       // g
@@ -110,7 +110,15 @@ class Session {
   std::vector<float> repeat_values_;
   std::uint32_t repeat_mask_ = 0;
 
+  struct Repeat {
+    std::int32_t row;
+    float bonus;
+  };
+  std::vector<Repeat> repeats_;  // the same, sorted by row, for recommend()
+  ItemQuery query_;              // u_ for the item-table kernels
+
   std::vector<float> scores_;
+  std::vector<std::int32_t> rows_;
   std::vector<std::int32_t> order_;
   std::vector<std::int32_t> excluded_;
 };
