@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what tandem needs on a Debian 12 machine, and says what it installs.
-# Usage: scripts/setup.sh [--browser]   (--browser also installs Chromium for the browser tests)
-# Runs apt-get as root (or via sudo); installs nothing that is already there.
+# Usage: scripts/setup.sh [--browser] [--fuzz]
+#   --browser  also Chromium, for the browser tests
+#   --fuzz     also clang 14 with its sanitizer and libFuzzer runtimes, for scripts/fuzz.sh
+# The C++ tests under ASan + UBSan (scripts/test.sh) use g++, whose sanitizer runtimes (libasan8,
+# libubsan1) come with it. Runs apt-get as root (or via sudo); installs nothing already there.
 set -euo pipefail
 
 want=()
@@ -16,9 +19,16 @@ need libopenblas0-openmp /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.s
 need libopenblas-dev /usr/include/x86_64-linux-gnu/openblas_config.h
 need cmake /usr/bin/cmake
 need g++ /usr/bin/g++
-if [ "${1:-}" = "--browser" ]; then
-  need chromium /usr/bin/chromium
-fi
+for flag in "$@"; do
+  case "$flag" in
+    --browser) need chromium /usr/bin/chromium ;;
+    --fuzz)
+      need clang-14 /usr/bin/clang++-14
+      need clang /usr/bin/clang++
+      need libclang-rt-14-dev /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ;;
+    *) echo "setup: unknown option $flag (expected --browser, --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 if [ ${#want[@]} -eq 0 ]; then
   echo "setup: all system packages present"

@@ -61,12 +61,14 @@ std::uint64_t xxh64(const void* data, std::size_t size, std::uint64_t seed) {
     h = seed + P5;
   }
   h += static_cast<std::uint64_t>(size);
-  while (p + 8 <= end) {
+  // Compare remaining lengths, never p + k with end: p + k past the end (or on a null pointer,
+  // for an empty span) is undefined behaviour.
+  while (end - p >= 8) {
     h ^= round(0, read64(p));
     h = rotl(h, 27) * P1 + P4;
     p += 8;
   }
-  if (p + 4 <= end) {
+  if (end - p >= 4) {
     h ^= static_cast<std::uint64_t>(read32(p)) * P1;
     h = rotl(h, 23) * P2 + P3;
     p += 4;
