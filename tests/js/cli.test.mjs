@@ -2,7 +2,7 @@
 // run writes (model, profiles, JSONL log, report, top-k dump, checkpoint), eval, and errors that
 // name the problem.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,43 @@ test('resume continues from the checkpoint', () => {
   assert.match(resumed.stdout, /resumed    fused from .*ckpt at epoch 2/);
   assert.match(resumed.stdout, /fused {6}epoch {3}3 /);
   assert.doesNotMatch(resumed.stdout, /epoch {3}1 /);
+});
+
+test('a run killed with SIGKILL leaves no partial output and resumes from its last checkpoint to the same model', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-kill-'));
+  const log = join(dir, 'log.csv');
+  writeFileSync(log, ringLog());
+  // Twelve epochs (no early stop) give the kill time to land mid-run.
+  const common = ['train', '--data', log, '--format', 'taobao', '--dim', '8', '--batch-size', '8', '--epochs', '12',
+    '--patience', '100', '--checkpoint', join(dir, 'ckpt'), '--quiet'];
+  const straight = run([...common, '--out', join(dir, 'straight.tandem')]);
+  assert.equal(straight.status, 0, straight.stderr);
+  const fingerprint = (stdout) => /fingerprint ([0-9a-f]{16})/.exec(stdout)?.[1];
+
+  const out = join(dir, 'killed.tandem');
+  const child = spawn(cli, [...common, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+    if (/fused {6}epoch {3}2 /.test(stdout)) child.kill('SIGKILL');
+  });
+  const { signal } = await exited;
+  assert.equal(signal, 'SIGKILL', `the run ended before the kill:\n${stdout}`);
+  assert.ok(!existsSync(out), 'no model file from a killed run');
+  assert.ok(existsSync(join(dir, 'ckpt')));
+
+  // The checkpoint is whole (atomic writes): it loads, and the run continues after its epoch with
+  // the optimizer state it saved, so it ends with exactly the uninterrupted run's weights.
+  const resumed = run([...common, '--resume', '--out', out]);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const at = Number(/resumed    fused from .*ckpt at epoch (\d+)/.exec(resumed.stdout)?.[1]);
+  assert.ok(at >= 1 && at < 12, resumed.stdout);
+  assert.match(resumed.stdout, new RegExp(`fused {6}epoch {2,3}${at + 1} `));
+  assert.doesNotMatch(resumed.stdout, new RegExp(`fused {6}epoch {2,3}${at} `));
+  assert.equal(fingerprint(resumed.stdout), fingerprint(straight.stdout));
+  assert.ok(fingerprint(straight.stdout));
 });
 
 test('bad options and bad input fail with a message that names the problem', () => {
