@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# Runs every test: the C++ suites natively and as wasm under Node (CTest), the JS tests against
-# the real wasm and a fake module (node --test), and the browser tests against the demo storefront
-# in headless Chromium (node --test + playwright-core). Builds first (scripts/build.sh installs
-# what is missing; --browser adds Chromium), installs the npm devDependencies (npm ci) and
-# prepares the demo (scripts/demo.sh --no-serve). Prints the counts of each suite and a closing
-# "N passed, N failed" line.
+# Runs every test: the C++ suites natively, as wasm under Node, and natively under ASan + UBSan
+# (CTest), the JS tests against the real wasm and a fake module (node --test), and the browser
+# tests against the demo storefront in headless Chromium (node --test + playwright-core). Builds
+# first (scripts/build.sh installs what is missing; --browser adds Chromium; the ASan build goes
+# to build/asan), installs the npm devDependencies (npm ci) and prepares the demo
+# (scripts/demo.sh --no-serve). Prints the counts of each suite and a closing "N passed, N failed"
+# line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/build.sh --browser || { echo "build failed"; exit 1; }
+# The same C++ suites once more under AddressSanitizer + UndefinedBehaviorSanitizer (g++, -O1,
+# Eigen's own asserts on, any UB fatal), built into build/asan; a failed build fails that suite.
+echo "== C++ build with ASan + UBSan (build/asan)"
+asan_ready=1
+{ cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" -DTANDEM_SANITIZE=ON \
+    -DTANDEM_BUILD_CLI=OFF > build/asan-configure.log 2>&1 \
+  && cmake --build build/asan -j "$(nproc)" > build/asan-build.log 2>&1; } \
+  || { tail -n 40 build/asan-configure.log build/asan-build.log; echo "ASan build failed"; asan_ready=0; }
 # The devDependencies (esbuild, playwright-core, typescript) at the locked versions, when missing or stale.
 if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== npm ci (devDependencies: esbuild, playwright-core, typescript)"
@@ -40,6 +49,12 @@ echo "== C++ tests, native"
 run_ctest "C++ native" build/native
 echo "== C++ tests, wasm under Node"
 run_ctest "C++ wasm" build/wasm
+echo "== C++ tests, native under ASan + UBSan"
+if [ "$asan_ready" -eq 1 ]; then
+  UBSAN_OPTIONS=print_stacktrace=1 run_ctest "C++ asan" build/asan
+else
+  passed["C++ asan"]=0; failed["C++ asan"]=1; status=1
+fi
 
 # node --test prints "# pass N" and "# fail N" at the end
 run_node_test() { # name log dir
@@ -62,7 +77,7 @@ fi
 
 echo "== summary"
 total_pass=0; total_fail=0
-for suite in "C++ native" "C++ wasm" "JS" "browser"; do
+for suite in "C++ native" "C++ wasm" "C++ asan" "JS" "browser"; do
   printf '%-12s %4d passed, %d failed\n' "$suite" "${passed[$suite]}" "${failed[$suite]}"
   total_pass=$((total_pass + passed[$suite])); total_fail=$((total_fail + failed[$suite]))
 done
