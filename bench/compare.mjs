@@ -270,6 +270,7 @@ const output = [];
 let downloadsPerSize = null;
 for (const env of envs) {
   const perSize = new Map();
+  const envLoadStart = load();
   for (const n of sizes) {
     log(`${env}, ${n} items: correctness and timings`);
     let res;
@@ -291,7 +292,7 @@ for (const env of envs) {
   if (fail.length) break;
   const versions = [...perSize.values()][0].versions;
   output.push(`\n### ${env === 'node' ? `Node ${process.version}` : `Chromium ${machine.chromium} (headless)`}\n`);
-  output.push(`runtimes: ${Object.values(versions).join('; ')}\n`);
+  output.push(`runtimes: ${Object.values(versions).join('; ')}; load average ${envLoadStart} at the start of this environment, ${load()} at its end\n`);
   output.push(table(env, perSize));
   if (env === 'browser') downloadsPerSize = perSize;
 }
