@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <sstream>
 
 #include "core/hash.h"
 #include "core/kernels.h"
@@ -57,9 +56,7 @@ void quantize_item_table(ModelWeights& w) {
 namespace {
 
 std::string shape_str(Eigen::Index rows, Eigen::Index cols) {
-  std::ostringstream s;
-  s << "[" << rows << ", " << cols << "]";
-  return s.str();
+  return "[" + std::to_string(rows) + ", " + std::to_string(cols) + "]";
 }
 
 template <class M>
@@ -82,10 +79,10 @@ Status check_len(const char* name, const Vector& v, Eigen::Index n) {
 Status check_finite(const char* name, const float* data, Eigen::Index count, Eigen::Index cols) {
   for (Eigen::Index i = 0; i < count; ++i) {
     if (!std::isfinite(data[i])) {
-      std::ostringstream s;
-      s << "tensor " << name << " holds a non-finite value (" << data[i] << ") at element " << i;
-      if (cols > 1) s << " (row " << i / cols << ", column " << i % cols << ")";
-      return Status::error(s.str());
+      std::string s = std::string("tensor ") + name + " holds a non-finite value (" + format_number(data[i]) +
+                      ") at element " + std::to_string(i);
+      if (cols > 1) s += " (row " + std::to_string(i / cols) + ", column " + std::to_string(i % cols) + ")";
+      return Status::error(s);
     }
   }
   return {};
@@ -237,11 +234,11 @@ std::shared_ptr<const Model> Model::create(ModelWeights weights, std::string* er
   // Fingerprint: the configuration, the ids and every tensor's bytes, in a fixed order.
   const ModelWeights& w = m->w_;
   std::uint64_t h = 0x74616e64656d31ULL;  // "tandem1"
-  std::ostringstream cfg;
-  cfg << c.dim << '|' << c.gap_buckets << '|' << c.window << '|' << c.repeat_buckets << '|'
-      << c.session_timeout_s << '|' << c.time_origin_s << '|' << fusion_name(c.fusion) << '|' << c.purchase_event;
-  for (const auto& e : c.event_types) cfg << '|' << e;
-  hash_bytes(h, cfg.str().data(), cfg.str().size());
+  std::string cfg = std::to_string(c.dim) + '|' + std::to_string(c.gap_buckets) + '|' + std::to_string(c.window) + '|' +
+                    std::to_string(c.repeat_buckets) + '|' + format_number(c.session_timeout_s) + '|' +
+                    format_number(c.time_origin_s) + '|' + fusion_name(c.fusion) + '|' + c.purchase_event;
+  for (const auto& e : c.event_types) cfg += '|' + e;
+  hash_bytes(h, cfg.data(), cfg.size());
   for (const auto& id : w.item_ids) hash_bytes(h, id.data(), id.size() + 1);  // with the NUL as separator
   for (const auto& cat : w.categories) hash_bytes(h, cat.data(), cat.size() + 1);
   hash_bytes(h, w.item_category.data(), w.item_category.size() * sizeof(std::int32_t));

@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <sstream>
 
 #include "core/bytes.h"
 #include "core/hash.h"
@@ -24,12 +23,14 @@ constexpr std::size_t kAlign = 64;
 std::size_t align_up(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
 std::string hex_bytes(const std::uint8_t* p, std::size_t n) {
-  std::ostringstream s;
+  static const char* digits = "0123456789abcdef";
+  std::string s;
   for (std::size_t i = 0; i < n; ++i) {
-    static const char* digits = "0123456789abcdef";
-    s << digits[p[i] >> 4] << digits[p[i] & 15] << (i + 1 < n ? " " : "");
+    if (i > 0) s += ' ';
+    s += digits[p[i] >> 4];
+    s += digits[p[i] & 15];
   }
-  return s.str();
+  return s;
 }
 
 // The tensors of a version 1 file, in file order.
@@ -492,10 +493,9 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
     for (std::size_t i = 0; i < got.size(); ++i) {
       const double tol = spec.tolerance * std::max(1.0, std::fabs(static_cast<double>(want_scores[i])));
       if (!(std::fabs(static_cast<double>(got[i]) - want_scores[i]) <= tol)) {
-        std::ostringstream m;
-        m << "self-test failed: candidate '" << spec.candidates[i] << "' scored " << got[i] << ", the file expects "
-          << want_scores[i] << " (tolerance " << spec.tolerance << ")";
-        return fail(m.str());
+        return fail("self-test failed: candidate '" + spec.candidates[i] + "' scored " + format_number(got[i]) +
+                    ", the file expects " + format_number(want_scores[i]) + " (tolerance " +
+                    format_number(spec.tolerance) + ")");
       }
     }
   }

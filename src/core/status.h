@@ -2,6 +2,7 @@
 // and the bindings turn a failed Status into a JavaScript Error with the same message.
 #pragma once
 
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -21,5 +22,13 @@ class Status {
   }
   std::string message_;
 };
+
+// A number as an iostream prints it by default (printf's %g): the core formats messages and
+// fingerprints without iostreams, which would add their locale machinery to the wasm.
+inline std::string format_number(double x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", x);
+  return buffer;
+}
 
 }  // namespace tandem
