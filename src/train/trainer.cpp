@@ -278,8 +278,32 @@ Status Trainer::load_checkpoint(const std::uint8_t* data, std::size_t size) {
   if (!r.bytes(header.data(), header_size)) return Status::error("checkpoint: truncated header");
   const nlohmann::json h = nlohmann::json::parse(header, nullptr, false);
   if (h.is_discarded() || !h.is_object()) return Status::error("checkpoint: header is not JSON");
-  if (h.value("dim", 0) != options_.dim || h.value("items", std::size_t{0}) != data_.item_ids.size())
-    return Status::error("checkpoint: made for another dimension or catalog than this run");
+  // The header's fields, read before anything changes: json::value() throws when a field has
+  // another type, which a hand-edited or foreign checkpoint can have.
+  std::uint64_t adam_steps = 0;
+  int epoch = 0, best_epoch = 0;
+  double best_score = -1;
+  std::vector<EpochLog> history;
+  try {
+    if (h.value("dim", 0) != options_.dim || h.value("items", std::size_t{0}) != data_.item_ids.size())
+      return Status::error("checkpoint: made for another dimension or catalog than this run");
+    adam_steps = h.value("adam_steps", std::uint64_t{0});
+    epoch = h.value("epoch", 0);
+    best_epoch = h.value("best_epoch", 0);
+    best_score = h.value("best_score", -1.0);
+    for (const auto& e : h.value("history", nlohmann::json::array())) {
+      EpochLog log;
+      log.epoch = e.value("epoch", 0);
+      log.loss = e.value("loss", 0.0);
+      log.seconds = e.value("seconds", 0.0);
+      log.validation.ndcg[10] = e.value("ndcg10", 0.0);
+      log.validation.hr[10] = e.value("hr10", 0.0);
+      log.best = e.value("best", false);
+      history.push_back(log);
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::error(std::string("checkpoint: a header field has the wrong type (") + e.what() + ")");
+  }
   Params<float> params = params_, best = best_;
   Adam adam = adam_;
   auto get_all = [&r](std::vector<Mat<float>*> ts) {
@@ -297,21 +321,11 @@ Status Trainer::load_checkpoint(const std::uint8_t* data, std::size_t size) {
   params_ = std::move(params);
   best_ = std::move(best);
   adam_ = std::move(adam);
-  adam_.set_steps(h.value("adam_steps", std::uint64_t{0}));
-  epoch_ = h.value("epoch", 0);
-  best_epoch_ = h.value("best_epoch", 0);
-  best_score_ = h.value("best_score", -1.0);
-  history_.clear();
-  for (const auto& e : h.value("history", nlohmann::json::array())) {
-    EpochLog log;
-    log.epoch = e.value("epoch", 0);
-    log.loss = e.value("loss", 0.0);
-    log.seconds = e.value("seconds", 0.0);
-    log.validation.ndcg[10] = e.value("ndcg10", 0.0);
-    log.validation.hr[10] = e.value("hr10", 0.0);
-    log.best = e.value("best", false);
-    history_.push_back(log);
-  }
+  adam_.set_steps(adam_steps);
+  epoch_ = epoch;
+  best_epoch_ = best_epoch;
+  best_score_ = best_score;
+  history_ = std::move(history);
   return {};
 }
 

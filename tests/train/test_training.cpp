@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
+#include "core/hash.h"
 #include "core/long_term.h"
 #include "core/model_format.h"
 #include "core/random.h"
@@ -280,6 +282,50 @@ TEST(Trainer, CheckpointResumesWhereItStopped) {
   checkpoint[30] ^= 1;
   EXPECT_EQ(resumed.load_checkpoint(checkpoint.data(), checkpoint.size()).message(),
             "checkpoint: checksum mismatch (corrupt or truncated)");
+}
+
+// A checkpoint whose header has a field of another type (hand-edited, or from another version)
+// is refused with a message; nlohmann's value() would throw out of load_checkpoint otherwise.
+TEST(Trainer, CheckpointHeaderOfTheWrongTypesIsRefused) {
+  const Dataset data = cycle_dataset();
+  const Split split = leave_one_out(data);
+  TrainOptions o = tiny_options();
+  o.epochs = 1;
+  Trainer first(data, split, o);
+  first.run(nullptr, nullptr);
+  std::vector<std::uint8_t> good;
+  ASSERT_TRUE(first.save_checkpoint(&good).ok());
+  // Re-sealed around an edited header: "TNDC", version, header size, header, tensors, XXH64.
+  auto edited = [&good](const std::string& from, const std::string& to) {
+    std::uint32_t size;
+    std::memcpy(&size, good.data() + 8, 4);
+    std::string header(reinterpret_cast<const char*>(good.data()) + 12, size);
+    const std::size_t at = header.find(from);
+    EXPECT_NE(at, std::string::npos) << header;
+    if (at != std::string::npos) header.replace(at, from.size(), to);
+    std::vector<std::uint8_t> out(good.begin(), good.begin() + 8);
+    const auto n = static_cast<std::uint32_t>(header.size());
+    const auto* np = reinterpret_cast<const std::uint8_t*>(&n);
+    out.insert(out.end(), np, np + 4);
+    out.insert(out.end(), header.begin(), header.end());
+    out.insert(out.end(), good.begin() + 12 + size, good.end() - 8);
+    const std::uint64_t sum = xxh64(out.data(), out.size());
+    const auto* sp = reinterpret_cast<const std::uint8_t*>(&sum);
+    out.insert(out.end(), sp, sp + 8);
+    return out;
+  };
+  Trainer resumed(data, split, o);
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"\"epoch\":1", "\"epoch\":\"1\""},
+                                 {"\"dim\":8", "\"dim\":[8]"},
+                                 {"\"history\":[", "\"history\":[7,"}}) {
+    const std::vector<std::uint8_t> bytes = edited(from, to);
+    const Status s = resumed.load_checkpoint(bytes.data(), bytes.size());
+    EXPECT_EQ(s.message().rfind("checkpoint: a header field has the wrong type (", 0), 0u) << to << ": " << s.message();
+    EXPECT_TRUE(resumed.history().empty()) << "a refused checkpoint changes nothing";
+  }
+  const std::vector<std::uint8_t> same = edited("\"epoch\":1", "\"epoch\":1");
+  EXPECT_TRUE(resumed.load_checkpoint(same.data(), same.size()).ok());
+  EXPECT_EQ(resumed.history().size(), 1u);
 }
 
 }  // namespace
