@@ -3,7 +3,7 @@
 // Usage: node bench/engine-node.mjs [--items 50000] [--dim 64] [--int8]
 // (needs scripts/build.sh; writes its fixture model with the native CLI into build/bench/)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,10 +18,11 @@ const items = Number(arg('items', 50000)), dim = Number(arg('dim', 64)), int8 = 
 
 mkdirSync(join(root, 'build/bench'), { recursive: true });
 const model = join(root, `build/bench/bench-${items}-${dim}${int8 ? '-int8' : ''}.tandem`);
-if (!existsSync(model)) {
+const cli = join(root, 'build/native/src/cli/tandem');
+if (!existsSync(model) || statSync(model).mtimeMs < statSync(cli).mtimeMs) {
   const args = ['fixture', '--out', model, '--items', String(items), '--dim', String(dim), '--seed', '11'];
   if (int8) args.push('--int8');
-  execFileSync(join(root, 'build/native/src/cli/tandem'), args);
+  execFileSync(cli, args);
 }
 const bytes = readFileSync(model);
 

@@ -1,4 +1,4 @@
-// Bench-only JS reader of the tandem model file (format v1, docs/model-format.md) and the session
+// Bench-only JS reader of the tandem model file (format v2, docs/model-format.md) and the session
 // bookkeeping the peer runtimes share: what happens in tandem's C++ around the maths (gap buckets,
 // the session timeout, the window of recent events and its repeat term), done in plain JS so that
 // TF.js and ONNX Runtime run only the maths. The SDK itself never parses model files in JS.
@@ -15,7 +15,7 @@ export function readModel(input) {
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
   if (bytes.length < 16 || MAGIC.some((b, i) => bytes[i] !== b)) throw new Error('not a tandem model file');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(8, true) !== 1) throw new Error('unsupported tandem model version');
+  if (view.getUint32(8, true) !== 2) throw new Error('unsupported tandem model version');
   const headerSize = view.getUint32(12, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerSize)));
   const dataStart = Math.ceil((16 + headerSize) / 64) * 64;
@@ -27,13 +27,16 @@ export function readModel(input) {
     const offset = dataStart + t.offset;
     layout[t.name] = { offset, size: t.size, shape: t.shape, dtype: t.dtype };
     const count = t.size / 4;
+    if (t.dtype === 'str') continue; // the item ids, read below
     if (t.dtype === 'f32') tensors[t.name] = new Float32Array(aligned.buffer, aligned.byteOffset + offset, count);
     else if (t.dtype === 'i32') tensors[t.name] = new Int32Array(aligned.buffer, aligned.byteOffset + offset, count);
     else throw new Error(`the bench reads float32 models only (tensor ${t.name} is ${t.dtype})`);
   }
   const config = header.config;
   const d = config.dim;
-  const ids = header.items.ids;
+  // item_ids: NUL-terminated UTF-8 strings back to back
+  const idTable = layout.item_ids;
+  const ids = new TextDecoder().decode(bytes.subarray(idTable.offset, idTable.offset + idTable.size - 1)).split('\0');
   const rowOf = new Map();
   for (let i = 0; i < ids.length; i++) rowOf.set(ids[i], i);
   // p = W2 relu(W1 * 0 + b1) + b2, in float32 like the engine (pooled = 0 for the empty history).

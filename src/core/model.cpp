@@ -188,7 +188,7 @@ Status Model::validate() const {
   return {};
 }
 
-void Model::build_index() {
+Status Model::build_index() {
   std::size_t cap = 16;
   while (cap < w_.item_ids.size() * 2) cap <<= 1;
   slots_.assign(cap, -1);
@@ -196,37 +196,41 @@ void Model::build_index() {
   for (std::size_t row = 0; row < w_.item_ids.size(); ++row) {
     const std::string& id = w_.item_ids[row];
     std::uint64_t i = xxh64(id.data(), id.size()) & slot_mask_;
-    while (slots_[i] >= 0) i = (i + 1) & slot_mask_;
+    for (; slots_[i] >= 0; i = (i + 1) & slot_mask_) {
+      if (w_.item_ids[static_cast<std::size_t>(slots_[i])] == id)
+        return Status::error("duplicate item id '" + id + "' at rows " + std::to_string(slots_[i]) + " and " +
+                             std::to_string(row));
+    }
     slots_[i] = static_cast<std::int32_t>(row);
   }
+  return {};
 }
 
 std::shared_ptr<const Model> Model::create(ModelWeights weights, std::string* error) {
   std::shared_ptr<Model> m(new Model(std::move(weights)));
   Status s = m->validate();
+  if (s.ok()) s = m->build_index();
   if (!s.ok()) {
     *error = s.message();
     return nullptr;
-  }
-  m->build_index();
-  // Unique ids: the first duplicate found names both rows.
-  for (std::size_t row = 0; row < m->w_.item_ids.size(); ++row) {
-    std::int32_t first = m->find_item(m->w_.item_ids[row]);
-    if (first != static_cast<std::int32_t>(row)) {
-      *error = "duplicate item id '" + m->w_.item_ids[row] + "' at rows " + std::to_string(first) + " and " +
-               std::to_string(row);
-      return nullptr;
-    }
   }
   const ModelConfig& c = m->w_.config;
   m->purchase_type_ = c.purchase_event.empty() ? -1 : m->find_event_type(c.purchase_event);
 
   const int d = c.dim;
+  // The mean item, row by row in plain loops the compiler vectorizes (it runs at every page load).
   m->fallback_vec_ = Vector::Zero(d);
-  std::vector<float> row(static_cast<std::size_t>(d));
+  float* mean = m->fallback_vec_.data();
+  const ModelWeights& mw = m->w_;
   for (std::int32_t r = 0; r < m->item_count(); ++r) {
-    m->item_vector(r, row.data());
-    m->fallback_vec_ += Eigen::Map<const Vector>(row.data(), d);
+    if (m->quantized()) {
+      const std::int8_t* q = mw.item_vec_q.data() + static_cast<std::ptrdiff_t>(r) * d;
+      const float scale = mw.item_vec_scale[r];
+      for (int k = 0; k < d; ++k) mean[k] += static_cast<float>(q[k]) * scale;
+    } else {
+      const float* v = mw.item_vec.data() + static_cast<std::ptrdiff_t>(r) * d;
+      for (int k = 0; k < d; ++k) mean[k] += v[k];
+    }
   }
   m->fallback_vec_ /= static_cast<float>(m->item_count());
   m->fallback_bias_ = m->w_.item_bias.mean();

@@ -134,7 +134,7 @@ class Model {
  private:
   explicit Model(ModelWeights w) : w_(std::move(w)) {}
   Status validate() const;
-  void build_index();
+  Status build_index();  // also finds duplicate ids
 
   ModelWeights w_;
   std::vector<std::int32_t> slots_;  // open addressing over item ids: row or -1

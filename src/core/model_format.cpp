@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "core/bytes.h"
 #include "core/hash.h"
@@ -33,16 +34,21 @@ std::string hex_bytes(const std::uint8_t* p, std::size_t n) {
   return s;
 }
 
-// The tensors of a version 1 file, in file order.
-enum class DType { f32, i8, i32 };
-const char* dtype_name(DType t) { return t == DType::f32 ? "f32" : t == DType::i8 ? "i8" : "i32"; }
-std::size_t dtype_size(DType t) { return t == DType::f32 ? 4 : t == DType::i8 ? 1 : 4; }
+// The tensors of a file of this version, in file order.
+// str: `shape[0]` NUL-terminated UTF-8 strings back to back (the item ids), so reading them is one
+// pass over bytes rather than a JSON parse of a catalog-sized array.
+enum class DType { f32, i8, i32, str };
+const char* dtype_name(DType t) {
+  return t == DType::f32 ? "f32" : t == DType::i8 ? "i8" : t == DType::i32 ? "i32" : "str";
+}
+std::size_t dtype_size(DType t) { return t == DType::f32 ? 4 : t == DType::i8 ? 1 : t == DType::i32 ? 4 : 0; }
 
 struct TensorRef {
   std::string name;
   DType dtype;
   std::vector<std::int64_t> shape;
-  void* data;  // where the values live in ModelWeights (read: destination, write: source)
+  void* data;  // where the values live in ModelWeights (read: destination, write: source); for str
+               // a std::vector<std::string>
   std::size_t count() const {
     std::size_t c = 1;
     for (auto s : shape) c *= static_cast<std::size_t>(s);
@@ -56,6 +62,7 @@ std::vector<TensorRef> tensor_list(ModelWeights& w, bool quantized, bool resize)
   const std::int64_t d = w.config.dim, n = static_cast<std::int64_t>(w.item_ids.size());
   const std::int64_t t = static_cast<std::int64_t>(w.config.event_types.size());
   std::vector<TensorRef> list;
+  list.push_back({"item_ids", DType::str, {n}, &w.item_ids});
   auto mat = [&](const char* name, Matrix& m, std::int64_t r, std::int64_t c) {
     if (resize) m.resize(r, c);
     list.push_back({name, DType::f32, {r, c}, m.data()});
@@ -90,6 +97,26 @@ std::vector<TensorRef> tensor_list(ModelWeights& w, bool quantized, bool resize)
   vec("repeat_recency", w.repeat_recency, w.config.repeat_buckets);
   vec("repeat_type", w.repeat_type, t);
   return list;
+}
+
+// Fills all of *out (already sized) from NUL-terminated strings, exactly out->size() of them.
+bool split_strings(const std::uint8_t* bytes, std::size_t size, std::vector<std::string>* out, std::string* error) {
+  const char* p = reinterpret_cast<const char*>(bytes);
+  const char* end = p + size;
+  for (std::size_t i = 0; i < out->size(); ++i) {
+    const char* nul = static_cast<const char*>(std::memchr(p, 0, static_cast<std::size_t>(end - p)));
+    if (!nul) {
+      *error = "holds " + std::to_string(i) + " NUL-terminated strings, the shape says " + std::to_string(out->size());
+      return false;
+    }
+    (*out)[i].assign(p, nul);
+    p = nul + 1;
+  }
+  if (p != end) {
+    *error = std::to_string(end - p) + " bytes after the last of its " + std::to_string(out->size()) + " strings";
+    return false;
+  }
+  return true;
 }
 
 std::string shape_str(const std::vector<std::int64_t>& shape) {
@@ -287,17 +314,20 @@ Status write_model(const Model& model, const SelfTestSpec& selftest, std::vector
   header["format"] = "tandem-model";
   header["version"] = kModelFormatVersion;
   header["config"] = config_json(w.config);
-  header["items"] = json{{"ids", w.item_ids}, {"categories", w.categories}};
+  header["items"] = json{{"count", w.item_ids.size()}, {"categories", w.categories}};
 
   std::vector<std::uint8_t> data;
   json tensors = json::array();
   for (const TensorRef& t : tensor_list(w, model.quantized(), false)) {
     ByteWriter dw(data);
     dw.pad_to(kAlign);
-    const std::size_t size = t.count() * dtype_size(t.dtype);
+    std::string strings;
+    if (t.dtype == DType::str)
+      for (const std::string& id : *static_cast<const std::vector<std::string>*>(t.data)) strings.append(id.c_str(), id.size() + 1);
+    const std::size_t size = t.dtype == DType::str ? strings.size() : t.count() * dtype_size(t.dtype);
     tensors.push_back(json{{"name", t.name}, {"dtype", dtype_name(t.dtype)}, {"shape", t.shape},
                            {"offset", data.size()}, {"size", size}});
-    dw.bytes(t.data, size);
+    dw.bytes(t.dtype == DType::str ? static_cast<const void*>(strings.data()) : t.data, size);
   }
   header["tensors"] = tensors;
   header["data_size"] = data.size();
@@ -355,7 +385,8 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
   r.integer(header, "data_size", "header", 0, static_cast<std::int64_t>(1) << 40, &data_size);
   if (r.failed()) return fail(r.error());
   const std::size_t data_start = align_up(kPreamble + header_size);
-  const std::size_t expected_size = data_start + static_cast<std::size_t>(data_size) + 8;
+  // In 64 bits: a 32-bit size_t (wasm) would wrap a data_size near 2^32 and accept a header that lies.
+  const std::uint64_t expected_size = data_start + static_cast<std::uint64_t>(data_size) + 8;
   if (size < expected_size)
     return fail("model file is truncated: " + std::to_string(size) + " bytes, the header describes " +
                 std::to_string(expected_size) + " (data section of " + std::to_string(data_size) + " bytes at offset " +
@@ -377,8 +408,9 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
   const json* config = r.field(header, "config", "header");
   if (config) parse_config(r, *config, &w.config);
   const json* items = r.field(header, "items", "header");
+  std::int64_t item_count = 0;
   if (items) {
-    r.strings(*items, "ids", "items", &w.item_ids);
+    r.integer(*items, "count", "items", 0, std::numeric_limits<std::int32_t>::max(), &item_count);
     r.strings(*items, "categories", "items", &w.categories);
   }
   std::string fingerprint;
@@ -388,7 +420,13 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
   const json* table = r.field(header, "tensors", "header");
   if (table && !table->is_array()) r.fail("header.tensors must be an array");
   if (r.failed()) return fail(r.error());
-  if (w.item_ids.empty()) return fail("the model has no items (items.ids is empty)");
+  if (item_count == 0) return fail("the model has no items (items.count is 0)");
+  // Every id takes at least 2 bytes (non-empty, NUL): a count the data section cannot hold is
+  // refused before the ids are sized by it (the tensors are checked against it below).
+  if (item_count > data_size / 2)
+    return fail("items.count = " + std::to_string(item_count) + " does not fit the " + std::to_string(data_size) +
+                "-byte data section");
+  w.item_ids.resize(static_cast<std::size_t>(item_count));
   w.metadata_json = metadata->dump();
 
   // The tensor table: every expected tensor exactly once, with the expected dtype and shape.
@@ -398,6 +436,20 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
     auto name = t.find("name"), dtype = t.find("dtype");
     if (name != t.end() && dtype != t.end() && *name == "item_vec" && *dtype == "i8") quantized = true;
   }
+  // The tensors' sizes follow from the dimensions alone. Dimensions whose tensors cannot fit the
+  // data section are refused before anything is sized by them: a file of a few kilobytes must not
+  // make the reader allocate gigabytes (or a browser's wasm memory grow until it aborts).
+  std::uint64_t needed = 0;
+  for (const TensorRef& t : tensor_list(w, quantized, false)) {
+    std::uint64_t bytes = dtype_size(t.dtype);
+    for (std::int64_t extent : t.shape) bytes *= static_cast<std::uint64_t>(extent);
+    needed += bytes;
+  }
+  if (needed > static_cast<std::uint64_t>(data_size))
+    return fail("model file is too small for its dimensions: the tensors of dim " + std::to_string(w.config.dim) +
+                ", " + std::to_string(w.item_ids.size()) + " items and " +
+                std::to_string(w.config.event_types.size()) + " event types take " + std::to_string(needed) +
+                " bytes, the data section holds " + std::to_string(data_size));
   std::vector<TensorRef> expected = tensor_list(w, quantized, true);
   std::vector<bool> seen(expected.size(), false);
   const std::uint8_t* data = bytes + data_start;
@@ -414,7 +466,8 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
     if (r.failed()) return fail(r.error());
     std::size_t k = 0;
     while (k < expected.size() && expected[k].name != name) ++k;
-    if (k == expected.size()) return fail("tensor '" + name + "' (" + path + ") is not part of format version 1");
+    if (k == expected.size()) return fail("tensor '" + name + "' (" + path + ") is not part of format version " +
+                  std::to_string(kModelFormatVersion));
     if (seen[k]) return fail("tensor '" + name + "' appears twice in the tensor table");
     seen[k] = true;
     TensorRef& e = expected[k];
@@ -432,15 +485,21 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
     if (got_shape != e.shape)
       return fail("tensor " + name + ": shape " + shape_str(got_shape) + " does not match the dimensions (expected " +
                   shape_str(e.shape) + ")");
-    const std::size_t want = e.count() * dtype_size(e.dtype);
+    const std::size_t want = e.dtype == DType::str ? static_cast<std::size_t>(tsize) : e.count() * dtype_size(e.dtype);
     if (static_cast<std::size_t>(tsize) != want)
       return fail("tensor " + name + ": size " + std::to_string(tsize) + " bytes, its shape needs " + std::to_string(want));
     if (offset % static_cast<std::int64_t>(kAlign) != 0)
       return fail("tensor " + name + ": offset " + std::to_string(offset) + " is not a multiple of 64");
-    if (static_cast<std::size_t>(offset) + want > static_cast<std::size_t>(data_size))
+    if (static_cast<std::uint64_t>(offset) + want > static_cast<std::uint64_t>(data_size))
       return fail("tensor " + name + ": offset " + std::to_string(offset) + " + size " + std::to_string(want) +
                   " runs past the end of the data section (" + std::to_string(data_size) + " bytes)");
-    std::memcpy(e.data, data + offset, want);
+    if (e.dtype == DType::str) {
+      std::string error;
+      if (!split_strings(data + offset, want, static_cast<std::vector<std::string>*>(e.data), &error))
+        return fail("tensor " + name + ": " + error);
+    } else {
+      std::memcpy(e.data, data + offset, want);
+    }
   }
   for (std::size_t k = 0; k < expected.size(); ++k)
     if (!seen[k]) return fail("tensor " + expected[k].name + " is missing from the tensor table");

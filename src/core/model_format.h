@@ -1,8 +1,8 @@
-// The tandem model file, format version 1: one self-describing binary (docs/model-format.md).
+// The tandem model file, format version 2: one self-describing binary (docs/model-format.md).
 //
 //   offset  size  what
 //   0       8     magic: 0x89 'T' 'D' 'M' 0x0D 0x0A 0x1A 0x0A (catches text-mode mangling, like PNG)
-//   8       4     format version, uint32 little-endian (1)
+//   8       4     format version, uint32 little-endian (2)
 //   12      4     header size H in bytes, uint32
 //   16      H     header: UTF-8 JSON object (see below)
 //   ...           zero padding to a multiple of 64: the data section starts at D = align64(16 + H)
@@ -10,10 +10,11 @@
 //                 (a multiple of 64), little-endian, row-major
 //   D+S     8     checksum: XXH64 (seed 0) of bytes [0, D + S), uint64
 //
-// Header keys: "format" ("tandem-model"), "version" (1), "config" {dim, event_types, gap_buckets,
+// Header keys: "format" ("tandem-model"), "version" (2), "config" {dim, event_types, gap_buckets,
 // window, repeat_buckets, session_timeout_s, time_origin_s, fusion, purchase_event}, "items"
-// {"ids": [...], "categories": [...]}, "tensors" [{name, dtype ("f32"|"i8"|"i32"), shape,
-// offset, size}], "data_size", "fingerprint" (16 hex digits, Model::fingerprint), "metadata"
+// {"count": N, "categories": [...]}, "tensors" [{name, dtype ("f32"|"i8"|"i32"|"str"), shape,
+// offset, size}] (the item ids are the tensor "item_ids", dtype "str": N NUL-terminated UTF-8
+// strings back to back, so a large catalog loads without parsing its ids as JSON), "data_size", "fingerprint" (16 hex digits, Model::fingerprint), "metadata"
 // (free-form object: training data, metrics, ...), "selftest" {events [{item, type, time}],
 // profile (d + 1 numbers or null), candidates [ids], scores [expected], tolerance}.
 //
@@ -36,7 +37,7 @@
 
 namespace tandem {
 
-constexpr std::uint32_t kModelFormatVersion = 1;
+constexpr std::uint32_t kModelFormatVersion = 2;
 
 // Inputs of the self-test a model file carries; the writer fills in the expected scores by running
 // them through the model it writes.

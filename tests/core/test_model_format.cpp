@@ -97,7 +97,8 @@ TEST(ModelFormat, TensorsAreAlignedAndTheLayoutIsAsDocumented) {
   ASSERT_TRUE(unseal_model(bytes, &header, &data));
   const json h = json::parse(header);
   EXPECT_EQ(h["format"], "tandem-model");
-  EXPECT_EQ(h["version"], 1);
+  EXPECT_EQ(h["version"], kModelFormatVersion);
+  EXPECT_EQ(h["items"]["count"], 40);
   EXPECT_EQ(h["data_size"], data.size());
   for (const json& t : h["tensors"]) EXPECT_EQ(t["offset"].get<std::size_t>() % 64, 0u) << t["name"];
   std::uint32_t header_size;
@@ -131,8 +132,8 @@ TEST(ModelFormat, RejectsBadMagicAndUnknownVersion) {
   EXPECT_EQ(load_error(bytes),
             "not a tandem model file: bad magic bytes at offset 0 (found 89 58 44 4d 0d 0a 1a 0a, expected 89 54 44 4d 0d 0a 1a 0a)");
   bytes = good_file();
-  bytes[8] = 2;
-  EXPECT_EQ(load_error(bytes), "unsupported model format version 2 at offset 8 (this build reads version 1)");
+  bytes[8] = 1;
+  EXPECT_EQ(load_error(bytes), "unsupported model format version 1 at offset 8 (this build reads version 2)");
 }
 
 TEST(ModelFormat, RejectsChecksumMismatch) {
@@ -156,8 +157,8 @@ TEST(ModelFormat, RejectsShapeThatDoesNotMatchTheDimensions) {
     tensor(h, "gate_w")["size"] = 8 * 8 * 4;
   });
   EXPECT_EQ(load_error(bytes), "tensor gate_w: shape [8, 8] does not match the dimensions (expected [8, 16])");
-  const auto wrong_dim = edited([](json& h, std::vector<std::uint8_t>&) { h["config"]["dim"] = 9; });
-  EXPECT_EQ(load_error(wrong_dim), "tensor item_vec: shape [40, 8] does not match the dimensions (expected [40, 9])");
+  const auto wrong_dim = edited([](json& h, std::vector<std::uint8_t>&) { h["config"]["dim"] = 7; });
+  EXPECT_EQ(load_error(wrong_dim), "tensor item_vec: shape [40, 8] does not match the dimensions (expected [40, 7])");
 }
 
 TEST(ModelFormat, RejectsOffsetPastTheEnd) {
@@ -180,17 +181,56 @@ TEST(ModelFormat, RejectsNonFiniteWeights) {
   EXPECT_EQ(load_error(bytes), "model rejected: tensor lstm_w holds a non-finite value (nan) at element 17 (row 1, column 1)");
 }
 
+// The item ids are the "item_ids" string table: NUL-terminated, back to back.
+std::size_t id_offset(const json& h, const std::vector<std::uint8_t>& data, const std::string& id) {
+  const std::size_t start = const_cast<json&>(h)["tensors"][0]["offset"].get<std::size_t>();
+  const std::string table(data.begin() + static_cast<long>(start), data.end());
+  return start + table.find(std::string(1, '\0') + id + '\0') + 1;
+}
+
+TEST(ModelFormat, ItemIdsAreAStringTable) {
+  std::string header;
+  std::vector<std::uint8_t> data;
+  ASSERT_TRUE(unseal_model(good_file(), &header, &data));
+  json h = json::parse(header);
+  const json& t = h["tensors"][0];
+  EXPECT_EQ(t["name"], "item_ids");
+  EXPECT_EQ(t["dtype"], "str");
+  EXPECT_EQ(t["shape"], json::array({40}));
+  std::string expected;
+  for (const std::string& id : small_weights().item_ids) expected += id + '\0';
+  EXPECT_EQ(std::string(data.begin() + t["offset"].get<long>(), data.begin() + t["offset"].get<long>() + t["size"].get<long>()),
+            expected);
+}
+
 TEST(ModelFormat, RejectsDuplicateItemIds) {
-  const auto bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["items"]["ids"][12] = "SKU-1003"; });
+  const auto bytes = edited([](json& h, std::vector<std::uint8_t>& data) {
+    std::memcpy(data.data() + id_offset(h, data, "SKU-1012"), "SKU-1003", 8);
+  });
   EXPECT_EQ(load_error(bytes), "model rejected: duplicate item id 'SKU-1003' at rows 3 and 12");
 }
 
+TEST(ModelFormat, RejectsAStringTableThatDoesNotMatchTheCount) {
+  // One NUL fewer: "SKU-1011SKU-1012" runs together, and the table holds 39 strings.
+  auto bytes = edited([](json& h, std::vector<std::uint8_t>& data) { data[id_offset(h, data, "SKU-1012") - 1] = 'x'; });
+  EXPECT_EQ(load_error(bytes), "tensor item_ids: holds 39 NUL-terminated strings, the shape says 40");
+  bytes = edited([](json& h, std::vector<std::uint8_t>&) {
+    h["items"]["count"] = 39;
+    tensor(h, "item_ids")["shape"] = {39};
+  });
+  EXPECT_EQ(load_error(bytes), "tensor item_ids: 9 bytes after the last of its 39 strings");
+  bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["items"]["count"] = 1000000; });
+  EXPECT_TRUE(starts_with(load_error(bytes), "items.count = 1000000 does not fit the ")) << load_error(bytes);
+  bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["items"]["count"] = 0; });
+  EXPECT_EQ(load_error(bytes), "the model has no items (items.count is 0)");
+}
+
 TEST(ModelFormat, RejectsMissingUnknownAndRepeatedTensors) {
-  auto bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["tensors"].erase(3); });
+  auto bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["tensors"].erase(4); });
   EXPECT_EQ(load_error(bytes), "tensor type_emb is missing from the tensor table");
   bytes = edited([](json& h, std::vector<std::uint8_t>&) { tensor(h, "gate_b")["name"] = "gate_c"; });
-  EXPECT_EQ(load_error(bytes), "tensor 'gate_c' (tensors[15]) is not part of format version 1");
-  bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["tensors"].push_back(h["tensors"][0]); });
+  EXPECT_EQ(load_error(bytes), "tensor 'gate_c' (tensors[16]) is not part of format version 2");
+  bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["tensors"].push_back(h["tensors"][1]); });
   EXPECT_EQ(load_error(bytes), "tensor 'item_vec' appears twice in the tensor table");
 }
 
@@ -216,6 +256,16 @@ TEST(ModelFormat, SelfTestIsVerifiedOnRequest) {
   const std::string e = load_error(bytes, true);
   EXPECT_TRUE(starts_with(e, "self-test failed: candidate 'SKU-1002' scored ")) << e;
   EXPECT_EQ(load_error(bytes, false), "") << "without verification the weights themselves are fine";
+}
+
+// Dimensions whose tensors cannot fit the data section are refused before anything is sized by
+// them (claiming dim 4096, a file of a few kilobytes would make the reader allocate 800 MB).
+TEST(ModelFormat, RejectsDimensionsTheDataSectionCannotHold) {
+  const auto bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["config"]["dim"] = 128; });
+  const std::string e = load_error(bytes);
+  EXPECT_TRUE(starts_with(e, "model file is too small for its dimensions: the tensors of dim 128, 40 items and 4 "
+                             "event types take "))
+      << e;
 }
 
 }  // namespace

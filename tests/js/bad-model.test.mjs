@@ -44,7 +44,7 @@ test('bad magic, unknown version, checksum mismatch', async () => {
   await rejects(bytes, 'tandem: not a tandem model file: bad magic bytes at offset 0 (found 89 54 44 00 0d 0a 1a 0a, expected 89 54 44 4d 0d 0a 1a 0a)');
   bytes = good();
   bytes[8] = 7;
-  await rejects(bytes, 'tandem: unsupported model format version 7 at offset 8 (this build reads version 1)');
+  await rejects(bytes, 'tandem: unsupported model format version 7 at offset 8 (this build reads version 2)');
   bytes = good();
   bytes[bytes.length - 30] ^= 1;
   await rejects(bytes, /^tandem: model file checksum mismatch: stored [0-9a-f]{16}, computed [0-9a-f]{16} over bytes \[0, \d+\) \(the file is corrupt\)$/);
@@ -52,7 +52,7 @@ test('bad magic, unknown version, checksum mismatch', async () => {
 
 test('invalid header JSON', async () => {
   const { data } = unseal(good());
-  await rejects(seal('{"format": "tandem-model", "version": 1,,}', data), /^tandem: model header JSON is invalid near byte 41 /);
+  await rejects(seal('{"format": "tandem-model", "version": 2,,}', data), /^tandem: model header JSON is invalid near byte 41 /);
 });
 
 test('a tensor shape that does not match the dimensions, and an offset past the end', async () => {
@@ -81,7 +81,12 @@ test('NaN and Inf weights, duplicate item ids, a failed self-test', async () => 
     'tandem: model rejected: tensor item_bias holds a non-finite value (-inf) at element 7',
   );
   await rejects(
-    edited((h) => (h.items.ids[5] = h.items.ids[2])),
+    edited((h, data) => {
+      // the ids are a string table: NUL-terminated, back to back; row 5 gets row 2's id
+      const ids = tensor(h, 'item_ids').offset, text = new TextEncoder();
+      const at = (id) => ids + Buffer.from(data.buffer, data.byteOffset).indexOf(`\0${id}\0`, ids) + 1;
+      data.set(text.encode('SKU-100002'), at('SKU-100005'));
+    }),
     "tandem: model rejected: duplicate item id 'SKU-100002' at rows 2 and 5",
   );
   const selftest = edited((h) => (h.selftest.scores[0] += 0.25));

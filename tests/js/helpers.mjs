@@ -1,7 +1,7 @@
 // Shared by the JS tests: the staged package, fixture models written by the native CLI, and an
 // independent XXH64 (BigInt) to re-seal deliberately broken model files.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -10,12 +10,12 @@ export const packageDir = process.env.TANDEM_PACKAGE_DIR ?? join(root, 'build/pa
 export const cli = process.env.TANDEM_CLI ?? join(root, 'build/native/src/cli/tandem');
 export const { Recommender } = await import(pathToFileURL(join(packageDir, 'index.js')).href);
 
-/** A fixture model file written by the native `tandem fixture` (cached in build/fixtures). */
+/** A fixture model file written by the native `tandem fixture` (cached in build/fixtures until the CLI changes). */
 export function fixturePath({ items = 300, dim = 16, seed = 3, int8 = false } = {}) {
   const dir = join(root, 'build/fixtures');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `fixture-${items}-${dim}-${seed}${int8 ? '-int8' : ''}.tandem`);
-  if (!existsSync(path)) {
+  if (!existsSync(path) || statSync(path).mtimeMs < statSync(cli).mtimeMs) {
     const args = ['fixture', '--out', path, '--items', String(items), '--dim', String(dim), '--seed', String(seed)];
     if (int8) args.push('--int8');
     execFileSync(cli, args, { stdio: 'pipe' });
@@ -78,7 +78,7 @@ export function unseal(bytes) {
 }
 
 /** Builds a model file around a header object (or raw header text) and a data section, with a valid checksum. */
-export function seal(header, data, version = 1) {
+export function seal(header, data, version = 2) {
   const text = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
   const start = align64(16 + text.length);
   const out = new Uint8Array(start + data.length + 8);
