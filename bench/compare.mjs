@@ -64,6 +64,20 @@ const server = await startServer(root);
 const modelUrl = (n) => `${server.origin}/build/bench/compare-${n}.tandem`;
 const catalogs = Object.fromEntries(sizes.map((n) => [n, readModel(new Uint8Array(readFileSync(modelPath(n)))).ids]));
 
+/** Which tandem is measured: build/package's staging time, the commit, and whether the engine sources differ from it. */
+function tandemBuild() {
+  const wasm = join(root, 'build/package/tandem.wasm');
+  const git = (...a) => {
+    try {
+      return execFileSync('git', ['-C', root, ...a], { encoding: 'utf8' }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const dirty = git('status', '--porcelain', '--', 'src/core', 'bindings', 'js/src');
+  return `build/package staged ${new Date(statSync(wasm).mtimeMs).toISOString().replace('T', ' ').slice(0, 19)} UTC, tandem.wasm ${statSync(wasm).size.toLocaleString('en-US')} bytes; work tree at ${git('rev-parse', '--short', 'HEAD') || '?'}${dirty ? ' with uncommitted changes in src/core, bindings or js/src' : ''}`;
+}
+
 // ---- machine -------------------------------------------------------------------------------------
 
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -81,6 +95,7 @@ if (envs.includes('browser')) {
 }
 console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}${machine.chromium ? `, Chromium ${machine.chromium}` : ''}`);
 console.log(`load average at start (1, 5, 15 min): ${machine.loadStart}`);
+console.log(`tandem: ${tandemBuild()}`);
 
 // ---- the runs ------------------------------------------------------------------------------------
 
@@ -100,6 +115,28 @@ function checkResults(env, n, check) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const worst = (xs) => Math.max(...xs);
+
+/** Waits while build/package is being restaged (scripts/build.sh), up to two minutes. */
+async function packageReady() {
+  for (let i = 0; !packageFiles.every(existsSync); i++) {
+    if (i === 60) throw new Error('build/package is missing: run bash scripts/build.sh first');
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+/** fn(), tried again (up to three times) after build/package is back when it failed. */
+async function retried(what, fn) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (attempt === 3) throw e;
+      log(`${what} failed (${String(e.message).split('\n')[0].slice(0, 160)}); trying again`);
+      await new Promise((r) => setTimeout(r, 3000));
+      await packageReady();
+    }
+  }
+}
 
 /** Runs node with args (asynchronously: the bench server must answer meanwhile); resolves stdout. */
 function runChild(args) {
@@ -126,7 +163,7 @@ async function coldNode(n) {
     for (let r = 0; r < coldRepeats; r++) {
       for (const runtime of RUNTIMES) {
         const spec = JSON.stringify({ runtime, mode, path: modelPath(n), url: modelUrl(n), c100 });
-        const res = JSON.parse((await runChild([join(peersDir, 'cold.mjs'), spec])).trim().split('\n').pop());
+        const res = await retried(`cold start of ${runtime}`, async () => JSON.parse((await runChild([join(peersDir, 'cold.mjs'), spec])).trim().split('\n').pop()));
         ms[runtime].push(res.ms);
         out.push({ runtime, mode, ids: res.ids });
       }
@@ -173,16 +210,22 @@ async function coldBrowser(n) {
     const ms = Object.fromEntries(RUNTIMES.map((k) => [k, []]));
     for (let r = 0; r < coldRepeats; r++) {
       for (const runtime of RUNTIMES) {
-        const context = await browser.newContext();
-        const page = await openPage(context);
-        server.requests.length = 0;
-        const res = await page.evaluate(async ({ runtime, mode, url, c100, wasmDir }) => {
-          const { coldStart } = await import('/bench/peers/run.mjs');
-          const source = mode === 'bytes' ? { bytes: new Uint8Array(await (await fetch(url)).arrayBuffer()) } : { url };
-          return coldStart({ runtime, source, c100, options: { tfjs: { wasmDir } } });
-        }, { runtime, mode, url: modelUrl(n), c100, wasmDir: TFJS_WASM_DIR });
-        if (mode === 'url' && r === 0) downloads[runtime] = [...server.requests];
-        await context.close();
+        const res = await retried(`cold start of ${runtime} in Chromium`, async () => {
+          const context = await browser.newContext();
+          try {
+            const page = await openPage(context);
+            server.requests.length = 0;
+            const result = await page.evaluate(async ({ runtime, mode, url, c100, wasmDir }) => {
+              const { coldStart } = await import('/bench/peers/run.mjs');
+              const source = mode === 'bytes' ? { bytes: new Uint8Array(await (await fetch(url)).arrayBuffer()) } : { url };
+              return coldStart({ runtime, source, c100, options: { tfjs: { wasmDir } } });
+            }, { runtime, mode, url: modelUrl(n), c100, wasmDir: TFJS_WASM_DIR });
+            if (mode === 'url' && r === 0) downloads[runtime] = [...server.requests];
+            return result;
+          } finally {
+            await context.close();
+          }
+        });
         ms[runtime].push(res.ms);
         out.push({ runtime, mode, ids: res.ids });
       }
