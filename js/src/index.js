@@ -64,6 +64,9 @@ export class Recommender {
     if (source === null || typeof source !== 'object') throw new TypeError('tandem: Recommender.create needs { modelUrl } or { modelBuffer }');
     const hasUrl = source.modelUrl !== undefined, hasBuffer = source.modelBuffer !== undefined;
     if (hasUrl === hasBuffer) throw new TypeError('tandem: give exactly one of modelUrl and modelBuffer');
+    if (hasUrl && typeof source.modelUrl !== 'string' && !(source.modelUrl instanceof URL)) {
+      throw new TypeError(`tandem: modelUrl must be a string or a URL, got ${describe(source.modelUrl)}`);
+    }
     if (options === null || typeof options !== 'object') throw new TypeError('tandem: options must be an object');
     if (options.wasmUrl !== undefined && options.wasmBinary !== undefined) throw new TypeError('tandem: give at most one of wasmUrl and wasmBinary');
     const { onProgress } = options;
@@ -123,7 +126,9 @@ export class Recommender {
     let row = this._rows.get(id);
     if (row === undefined) {
       row = this._handle.findItem(id);
-      this._rows.set(id, row);
+      // Only catalog ids are kept, so the cache stays within the catalog's size whatever ids (and
+      // however long) a page sends; an unknown id is looked up again each time.
+      if (row >= 0) this._rows.set(id, row);
     }
     return row;
   }
@@ -348,6 +353,7 @@ export class Session {
   rerank(items, options = {}) {
     const handle = this._live();
     if (!Array.isArray(items)) throw new TypeError('tandem: rerank needs an array of item ids');
+    checkOptions(options, 'rerank');
     const n = items.length;
     const top = options.top === undefined ? n : checkCount(options.top, 'top');
     const rec = this._rec;
@@ -385,6 +391,7 @@ export class Session {
    */
   recommend(options = {}) {
     const handle = this._live();
+    checkOptions(options, 'recommend');
     const k = options.k === undefined ? 10 : checkCount(options.k, 'k');
     const exclude = options.exclude === undefined ? 'purchased' : options.exclude;
     let mode = 0, excluded = [];
@@ -529,6 +536,10 @@ function checkProfile(profile, length) {
   throw new TypeError(`tandem: profile must be a Float32Array of ${length} values, a profile file's bytes or its URL, got ${describe(profile)}`);
 }
 
+function checkOptions(options, what) {
+  if (options === null || typeof options !== 'object') throw new TypeError(`tandem: ${what} options must be an object, got ${describe(options)}`);
+}
+
 function checkCount(value, name) {
   if (!Number.isInteger(value) || value < 0) throw new TypeError(`tandem: ${name} must be a non-negative integer, got ${describe(value)}`);
   return value;
@@ -537,6 +548,7 @@ function checkCount(value, name) {
 function describe(value) {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
   if (value === null) return 'null';
+  if (typeof value === 'bigint') return `${value}n (a BigInt)`;
   if (Array.isArray(value)) return 'an array';
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
   return typeof value === 'object' ? 'an object' : String(value);

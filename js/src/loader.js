@@ -55,7 +55,24 @@ export async function fetchBytes(url, what, key, onProgress) {
     onProgress?.({ what: key, loaded: data.byteLength, total: data.byteLength });
     return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
   }
-  return counted(await get(href, what), key, onProgress).arrayBuffer();
+  return readBody(counted(await get(href, what), key, onProgress), href, what);
+}
+
+/** The body of a response; a download that breaks off (or does not decode) fails naming the URL. */
+async function readBody(response, href, what) {
+  try {
+    return await response.arrayBuffer();
+  } catch (e) {
+    const why = e?.cause?.message ? `${e.message}: ${e.cause.message}` : e?.message ?? String(e);
+    throw new Error(`tandem: cannot fetch ${what} at ${href}: the download failed part-way (${why})`);
+  }
+}
+
+/** The factory's promise; bytes that are not this package's wasm reject with a tandem Error. */
+function create(options, where) {
+  return createTandemModule(options).catch((e) => {
+    throw new Error(`tandem: cannot instantiate the tandem wasm module from ${where}: ${String(e?.message ?? e).replace(/^Aborted\((.*)\)\..*$/s, '$1')}`);
+  });
 }
 
 export function toUint8Array(data, what) {
@@ -71,16 +88,16 @@ export function toUint8Array(data, what) {
  */
 export async function instantiate({ wasmUrl, wasmBinary, onProgress } = {}) {
   if (wasmBinary !== undefined) {
-    return createTandemModule({ wasmBinary: toUint8Array(wasmBinary, 'wasmBinary') });
+    return create({ wasmBinary: toUint8Array(wasmBinary, 'wasmBinary') }, 'wasmBinary');
   }
   const url = wasmUrl !== undefined ? new URL(String(wasmUrl), globalThis.location?.href) : new URL('./tandem.wasm', import.meta.url);
   if (url.protocol === 'file:' || typeof WebAssembly.compileStreaming !== 'function') {
-    return createTandemModule({ wasmBinary: new Uint8Array(await fetchBytes(url, 'the tandem wasm module', 'wasm', onProgress)) });
+    return create({ wasmBinary: new Uint8Array(await fetchBytes(url, 'the tandem wasm module', 'wasm', onProgress)) }, url.href);
   }
   const response = counted(await get(url.href, 'the tandem wasm module'), 'wasm', onProgress);
   // compileStreaming needs the application/wasm content type; a server without it still works.
   const compiled = WebAssembly.compileStreaming(response.clone()).catch(() =>
-    response.arrayBuffer().then((bytes) => WebAssembly.compile(bytes)),
+    readBody(response, url.href, 'the tandem wasm module').then((bytes) => WebAssembly.compile(bytes)),
   );
   return new Promise((resolve, reject) => {
     createTandemModule({
