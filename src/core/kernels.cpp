@@ -201,6 +201,32 @@ void row_dots_i8(const std::int8_t* table, const float* scales, int cols, const 
   }
 }
 
+void column_sums(const float* table, int rows, int cols, float* acc) {
+  for (int r = 0; r < rows; ++r) {
+    const float* v = table + static_cast<long>(r) * cols;
+    int k = 0;
+    for (; k + 4 <= cols; k += 4)
+      wasm_v128_store(acc + k, wasm_f32x4_add(wasm_v128_load(acc + k), wasm_v128_load(v + k)));
+    for (; k < cols; ++k) acc[k] += v[k];
+  }
+}
+
+void column_sums_i8(const std::int8_t* table, const float* scales, int rows, int cols, float* acc) {
+  for (int r = 0; r < rows; ++r) {
+    const std::int8_t* q = table + static_cast<long>(r) * cols;
+    const v128_t scale = wasm_f32x4_splat(scales[r]);
+    int k = 0;
+    for (; k + 8 <= cols; k += 8) {
+      const v128_t wide = wasm_i16x8_load8x8(q + k);
+      const v128_t lo = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(wide));
+      const v128_t hi = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(wide));
+      wasm_v128_store(acc + k, wasm_f32x4_add(wasm_v128_load(acc + k), wasm_f32x4_mul(lo, scale)));
+      wasm_v128_store(acc + k + 4, wasm_f32x4_add(wasm_v128_load(acc + k + 4), wasm_f32x4_mul(hi, scale)));
+    }
+    for (; k < cols; ++k) acc[k] += static_cast<float>(q[k]) * scales[r];
+  }
+}
+
 void sigmoid(float* x, int n) { apply4(x, n, sigmoid4); }
 void tanh(float* x, int n) { apply4(x, n, tanh4); }
 
@@ -231,6 +257,19 @@ void row_dots_i8(const std::int8_t* table, const float* scales, int cols, const 
                                                                              cols);
     out[i] = scaled(q.cast<std::int32_t>().dot(x.cast<std::int32_t>()), scales[row], x_scale);
   }
+}
+
+void column_sums(const float* table, int rows, int cols, float* acc) {
+  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Eigen::Map<Eigen::RowVectorXf>(acc, cols) += Eigen::Map<const RowMajor>(table, rows, cols).colwise().sum();
+}
+
+void column_sums_i8(const std::int8_t* table, const float* scales, int rows, int cols, float* acc) {
+  Eigen::Map<Eigen::ArrayXf> a(acc, cols);
+  for (int r = 0; r < rows; ++r)
+    a += Eigen::Map<const Eigen::Array<std::int8_t, Eigen::Dynamic, 1>>(table + static_cast<long>(r) * cols, cols)
+             .cast<float>() *
+         scales[r];
 }
 
 void sigmoid(float* x, int n) {

@@ -28,6 +28,11 @@ void row_dots_i8(const std::int8_t* table, const float* scales, int cols, const 
 // int32 sums of row_dots_i8 over `n` int8 columns. Returns x_scale (0 for a zero vector).
 float quantize(const float* x, int n, std::int16_t* xq);
 
+// acc[k] += sum_r table[r * cols + k] (float32), or += sum_r q[r * cols + k] * scales[r] (int8):
+// the column sums behind the model's mean item, computed at every page load.
+void column_sums(const float* table, int rows, int cols, float* acc);
+void column_sums_i8(const std::int8_t* table, const float* scales, int rows, int cols, float* acc);
+
 // In place: x = 1 / (1 + exp(-x)), and x = tanh(x). A few ulp from the exact functions.
 void sigmoid(float* x, int n);
 void tanh(float* x, int n);

@@ -218,20 +218,13 @@ std::shared_ptr<const Model> Model::create(ModelWeights weights, std::string* er
   m->purchase_type_ = c.purchase_event.empty() ? -1 : m->find_event_type(c.purchase_event);
 
   const int d = c.dim;
-  // The mean item, row by row in plain loops the compiler vectorizes (it runs at every page load).
+  // The mean item (it runs at every page load, so through the SIMD kernels).
   m->fallback_vec_ = Vector::Zero(d);
-  float* mean = m->fallback_vec_.data();
   const ModelWeights& mw = m->w_;
-  for (std::int32_t r = 0; r < m->item_count(); ++r) {
-    if (m->quantized()) {
-      const std::int8_t* q = mw.item_vec_q.data() + static_cast<std::ptrdiff_t>(r) * d;
-      const float scale = mw.item_vec_scale[r];
-      for (int k = 0; k < d; ++k) mean[k] += static_cast<float>(q[k]) * scale;
-    } else {
-      const float* v = mw.item_vec.data() + static_cast<std::ptrdiff_t>(r) * d;
-      for (int k = 0; k < d; ++k) mean[k] += v[k];
-    }
-  }
+  if (m->quantized())
+    kernels::column_sums_i8(mw.item_vec_q.data(), mw.item_vec_scale.data(), m->item_count(), d, m->fallback_vec_.data());
+  else
+    kernels::column_sums(mw.item_vec.data(), m->item_count(), d, m->fallback_vec_.data());
   m->fallback_vec_ /= static_cast<float>(m->item_count());
   m->fallback_bias_ = m->w_.item_bias.mean();
 
