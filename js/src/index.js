@@ -14,6 +14,15 @@ const EXCLUDE = { none: 0, purchased: 1, seen: 2 };
 const finalizer =
   typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((release) => release()) : null;
 
+// The functions the finalizer holds are made out here, not in the constructors: a closure made in
+// a constructor shares its scope with the constructor's other closures, and one of them using
+// `this` would make the held function keep the object alive, so it would never be collected.
+const releaseModel = (scratch, handle) => () => {
+  scratch.free();
+  handle.delete();
+};
+const releaseSession = (handle) => () => handle.delete();
+
 function fail(message) {
   return new Error(`tandem: ${message}`);
 }
@@ -108,11 +117,7 @@ export class Recommender {
     this.fingerprint = handle.fingerprint();
     this.quantized = handle.quantized();
     this.metadata = JSON.parse(handle.metadata());
-    const scratch = this._scratch;
-    this._release = () => {
-      scratch.free();
-      handle.delete();
-    };
+    this._release = releaseModel(this._scratch, handle);
     finalizer?.register(this, this._release, this);
   }
 
@@ -237,7 +242,7 @@ export class Session {
     const module = recommender._module;
     const handle = new module.SessionHandle(recommender._handle);
     this._handle = handle;
-    this._release = () => handle.delete();
+    this._release = releaseSession(handle);
     finalizer?.register(this, this._release, this);
     try {
       this._store = store;
