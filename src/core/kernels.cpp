@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
@@ -56,6 +57,20 @@ inline v128_t reduce4_i32(v128_t a, v128_t b, v128_t c, v128_t d) {
   const v128_t ab = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
   const v128_t cd = wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
   return wasm_i32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+// Calls f with the column count as a compile-time constant for the usual dimensions (the loops
+// then unroll and the int8 kernel keeps x in registers), or with 0 for any other: both compute
+// a row with the same operations in the same order.
+template <class F>
+void with_cols(int cols, F f) {
+  switch (cols) {
+    case 16: return f(std::integral_constant<int, 16>{});
+    case 32: return f(std::integral_constant<int, 32>{});
+    case 64: return f(std::integral_constant<int, 64>{});
+    case 128: return f(std::integral_constant<int, 128>{});
+    default: return f(std::integral_constant<int, 0>{});
+  }
 }
 
 // Four rows at a time against one x: x is loaded once per step and each row keeps two
@@ -174,9 +189,34 @@ void row_dots(const float* table, int cols, const std::int32_t* rows, std::int32
   dots_f32([=](int i) { return table + static_cast<long>(rows ? rows[i] : first + i) * cols; }, count, cols, x, out);
 }
 
-void row_dots_i8(const std::int8_t* table, const float* scales, int cols, const std::int32_t* rows,
-                 std::int32_t first, int count, const std::int16_t* xq, float x_scale, float* out) {
-  for (int i = 0; i < count; i += 4) {
+namespace {
+
+template <int C>
+void dots_i8(const std::int8_t* table, const float* scales, int dynamic_cols, const std::int32_t* rows,
+             std::int32_t first, int count, const std::int16_t* xq, float x_scale, float* out) {
+  const int cols = C > 0 ? C : dynamic_cols;
+  v128_t x[C > 0 ? C / 8 : 1];
+  if (C > 0)
+    for (int k = 0; k + 8 <= cols; k += 8) x[k / 8] = wasm_v128_load(xq + k);
+  int i = 0;
+  if (!rows && C > 0) {
+    // Consecutive rows, whole groups of four: pointers advance, the four scales load at once.
+    const std::int8_t* r = table + static_cast<long>(first) * C;
+    for (; i + 4 <= count; i += 4, r += 4 * C) {
+      v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+      for (int k = 0; k < C; k += 8) {
+        a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r + k), x[k / 8]));
+        a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r + C + k), x[k / 8]));
+        a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r + 2 * C + k), x[k / 8]));
+        a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r + 3 * C + k), x[k / 8]));
+      }
+      const v128_t sums = wasm_f32x4_convert_i32x4(reduce4_i32(a0, a1, a2, a3));
+      // the same float operations as scaled(): (sum * row scale) * x scale
+      wasm_v128_store(out + i, wasm_f32x4_mul(wasm_f32x4_mul(sums, wasm_v128_load(scales + first + i)),
+                                              wasm_f32x4_splat(x_scale)));
+    }
+  }
+  for (; i < count; i += 4) {
     std::int32_t row[4];
     const std::int8_t* r[4];
     for (int j = 0; j < 4; ++j) {
@@ -187,7 +227,7 @@ void row_dots_i8(const std::int8_t* table, const float* scales, int cols, const 
     v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
     int k = 0;
     for (; k + 8 <= cols; k += 8) {
-      const v128_t x0 = wasm_v128_load(xq + k);
+      const v128_t x0 = C > 0 ? x[k / 8] : wasm_v128_load(xq + k);
       a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r[0] + k), x0));
       a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r[1] + k), x0));
       a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r[2] + k), x0));
@@ -199,6 +239,13 @@ void row_dots_i8(const std::int8_t* table, const float* scales, int cols, const 
       for (int j = 0; j < 4; ++j) sums[j] += static_cast<std::int32_t>(r[j][k]) * xq[k];
     for (int j = 0; j < 4 && i + j < count; ++j) out[i + j] = scaled(sums[j], scales[row[j]], x_scale);
   }
+}
+
+}  // namespace
+
+void row_dots_i8(const std::int8_t* table, const float* scales, int cols, const std::int32_t* rows,
+                 std::int32_t first, int count, const std::int16_t* xq, float x_scale, float* out) {
+  with_cols(cols, [&](auto c) { dots_i8<decltype(c)::value>(table, scales, cols, rows, first, count, xq, x_scale, out); });
 }
 
 void column_sums(const float* table, int rows, int cols, float* acc) {
