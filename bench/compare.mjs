@@ -6,6 +6,7 @@
 //
 // Usage: node bench/compare.mjs [--items 1000,50000] [--node | --browser | --env node|browser|both]
 //                               [--budget MS per operation, default 1500] [--cold REPEATS, default 5]
+//                               [--runtimes tandem,tfjs,ort]
 // Needs scripts/build.sh (build/package and the native CLI, which writes the fixture models into
 // build/bench/). The peers are installed into bench/peers/node_modules by this command (npm ci
 // --prefix bench/peers) when missing: they are no dependency of the SDK or of the tests.
@@ -58,7 +59,10 @@ for (const n of sizes) {
 }
 
 const { readModel } = await import('./peers/model.mjs');
-const { runEnv, workloadFor, RUNTIMES } = await import('./peers/run.mjs');
+const { runEnv, workloadFor, RUNTIMES: ALL_RUNTIMES } = await import('./peers/run.mjs');
+// --runtimes tandem,ort: a subset (tandem, the reference, always runs)
+const RUNTIMES = ['tandem', ...String(arg('runtimes', ALL_RUNTIMES.join(','))).split(',').filter((r) => r !== 'tandem')];
+for (const r of RUNTIMES) if (!ALL_RUNTIMES.includes(r)) throw new Error(`--runtimes: unknown runtime ${r} (${ALL_RUNTIMES.join(', ')})`);
 const { startServer } = await import('./peers/serve.mjs');
 const server = await startServer(root);
 const modelUrl = (n) => `${server.origin}/build/bench/compare-${n}.tandem`;
@@ -191,13 +195,13 @@ const TFJS_WASM_DIR = '/bench/peers/node_modules/@tensorflow/tfjs-backend-wasm/d
 async function timingsBrowser(n) {
   const context = await browser.newContext();
   const page = await openPage(context);
-  const result = await page.evaluate(async ({ url, budgetMs, wasmDir }) => {
+  const result = await page.evaluate(async ({ url, budgetMs, wasmDir, runtimes }) => {
     const { readModel } = await import('/bench/peers/model.mjs');
     const { runEnv } = await import('/bench/peers/run.mjs');
     const modelBytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
     const ids = readModel(modelBytes).ids;
-    return runEnv({ modelBytes, ids, budgetMs, options: { tfjs: { wasmDir } }, log: (m) => globalThis.__log(m) });
-  }, { url: modelUrl(n), budgetMs, wasmDir: TFJS_WASM_DIR });
+    return runEnv({ modelBytes, ids, runtimes, budgetMs, options: { tfjs: { wasmDir } }, log: (m) => globalThis.__log(m) });
+  }, { url: modelUrl(n), budgetMs, wasmDir: TFJS_WASM_DIR, runtimes: RUNTIMES });
   await context.close();
   return result;
 }
@@ -319,7 +323,7 @@ for (const env of envs) {
     let res;
     if (env === 'node') {
       const modelBytes = new Uint8Array(readFileSync(modelPath(n)));
-      res = await runEnv({ modelBytes, ids: catalogs[n], budgetMs, log });
+      res = await runEnv({ modelBytes, ids: catalogs[n], runtimes: RUNTIMES, budgetMs, log });
     } else {
       res = await timingsBrowser(n);
     }
