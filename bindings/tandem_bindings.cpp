@@ -41,16 +41,6 @@ class ModelHandle {
   std::string itemId(int row) const {
     return row >= 0 && row < model_->item_count() ? model_->weights().item_ids[static_cast<std::size_t>(row)] : "";
   }
-  // Resolves `count` ids, each written NUL-terminated back to back at `ids`, into rows at `rows`.
-  void findItems(std::uintptr_t ids, int count, std::uintptr_t rows) const {
-    const char* p = at<const char>(ids);
-    std::int32_t* out = at<std::int32_t>(rows);
-    for (int i = 0; i < count; ++i) {
-      const std::string_view id(p);
-      out[i] = model_->find_item(id);
-      p += id.size() + 1;
-    }
-  }
   int eventTypeCount() const { return model_->event_type_count(); }
   std::string eventType(int i) const { return model_->config().event_types[static_cast<std::size_t>(i)]; }
   std::string purchaseEvent() const { return model_->config().purchase_event; }
@@ -132,7 +122,6 @@ EMSCRIPTEN_BINDINGS(tandem) {
       .function("quantized", &ModelHandle::quantized)
       .function("fingerprint", &ModelHandle::fingerprint)
       .function("findItem", &ModelHandle::findItem)
-      .function("findItems", &ModelHandle::findItems)
       .function("itemId", &ModelHandle::itemId)
       .function("eventTypeCount", &ModelHandle::eventTypeCount)
       .function("eventType", &ModelHandle::eventType)
