@@ -10,7 +10,7 @@
 # `tandem fixture` (build/native, from scripts/build.sh), states and profiles of the harness model
 # (build/fuzz/fuzz_seeds), fuzz/seeds/, fuzz/regressions/, and the first 50 lines of the logs in
 # $TANDEM_DATA (default ../shared/data; never copied into the repository). A finding (crash, leak,
-# UB, timeout over 10 s, an allocation over 256 MB) is saved as build/fuzz/findings/<target>/*;
+# UB, timeout over 10 s, an allocation over 64 MB) is saved as build/fuzz/findings/<target>/*;
 # the script then exits 1. Coverage found in one run stays in the corpus for the next.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,7 +84,7 @@ for t in "${targets[@]}"; do
   # a small input that makes a parser allocate a lot.
   set +e
   "build/fuzz/fuzz_$t" "$corpus/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -malloc_limit_mb=256 -print_final_stats=1 -artifact_prefix="$findings_dir/" > "$log" 2>&1
+    -malloc_limit_mb=64 -print_final_stats=1 -artifact_prefix="$findings_dir/" > "$log" 2>&1
   rc=$?
   set -e
   execs[$t]=$(grep -E "^stat::number_of_executed_units" "$log" | awk '{print $2}' | tail -n 1)

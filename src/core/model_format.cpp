@@ -188,6 +188,36 @@ class HeaderReader {
   std::string error_;
 };
 
+// How deep a header may nest its arrays and objects: the writer's go 4 deep. nlohmann's serializer
+// recurses once per level (the metadata is dumped), so a header of a few kilobytes nested
+// thousands deep would overflow the stack: a crash natively, "Maximum call stack size exceeded"
+// thrown through the wasm in a browser.
+constexpr int kMaxHeaderDepth = 64;
+
+// Whether a JSON text nests deeper than `limit`, counting brackets outside strings; *at is where.
+// Malformed text is left to the parser, which says where it is malformed.
+bool nested_deeper_than(const char* text, std::size_t size, int limit, std::size_t* at) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < size; ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) {
+        *at = i;
+        return true;
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 // Describes where a JSON text stops being valid, without exceptions.
 struct JsonErrorFinder : json::json_sax_t {
   std::string message;
@@ -372,6 +402,10 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
     return fail("model file is truncated: the " + std::to_string(header_size) +
                 "-byte header at offset 16 runs past the end of the file (" + std::to_string(size) + " bytes)");
   const char* text = reinterpret_cast<const char*>(bytes + kPreamble);
+  std::size_t too_deep = 0;
+  if (nested_deeper_than(text, header_size, kMaxHeaderDepth, &too_deep))
+    return fail("model header JSON is nested deeper than " + std::to_string(kMaxHeaderDepth) + " levels (at byte " +
+                std::to_string(too_deep) + " of the header)");
   json header = json::parse(text, text + header_size, nullptr, false);
   if (header.is_discarded()) {
     JsonErrorFinder finder;

@@ -33,6 +33,7 @@ std::size_t FileSource::read(char* buf, std::size_t cap) {
 
 std::size_t MemorySource::read(char* buf, std::size_t cap) {
   std::size_t n = std::min(cap, bytes_.size() - pos_);
+  if (n == 0) return 0;  // an empty view may have a null data(), which memcpy must not get
   std::memcpy(buf, bytes_.data() + pos_, n);
   pos_ += n;
   return n;
@@ -429,7 +430,8 @@ Status make_layout(const Dialect& d, const std::vector<std::string_view>* header
   for (auto& col : columns) {
     Status s = resolve_column(col.spec, col.role, header, col.column);
     if (!s.ok()) return s;
-    l.needed_fields = std::max(l.needed_fields, static_cast<std::size_t>(*col.column + 1));
+    if (*col.column >= 0)  // + 1 after the cast: a column of INT_MAX must not overflow the int
+      l.needed_fields = std::max(l.needed_fields, static_cast<std::size_t>(*col.column) + 1);
   }
   l.exact_fields = header ? header->size() : d.fields;
   *out = l;

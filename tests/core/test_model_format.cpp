@@ -268,5 +268,23 @@ TEST(ModelFormat, RejectsDimensionsTheDataSectionCannotHold) {
       << e;
 }
 
+// A header nested deeper than 64 levels is refused before it is parsed: nlohmann's serializer
+// recurses once per level, and a few thousand levels overflowed the stack natively and in wasm.
+TEST(ModelFormat, RejectsHeaderNestedTooDeep) {
+  auto nested = [](int arrays) {  // the header's object, the metadata's, then `arrays` arrays
+    return edited([arrays](json& h, std::vector<std::uint8_t>&) {
+      json v = json::array();
+      for (int i = 1; i < arrays; ++i) v = json::array({v});
+      h["metadata"]["deep"] = v;
+    });
+  };
+  EXPECT_EQ(load_error(nested(62)), "");
+  const std::string e = load_error(nested(63));
+  EXPECT_TRUE(starts_with(e, "model header JSON is nested deeper than 64 levels (at byte ")) << e;
+  const auto brackets_in_a_string =
+      edited([](json& h, std::vector<std::uint8_t>&) { h["metadata"]["text"] = std::string(100, '[') + "\"{"; });
+  EXPECT_EQ(load_error(brackets_in_a_string), "") << "brackets inside strings do not nest";
+}
+
 }  // namespace
 }  // namespace tandem::testing
