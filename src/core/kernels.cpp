@@ -73,40 +73,57 @@ void with_cols(int cols, F f) {
   }
 }
 
-// Four rows at a time against one x: x is loaded once per step and each row keeps two
-// accumulators, so the adds overlap. Past the last row the last row is repeated (and not
-// written), so every row is computed with the same operations in the same order.
+// The dot products of four rows with x: x is loaded once per step and each row keeps two
+// accumulators, so the adds overlap. Every row goes through this one function, so a row's sum
+// never depends on the rows it is computed with.
+inline v128_t dot4_f32(const float* r0, const float* r1, const float* r2, const float* r3, int cols, const float* x) {
+  v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  int k = 0;
+  for (; k + 8 <= cols; k += 8) {
+    const v128_t x0 = wasm_v128_load(x + k), x1 = wasm_v128_load(x + k + 4);
+    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(r0 + k), x0));
+    b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(wasm_v128_load(r0 + k + 4), x1));
+    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(r1 + k), x0));
+    b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(wasm_v128_load(r1 + k + 4), x1));
+    a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(r2 + k), x0));
+    b2 = wasm_f32x4_add(b2, wasm_f32x4_mul(wasm_v128_load(r2 + k + 4), x1));
+    a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(r3 + k), x0));
+    b3 = wasm_f32x4_add(b3, wasm_f32x4_mul(wasm_v128_load(r3 + k + 4), x1));
+  }
+  for (; k + 4 <= cols; k += 4) {
+    const v128_t x0 = wasm_v128_load(x + k);
+    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(r0 + k), x0));
+    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(r1 + k), x0));
+    a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(r2 + k), x0));
+    a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(r3 + k), x0));
+  }
+  v128_t sums = reduce4_f32(wasm_f32x4_add(a0, b0), wasm_f32x4_add(a1, b1), wasm_f32x4_add(a2, b2),
+                            wasm_f32x4_add(a3, b3));
+  if (k < cols) {
+    float tail[4] = {0, 0, 0, 0};
+    for (; k < cols; ++k) {
+      tail[0] += r0[k] * x[k];
+      tail[1] += r1[k] * x[k];
+      tail[2] += r2[k] * x[k];
+      tail[3] += r3[k] * x[k];
+    }
+    sums = wasm_f32x4_add(sums, wasm_v128_load(tail));
+  }
+  return sums;
+}
+
+// Four rows at a time; in the last, partial group the last row is repeated (and not written).
 template <class RowAt>
 void dots_f32(RowAt row_at, int count, int cols, const float* x, float* out) {
-  for (int i = 0; i < count; i += 4) {
-    const float* r[4];
-    for (int j = 0; j < 4; ++j) r[j] = row_at(std::min(i + j, count - 1));
-    v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    int k = 0;
-    for (; k + 8 <= cols; k += 8) {
-      const v128_t x0 = wasm_v128_load(x + k), x1 = wasm_v128_load(x + k + 4);
-      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(r[0] + k), x0));
-      b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(wasm_v128_load(r[0] + k + 4), x1));
-      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(r[1] + k), x0));
-      b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(wasm_v128_load(r[1] + k + 4), x1));
-      a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(r[2] + k), x0));
-      b2 = wasm_f32x4_add(b2, wasm_f32x4_mul(wasm_v128_load(r[2] + k + 4), x1));
-      a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(r[3] + k), x0));
-      b3 = wasm_f32x4_add(b3, wasm_f32x4_mul(wasm_v128_load(r[3] + k + 4), x1));
-    }
-    for (; k + 4 <= cols; k += 4) {
-      const v128_t x0 = wasm_v128_load(x + k);
-      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(r[0] + k), x0));
-      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(r[1] + k), x0));
-      a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(r[2] + k), x0));
-      a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(r[3] + k), x0));
-    }
+  int i = 0;
+  for (; i + 4 <= count; i += 4)
+    wasm_v128_store(out + i, dot4_f32(row_at(i), row_at(i + 1), row_at(i + 2), row_at(i + 3), cols, x));
+  if (i < count) {
+    const int last = count - 1;
     float sums[4];
-    wasm_v128_store(sums, reduce4_f32(wasm_f32x4_add(a0, b0), wasm_f32x4_add(a1, b1), wasm_f32x4_add(a2, b2),
-                                      wasm_f32x4_add(a3, b3)));
-    for (; k < cols; ++k)
-      for (int j = 0; j < 4; ++j) sums[j] += r[j][k] * x[k];
-    for (int j = 0; j < 4 && i + j < count; ++j) out[i + j] = sums[j];
+    wasm_v128_store(sums, dot4_f32(row_at(i), row_at(std::min(i + 1, last)), row_at(std::min(i + 2, last)),
+                                   row_at(std::min(i + 3, last)), cols, x));
+    for (int j = 0; i + j < count; ++j) out[i + j] = sums[j];
   }
 }
 
