@@ -31,6 +31,9 @@ const char* kUsage =
     "      evaluate a model file on a log (HR, NDCG, MRR at 5, 10, 20)\n"
     "  inspect MODEL [--verify]\n"
     "      print what a model file holds; --verify also runs its self-test\n"
+    "  export --model MODEL --out MODEL [--int8]\n"
+    "      write a model file again, with --int8 its item table as int8 with per-row scales\n"
+    "      (a quarter of the size; bench/int8-agreement.sh measures how the top 10 change)\n"
     "  fixture --out MODEL [--items N] [--dim D] [--seed S] [--int8]\n"
     "      write a model with seeded random weights (for tests and benchmarks)\n"
     "  score --model MODEL --candidates ID,ID,... [--profile FILE] [--events ITEM@TYPE@SECONDS,...]\n"
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
   if (command == "train") return train_command(n, rest);
   if (command == "eval") return eval_command(n, rest);
   if (command == "inspect") return inspect_command(n, rest);
+  if (command == "export") return export_command(n, rest);
   if (command == "fixture") return fixture_command(n, rest);
   if (command == "score") return score_command(n, rest);
   return fail("unknown command '" + command + "' (see tandem --help)");

@@ -1,4 +1,4 @@
-// tandem fixture | inspect | score: model files without training.
+// tandem fixture | inspect | export | score: model files without training.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -44,6 +44,28 @@ int fixture_command(int argc, char** argv) {
   if (!s.ok()) return fail(s.message());
   std::printf("wrote %s: %ld items, dim %ld, %s item table, %zu bytes, fingerprint %s\n", args.get("out").c_str(), items,
               dim, model->quantized() ? "int8" : "float32", bytes.size(), model->fingerprint_hex().c_str());
+  return 0;
+}
+
+int export_command(int argc, char** argv) {
+  Args args;
+  Status s = args.parse(argc, argv, 0, {"int8"}, {"model", "out"});
+  if (!s.ok()) return fail(s.message());
+  if (!args.has("model") || !args.has("out")) return fail("export needs --model FILE and --out FILE");
+  LoadedModel loaded = load_model_file(args.get("model"), true);
+  if (!loaded.model) return fail(loaded.error);
+  ModelWeights w = loaded.model->weights();
+  if (args.flag("int8") && !loaded.model->quantized()) quantize_item_table(w);
+  std::string error;
+  auto model = Model::create(std::move(w), &error);
+  if (!model) return fail(error);
+  std::vector<std::uint8_t> bytes;
+  s = write_model(*model, default_selftest(*model), &bytes);
+  if (s.ok()) s = write_file_atomic(args.get("out"), bytes.data(), bytes.size());
+  if (!s.ok()) return fail(s.message());
+  std::printf("wrote %s: %d items, dim %d, %s item table, %zu bytes, fingerprint %s\n", args.get("out").c_str(),
+              model->item_count(), model->dim(), model->quantized() ? "int8" : "float32", bytes.size(),
+              model->fingerprint_hex().c_str());
   return 0;
 }
 

@@ -146,3 +146,32 @@ test('bad options and bad input fail with a message that names the problem', () 
   r = run(['frobnicate']);
   assert.equal(r.stderr, "tandem: unknown command 'frobnicate' (see tandem --help)\n");
 });
+
+test('export --int8 writes the same model with an int8 item table, which ranks like the float32 one', async () => {
+  const { Recommender, fixturePath } = await import('./helpers.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-export-'));
+  const source = fixturePath({ items: 300, dim: 16, seed: 3 });
+  const out = join(dir, 'int8.tandem');
+  const r = run(['export', '--model', source, '--out', out, '--int8']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^wrote .*int8\.tandem: 300 items, dim 16, int8 item table, \d+ bytes, fingerprint [0-9a-f]{16}$/m);
+  const f32 = await Recommender.create({ modelBuffer: readFileSync(source) });
+  const int8 = await Recommender.create({ modelBuffer: readFileSync(out) });
+  assert.equal(f32.quantized, false);
+  assert.equal(int8.quantized, true);
+  assert.equal(int8.itemCount, 300);
+  assert.notEqual(int8.fingerprint, f32.fingerprint);
+  // 300 x 16 float32 values (19,200 bytes) become 300 x 16 int8 values and 300 float32 scales (6,000 bytes)
+  const saved = readFileSync(source).length - readFileSync(out).length;
+  assert.ok(saved > 12_000 && saved < 14_400, `the file shrank by ${saved} bytes`);
+  // The same shopper on both: the int8 top 10 keeps at least 9 of the float32 top 10.
+  const sessions = [f32.session(), int8.session()];
+  for (const s of sessions) for (let i = 0; i < 6; i++) s.observe({ item: `SKU-${100000 + i * 13}`, type: 'view', time: 1_700_000_000_000 + i * 60_000 });
+  const [a, b] = sessions.map((s) => s.recommend({ k: 10, exclude: 'none' }).map((x) => x.item));
+  assert.ok(b.filter((id) => a.includes(id)).length >= 9, `${a} vs ${b}`);
+  f32.close();
+  int8.close();
+  const missing = run(['export', '--model', join(dir, 'nope.tandem'), '--out', out]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /^tandem: .*nope\.tandem/m);
+});
