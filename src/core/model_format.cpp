@@ -485,7 +485,7 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
                 std::to_string(w.config.event_types.size()) + " event types take " + std::to_string(needed) +
                 " bytes, the data section holds " + std::to_string(data_size));
   std::vector<TensorRef> expected = tensor_list(w, quantized, true);
-  std::vector<bool> seen(expected.size(), false);
+  std::vector<char> seen(expected.size(), 0);  // not vector<bool>: its code costs 1 KB of wasm
   const std::uint8_t* data = bytes + data_start;
   for (std::size_t i = 0; i < table->size(); ++i) {
     const json& t = (*table)[i];
