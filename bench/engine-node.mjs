@@ -1,5 +1,6 @@
 // Engine latency in Node through the npm package (real wasm): observe, rerank of K candidates,
-// full-catalog recommend. Prints median and p95 per call and a tight-loop mean, with the machine.
+// full-catalog recommend. Prints median and p95 per call, a tight-loop mean and the best of many short
+// batches (the nearest to an idle machine when others share it), with the machine and load.
 // Usage: node bench/engine-node.mjs [--items 50000] [--dim 64] [--int8]
 // (needs scripts/build.sh; writes its fixture model with the native CLI into build/bench/)
 import { execFileSync } from 'node:child_process';
@@ -30,8 +31,10 @@ function stats(samples) {
   const s = Float64Array.from(samples).sort();
   return { median: s[Math.floor(s.length / 2)], p95: s[Math.floor(s.length * 0.95)] };
 }
-// Per-call timings (µs) plus a tight-loop mean over `loop` back-to-back calls.
-function measure(fn, calls = 2000, loop = 2000) {
+// Per-call timings (µs), a tight-loop mean over `loop` back-to-back calls, and the best of many
+// short batches of `batch` calls: on a machine other jobs share, the batch that ran undisturbed
+// is the nearest thing to an idle machine (each batch is short enough to fit a time slice).
+function measure(fn, calls = 2000, loop = 2000, batch = 20, batches = 1000) {
   for (let i = 0; i < 200; i++) fn(i);
   const samples = [];
   for (let i = 0; i < calls; i++) {
@@ -39,9 +42,16 @@ function measure(fn, calls = 2000, loop = 2000) {
     fn(i);
     samples.push(Number(process.hrtime.bigint() - t) / 1000);
   }
-  const t = process.hrtime.bigint();
+  let t = process.hrtime.bigint();
   for (let i = 0; i < loop; i++) fn(i);
-  return { ...stats(samples), mean: Number(process.hrtime.bigint() - t) / 1000 / loop };
+  const mean = Number(process.hrtime.bigint() - t) / 1000 / loop;
+  let best = Infinity;
+  for (let b = 0; b < batches; b++) {
+    t = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) fn(i);
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / 1000 / batch);
+  }
+  return { ...stats(samples), mean, best };
 }
 
 // The catalog's ids, from a first instance (not timed).
@@ -62,15 +72,15 @@ let now = Date.now();
 const rows = [
   ['observe', measure((i) => shopper.observe({ item: ids[(i * 7919) % items], type: 'view', time: (now += 5000) }))],
   ['rerank K=100 (all returned)', measure(() => shopper.rerank(c100))],
-  ['rerank K=1000, top 10', measure(() => shopper.rerank(c1000, { top: 10 }), 1000, 1000)],
-  [`recommend top 10 of ${items}`, measure(() => shopper.recommend({ k: 10, exclude: 'none' }), 300, 300)],
+  ['rerank K=1000, top 10 (the same list again)', measure(() => shopper.rerank(c1000, { top: 10 }), 1000, 1000, 5)],
+  [`recommend top 10 of ${items}`, measure(() => shopper.recommend({ k: 10, exclude: 'none' }), 300, 300, 1, 300)],
 ];
 const fmt = (x) => x.toFixed(1).padStart(9);
 console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, Node ${process.version}`);
 console.log(`model: ${items} items, dim ${dim}, ${int8 ? 'int8' : 'float32'} item table, ${(bytes.length / 1e6).toFixed(2)} MB`);
 console.log(`cold start (new module instance + model from bytes + first rerank of 1,000): ${coldMs.toFixed(1)} ms`);
 console.log(`load average: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
-console.log(`| operation | median µs | p95 µs | tight-loop mean µs |`);
-console.log(`| --- | ---: | ---: | ---: |`);
-for (const [name, r] of rows) console.log(`| ${name} | ${fmt(r.median)} | ${fmt(r.p95)} | ${fmt(r.mean)} |`);
+console.log(`| operation | median µs | p95 µs | tight-loop mean µs | best of batches µs |`);
+console.log(`| --- | ---: | ---: | ---: | ---: |`);
+for (const [name, r] of rows) console.log(`| ${name} | ${fmt(r.median)} | ${fmt(r.p95)} | ${fmt(r.mean)} | ${fmt(r.best)} |`);
 rec.close();
