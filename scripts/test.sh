@@ -59,10 +59,11 @@ fi
 # node --test prints "# pass N" and "# fail N" at the end
 run_node_test() { # name log dir
   node --test "$3" > "$2" 2>&1 || status=1
-  grep -E "^not ok|^# (tests|pass|fail)|^# download size" "$2" || true
+  # Only the runner's own count lines: a test's diagnostics may start with "# fail..." too.
+  grep -E "^not ok|^# (tests|pass|fail) [0-9]+$|^# download size" "$2" || true
   if grep -q "^not ok" "$2"; then cat "$2"; fi
-  passed[$1]=$(grep -E "^# pass" "$2" | awk '{print $3}')
-  failed[$1]=$(grep -E "^# fail" "$2" | awk '{print $3}')
+  passed[$1]=$(grep -E "^# pass [0-9]+$" "$2" | tail -n 1 | awk '{print $3}')
+  failed[$1]=$(grep -E "^# fail [0-9]+$" "$2" | tail -n 1 | awk '{print $3}')
   if [ -z "${passed[$1]}" ]; then passed[$1]=0; failed[$1]=1; status=1; fi
 }
 
