@@ -404,7 +404,8 @@ def main():
     ap.add_argument("--lstm", choices=["packed", "loop", "padded"], default="loop",
                     help="how the LSTM runs over the batch's variable-length windows (see lstm_forward)")
     ap.add_argument("--loss-block", type=int, default=256, help="rows of logits per block (0: all at once)")
-    ap.add_argument("--foreach", action="store_true", help="Adam's multi-tensor implementation")
+    ap.add_argument("--no-foreach", dest="foreach", action="store_false",
+                    help="Adam's per-tensor loop instead of its multi-tensor implementation")
     ap.add_argument("--check", action="store_true", help="epoch 1 without dropout: print the mean training loss")
     ap.add_argument("--json", action="store_true", help="print one JSON line instead of text")
     args = ap.parse_args()
@@ -430,7 +431,8 @@ def main():
     batch = args.batch_size
     steps_per_epoch = (len(examples) + batch - 1) // batch
     setup_s = time.perf_counter() - t0
-    info = {"implementation": "pytorch", "torch": torch.__version__, "lstm": args.lstm, "loss_block": args.loss_block, "threads": torch.get_num_threads(),
+    info = {"implementation": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "lstm": args.lstm, "loss_block": args.loss_block, "foreach": args.foreach,
             "batch": batch, "max_length": args.max_length, "window": args.window, "dim": args.dim,
             "items": n_items, "examples": len(examples), "targets_per_epoch": targets,
             "steps_per_epoch": steps_per_epoch, "setup_s": round(setup_s, 2)}
