@@ -431,7 +431,12 @@ def main():
     batch = args.batch_size
     steps_per_epoch = (len(examples) + batch - 1) // batch
     setup_s = time.perf_counter() - t0
+    torch.ones(8, 8) @ torch.ones(8, 8)  # loads the BLAS: which OpenBLAS build (pthread or OpenMP) served it
+    with open("/proc/self/maps") as f:
+        blas = sorted({os.path.basename(os.path.dirname(line.split()[-1])) for line in f
+                       if "libopenblas" in line.split()[-1]}) or ["not OpenBLAS"]
     info = {"implementation": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "blas": ",".join(blas),
             "lstm": args.lstm, "loss_block": args.loss_block, "foreach": args.foreach,
             "batch": batch, "max_length": args.max_length, "window": args.window, "dim": args.dim,
             "items": n_items, "examples": len(examples), "targets_per_epoch": targets,
