@@ -399,6 +399,8 @@ def main():
     ap.add_argument("--fusion", choices=["gate", "long", "short"], default="gate")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--blas-threads", type=int, default=0,
+                    help="OpenBLAS threads (pthread build) when not --threads, e.g. --threads 1 --blas-threads 2")
     ap.add_argument("--warmup", type=int, default=5, help="untimed steps (epoch 1) before timing")
     ap.add_argument("--steps", type=int, default=0, help="timed steps (epoch 2 onwards); 0: one whole epoch")
     ap.add_argument("--lstm", choices=["packed", "loop", "padded"], default="loop",
@@ -411,8 +413,9 @@ def main():
     args = ap.parse_args()
 
     # Before torch loads: OpenMP (intra-op) and OpenBLAS (GEMMs) thread counts.
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
+    blas_threads = args.blas_threads or args.threads
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(args.threads)
+    os.environ["OPENBLAS_NUM_THREADS"] = str(blas_threads)
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
@@ -436,7 +439,7 @@ def main():
         blas = sorted({os.path.basename(os.path.dirname(line.split()[-1])) for line in f
                        if "libopenblas" in line.split()[-1]}) or ["not OpenBLAS"]
     info = {"implementation": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
-            "blas": ",".join(blas),
+            "blas": ",".join(blas), "blas_threads": blas_threads,
             "lstm": args.lstm, "loss_block": args.loss_block, "foreach": args.foreach,
             "batch": batch, "max_length": args.max_length, "window": args.window, "dim": args.dim,
             "items": n_items, "examples": len(examples), "targets_per_epoch": targets,
@@ -484,7 +487,7 @@ def main():
     if args.json:
         print(json.dumps(info))
     else:
-        print(f"pytorch {info['torch']}, {info['threads']} threads: {done_steps} steps, {done_targets} targets in "
+        print(f"pytorch {info['torch']}, {info['threads']} threads ({info['blas']}, {blas_threads}): {done_steps} steps, {done_targets} targets in "
               f"{elapsed:.2f} s = {info['targets_per_s']:.0f} targets/s ({info['step_only_targets_per_s']:.0f} without batch "
               f"assembly; median step {info['median_step_ms']} ms)")
 
