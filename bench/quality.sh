@@ -3,15 +3,16 @@
 # evaluates them and the popularity and recently-viewed baselines on the test split, and prints
 # the table (also in build/bench/<name>.html, with the training curves).
 #
-#   bash bench/quality.sh beauty [DATA_DIR]   # Amazon Beauty, leave-one-out, history excluded
-#   bash bench/quality.sh taobao [DATA_DIR]   # Taobao sample, leave-one-out, repeats allowed
+#   bash bench/quality.sh beauty [DATA_DIR [TRAIN_FLAGS...]]   # Amazon Beauty, leave-one-out, history excluded
+#   bash bench/quality.sh taobao [DATA_DIR [TRAIN_FLAGS...]]   # Taobao sample, leave-one-out, repeats allowed
 #
-# DATA_DIR defaults to ../shared/data. Needs the native build (scripts/build.sh). Run one at a
-# time: the trainer uses both cores.
+# DATA_DIR defaults to ../shared/data. TRAIN_FLAGS override the config (e.g. --threads 1 to run
+# both benchmarks side by side, one core each). Needs the native build (scripts/build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-}"
 data="${2:-../shared/data}"
+shift $(( $# < 2 ? $# : 2 ))
 cli=build/native/src/cli/tandem
 [ -x "$cli" ] || bash scripts/build.sh
 mkdir -p build/bench
@@ -19,11 +20,11 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(n
 case "$which" in
   beauty)
     exec "$cli" train --config bench/beauty.json --data "$data/amazon-beauty/Beauty.txt" \
-      --out build/bench/beauty.tandem --report build/bench/beauty.html --ablation --quiet ;;
+      --out build/bench/beauty.tandem --report build/bench/beauty.html --ablation --quiet "$@" ;;
   taobao)
     exec "$cli" train --config bench/taobao.json --data "$data/taobao-userbehavior-sample/UserBehavior.csv" \
-      --out build/bench/taobao.tandem --profiles build/bench/taobao-profiles --report build/bench/taobao.html --ablation --quiet ;;
+      --out build/bench/taobao.tandem --profiles build/bench/taobao-profiles --report build/bench/taobao.html --ablation --quiet "$@" ;;
   *)
-    echo "usage: bash bench/quality.sh beauty|taobao [DATA_DIR]" >&2
+    echo "usage: bash bench/quality.sh beauty|taobao [DATA_DIR [TRAIN_FLAGS...]]" >&2
     exit 2 ;;
 esac

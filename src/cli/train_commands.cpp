@@ -226,7 +226,7 @@ int train_command(int argc, char** argv) {
   const std::vector<std::string> flags = joined(kDataFlags, {"ablation", "int8", "resume", "quiet"});
   const std::vector<std::string> options =
       joined(kDataOptions, {"out", "profiles", "report", "log", "dim", "epochs", "patience", "batch-size", "max-length",
-                            "lr", "weight-decay", "dropout", "clip", "window", "session-timeout", "seed", "negatives",
+                            "lr", "weight-decay", "dropout", "history-dropout", "clip", "window", "session-timeout", "seed", "negatives",
                             "sampled-above", "fusion", "checkpoint", "max-minutes"});
   Status s = args.parse(argc, argv, 0, flags, options);
   if (!s.ok()) return fail(s.message());
@@ -236,14 +236,15 @@ int train_command(int argc, char** argv) {
   long dim = o.dim, epochs = o.epochs, patience = o.patience, batch = o.batch_size, max_length = o.max_length,
        window = o.window, seed = static_cast<long>(o.seed), threads = o.threads, negatives = o.negatives,
        sampled_above = static_cast<long>(o.sampled_softmax_above);
-  double dropout = o.dropout;
+  double dropout = o.dropout, history_dropout = o.history_dropout;
   for (Status st : {args.integer("dim", 2, 1024, &dim), args.integer("epochs", 1, 100000, &epochs),
                     args.integer("patience", 1, 100000, &patience), args.integer("batch-size", 1, 1 << 20, &batch),
                     args.integer("max-length", 1, 1 << 20, &max_length), args.integer("window", 1, 4096, &window),
                     args.integer("seed", 0, 1L << 40, &seed), args.integer("threads", 1, 256, &threads),
                     args.integer("negatives", 1, 1 << 20, &negatives), args.integer("sampled-above", 1, 1L << 40, &sampled_above),
                     args.number("lr", 1e-7, 10, &o.lr), args.number("weight-decay", 0, 1, &o.weight_decay),
-                    args.number("dropout", 0, 0.95, &dropout), args.number("clip", 0, 1e9, &o.clip_norm),
+                    args.number("dropout", 0, 0.95, &dropout), args.number("history-dropout", 0, 0.95, &history_dropout),
+                    args.number("clip", 0, 1e9, &o.clip_norm),
                     args.number("session-timeout", 1, 1e9, &o.session_timeout_s),
                     args.number("max-minutes", 0, 1e9, &o.max_minutes)})
     if (!st.ok()) return fail(st.message());
@@ -258,6 +259,7 @@ int train_command(int argc, char** argv) {
   o.negatives = static_cast<int>(negatives);
   o.sampled_softmax_above = static_cast<std::size_t>(sampled_above);
   o.dropout = static_cast<float>(dropout);
+  o.history_dropout = static_cast<float>(history_dropout);
   o.exclude_history = args.flag("exclude-history");
   if (args.has("fusion") && !parse_fusion(args.get("fusion"), &o.fusion))
     return fail("--fusion must be gate, long or short, got '" + args.get("fusion") + "'");
@@ -293,8 +295,9 @@ int train_command(int argc, char** argv) {
       if (!s.ok()) return fail(checkpoint + ": " + s.message());
       std::printf("resumed    %s from %s at epoch %zu\n", run.name.c_str(), checkpoint.c_str(), run.trainer->history().size());
     }
-    std::printf("train      %s: dim %d, %zu targets per epoch, batch %d, dropout %.2f, lr %g, %d threads\n", run.name.c_str(),
-                fo.dim, run.trainer->training_targets(), fo.batch_size, fo.dropout, fo.lr, fo.threads);
+    std::printf("train      %s: dim %d, %zu targets per epoch, batch %d, dropout %.2f, history dropout %.2f, lr %g, %d threads\n",
+                run.name.c_str(), fo.dim, run.trainer->training_targets(), fo.batch_size, fo.dropout, fo.history_dropout,
+                fo.lr, fo.threads);
     std::fflush(stdout);
     const auto start = std::chrono::steady_clock::now();
     Trainer* trainer = run.trainer.get();
@@ -355,7 +358,7 @@ int train_command(int argc, char** argv) {
             {"best_epoch", main.best_epoch()},
             {"train_seconds", runs.front().seconds},
             {"options", {{"dim", o.dim}, {"batch_size", o.batch_size}, {"max_length", o.max_length}, {"lr", o.lr},
-                         {"dropout", o.dropout}, {"seed", o.seed}, {"exclude_history", o.exclude_history}}}};
+                         {"dropout", o.dropout}, {"history_dropout", o.history_dropout}, {"seed", o.seed}, {"exclude_history", o.exclude_history}}}};
   json test = json::object();
   for (const auto& row : table) test[row.name] = metrics_json(row.metrics);
   meta["test"] = test;

@@ -69,6 +69,14 @@ void sequence_forward(const Params<S>& params, const Mat<S>& items, const Sequen
     t.h_mask.resize(0, 0);
     t.p_mask.resize(0, 0);
   }
+  // History dropout: each window event is left out of the pooling (for every later step too)
+  // with probability history_dropout, as if the shopper had not done it; the pooled average needs
+  // no rescaling. Its own stream, so the other masks do not depend on it.
+  t.pooled_in.assign(T, 1);
+  if (config.history_dropout > 0) {
+    Rng rng(dropout_seed ^ 0x5DEECE66DULL);
+    for (std::size_t k = 0; k < T; ++k) t.pooled_in[k] = rng.uniform() < config.history_dropout ? 0 : 1;
+  }
 
   // The detached long-term profile of the events before the window (a running log-sum-exp).
   t.has_prefix = false;
@@ -149,7 +157,7 @@ void sequence_forward(const Params<S>& params, const Mat<S>& items, const Sequen
     t.r.row(K) = items.row(e.item) + params.lt_type_emb.row(e.type);
     t.days[k] = (e.time - config.time_origin_s) / 86400.0;
     t.logit[k] = pool_logit(params, Vec<S>(t.r.row(K).transpose()), t.days[k]);
-    m = std::max(m, t.logit[k]);
+    if (t.pooled_in[k]) m = std::max(m, t.logit[k]);
   }
   t.pool_max = m;
   Eigen::VectorXd num = Eigen::VectorXd::Zero(d);
@@ -162,11 +170,17 @@ void sequence_forward(const Params<S>& params, const Mat<S>& items, const Sequen
   t.pool_den.assign(T, 0);
   for (std::size_t k = 0; k < T; ++k) {
     const auto K = static_cast<Eigen::Index>(k);
-    const double w = std::exp(t.logit[k] - m);
-    num += w * t.r.row(K).transpose().template cast<double>();
-    den += w;
+    if (t.pooled_in[k]) {
+      const double w = std::exp(t.logit[k] - m);
+      num += w * t.r.row(K).transpose().template cast<double>();
+      den += w;
+    }
     t.pool_den[k] = den;
-    t.pooled.row(K) = (num / den).transpose().template cast<S>();
+    // Nothing pooled yet: the empty history, as for a shopper without a profile.
+    if (den > 0)
+      t.pooled.row(K) = (num / den).transpose().template cast<S>();
+    else
+      t.pooled.row(K).setZero();
   }
 
   // MLP and fusion.
@@ -255,18 +269,21 @@ void sequence_backward(const Params<S>& params, const SequenceConfig& config, co
   g.mlp_b1.col(0) += dpre.colwise().sum().transpose();
   const Mat<S> dpooled = dpre * params.mlp_w1;
 
-  // Pooling: pooled_k = N_k / Z_k over the prefix (constant) and window events j <= k, with
-  // N_k = sum w_j r_j, Z_k = sum w_j, w_j = exp(a_j - max). Suffix sums make it O(T d).
+  // Pooling: pooled_k = N_k / Z_k over the prefix (constant) and the pooled window events j <= k,
+  // with N_k = sum w_j r_j, Z_k = sum w_j, w_j = exp(a_j - max). Suffix sums make it O(T d).
   const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(d));
   Eigen::VectorXd sum_dn = Eigen::VectorXd::Zero(d);
   double sum_dz = 0;
   const Vec<S> q = params.lt_query.col(0);
   for (std::size_t kk = T; kk-- > 0;) {
     const auto K = static_cast<Eigen::Index>(kk);
-    const Eigen::VectorXd dpk = dpooled.row(K).transpose().template cast<double>();
-    const Eigen::VectorXd pk = t.pooled.row(K).transpose().template cast<double>();
-    sum_dn += dpk / t.pool_den[kk];
-    sum_dz += -pk.dot(dpk) / t.pool_den[kk];
+    if (t.pool_den[kk] > 0) {  // an empty pooling is a constant
+      const Eigen::VectorXd dpk = dpooled.row(K).transpose().template cast<double>();
+      const Eigen::VectorXd pk = t.pooled.row(K).transpose().template cast<double>();
+      sum_dn += dpk / t.pool_den[kk];
+      sum_dz += -pk.dot(dpk) / t.pool_den[kk];
+    }
+    if (!t.pooled_in[kk]) continue;
     const double w = std::exp(t.logit[kk] - t.pool_max);
     const Eigen::VectorXd rk = t.r.row(K).transpose().template cast<double>();
     const double da = w * (rk.dot(sum_dn) + sum_dz);

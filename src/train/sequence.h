@@ -24,6 +24,7 @@ struct SequenceConfig {
   double time_origin_s = 0;
   Fusion fusion = Fusion::gate;
   float dropout = 0;                // on the LSTM input and on both fusion inputs, training only
+  float history_dropout = 0;        // share of window events left out of the long-term pooling, training only
 
   static SequenceConfig from(const ModelConfig& c);
 };
@@ -53,10 +54,11 @@ struct SequenceTape {
   std::vector<char> reset;
   std::vector<int> gap_bucket;
   Mat<S> x_mask, h_mask, p_mask;                   // dropout masks (scaled), or empty
+  std::vector<char> pooled_in;                     // per window event: 1 if it feeds the pooling
   Mat<S> r;                                        // steps x d, long-term representations
   std::vector<double> logit, days;                 // pooling logits a_k, (t_k - origin) / 86400
   double pool_max = 0;                             // the max logit the weights are taken against
-  std::vector<double> pool_den;                    // Z_k: the running sum of exp(a - pool_max)
+  std::vector<double> pool_den;                    // Z_k: the running sum of exp(a - pool_max), 0 while empty
   Mat<S> pooled, mlp_pre, mlp_hidden, p;           // steps x d
   Mat<S> gate, u;                                  // steps x d
   Vec<S> prefix_pooled;                            // the detached profile before the window

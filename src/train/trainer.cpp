@@ -44,6 +44,7 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
   config_.time_origin_s = latest;
   sequence_ = SequenceConfig::from(config_);
   sequence_.dropout = options.dropout;
+  sequence_.history_dropout = options.history_dropout;
 
   // One example per shopper: the most recent max_length training targets, predicted from all
   // their earlier events (split.train targets of a shopper are consecutive positions).

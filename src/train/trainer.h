@@ -30,6 +30,7 @@ struct TrainOptions {
   double lr = 2e-3;
   double weight_decay = 0;
   float dropout = 0.3f;
+  float history_dropout = 0;     // share of events left out of the long-term pooling per example
   double clip_norm = 5.0;
   int window = 50, gap_buckets = 16, repeat_buckets = 6;
   double session_timeout_s = 1800;

@@ -66,9 +66,11 @@ struct Pass {
   Params<double> grads;
 };
 
-Pass run(const Params<double>& p, Fusion fusion, float dropout, const NegativeSample* sample) {
+Pass run(const Params<double>& p, Fusion fusion, float dropout, const NegativeSample* sample,
+         float history_dropout = 0) {
   SequenceConfig cfg = tiny_config(fusion);
   cfg.dropout = dropout;
+  cfg.history_dropout = history_dropout;
   const auto users = tiny_users();
   const Mat<double> items = compose_items(p, kCats);
   std::vector<SequenceTape<double>> tapes(users.size());
@@ -103,9 +105,9 @@ Pass run(const Params<double>& p, Fusion fusion, float dropout, const NegativeSa
   return pass;
 }
 
-void gradient_check(Fusion fusion, float dropout, const NegativeSample* sample) {
+void gradient_check(Fusion fusion, float dropout, const NegativeSample* sample, float history_dropout = 0) {
   Params<double> p = random_double_params(5);
-  const Pass analytic = run(p, fusion, dropout, sample);
+  const Pass analytic = run(p, fusion, dropout, sample, history_dropout);
   const double eps = 1e-6;
   auto names = std::vector<std::string>();
   p.for_each([&names](const char* name, Mat<double>&) { names.emplace_back(name); });
@@ -117,20 +119,27 @@ void gradient_check(Fusion fusion, float dropout, const NegativeSample* sample) 
       double& x = tensors[t]->data()[i];
       const double saved = x;
       x = saved + eps;
-      const double up = run(p, fusion, dropout, sample).loss;
+      const double up = run(p, fusion, dropout, sample, history_dropout).loss;
       x = saved - eps;
-      const double down = run(p, fusion, dropout, sample).loss;
+      const double down = run(p, fusion, dropout, sample, history_dropout).loss;
       x = saved;
       const double numeric = (up - down) / (2 * eps);
       const double got = grads[t]->data()[i];
       EXPECT_NEAR(got, numeric, 1e-6 * std::max(1.0, std::fabs(numeric)))
-          << names[t] << "[" << i << "] (" << fusion_name(fusion) << ", dropout " << dropout << ")";
+          << names[t] << "[" << i << "] (" << fusion_name(fusion) << ", dropout " << dropout << ", history dropout "
+          << history_dropout << ")";
     }
   }
 }
 
 TEST(Gradients, GatedModelFullSoftmax) { gradient_check(Fusion::gate, 0.0f, nullptr); }
 TEST(Gradients, GatedModelWithDropout) { gradient_check(Fusion::gate, 0.3f, nullptr); }
+TEST(Gradients, GatedModelWithHistoryDropout) {
+  // Seeds 99 and 100 (run's dropout seeds) leave events of both shoppers out of the pooling,
+  // the first shopper's first event among them (an empty pooling at step 0): see the next test.
+  gradient_check(Fusion::gate, 0.0f, nullptr, 0.5f);
+  gradient_check(Fusion::long_term, 0.3f, nullptr, 0.5f);
+}
 TEST(Gradients, LongOnlyAndShortOnly) {
   gradient_check(Fusion::long_term, 0.0f, nullptr);
   gradient_check(Fusion::short_term, 0.0f, nullptr);
@@ -177,6 +186,48 @@ TEST(Sequence, ForwardEqualsCoreSessionScores) {
       EXPECT_NEAR(scores[static_cast<std::size_t>(j)], want, 1e-5 * std::max(1.0, std::fabs(want))) << "step " << k << " item " << j;
     }
   }
+}
+
+TEST(Sequence, HistoryDropoutPoolsOnlyTheKeptEvents) {
+  const Params<float> p = random_double_params(9).cast<float>();
+  ModelConfig mc;
+  mc.dim = 3;
+  mc.event_types = {"view", "cart"};
+  mc.gap_buckets = 4;
+  mc.window = 4;
+  mc.repeat_buckets = 3;
+  mc.session_timeout_s = 100;
+  mc.time_origin_s = 1000;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 7; ++i) ids.push_back("i" + std::to_string(i));
+  std::string error;
+  auto model = Model::create(export_weights(p, mc, ids, {"a", "b"}, kCats), &error);
+  ASSERT_TRUE(model) << error;
+  const Mat<float> items = compose_items(p, kCats);
+  SequenceConfig cfg = SequenceConfig::from(mc);
+  cfg.history_dropout = 0.5f;
+  const auto users = tiny_users();
+  std::size_t dropped = 0;
+  bool empty_step = false;
+  for (std::size_t b = 0; b < users.size(); ++b) {
+    const auto& ev = users[b];
+    SequenceTape<float> tape;
+    sequence_forward(p, items, cfg, Example{ev.data(), 0, ev.size()}, 99 + b, &tape);
+    std::vector<Event> kept;
+    for (std::size_t k = 0; k < tape.steps; ++k) {
+      if (tape.pooled_in[k]) kept.push_back(ev[k]);
+      else ++dropped;
+      // The pooled vector of step k is core's encoder over the kept events up to k.
+      const Profile want = encode_history(*model, kept.data(), kept.size());
+      if (kept.empty()) empty_step = true;
+      for (Eigen::Index j = 0; j < 3; ++j) {
+        const float w = kept.empty() ? 0.0f : want.pooled[j];
+        EXPECT_NEAR(tape.pooled(static_cast<Eigen::Index>(k), j), w, 1e-5) << "shopper " << b << " step " << k;
+      }
+    }
+  }
+  EXPECT_GE(dropped, 2u) << "the seeds must leave events out for this test (and the gradient check) to mean anything";
+  EXPECT_TRUE(empty_step);
 }
 
 // A log where every shopper walks a cycle of items: the next item is fully predictable.
