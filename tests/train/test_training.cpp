@@ -32,13 +32,20 @@ Dims tiny_dims() {
   return d;
 }
 
+ModelConfig tiny_model_config() {
+  ModelConfig mc;
+  mc.dim = 3;
+  mc.event_types = {"view", "cart"};
+  mc.gap_buckets = 4;
+  mc.window = 4;
+  mc.repeat_buckets = 3;
+  mc.session_timeout_s = 100;
+  mc.time_origin_s = 1000;
+  return mc;
+}
+
 SequenceConfig tiny_config(Fusion fusion) {
-  SequenceConfig c;
-  c.window = 4;
-  c.gap_buckets = 4;
-  c.repeat_buckets = 3;
-  c.session_timeout_s = 100;
-  c.time_origin_s = 1000;
+  SequenceConfig c = SequenceConfig::from(tiny_model_config());
   c.fusion = fusion;
   return c;
 }
@@ -59,6 +66,16 @@ Params<double> random_double_params(std::uint64_t seed) {
     for (Eigen::Index i = 0; i < t->size(); ++i) t->data()[i] = rng.uniform(-0.8f, 0.8f);
   p.lt_decay(0, 0) = 0.3;
   return p;
+}
+
+// The inference model of some parameters, with the tiny configuration and items i0..i6.
+std::shared_ptr<const Model> tiny_model(const Params<float>& p, const ModelConfig& mc) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 7; ++i) ids.push_back("i" + std::to_string(i));
+  std::string error;
+  auto model = Model::create(export_weights(p, mc, ids, {"a", "b"}, kCats), &error);
+  if (!model) ADD_FAILURE() << error;
+  return model;
 }
 
 struct Pass {
@@ -152,19 +169,9 @@ TEST(Gradients, SampledSoftmaxWithLogQ) {
 
 TEST(Sequence, ForwardEqualsCoreSessionScores) {
   const Params<float> p = random_double_params(9).cast<float>();
-  ModelConfig mc;
-  mc.dim = 3;
-  mc.event_types = {"view", "cart"};
-  mc.gap_buckets = 4;
-  mc.window = 4;
-  mc.repeat_buckets = 3;
-  mc.session_timeout_s = 100;
-  mc.time_origin_s = 1000;
-  std::vector<std::string> ids;
-  for (int i = 0; i < 7; ++i) ids.push_back("i" + std::to_string(i));
-  std::string error;
-  auto model = Model::create(export_weights(p, mc, ids, {"a", "b"}, kCats), &error);
-  ASSERT_TRUE(model) << error;
+  const ModelConfig mc = tiny_model_config();
+  const auto model = tiny_model(p, mc);
+  ASSERT_TRUE(model);
 
   const auto users = tiny_users();
   const auto& ev = users[0];
@@ -190,19 +197,9 @@ TEST(Sequence, ForwardEqualsCoreSessionScores) {
 
 TEST(Sequence, HistoryDropoutPoolsOnlyTheKeptEvents) {
   const Params<float> p = random_double_params(9).cast<float>();
-  ModelConfig mc;
-  mc.dim = 3;
-  mc.event_types = {"view", "cart"};
-  mc.gap_buckets = 4;
-  mc.window = 4;
-  mc.repeat_buckets = 3;
-  mc.session_timeout_s = 100;
-  mc.time_origin_s = 1000;
-  std::vector<std::string> ids;
-  for (int i = 0; i < 7; ++i) ids.push_back("i" + std::to_string(i));
-  std::string error;
-  auto model = Model::create(export_weights(p, mc, ids, {"a", "b"}, kCats), &error);
-  ASSERT_TRUE(model) << error;
+  const ModelConfig mc = tiny_model_config();
+  const auto model = tiny_model(p, mc);
+  ASSERT_TRUE(model);
   const Mat<float> items = compose_items(p, kCats);
   SequenceConfig cfg = SequenceConfig::from(mc);
   cfg.history_dropout = 0.5f;
