@@ -226,7 +226,7 @@ int train_command(int argc, char** argv) {
   const std::vector<std::string> flags = joined(kDataFlags, {"ablation", "int8", "resume", "quiet"});
   const std::vector<std::string> options =
       joined(kDataOptions, {"out", "profiles", "report", "log", "dim", "epochs", "patience", "batch-size", "max-length",
-                            "lr", "weight-decay", "dropout", "history-dropout", "clip", "window", "session-timeout", "seed", "negatives",
+                            "lr", "weight-decay", "dropout", "history-dropout", "branch-dropout", "lr-decay", "decay-patience", "clip", "window", "session-timeout", "seed", "negatives",
                             "sampled-above", "fusion", "checkpoint", "max-minutes"});
   Status s = args.parse(argc, argv, 0, flags, options);
   if (!s.ok()) return fail(s.message());
@@ -236,7 +236,8 @@ int train_command(int argc, char** argv) {
   long dim = o.dim, epochs = o.epochs, patience = o.patience, batch = o.batch_size, max_length = o.max_length,
        window = o.window, seed = static_cast<long>(o.seed), threads = o.threads, negatives = o.negatives,
        sampled_above = static_cast<long>(o.sampled_softmax_above);
-  double dropout = o.dropout, history_dropout = o.history_dropout;
+  double dropout = o.dropout, history_dropout = o.history_dropout, branch_dropout = o.branch_dropout;
+  long decay_patience = o.decay_patience;
   for (Status st : {args.integer("dim", 2, 1024, &dim), args.integer("epochs", 1, 100000, &epochs),
                     args.integer("patience", 1, 100000, &patience), args.integer("batch-size", 1, 1 << 20, &batch),
                     args.integer("max-length", 1, 1 << 20, &max_length), args.integer("window", 1, 4096, &window),
@@ -244,6 +245,8 @@ int train_command(int argc, char** argv) {
                     args.integer("negatives", 1, 1 << 20, &negatives), args.integer("sampled-above", 1, 1L << 40, &sampled_above),
                     args.number("lr", 1e-7, 10, &o.lr), args.number("weight-decay", 0, 1, &o.weight_decay),
                     args.number("dropout", 0, 0.95, &dropout), args.number("history-dropout", 0, 0.95, &history_dropout),
+                    args.number("branch-dropout", 0, 1, &branch_dropout), args.number("lr-decay", 0.01, 1, &o.lr_decay),
+                    args.integer("decay-patience", 1, 100000, &decay_patience),
                     args.number("clip", 0, 1e9, &o.clip_norm),
                     args.number("session-timeout", 1, 1e9, &o.session_timeout_s),
                     args.number("max-minutes", 0, 1e9, &o.max_minutes)})
@@ -260,6 +263,8 @@ int train_command(int argc, char** argv) {
   o.sampled_softmax_above = static_cast<std::size_t>(sampled_above);
   o.dropout = static_cast<float>(dropout);
   o.history_dropout = static_cast<float>(history_dropout);
+  o.branch_dropout = static_cast<float>(branch_dropout);
+  o.decay_patience = static_cast<int>(decay_patience);
   o.exclude_history = args.flag("exclude-history");
   if (args.has("fusion") && !parse_fusion(args.get("fusion"), &o.fusion))
     return fail("--fusion must be gate, long or short, got '" + args.get("fusion") + "'");
@@ -295,9 +300,10 @@ int train_command(int argc, char** argv) {
       if (!s.ok()) return fail(checkpoint + ": " + s.message());
       std::printf("resumed    %s from %s at epoch %zu\n", run.name.c_str(), checkpoint.c_str(), run.trainer->history().size());
     }
-    std::printf("train      %s: dim %d, %zu targets per epoch, batch %d, dropout %.2f, history dropout %.2f, lr %g, %d threads\n",
+    std::printf("train      %s: dim %d, %zu targets per epoch, batch %d, dropout %.2f, history dropout %.2f, "
+                "branch dropout %.2f, lr %g (x%g after %d epochs without gain), %d threads\n",
                 run.name.c_str(), fo.dim, run.trainer->training_targets(), fo.batch_size, fo.dropout, fo.history_dropout,
-                fo.lr, fo.threads);
+                fo.branch_dropout, fo.lr, fo.lr_decay, fo.decay_patience, fo.threads);
     std::fflush(stdout);
     const auto start = std::chrono::steady_clock::now();
     Trainer* trainer = run.trainer.get();
@@ -314,7 +320,7 @@ int train_command(int argc, char** argv) {
                       e.events_per_s, e.best ? "  *" : "");
           std::fflush(stdout);
           log << json{{"model", run.name}, {"epoch", e.epoch}, {"loss", e.loss}, {"seconds", e.seconds},
-                      {"events_per_s", e.events_per_s}, {"validation", metrics_json(e.validation)}, {"best", e.best}}
+                      {"events_per_s", e.events_per_s}, {"lr", e.lr}, {"validation", metrics_json(e.validation)}, {"best", e.best}}
                      .dump()
               << "\n";
           log.flush();
@@ -358,7 +364,8 @@ int train_command(int argc, char** argv) {
             {"best_epoch", main.best_epoch()},
             {"train_seconds", runs.front().seconds},
             {"options", {{"dim", o.dim}, {"batch_size", o.batch_size}, {"max_length", o.max_length}, {"lr", o.lr},
-                         {"dropout", o.dropout}, {"history_dropout", o.history_dropout}, {"seed", o.seed}, {"exclude_history", o.exclude_history}}}};
+                         {"dropout", o.dropout}, {"history_dropout", o.history_dropout}, {"branch_dropout", o.branch_dropout}, {"lr_decay", o.lr_decay},
+                         {"decay_patience", o.decay_patience}, {"seed", o.seed}, {"exclude_history", o.exclude_history}}}};
   json test = json::object();
   for (const auto& row : table) test[row.name] = metrics_json(row.metrics);
   meta["test"] = test;

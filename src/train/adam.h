@@ -43,6 +43,8 @@ class Adam {
     }
   }
 
+  double lr() const { return options_.lr; }
+  void set_lr(double lr) { options_.lr = lr; }
   std::uint64_t steps() const { return t_; }
   // Checkpoints save and restore the moments and the step count.
   std::vector<Mat<float>>& first_moments() { return m_; }

@@ -204,6 +204,16 @@ void sequence_forward(const Params<S>& params, const Mat<S>& items, const Sequen
       Mat<S> zg = pin * params.gate_w.leftCols(d).transpose() + hin * params.gate_w.rightCols(d).transpose();
       zg.rowwise() += params.gate_b.col(0).transpose();
       t.gate = zg.unaryExpr([](S v) { return sigm(v); });
+      // Branch dropout: a step fused from the short-term branch alone (gate 0) or the long-term
+      // one alone (gate 1), half the share each, so that neither branch leans on the other. The
+      // backward pass needs nothing more: the gate's gradient carries gate * (1 - gate) = 0.
+      if (config.branch_dropout > 0) {
+        Rng rng(dropout_seed ^ 0xB5AD4ECEDA1CE2A9ULL);
+        for (Eigen::Index k = 0; k < n; ++k) {
+          const float r = rng.uniform();
+          if (r < config.branch_dropout) t.gate.row(k).setConstant(r < config.branch_dropout / 2 ? S(0) : S(1));
+        }
+      }
       t.u = t.gate.cwiseProduct(pin) + (Mat<S>::Ones(n, d) - t.gate).cwiseProduct(hin);
       break;
     }

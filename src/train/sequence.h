@@ -25,6 +25,7 @@ struct SequenceConfig {
   Fusion fusion = Fusion::gate;
   float dropout = 0;                // on the LSTM input and on both fusion inputs, training only
   float history_dropout = 0;        // share of window events left out of the long-term pooling, training only
+  float branch_dropout = 0;         // gated model: share of steps fused from one branch alone, training only
 
   static SequenceConfig from(const ModelConfig& c);
 };

@@ -45,6 +45,7 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
   sequence_ = SequenceConfig::from(config_);
   sequence_.dropout = options.dropout;
   sequence_.history_dropout = options.history_dropout;
+  sequence_.branch_dropout = options.branch_dropout;
 
   // One example per shopper: the most recent max_length training targets, predicted from all
   // their earlier events (split.train targets of a shopper are consecutive positions).
@@ -203,6 +204,7 @@ void Trainer::run(const std::function<void(const TrainProgress&)>& on_progress,
     const auto t0 = Clock::now();
     EpochLog log;
     log.epoch = epoch;
+    log.lr = adam_.lr();
     log.loss = train_epoch(epoch, on_progress);
     log.seconds = seconds_since(t0);
     log.events_per_s = static_cast<double>(targets_) / std::max(1e-9, log.seconds);
@@ -221,6 +223,11 @@ void Trainer::run(const std::function<void(const TrainProgress&)>& on_progress,
       best_epoch_ = epoch;
       log.best = true;
     }
+    // On a plateau the learning rate decays, once per decay_patience epochs without a better score.
+    if (options_.lr_decay < 1 && epoch - std::max(best_epoch_, decay_epoch_) >= options_.decay_patience) {
+      adam_.set_lr(adam_.lr() * options_.lr_decay);
+      decay_epoch_ = epoch;
+    }
     history_.push_back(log);
     if (on_epoch) on_epoch(log);
     if (epoch - best_epoch_ >= options_.patience) break;
@@ -236,12 +243,14 @@ Status Trainer::save_checkpoint(std::vector<std::uint8_t>* out) const {
   h["best_epoch"] = best_epoch_;
   h["best_score"] = best_score_;
   h["adam_steps"] = adam_.steps();
+  h["lr"] = adam_.lr();
+  h["decay_epoch"] = decay_epoch_;
   h["seed"] = options_.seed;
   h["dim"] = options_.dim;
   h["items"] = data_.item_ids.size();
   nlohmann::json hist = nlohmann::json::array();
   for (const EpochLog& e : history_)
-    hist.push_back({{"epoch", e.epoch}, {"loss", e.loss}, {"seconds", e.seconds}, {"ndcg10", e.validation.ndcg.count(10) ? e.validation.ndcg.at(10) : 0.0},
+    hist.push_back({{"epoch", e.epoch}, {"loss", e.loss}, {"lr", e.lr}, {"seconds", e.seconds}, {"ndcg10", e.validation.ndcg.count(10) ? e.validation.ndcg.at(10) : 0.0},
                     {"hr10", e.validation.hr.count(10) ? e.validation.hr.at(10) : 0.0}, {"best", e.best}});
   h["history"] = hist;
   const std::string header = h.dump();
@@ -282,8 +291,8 @@ Status Trainer::load_checkpoint(const std::uint8_t* data, std::size_t size) {
   // The header's fields, read before anything changes: json::value() throws when a field has
   // another type, which a hand-edited or foreign checkpoint can have.
   std::uint64_t adam_steps = 0;
-  int epoch = 0, best_epoch = 0;
-  double best_score = -1;
+  int epoch = 0, best_epoch = 0, decay_epoch = 0;
+  double best_score = -1, lr = adam_.lr();
   std::vector<EpochLog> history;
   try {
     if (h.value("dim", 0) != options_.dim || h.value("items", std::size_t{0}) != data_.item_ids.size())
@@ -292,10 +301,13 @@ Status Trainer::load_checkpoint(const std::uint8_t* data, std::size_t size) {
     epoch = h.value("epoch", 0);
     best_epoch = h.value("best_epoch", 0);
     best_score = h.value("best_score", -1.0);
+    lr = h.value("lr", lr);
+    decay_epoch = h.value("decay_epoch", 0);
     for (const auto& e : h.value("history", nlohmann::json::array())) {
       EpochLog log;
       log.epoch = e.value("epoch", 0);
       log.loss = e.value("loss", 0.0);
+      log.lr = e.value("lr", 0.0);
       log.seconds = e.value("seconds", 0.0);
       log.validation.ndcg[10] = e.value("ndcg10", 0.0);
       log.validation.hr[10] = e.value("hr10", 0.0);
@@ -323,6 +335,8 @@ Status Trainer::load_checkpoint(const std::uint8_t* data, std::size_t size) {
   best_ = std::move(best);
   adam_ = std::move(adam);
   adam_.set_steps(adam_steps);
+  adam_.set_lr(lr);
+  decay_epoch_ = decay_epoch;
   epoch_ = epoch;
   best_epoch_ = best_epoch;
   best_score_ = best_score;

@@ -31,6 +31,9 @@ struct TrainOptions {
   double weight_decay = 0;
   float dropout = 0.3f;
   float history_dropout = 0;     // share of events left out of the long-term pooling per example
+  float branch_dropout = 0;      // gated model: share of steps fused from one branch alone
+  double lr_decay = 1;           // the learning rate is multiplied by this ...
+  int decay_patience = 2;        // ... after this many epochs without a better validation NDCG@10
   double clip_norm = 5.0;
   int window = 50, gap_buckets = 16, repeat_buckets = 6;
   double session_timeout_s = 1800;
@@ -54,6 +57,7 @@ struct EpochLog {
   int epoch = 0;
   double loss = 0;
   double seconds = 0, events_per_s = 0;
+  double lr = 0;  // the learning rate this epoch trained with
   Metrics validation;
   bool best = false;
 };
@@ -69,6 +73,7 @@ class Trainer {
   const ModelConfig& model_config() const { return config_; }
   const Params<float>& params() const { return params_; }
   int best_epoch() const { return best_epoch_; }
+  double lr() const { return adam_.lr(); }
   const std::vector<EpochLog>& history() const { return history_; }
   std::size_t training_targets() const { return targets_; }
 
@@ -92,7 +97,7 @@ class Trainer {
   std::unique_ptr<NegativeSampler> sampler_;  // set when the catalog is large enough to sample
   Params<float> params_, best_;
   Adam adam_;
-  int epoch_ = 0, best_epoch_ = 0;
+  int epoch_ = 0, best_epoch_ = 0, decay_epoch_ = 0;  // decay_epoch_: the last learning-rate decay
   double best_score_ = -1;
   std::vector<EpochLog> history_;
 };

@@ -83,11 +83,20 @@ struct Pass {
   Params<double> grads;
 };
 
-Pass run(const Params<double>& p, Fusion fusion, float dropout, const NegativeSample* sample,
-         float history_dropout = 0) {
+// The training-only regularisers of a pass.
+struct Dropouts {
+  float dropout = 0, history = 0, branch = 0;
+};
+
+std::ostream& operator<<(std::ostream& os, const Dropouts& d) {
+  return os << "dropout " << d.dropout << ", history dropout " << d.history << ", branch dropout " << d.branch;
+}
+
+Pass run(const Params<double>& p, Fusion fusion, const Dropouts& drop, const NegativeSample* sample) {
   SequenceConfig cfg = tiny_config(fusion);
-  cfg.dropout = dropout;
-  cfg.history_dropout = history_dropout;
+  cfg.dropout = drop.dropout;
+  cfg.history_dropout = drop.history;
+  cfg.branch_dropout = drop.branch;
   const auto users = tiny_users();
   const Mat<double> items = compose_items(p, kCats);
   std::vector<SequenceTape<double>> tapes(users.size());
@@ -122,9 +131,9 @@ Pass run(const Params<double>& p, Fusion fusion, float dropout, const NegativeSa
   return pass;
 }
 
-void gradient_check(Fusion fusion, float dropout, const NegativeSample* sample, float history_dropout = 0) {
+void gradient_check(Fusion fusion, const Dropouts& drop, const NegativeSample* sample = nullptr) {
   Params<double> p = random_double_params(5);
-  const Pass analytic = run(p, fusion, dropout, sample, history_dropout);
+  const Pass analytic = run(p, fusion, drop, sample);
   const double eps = 1e-6;
   auto names = std::vector<std::string>();
   p.for_each([&names](const char* name, Mat<double>&) { names.emplace_back(name); });
@@ -136,35 +145,40 @@ void gradient_check(Fusion fusion, float dropout, const NegativeSample* sample, 
       double& x = tensors[t]->data()[i];
       const double saved = x;
       x = saved + eps;
-      const double up = run(p, fusion, dropout, sample, history_dropout).loss;
+      const double up = run(p, fusion, drop, sample).loss;
       x = saved - eps;
-      const double down = run(p, fusion, dropout, sample, history_dropout).loss;
+      const double down = run(p, fusion, drop, sample).loss;
       x = saved;
       const double numeric = (up - down) / (2 * eps);
       const double got = grads[t]->data()[i];
       EXPECT_NEAR(got, numeric, 1e-6 * std::max(1.0, std::fabs(numeric)))
-          << names[t] << "[" << i << "] (" << fusion_name(fusion) << ", dropout " << dropout << ", history dropout "
-          << history_dropout << ")";
+          << names[t] << "[" << i << "] (" << fusion_name(fusion) << ", " << drop << ")";
     }
   }
 }
 
-TEST(Gradients, GatedModelFullSoftmax) { gradient_check(Fusion::gate, 0.0f, nullptr); }
-TEST(Gradients, GatedModelWithDropout) { gradient_check(Fusion::gate, 0.3f, nullptr); }
+TEST(Gradients, GatedModelFullSoftmax) { gradient_check(Fusion::gate, {}); }
+TEST(Gradients, GatedModelWithDropout) { gradient_check(Fusion::gate, {0.3f}); }
 TEST(Gradients, GatedModelWithHistoryDropout) {
   // Seeds 99 and 100 (run's dropout seeds) leave events of both shoppers out of the pooling,
   // the first shopper's first event among them (an empty pooling at step 0): see the next test.
-  gradient_check(Fusion::gate, 0.0f, nullptr, 0.5f);
-  gradient_check(Fusion::long_term, 0.3f, nullptr, 0.5f);
+  gradient_check(Fusion::gate, {0.0f, 0.5f});
+  gradient_check(Fusion::long_term, {0.3f, 0.5f});
+}
+TEST(Gradients, GatedModelWithBranchDropout) {
+  // At 0.6 the seeds 99 and 100 give steps of all three kinds: see
+  // Sequence.BranchDropoutFusesSomeStepsFromOneBranch.
+  gradient_check(Fusion::gate, {0.0f, 0.0f, 0.6f});
+  gradient_check(Fusion::gate, {0.3f, 0.5f, 0.6f});
 }
 TEST(Gradients, LongOnlyAndShortOnly) {
-  gradient_check(Fusion::long_term, 0.0f, nullptr);
-  gradient_check(Fusion::short_term, 0.0f, nullptr);
+  gradient_check(Fusion::long_term, {});
+  gradient_check(Fusion::short_term, {});
 }
 TEST(Gradients, SampledSoftmaxWithLogQ) {
   const NegativeSampler sampler({1, 2, 1, 3, 1, 2, 1}, 5);
   const NegativeSample sample = sampler.draw(17);
-  gradient_check(Fusion::gate, 0.0f, &sample);
+  gradient_check(Fusion::gate, {}, &sample);
 }
 
 TEST(Sequence, ForwardEqualsCoreSessionScores) {
@@ -225,6 +239,41 @@ TEST(Sequence, HistoryDropoutPoolsOnlyTheKeptEvents) {
   }
   EXPECT_GE(dropped, 2u) << "the seeds must leave events out for this test (and the gradient check) to mean anything";
   EXPECT_TRUE(empty_step);
+}
+
+// Branch dropout fuses some steps from one branch alone: u is then exactly the (dropped-out)
+// short-term state or long-term vector, and the other steps are the usual gated mix.
+TEST(Sequence, BranchDropoutFusesSomeStepsFromOneBranch) {
+  const Params<double> p = random_double_params(9);
+  SequenceConfig cfg = tiny_config(Fusion::gate);
+  cfg.branch_dropout = 0.6f;
+  const Mat<double> items = compose_items(p, kCats);
+  const auto users = tiny_users();
+  int short_steps = 0, long_steps = 0, mixed_steps = 0;
+  for (std::size_t b = 0; b < users.size(); ++b) {
+    SequenceTape<double> tape;
+    sequence_forward(p, items, cfg, Example{users[b].data(), 0, users[b].size()}, 99 + b, &tape);
+    for (Eigen::Index k = 0; k < static_cast<Eigen::Index>(tape.steps); ++k) {
+      if (tape.u.row(k) == tape.h.row(k)) {
+        ++short_steps;
+        EXPECT_TRUE(tape.gate.row(k).isZero());
+      } else if (tape.u.row(k) == tape.p.row(k)) {
+        ++long_steps;
+        EXPECT_TRUE(tape.gate.row(k).isOnes());
+      } else {
+        ++mixed_steps;
+        const Eigen::RowVectorXd want =
+            tape.gate.row(k).cwiseProduct(tape.p.row(k)) + (1 - tape.gate.row(k).array()).matrix().cwiseProduct(tape.h.row(k));
+        EXPECT_LT((tape.u.row(k) - want).norm(), 1e-12);
+        EXPECT_GT(tape.gate.row(k).minCoeff(), 0);
+        EXPECT_LT(tape.gate.row(k).maxCoeff(), 1);
+      }
+    }
+  }
+  // The seeds the gradient check uses give all three kinds.
+  EXPECT_GT(short_steps, 0);
+  EXPECT_GT(long_steps, 0);
+  EXPECT_GT(mixed_steps, 0);
 }
 
 // A log where every shopper walks a cycle of items: the next item is fully predictable.
@@ -330,6 +379,55 @@ TEST(Trainer, CheckpointResumesWhereItStopped) {
   checkpoint[30] ^= 1;
   EXPECT_EQ(resumed.load_checkpoint(checkpoint.data(), checkpoint.size()).message(),
             "checkpoint: checksum mismatch (corrupt or truncated)");
+}
+
+// The learning rate halves after every decay_patience epochs without a better validation score
+// (the cycle log is learnt within a few epochs, then validation plateaus), and a checkpoint taken
+// after a decay resumes with the decayed rate: the resumed run ends with the same weights.
+TEST(Trainer, LearningRateDecaysOnPlateausAndResumesDecayed) {
+  const int kEpochs = 16;
+  const Dataset data = cycle_dataset();
+  const Split split = leave_one_out(data);
+  TrainOptions o = tiny_options();
+  o.epochs = kEpochs;
+  o.patience = 100;
+  o.lr_decay = 0.5;
+  o.decay_patience = 1;
+  Trainer straight(data, split, o);
+  straight.run(nullptr, nullptr);
+  ASSERT_EQ(straight.history().size(), static_cast<std::size_t>(kEpochs));
+  double lr = o.lr;
+  int best = 0, decayed = 0, decays = 0;
+  for (const EpochLog& e : straight.history()) {
+    EXPECT_DOUBLE_EQ(e.lr, lr) << "epoch " << e.epoch;
+    if (e.best) best = e.epoch;
+    if (e.epoch - std::max(best, decayed) >= 1) {
+      lr *= 0.5;
+      decayed = e.epoch;
+      ++decays;
+    }
+  }
+  EXPECT_DOUBLE_EQ(straight.lr(), lr);
+  EXPECT_GE(decays, 2) << "validation must plateau for this test to mean anything";
+
+  int first_decay = 0;
+  for (const EpochLog& e : straight.history())
+    if (first_decay == 0 && e.lr < o.lr) first_decay = e.epoch;
+  ASSERT_GT(first_decay, 1);
+  ASSERT_LT(first_decay, kEpochs);
+  o.epochs = first_decay;
+  Trainer first(data, split, o);
+  first.run(nullptr, nullptr);
+  std::vector<std::uint8_t> checkpoint;
+  ASSERT_TRUE(first.save_checkpoint(&checkpoint).ok());
+  o.epochs = kEpochs;
+  Trainer resumed(data, split, o);
+  ASSERT_TRUE(resumed.load_checkpoint(checkpoint.data(), checkpoint.size()).ok());
+  EXPECT_DOUBLE_EQ(resumed.lr(), first.lr());
+  EXPECT_LT(resumed.lr(), o.lr);
+  resumed.run(nullptr, nullptr);
+  auto a = straight.params().tensors(), b = resumed.params().tensors();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(*a[i], *b[i]) << "tensor " << i;
 }
 
 // A checkpoint whose header has a field of another type (hand-edited, or from another version)
