@@ -22,7 +22,7 @@ const char* kUsage =
     "        [--ablation] [--exclude-history] [--protocol leave-one-out|time [--test-days D]]\n"
     "        [--dim 64] [--epochs N] [--patience 5] [--batch-size 128] [--max-length 200] [--lr 0.002]\n"
     "        [--dropout 0.3] [--history-dropout 0] [--branch-dropout 0] [--lr-decay 1] [--decay-patience 2]\n"
-    "        [--weight-decay 0] [--clip 5] [--window 50] [--session-timeout 1800]\n"
+    "        [--weight-decay 0] [--clip 5] [--window 50] [--session-timeout 1800] [--no-repeat-term] [--no-categories]\n"
     "        [--fusion gate|long|short] [--seed 1] [--threads 2] [--negatives 4096] [--sampled-above 200000]\n"
     "        [--checkpoint FILE [--resume]] [--max-minutes M] [--int8] [--dump-topk FILE] [--log FILE]\n"
     "        [--min-user-events N] [--min-item-count N] [--strict] [--quiet]\n"

@@ -223,7 +223,7 @@ struct TrainedRun {
 
 int train_command(int argc, char** argv) {
   Args args;
-  const std::vector<std::string> flags = joined(kDataFlags, {"ablation", "int8", "resume", "quiet"});
+  const std::vector<std::string> flags = joined(kDataFlags, {"ablation", "int8", "resume", "quiet", "no-repeat-term", "no-categories"});
   const std::vector<std::string> options =
       joined(kDataOptions, {"out", "profiles", "report", "log", "dim", "epochs", "patience", "batch-size", "max-length",
                             "lr", "weight-decay", "dropout", "history-dropout", "branch-dropout", "lr-decay", "decay-patience", "clip", "window", "session-timeout", "seed", "negatives",
@@ -266,12 +266,23 @@ int train_command(int argc, char** argv) {
   o.branch_dropout = static_cast<float>(branch_dropout);
   o.decay_patience = static_cast<int>(decay_patience);
   o.exclude_history = args.flag("exclude-history");
+  o.repeat_term = !args.flag("no-repeat-term");
   if (args.has("fusion") && !parse_fusion(args.get("fusion"), &o.fusion))
     return fail("--fusion must be gate, long or short, got '" + args.get("fusion") + "'");
 
   Loaded l;
   if (!(s = load_data(args, &l)).ok()) return fail(s.message());
   print_data_summary(args, l);
+  // Switching a lever off measures what it is worth: no category embeddings (as if the log named
+  // no categories), no repeat term.
+  const bool categories = !args.flag("no-categories");
+  if (!categories) {
+    l.data.categories.clear();
+    l.data.item_category.assign(l.data.item_ids.size(), -1);
+  }
+  if (!categories || !o.repeat_term)
+    std::printf("levers     %s%s%s off\n", categories ? "" : "category embeddings",
+                !categories && !o.repeat_term ? " and " : "", o.repeat_term ? "" : "repeat term");
   std::fflush(stdout);
 
   const std::string out = args.get("out");
@@ -300,10 +311,12 @@ int train_command(int argc, char** argv) {
       if (!s.ok()) return fail(checkpoint + ": " + s.message());
       std::printf("resumed    %s from %s at epoch %zu\n", run.name.c_str(), checkpoint.c_str(), run.trainer->history().size());
     }
+    char decay[64] = "";
+    if (fo.lr_decay < 1) std::snprintf(decay, sizeof decay, " (x%g after %d epochs without gain)", fo.lr_decay, fo.decay_patience);
     std::printf("train      %s: dim %d, %zu targets per epoch, batch %d, dropout %.2f, history dropout %.2f, "
-                "branch dropout %.2f, lr %g (x%g after %d epochs without gain), %d threads\n",
+                "branch dropout %.2f, lr %g%s, %d threads\n",
                 run.name.c_str(), fo.dim, run.trainer->training_targets(), fo.batch_size, fo.dropout, fo.history_dropout,
-                fo.branch_dropout, fo.lr, fo.lr_decay, fo.decay_patience, fo.threads);
+                fo.branch_dropout, fo.lr, decay, fo.threads);
     std::fflush(stdout);
     const auto start = std::chrono::steady_clock::now();
     Trainer* trainer = run.trainer.get();
@@ -365,7 +378,8 @@ int train_command(int argc, char** argv) {
             {"train_seconds", runs.front().seconds},
             {"options", {{"dim", o.dim}, {"batch_size", o.batch_size}, {"max_length", o.max_length}, {"lr", o.lr},
                          {"dropout", o.dropout}, {"history_dropout", o.history_dropout}, {"branch_dropout", o.branch_dropout}, {"lr_decay", o.lr_decay},
-                         {"decay_patience", o.decay_patience}, {"seed", o.seed}, {"exclude_history", o.exclude_history}}}};
+                         {"decay_patience", o.decay_patience}, {"repeat_term", o.repeat_term}, {"categories", categories},
+                         {"seed", o.seed}, {"exclude_history", o.exclude_history}}}};
   json test = json::object();
   for (const auto& row : table) test[row.name] = metrics_json(row.metrics);
   meta["test"] = test;

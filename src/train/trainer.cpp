@@ -162,6 +162,10 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
       item_grads += thread_items[static_cast<std::size_t>(t)];
     }
     distribute_item_grads(item_grads, data_.item_category, &grads);
+    if (!options_.repeat_term) {  // initialised to 0, and Adam leaves a parameter without gradient where it is
+      grads.repeat_recency.setZero();
+      grads.repeat_type.setZero();
+    }
     // Mean over the batch's targets, then clip by the global norm.
     const float scale = m > 0 ? 1.0f / static_cast<float>(m) : 0.0f;
     double norm2 = 0;

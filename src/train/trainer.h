@@ -34,6 +34,7 @@ struct TrainOptions {
   float branch_dropout = 0;      // gated model: share of steps fused from one branch alone
   double lr_decay = 1;           // the learning rate is multiplied by this ...
   int decay_patience = 2;        // ... after this many epochs without a better validation NDCG@10
+  bool repeat_term = true;       // false: the repeat weights stay 0 (to measure what the term is worth)
   double clip_norm = 5.0;
   int window = 50, gap_buckets = 16, repeat_buckets = 6;
   double session_timeout_s = 1800;

@@ -77,6 +77,29 @@ test('train writes the model, profiles, log, report, top-k dump and checkpoint; 
   assert.equal(Number(gate[5]), Number(meta.test.fused['ndcg@10'].toFixed(4)));
 });
 
+test('--no-categories and --no-repeat-term train the model without those levers, and say so', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-levers-'));
+  const log = join(dir, 'log.csv');
+  writeFileSync(log, ringLog());
+  const out = join(dir, 'm.tandem');
+  const r = run(['train', '--data', log, '--format', 'taobao', '--dim', '8', '--epochs', '1', '--batch-size', '8',
+    '--no-categories', '--no-repeat-term', '--out', out, '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^levers     category embeddings and repeat term off$/m);
+  const inspect = execFileSync(cli, ['inspect', out, '--verify'], { encoding: 'utf8' });
+  assert.match(inspect, /items {6}30 \(float32 item table\), 0 categories/);
+  assert.match(inspect, /self-test  passed/);
+  const meta = JSON.parse(/metadata   (.*)/.exec(inspect)[1]);
+  assert.equal(meta.options.repeat_term, false);
+  assert.equal(meta.options.categories, false);
+
+  const plain = run(['train', '--data', log, '--format', 'taobao', '--dim', '8', '--epochs', '1', '--batch-size', '8',
+    '--out', join(dir, 'plain.tandem'), '--quiet']);
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.doesNotMatch(plain.stdout, /^levers/m);
+  assert.match(execFileSync(cli, ['inspect', join(dir, 'plain.tandem')], { encoding: 'utf8' }), /30 \(float32 item table\), 3 categories/);
+});
+
 test('resume continues from the checkpoint', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-resume-'));
   const log = join(dir, 'log.csv');

@@ -381,6 +381,29 @@ TEST(Trainer, CheckpointResumesWhereItStopped) {
             "checkpoint: checksum mismatch (corrupt or truncated)");
 }
 
+// Without the repeat term its weights stay exactly 0 (so the exported model adds no repeat
+// bonus); with it they move (the cycle log's window items are never the next item).
+TEST(Trainer, WithoutTheRepeatTermItsWeightsStayZero) {
+  const Dataset data = cycle_dataset();
+  const Split split = leave_one_out(data);
+  TrainOptions o = tiny_options();
+  o.epochs = 2;
+  o.weight_decay = 0.01;
+  for (bool on : {true, false}) {
+    o.repeat_term = on;
+    Trainer trainer(data, split, o);
+    trainer.run(nullptr, nullptr);
+    const ModelWeights& w = trainer.model(&trainer.params())->weights();
+    const double moved = w.repeat_recency.cwiseAbs().sum() + w.repeat_type.cwiseAbs().sum();
+    if (on) {
+      EXPECT_GT(moved, 1e-3);
+    } else {
+      EXPECT_EQ(moved, 0.0);
+    }
+    EXPECT_GT(trainer.params().lstm_w.cwiseAbs().sum(), 0) << "the rest still trains";
+  }
+}
+
 // The learning rate halves after every decay_patience epochs without a better validation score
 // (the cycle log is learnt within a few epochs, then validation plateaus), and a checkpoint taken
 // after a decay resumes with the decayed rate: the resumed run ends with the same weights.

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# What the Taobao model's two levers are worth: trains the fused model of bench/taobao.json once
+# without the category embeddings and once without the repeat term (side by side, one core each)
+# and prints each run's test table; compare its fused row with the one of
+# `bash bench/quality.sh taobao`, which has both levers.
+#
+#   bash bench/levers.sh [DATA_DIR [TRAIN_FLAGS...]]
+#
+# DATA_DIR defaults to ../shared/data. Needs the native build (scripts/build.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data="${1:-../shared/data}"
+shift $(( $# < 1 ? $# : 1 ))
+cli=build/native/src/cli/tandem
+[ -x "$cli" ] || bash scripts/build.sh
+mkdir -p build/bench
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
+pids=()
+for lever in categories repeat-term; do
+  "$cli" train --config bench/taobao.json --data "$data/taobao-userbehavior-sample/UserBehavior.csv" \
+    --out "build/bench/taobao-no-$lever.tandem" --no-$lever --threads 1 --quiet "$@" \
+    > "build/bench/taobao-no-$lever.log" 2>&1 &
+  pids+=($!)
+done
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+for lever in categories repeat-term; do
+  echo; echo "== without the ${lever/-/ } (build/bench/taobao-no-$lever.log)"
+  sed -n '/best epoch/p;/^test /,/^$/p' "build/bench/taobao-no-$lever.log"
+done
+exit $status
