@@ -213,6 +213,9 @@ Status dump_topk(const std::string& path, std::shared_ptr<const Model> model, co
   return write_file_atomic(path, text.data(), text.size());
 }
 
+// Fewer Adam steps per epoch than this get a note (Taobao's 927 shoppers at 32 per batch: 29).
+constexpr std::size_t kFewStepsPerEpoch = 50;
+
 struct TrainedRun {
   std::string name;
   std::unique_ptr<Trainer> trainer;
@@ -317,6 +320,13 @@ int train_command(int argc, char** argv) {
                 "branch dropout %.2f, lr %g%s, %d threads\n",
                 run.name.c_str(), fo.dim, run.trainer->training_targets(), fo.batch_size, fo.dropout, fo.history_dropout,
                 fo.branch_dropout, fo.lr, decay, fo.threads);
+    // Batches count shoppers: a log of few, long histories at a large batch size gives epochs of
+    // a handful of steps, after which early stopping sees a model near its initialisation.
+    const std::size_t steps = run.trainer->steps_per_epoch();
+    if (runs.empty() && steps < kFewStepsPerEpoch)
+      std::printf("note       only %zu Adam steps per epoch (%zu shoppers, %d per batch); a smaller --batch-size trains "
+                  "more per epoch (docs/training.md)\n",
+                  steps, run.trainer->shoppers(), fo.batch_size);
     std::fflush(stdout);
     const auto start = std::chrono::steady_clock::now();
     Trainer* trainer = run.trainer.get();

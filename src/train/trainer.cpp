@@ -104,7 +104,7 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
 
   const int threads = std::max(1, options_.threads);
   const std::size_t batch = static_cast<std::size_t>(std::max(1, options_.batch_size));
-  const std::size_t steps = (order.size() + batch - 1) / batch;
+  const std::size_t steps = steps_per_epoch();
   const Eigen::Index n = static_cast<Eigen::Index>(data_.item_ids.size()), d = options_.dim;
   std::vector<SequenceTape<float>> tapes(batch);
   std::vector<Params<float>> thread_grads(static_cast<std::size_t>(threads));

@@ -4,6 +4,7 @@
 // Deterministic: the same seed, data and thread count give the same model bytes.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -77,6 +78,12 @@ class Trainer {
   double lr() const { return adam_.lr(); }
   const std::vector<EpochLog>& history() const { return history_; }
   std::size_t training_targets() const { return targets_; }
+  std::size_t shoppers() const { return examples_.size(); }  // with training targets: one example each
+  // Adam steps per epoch: shoppers / batch size, rounded up.
+  std::size_t steps_per_epoch() const {
+    const std::size_t batch = static_cast<std::size_t>(std::max(1, options_.batch_size));
+    return (shoppers() + batch - 1) / batch;
+  }
 
   // The inference model of some parameters (the best by default), ready for Session and export.
   std::shared_ptr<const Model> model(const Params<float>* params = nullptr, std::string metadata_json = "{}") const;

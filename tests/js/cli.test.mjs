@@ -37,6 +37,8 @@ test('train writes the model, profiles, log, report, top-k dump and checkpoint; 
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /data {7}.*log\.csv \(taobao\): 288 rows, 24 users, 30 items, 3 categories, 288 events/);
   assert.match(r.stdout, /protocol   leave-one-out: 216 training targets, 24 validation cases, 24 test cases/);
+  assert.match(r.stdout, /^note       only 3 Adam steps per epoch \(24 shoppers, 8 per batch\); a smaller --batch-size/m);
+  assert.equal(r.stdout.match(/^note /gm).length, 1, 'once, not for every ablation');
   for (const name of ['popularity', 'recently viewed', 'fused', 'long-only', 'short-only']) assert.match(r.stdout, new RegExp(`^${name} +0\\.\\d{4}`, 'm'));
 
   const epochs = readFileSync(`${out}.log.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
