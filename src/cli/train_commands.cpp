@@ -376,6 +376,19 @@ int train_command(int argc, char** argv) {
   }
   std::printf("\ntest (%zu cases, %s, whole catalog ranked%s):\n%s", l.split.test.size(), l.protocol.c_str(),
               o.exclude_history ? ", history excluded" : ", repeats allowed", text_table(table, eval.ks).c_str());
+  // How far apart the models are, against the noise of this many cases: paired per-case differences.
+  const ReportRow& main_row = table[2];
+  const NdcgDifference own = ndcg_difference(main_row.metrics, Metrics{}, 10);
+  std::printf("\n%s NDCG@10 %.4f, standard error %.4f; paired differences over the same cases:\n", main_row.name.c_str(),
+              own.difference, own.standard_error);
+  for (const ReportRow& row : table) {
+    if (&row == &main_row) continue;
+    const NdcgDifference d = ndcg_difference(main_row.metrics, row.metrics, 10);
+    char relative[32] = "";
+    if (row.metrics.ndcg.at(10) > 0) std::snprintf(relative, sizeof relative, " (%+.1f %%)", 100 * d.relative);
+    std::printf("  against %-16s %+.4f%s, standard error %.4f\n", row.name.c_str(), d.difference, relative,
+                d.standard_error);
+  }
 
   // Export the main model with its metadata and a self-test from a real shopper.
   const Trainer& main = *runs.front().trainer;

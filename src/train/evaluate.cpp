@@ -60,7 +60,7 @@ Metrics evaluate_scorer(const Dataset& data, const std::vector<Case>& cases, con
     for (std::size_t r : ranks) {
       if (r < static_cast<std::size_t>(k)) {
         hr += 1;
-        ndcg += 1.0 / std::log2(static_cast<double>(r) + 2.0);
+        ndcg += case_ndcg(r, k);
         mrr += 1.0 / (static_cast<double>(r) + 1.0);
       }
     }
@@ -71,7 +71,36 @@ Metrics evaluate_scorer(const Dataset& data, const std::vector<Case>& cases, con
   }
   if (options.on_topk)
     for (std::size_t ci = 0; ci < tops.size(); ++ci) options.on_topk(ci, tops[ci]);
+  m.ranks = std::move(ranks);
   return m;
+}
+
+double case_ndcg(std::size_t rank, int k) {
+  return rank < static_cast<std::size_t>(k) ? 1.0 / std::log2(static_cast<double>(rank) + 2.0) : 0.0;
+}
+
+NdcgDifference ndcg_difference(const Metrics& a, const Metrics& b, int k) {
+  NdcgDifference out;
+  const std::size_t n = a.ranks.size();
+  if (n == 0) return out;
+  const bool paired = b.ranks.size() == n;
+  std::vector<double> diff(n);
+  double base = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double nb = paired ? case_ndcg(b.ranks[i], k) : 0.0;
+    diff[i] = case_ndcg(a.ranks[i], k) - nb;
+    base += nb;
+  }
+  double mean = 0;
+  for (double x : diff) mean += x;
+  mean /= static_cast<double>(n);
+  double ss = 0;
+  for (double x : diff) ss += (x - mean) * (x - mean);
+  out.difference = mean;
+  base /= static_cast<double>(n);
+  out.relative = base > 0 ? mean / base : 0.0;
+  out.standard_error = n > 1 ? std::sqrt(ss / static_cast<double>(n - 1) / static_cast<double>(n)) : 0.0;
+  return out;
 }
 
 Metrics evaluate_model(std::shared_ptr<const Model> model, const Dataset& data, const std::vector<Case>& cases,

@@ -27,8 +27,22 @@ struct EvalOptions {
 struct Metrics {
   std::size_t cases = 0;
   std::map<int, double> hr, ndcg, mrr;
+  std::vector<std::size_t> ranks;  // per case, in case order: the held-out item's rank, 0 = first
   double recall(int k) const { return hr.at(k); }
 };
+
+// NDCG@k of one case whose held-out item has rank `rank` (0 = first): 1 / log2(rank + 2) inside
+// the top k, else 0.
+double case_ndcg(std::size_t rank, int k);
+
+// Two evaluations of the same cases, paired: the mean per-case difference of NDCG@k (a minus b),
+// that difference relative to b's NDCG@k (0 when that is 0), and its standard error (the sample standard deviation
+// of the per-case differences over the square root of the number of cases). Comparing against an
+// empty evaluation gives a's own NDCG@k and standard error.
+struct NdcgDifference {
+  double difference = 0, relative = 0, standard_error = 0;
+};
+NdcgDifference ndcg_difference(const Metrics& a, const Metrics& b, int k);
 
 // Scores every item for one case into `scores` (N values).
 using CaseScorer = std::function<void(const Case&, std::vector<float>& scores)>;

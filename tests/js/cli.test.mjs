@@ -40,6 +40,17 @@ test('train writes the model, profiles, log, report, top-k dump and checkpoint; 
   assert.match(r.stdout, /^note       only 3 Adam steps per epoch \(24 shoppers, 8 per batch\); a smaller --batch-size/m);
   assert.equal(r.stdout.match(/^note /gm).length, 1, 'once, not for every ablation');
   for (const name of ['popularity', 'recently viewed', 'fused', 'long-only', 'short-only']) assert.match(r.stdout, new RegExp(`^${name} +0\\.\\d{4}`, 'm'));
+  // The main model against every other row, paired over the same 24 cases.
+  const fusedNdcg = Number(/^fused(?: +[\d.]+){4} +([\d.]+)/m.exec(r.stdout)[1]);
+  const own = /^fused NDCG@10 ([\d.]+), standard error ([\d.]+); paired differences over the same cases:$/m.exec(r.stdout);
+  assert.ok(own, r.stdout);
+  assert.equal(Number(own[1]), fusedNdcg);
+  for (const name of ['popularity', 'recently viewed', 'long-only', 'short-only']) {
+    const m = new RegExp(`^  against ${name} +([+-][\\d.]+)(?: \\(([+-][\\d.]+) %\\))?, standard error ([\\d.]+)$`, 'm').exec(r.stdout);
+    assert.ok(m, `${name}: ${r.stdout}`);
+    const other = Number(new RegExp(`^${name}(?: +[\\d.]+){4} +([\\d.]+)`, 'm').exec(r.stdout)[1]);
+    assert.ok(Math.abs(Number(m[1]) - (fusedNdcg - other)) <= 0.00011, `${name}: ${m[1]} vs ${fusedNdcg} - ${other}`);
+  }
 
   const epochs = readFileSync(`${out}.log.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(epochs.length, 9, 'three epochs for each of the three models');

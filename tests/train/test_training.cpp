@@ -276,6 +276,24 @@ TEST(Sequence, BranchDropoutFusesSomeStepsFromOneBranch) {
   EXPECT_GT(mixed_steps, 0);
 }
 
+// Paired NDCG@10 differences, checked against values computed by hand (Python's statistics
+// module): per case 1/log2(rank + 2) inside the top 10, the sample standard deviation over sqrt(n).
+TEST(Evaluation, PairedNdcgDifferenceAndStandardError) {
+  Metrics a, b;
+  a.ranks = {0, 1, 20, 3};
+  b.ranks = {1, 0, 0, 30};
+  EXPECT_DOUBLE_EQ(case_ndcg(0, 10), 1.0);
+  EXPECT_DOUBLE_EQ(case_ndcg(10, 10), 0.0);
+  const NdcgDifference d = ndcg_difference(a, b, 10);
+  EXPECT_NEAR(d.difference, -0.14233086048165172, 1e-12);
+  EXPECT_NEAR(d.standard_error, 0.3387324037114702, 1e-12);
+  EXPECT_NEAR(d.relative, -0.21639629152156445, 1e-12);
+  const NdcgDifference own = ndcg_difference(a, Metrics{}, 10);
+  EXPECT_NEAR(own.difference, 0.5154015779112127, 1e-12);
+  EXPECT_NEAR(own.standard_error, 0.20836656512866406, 1e-12);
+  EXPECT_EQ(ndcg_difference(a, a, 10).standard_error, 0.0);
+}
+
 // A log where every shopper walks a cycle of items: the next item is fully predictable.
 Dataset cycle_dataset() {
   Dataset d;
@@ -318,6 +336,10 @@ TEST(Trainer, LearnsAPredictableSequenceAndBeatsPopularity) {
   const Metrics model = evaluate_model(trainer.model(), data, split.test, eval);
   const Metrics pop = evaluate_popularity(data, split.test, item_counts(data, split.validation), eval);
   EXPECT_GT(model.hr.at(10), 0.9) << "the next item of a cycle is learnable";
+  ASSERT_EQ(model.ranks.size(), split.test.size());
+  double ndcg = 0;
+  for (std::size_t r : model.ranks) ndcg += case_ndcg(r, 10);
+  EXPECT_NEAR(ndcg / static_cast<double>(model.ranks.size()), model.ndcg.at(10), 1e-12) << "ranks are the cases' ranks";
   EXPECT_GT(model.ndcg.at(10), pop.ndcg.at(10) + 0.3);
   EXPECT_LT(trainer.history().back().loss, trainer.history().front().loss);
 }
