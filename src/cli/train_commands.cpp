@@ -314,12 +314,17 @@ int train_command(int argc, char** argv) {
       if (!s.ok()) return fail(checkpoint + ": " + s.message());
       std::printf("resumed    %s from %s at epoch %zu\n", run.name.c_str(), checkpoint.c_str(), run.trainer->history().size());
     }
-    char decay[64] = "";
+    // The regularisers that apply to this model: a short-only model does not pool, only the gated
+    // one fuses.
+    char regularisers[96], decay[64] = "";
+    int used = std::snprintf(regularisers, sizeof regularisers, "dropout %.2f", fo.dropout);
+    if (f != Fusion::short_term && fo.history_dropout > 0)
+      used += std::snprintf(regularisers + used, sizeof regularisers - used, ", history dropout %.2f", fo.history_dropout);
+    if (f == Fusion::gate && fo.branch_dropout > 0)
+      std::snprintf(regularisers + used, sizeof regularisers - used, ", branch dropout %.2f", fo.branch_dropout);
     if (fo.lr_decay < 1) std::snprintf(decay, sizeof decay, " (x%g after %d epochs without gain)", fo.lr_decay, fo.decay_patience);
-    std::printf("train      %s: dim %d, %zu targets per epoch, batch %d, dropout %.2f, history dropout %.2f, "
-                "branch dropout %.2f, lr %g%s, %d threads\n",
-                run.name.c_str(), fo.dim, run.trainer->training_targets(), fo.batch_size, fo.dropout, fo.history_dropout,
-                fo.branch_dropout, fo.lr, decay, fo.threads);
+    std::printf("train      %s: dim %d, %zu targets per epoch, batch %d, %s, lr %g%s, %d threads\n", run.name.c_str(),
+                fo.dim, run.trainer->training_targets(), fo.batch_size, regularisers, fo.lr, decay, fo.threads);
     // Batches count shoppers: a log of few, long histories at a large batch size gives epochs of
     // a handful of steps, after which early stopping sees a model near its initialisation.
     const std::size_t steps = run.trainer->steps_per_epoch();

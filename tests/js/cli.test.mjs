@@ -30,13 +30,17 @@ test('train writes the model, profiles, log, report, top-k dump and checkpoint; 
   const dir = mkdtempSync(join(tmpdir(), 'tandem-cli-'));
   const log = join(dir, 'log.csv');
   writeFileSync(log, ringLog());
-  writeFileSync(join(dir, 'run.json'), JSON.stringify({ format: 'taobao', dim: 8, epochs: 3, 'batch-size': 8, lr: 0.01, ablation: true }));
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ format: 'taobao', dim: 8, epochs: 3, 'batch-size': 8, lr: 0.01, ablation: true, 'history-dropout': 0.5, 'branch-dropout': 0.2 }));
   const out = join(dir, 'm.tandem');
   const r = run(['train', '--config', join(dir, 'run.json'), '--data', log, '--out', out, '--profiles', join(dir, 'p'),
     '--report', join(dir, 'r.html'), '--dump-topk', join(dir, 'topk.jsonl'), '--checkpoint', join(dir, 'ckpt'), '--quiet']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /data {7}.*log\.csv \(taobao\): 288 rows, 24 users, 30 items, 3 categories, 288 events/);
   assert.match(r.stdout, /protocol   leave-one-out: 216 training targets, 24 validation cases, 24 test cases/);
+  // Each model's line names the regularisers that apply to it.
+  assert.match(r.stdout, /^train      fused: dim 8, 216 targets per epoch, batch 8, dropout 0\.30, history dropout 0\.50, branch dropout 0\.20, lr 0\.01, 2 threads$/m);
+  assert.match(r.stdout, /^train      long-only: .*, dropout 0\.30, history dropout 0\.50, lr 0\.01, 2 threads$/m);
+  assert.match(r.stdout, /^train      short-only: .*, dropout 0\.30, lr 0\.01, 2 threads$/m);
   assert.match(r.stdout, /^note       only 3 Adam steps per epoch \(24 shoppers, 8 per batch\); a smaller --batch-size/m);
   assert.equal(r.stdout.match(/^note /gm).length, 1, 'once, not for every ablation');
   for (const name of ['popularity', 'recently viewed', 'fused', 'long-only', 'short-only']) assert.match(r.stdout, new RegExp(`^${name} +0\\.\\d{4}`, 'm'));
