@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include <omp.h>
+
 #include "core/random.h"
 
 namespace tandem::train {
@@ -61,28 +63,56 @@ double softmax_loss(const Params<S>& params, const Mat<S>& items, const Mat<S>& 
   const Eigen::Index m = u.rows();
   du->setZero(m, u.cols());
   double loss = 0;
-  constexpr Eigen::Index kBlock = 256;
   if (!sample) {
-    for (Eigen::Index first = 0; first < m; first += kBlock) {
-      const Eigen::Index rows = std::min(kBlock, m - first);
-      Mat<S> logits = u.middleRows(first, rows) * items.transpose();
-      logits.rowwise() += params.item_bias.col(0).transpose();
-      std::vector<Eigen::Index> target_col(static_cast<std::size_t>(rows));
-      for (Eigen::Index r = 0; r < rows; ++r) {
-        const Target& t = targets[static_cast<std::size_t>(first + r)];
-        for (const RepeatHit& h : *t.repeats) logits(r, h.item) += repeat_bonus(params, h);
-        target_col[static_cast<std::size_t>(r)] = t.item;
-      }
-      loss += softmax_rows(logits, target_col);
-      for (Eigen::Index r = 0; r < rows; ++r) {
-        for (const RepeatHit& h : *targets[static_cast<std::size_t>(first + r)].repeats) {
-          grads->repeat_recency(h.recency_bucket, 0) += logits(r, h.item);
-          grads->repeat_type(h.type, 0) += logits(r, h.item);
+    // Blocks of targets spread over the threads, each with its own accumulators, summed in thread
+    // order afterwards (the same sums whatever the scheduling). A block's logits (rows x N) stay
+    // small enough for the caches; inside the parallel region the BLAS products run on one thread.
+    constexpr Eigen::Index kBlock = 64;
+    const Eigen::Index blocks = (m + kBlock - 1) / kBlock;
+    const int threads = std::max(1, std::min(omp_get_max_threads(), static_cast<int>(blocks)));
+    struct Part {
+      double loss = 0;
+      Mat<S> item_grads, item_bias, repeat_recency, repeat_type;
+    };
+    std::vector<Part> parts(static_cast<std::size_t>(threads));
+#pragma omp parallel num_threads(threads)
+    {
+      Part& part = parts[static_cast<std::size_t>(omp_get_thread_num())];
+      part.item_grads.setZero(item_grads->rows(), item_grads->cols());
+      part.item_bias.setZero(grads->item_bias.rows(), 1);
+      part.repeat_recency.setZero(grads->repeat_recency.rows(), 1);
+      part.repeat_type.setZero(grads->repeat_type.rows(), 1);
+      Mat<S> logits;
+      std::vector<Eigen::Index> target_col;
+#pragma omp for schedule(static)
+      for (Eigen::Index b = 0; b < blocks; ++b) {
+        const Eigen::Index first = b * kBlock, rows = std::min(kBlock, m - first);
+        logits.noalias() = u.middleRows(first, rows) * items.transpose();
+        logits.rowwise() += params.item_bias.col(0).transpose();
+        target_col.resize(static_cast<std::size_t>(rows));
+        for (Eigen::Index r = 0; r < rows; ++r) {
+          const Target& t = targets[static_cast<std::size_t>(first + r)];
+          for (const RepeatHit& h : *t.repeats) logits(r, h.item) += repeat_bonus(params, h);
+          target_col[static_cast<std::size_t>(r)] = t.item;
         }
+        part.loss += softmax_rows(logits, target_col);
+        for (Eigen::Index r = 0; r < rows; ++r) {
+          for (const RepeatHit& h : *targets[static_cast<std::size_t>(first + r)].repeats) {
+            part.repeat_recency(h.recency_bucket, 0) += logits(r, h.item);
+            part.repeat_type(h.type, 0) += logits(r, h.item);
+          }
+        }
+        du->middleRows(first, rows).noalias() = logits * items;
+        part.item_grads.noalias() += logits.transpose() * u.middleRows(first, rows);
+        part.item_bias.col(0) += logits.colwise().sum().transpose();
       }
-      du->middleRows(first, rows).noalias() = logits * items;
-      item_grads->noalias() += logits.transpose() * u.middleRows(first, rows);
-      grads->item_bias.col(0) += logits.colwise().sum().transpose();
+    }
+    for (const Part& part : parts) {
+      loss += part.loss;
+      *item_grads += part.item_grads;
+      grads->item_bias += part.item_bias;
+      grads->repeat_recency += part.repeat_recency;
+      grads->repeat_type += part.repeat_type;
     }
     return loss;
   }

@@ -3,6 +3,7 @@
 // full and sampled softmax, dropout), the forward pass against core::Session, and a tiny training
 // run that must learn and be reproducible byte for byte.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
 #include <cstring>
@@ -179,6 +180,50 @@ TEST(Gradients, SampledSoftmaxWithLogQ) {
   const NegativeSampler sampler({1, 2, 1, 3, 1, 2, 1}, 5);
   const NegativeSample sample = sampler.draw(17);
   gradient_check(Fusion::gate, {}, &sample);
+}
+
+// The full softmax over many targets (several blocks, spread over threads) against a plain
+// reference written here: loss, dL/du, item and bias gradients, with one thread and with two.
+TEST(Loss, FullSoftmaxOverManyBlocksMatchesAReferenceOnOneAndTwoThreads) {
+  const Params<double> p = random_double_params(11);
+  const Mat<double> items = compose_items(p, kCats);
+  const Eigen::Index m = 300, n = items.rows();
+  Rng rng(4);
+  Mat<double> u(m, 3);
+  for (Eigen::Index i = 0; i < u.size(); ++i) u.data()[i] = rng.uniform(-1.0f, 1.0f);
+  const std::vector<RepeatHit> none, window = {{2, 0, 1}, {5, 1, 0}};
+  std::vector<Target> targets;
+  for (Eigen::Index r = 0; r < m; ++r)
+    targets.push_back({static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(n))), r % 3 == 0 ? &window : &none});
+
+  double want_loss = 0;
+  Mat<double> want_du = Mat<double>::Zero(m, 3), want_items = Mat<double>::Zero(n, 3);
+  Vec<double> want_bias = Vec<double>::Zero(n);
+  for (Eigen::Index r = 0; r < m; ++r) {
+    Vec<double> z = items * u.row(r).transpose() + p.item_bias.col(0);
+    for (const RepeatHit& h : *targets[static_cast<std::size_t>(r)].repeats) z[h.item] += repeat_bonus(p, h);
+    const double lse = std::log((z.array() - z.maxCoeff()).exp().sum()) + z.maxCoeff();
+    const std::int32_t t = targets[static_cast<std::size_t>(r)].item;
+    want_loss += lse - z[t];
+    Vec<double> g = (z.array() - lse).exp();
+    g[t] -= 1;
+    want_du.row(r) = (items.transpose() * g).transpose();
+    want_items += g * u.row(r);
+    want_bias += g;
+  }
+  const int saved = omp_get_max_threads();
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    Params<double> grads = p.zeros_like();
+    Mat<double> du, item_grads = Mat<double>::Zero(n, 3);
+    const double loss = softmax_loss(p, items, u, targets, nullptr, &du, &item_grads, &grads);
+    EXPECT_NEAR(loss, want_loss, 1e-9 * want_loss) << threads << " threads";
+    EXPECT_LT((du - want_du).cwiseAbs().maxCoeff(), 1e-12) << threads << " threads";
+    EXPECT_LT((item_grads - want_items).cwiseAbs().maxCoeff(), 1e-11) << threads << " threads";
+    EXPECT_LT((grads.item_bias.col(0) - want_bias).cwiseAbs().maxCoeff(), 1e-11) << threads << " threads";
+    EXPECT_NE(grads.repeat_recency.cwiseAbs().sum(), 0.0);
+  }
+  omp_set_num_threads(saved);
 }
 
 TEST(Sequence, ForwardEqualsCoreSessionScores) {
