@@ -460,7 +460,9 @@ TEST(Trainer, WithoutTheRepeatTermItsWeightsStayZero) {
     o.repeat_term = on;
     Trainer trainer(data, split, o);
     trainer.run(nullptr, nullptr);
-    const ModelWeights& w = trainer.model(&trainer.params())->weights();
+    const auto model = trainer.model(&trainer.params());
+    ASSERT_TRUE(model);
+    const ModelWeights& w = model->weights();
     const double moved = w.repeat_recency.cwiseAbs().sum() + w.repeat_type.cwiseAbs().sum();
     if (on) {
       EXPECT_GT(moved, 1e-3);
