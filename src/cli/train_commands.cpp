@@ -382,7 +382,7 @@ int train_command(int argc, char** argv) {
   std::printf("\ntest (%zu cases, %s, whole catalog ranked%s):\n%s", l.split.test.size(), l.protocol.c_str(),
               o.exclude_history ? ", history excluded" : ", repeats allowed", text_table(table, eval.ks).c_str());
   // How far apart the models are, against the noise of this many cases: paired per-case differences.
-  const ReportRow& main_row = table[2];
+  const ReportRow& main_row = table[2];  // after the two baselines: the main model
   const NdcgDifference own = ndcg_difference(main_row.metrics, Metrics{}, 10);
   std::printf("\n%s NDCG@10 %.4f, standard error %.4f; paired differences over the same cases:\n", main_row.name.c_str(),
               own.difference, own.standard_error);
