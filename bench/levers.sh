@@ -11,10 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 data="${1:-../shared/data}"
 shift $(( $# < 1 ? $# : 1 ))
-cli=build/native/src/cli/tandem
-[ -x "$cli" ] || bash scripts/build.sh
-mkdir -p build/bench
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
+source bench/native-cli.sh
 pids=()
 for lever in categories repeat-term; do
   "$cli" train --config bench/taobao.json --data "$data/taobao-userbehavior-sample/UserBehavior.csv" \

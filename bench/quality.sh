@@ -13,10 +13,7 @@ cd "$(dirname "$0")/.."
 which="${1:-}"
 data="${2:-../shared/data}"
 shift $(( $# < 2 ? $# : 2 ))
-cli=build/native/src/cli/tandem
-[ -x "$cli" ] || bash scripts/build.sh
-mkdir -p build/bench
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
+source bench/native-cli.sh
 case "$which" in
   beauty)
     exec "$cli" train --config bench/beauty.json --data "$data/amazon-beauty/Beauty.txt" \
