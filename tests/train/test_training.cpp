@@ -22,17 +22,6 @@
 namespace tandem::train {
 namespace {
 
-Dims tiny_dims() {
-  Dims d;
-  d.d = 3;
-  d.items = 7;
-  d.categories = 2;
-  d.types = 2;
-  d.gaps = 4;
-  d.repeats = 3;
-  return d;
-}
-
 ModelConfig tiny_model_config() {
   ModelConfig mc;
   mc.dim = 3;
@@ -43,6 +32,19 @@ ModelConfig tiny_model_config() {
   mc.session_timeout_s = 100;
   mc.time_origin_s = 1000;
   return mc;
+}
+
+// The trainer's shapes of that configuration: 7 items in 2 categories (kCats below).
+Dims tiny_dims() {
+  const ModelConfig mc = tiny_model_config();
+  Dims d;
+  d.d = mc.dim;
+  d.items = 7;
+  d.categories = 2;
+  d.types = static_cast<int>(mc.event_types.size());
+  d.gaps = mc.gap_buckets;
+  d.repeats = mc.repeat_buckets;
+  return d;
 }
 
 SequenceConfig tiny_config(Fusion fusion) {
