@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include <omp.h>
 
@@ -118,38 +120,52 @@ double softmax_loss(const Params<S>& params, const Mat<S>& items, const Mat<S>& 
   }
 
   // Sampled: candidates are the target (column 0) and the shared negatives; every candidate's
-  // logit is corrected by -log(expected count) and a negative equal to the target is masked.
+  // logit is corrected by -log(expected count) and a negative equal to the target is masked. A
+  // negative that is in the target's recent window gets that window's repeat bonuses.
   const Eigen::Index k = static_cast<Eigen::Index>(sample->items.size());
   Mat<S> cand(k, items.cols());
   Vec<S> cand_bias(k), correction(k);
+  std::vector<std::pair<std::int32_t, Eigen::Index>> drawn(static_cast<std::size_t>(k));  // (item, column), sorted
   for (Eigen::Index j = 0; j < k; ++j) {
     const std::int32_t item = sample->items[static_cast<std::size_t>(j)];
     cand.row(j) = items.row(item);
     cand_bias[j] = params.item_bias(item, 0);
     correction[j] = S(sample->sampler->log_expected(item));
+    drawn[static_cast<std::size_t>(j)] = {item, j + 1};
   }
+  std::sort(drawn.begin(), drawn.end());
+  const auto columns_of = [&drawn](std::int32_t item) {
+    return std::equal_range(drawn.begin(), drawn.end(), std::make_pair(item, Eigen::Index{0}),
+                            [](const auto& a, const auto& b) { return a.first < b.first; });
+  };
   Mat<S> logits(m, k + 1);
   logits.rightCols(k).noalias() = u * cand.transpose();
   logits.rightCols(k).rowwise() += (cand_bias - correction).transpose();
-  std::vector<Eigen::Index> target_col(static_cast<std::size_t>(m), 0);
+  const std::vector<Eigen::Index> target_col(static_cast<std::size_t>(m), 0);
   for (Eigen::Index r = 0; r < m; ++r) {
     const Target& t = targets[static_cast<std::size_t>(r)];
-    for (Eigen::Index j = 0; j < k; ++j)
-      if (sample->items[static_cast<std::size_t>(j)] == t.item) logits(r, j + 1) = -std::numeric_limits<S>::infinity();
+    const auto same = columns_of(t.item);
+    for (auto it = same.first; it != same.second; ++it) logits(r, it->second) = -std::numeric_limits<S>::infinity();
     logits(r, 0) = u.row(r).dot(items.row(t.item)) + params.item_bias(t.item, 0) - S(sample->sampler->log_expected(t.item));
     for (const RepeatHit& h : *t.repeats) {
-      if (h.item == t.item) logits(r, 0) += repeat_bonus(params, h);
-      for (Eigen::Index j = 0; j < k; ++j)
-        if (sample->items[static_cast<std::size_t>(j)] == h.item && h.item != t.item) logits(r, j + 1) += repeat_bonus(params, h);
+      if (h.item == t.item) {
+        logits(r, 0) += repeat_bonus(params, h);
+        continue;
+      }
+      const auto cols = columns_of(h.item);
+      for (auto it = cols.first; it != cols.second; ++it) logits(r, it->second) += repeat_bonus(params, h);
     }
   }
   loss += softmax_rows(logits, target_col);
   for (Eigen::Index r = 0; r < m; ++r) {
     const Target& t = targets[static_cast<std::size_t>(r)];
     for (const RepeatHit& h : *t.repeats) {
-      S g = h.item == t.item ? logits(r, 0) : S(0);
-      for (Eigen::Index j = 0; j < k; ++j)
-        if (sample->items[static_cast<std::size_t>(j)] == h.item && h.item != t.item) g += logits(r, j + 1);
+      S g = logits(r, 0);
+      if (h.item != t.item) {
+        g = S(0);
+        const auto cols = columns_of(h.item);
+        for (auto it = cols.first; it != cols.second; ++it) g += logits(r, it->second);
+      }
       grads->repeat_recency(h.recency_bucket, 0) += g;
       grads->repeat_type(h.type, 0) += g;
     }

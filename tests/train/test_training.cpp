@@ -228,6 +228,53 @@ TEST(Loss, FullSoftmaxOverManyBlocksMatchesAReferenceOnOneAndTwoThreads) {
   omp_set_num_threads(saved);
 }
 
+// Sampled softmax against a reference written here: the candidates are the target and the drawn
+// negatives, a drawn copy of the target is masked, a drawn item of the target's window gets its
+// repeat bonuses, every candidate is corrected by logQ.
+TEST(Loss, SampledSoftmaxMatchesAReference) {
+  const Params<double> p = random_double_params(12);
+  const Mat<double> items = compose_items(p, kCats);
+  const NegativeSampler sampler({1, 2, 1, 3, 1, 2, 1}, 6);
+  NegativeSample sample = sampler.draw(3);
+  sample.items = {4, 1, 4, 5, 0, 1};  // the target 1 twice, the window item 5 once
+  // Target 1 (also in its window, twice), window items 5 (twice: the bonuses add up) and 2 (not drawn).
+  const std::vector<RepeatHit> window = {{1, 0, 1}, {5, 1, 0}, {2, 2, 1}, {5, 2, 1}, {1, 2, 0}};
+  Mat<double> u(1, 3);
+  u << 0.4, -0.7, 0.2;
+  const std::vector<Target> targets = {{1, &window}};
+
+  const auto logit = [&](std::int32_t j) {
+    double z = u.row(0).dot(items.row(j)) + p.item_bias(j, 0) - sampler.log_expected(j);
+    for (const RepeatHit& h : window)
+      if (h.item == j) z += repeat_bonus(p, h);
+    return z;
+  };
+  // Candidates: the target 1, then the drawn 4, 4, 5, 0; not 2, which was not drawn.
+  const std::vector<std::int32_t> cand = {1, 4, 4, 5, 0};
+  double lse = 0;
+  for (std::int32_t j : cand) lse += std::exp(logit(j));
+  lse = std::log(lse);
+  const double want_loss = lse - logit(1);
+  Vec<double> want_du = Vec<double>::Zero(3), want_bias = Vec<double>::Zero(7), want_recency = Vec<double>::Zero(3);
+  for (std::size_t c = 0; c < cand.size(); ++c) {
+    const std::int32_t j = cand[c];
+    const double g = std::exp(logit(j) - lse) - (c == 0 ? 1 : 0);
+    want_du += g * items.row(j).transpose();
+    want_bias[j] += g;
+    for (const RepeatHit& h : window)
+      if (h.item == j) want_recency[h.recency_bucket] += g;
+  }
+
+  Params<double> grads = p.zeros_like();
+  Mat<double> du, item_grads = Mat<double>::Zero(7, 3);
+  const double loss = softmax_loss(p, items, u, targets, &sample, &du, &item_grads, &grads);
+  EXPECT_NEAR(loss, want_loss, 1e-12);
+  EXPECT_LT((du.row(0).transpose() - want_du).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_LT((grads.item_bias.col(0) - want_bias).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_LT((grads.repeat_recency.col(0) - want_recency).cwiseAbs().maxCoeff(), 1e-12);
+  for (std::int32_t j : {2, 3, 6}) EXPECT_EQ(grads.item_bias(j, 0), 0.0) << j;  // not candidates
+}
+
 TEST(Sequence, ForwardEqualsCoreSessionScores) {
   const Params<float> p = random_double_params(9).cast<float>();
   const ModelConfig mc = tiny_model_config();
