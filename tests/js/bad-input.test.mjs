@@ -4,14 +4,13 @@
 // and says what; nothing aborts the wasm module, and a failed call changes nothing.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Recommender, cli, fixtureBytes, packageDir } from './helpers.mjs';
+import { Recommender, cli, fixtureBytes, packageDir, tempDir } from './helpers.mjs';
 import { memoryStorage } from './fake-module.mjs';
 
 const T0 = 1.7e12; // ms
@@ -466,8 +465,8 @@ function train(dir, name, text, ...extra) {
   return r;
 }
 
-test('CLI: an empty log, a log of blank lines and a log of only malformed rows fail with exit code 1 and say so', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-bad-log-'));
+test('CLI: an empty log, a log of blank lines and a log of only malformed rows fail with exit code 1 and say so', (t) => {
+  const dir = tempDir(t, 'tandem-bad-log-');
   let r = train(dir, 'empty.csv', '');
   assert.equal(r.status, 1);
   assert.equal(r.stderr, `tandem: ${r.log} is empty\n`);
@@ -483,8 +482,8 @@ test('CLI: an empty log, a log of blank lines and a log of only malformed rows f
   assert.equal(r.stdout, '');
 });
 
-test('CLI: rows with missing columns or bad numbers are skipped and reported (first five), or are the error with --strict', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-bad-log-'));
+test('CLI: rows with missing columns or bad numbers are skipped and reported (first five), or are the error with --strict', (t) => {
+  const dir = tempDir(t, 'tandem-bad-log-');
   const good = taobaoRows();
   const clean = train(dir, 'clean.csv', csv(good));
   assert.equal(clean.status, 0, clean.stderr);
@@ -512,8 +511,8 @@ test('CLI: rows with missing columns or bad numbers are skipped and reported (fi
   assert.doesNotMatch(odd.stdout, /malformed/);
 });
 
-test('CLI: a byte order mark, CRLF line ends and quoted fields read as the plain file does (the same model)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-bad-log-'));
+test('CLI: a byte order mark, CRLF line ends and quoted fields read as the plain file does (the same model)', async (t) => {
+  const dir = tempDir(t, 'tandem-bad-log-');
   const rows = taobaoRows();
   const plain = train(dir, 'plain.csv', csv(rows));
   assert.equal(plain.status, 0, plain.stderr);

@@ -3,11 +3,10 @@
 // name the problem.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cli } from './helpers.mjs';
+import { cli, tempDir } from './helpers.mjs';
 
 // 24 shoppers over 30 items: each walks a ring of items with a stride, so the next item is learnable.
 function ringLog() {
@@ -26,8 +25,8 @@ function run(args) {
   return spawnSync(cli, args, { encoding: 'utf8' });
 }
 
-test('train writes the model, profiles, log, report, top-k dump and checkpoint; eval reads them back', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-cli-'));
+test('train writes the model, profiles, log, report, top-k dump and checkpoint; eval reads them back', (t) => {
+  const dir = tempDir(t, 'tandem-cli-');
   const log = join(dir, 'log.csv');
   writeFileSync(log, ringLog());
   writeFileSync(join(dir, 'run.json'), JSON.stringify({ format: 'taobao', dim: 8, epochs: 3, 'batch-size': 8, lr: 0.01, ablation: true, 'history-dropout': 0.5, 'branch-dropout': 0.2 }));
@@ -94,8 +93,8 @@ test('train writes the model, profiles, log, report, top-k dump and checkpoint; 
   assert.equal(Number(gate[5]), Number(meta.test.fused['ndcg@10'].toFixed(4)));
 });
 
-test('--no-categories and --no-repeat-term train the model without those levers, and say so', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-levers-'));
+test('--no-categories and --no-repeat-term train the model without those levers, and say so', (t) => {
+  const dir = tempDir(t, 'tandem-levers-');
   const log = join(dir, 'log.csv');
   writeFileSync(log, ringLog());
   const out = join(dir, 'm.tandem');
@@ -117,8 +116,8 @@ test('--no-categories and --no-repeat-term train the model without those levers,
   assert.match(execFileSync(cli, ['inspect', join(dir, 'plain.tandem')], { encoding: 'utf8' }), /30 \(float32 item table\), 3 categories/);
 });
 
-test('resume continues from the checkpoint', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-resume-'));
+test('resume continues from the checkpoint', (t) => {
+  const dir = tempDir(t, 'tandem-resume-');
   const log = join(dir, 'log.csv');
   writeFileSync(log, ringLog());
   const common = ['train', '--data', log, '--format', 'taobao', '--dim', '8', '--batch-size', '8', '--checkpoint', join(dir, 'ckpt'), '--quiet'];
@@ -130,8 +129,8 @@ test('resume continues from the checkpoint', () => {
   assert.doesNotMatch(resumed.stdout, /epoch {3}1 /);
 });
 
-test('a run killed with SIGKILL leaves no partial output and resumes from its last checkpoint to the same model', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-kill-'));
+test('a run killed with SIGKILL leaves no partial output and resumes from its last checkpoint to the same model', async (t) => {
+  const dir = tempDir(t, 'tandem-kill-');
   const log = join(dir, 'log.csv');
   writeFileSync(log, ringLog());
   // Twelve epochs (no early stop) give the kill time to land mid-run.
@@ -167,8 +166,8 @@ test('a run killed with SIGKILL leaves no partial output and resumes from its la
   assert.ok(fingerprint(straight.stdout));
 });
 
-test('bad options and bad input fail with a message that names the problem', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-bad-'));
+test('bad options and bad input fail with a message that names the problem', (t) => {
+  const dir = tempDir(t, 'tandem-bad-');
   const log = join(dir, 'log.csv');
   writeFileSync(log, '1,SKU-1,c,pv,1700000000\n1,SKU-2,c,pv\n1,SKU-3,c,wink,1700000100\n1,SKU-4,c,pv,1700000200\n');
   let r = run(['train', '--data', log, '--out', join(dir, 'm'), '--dimm', '8']);
@@ -187,9 +186,9 @@ test('bad options and bad input fail with a message that names the problem', () 
   assert.equal(r.stderr, "tandem: unknown command 'frobnicate' (see tandem --help)\n");
 });
 
-test('export --int8 writes the same model with an int8 item table, which ranks like the float32 one', async () => {
+test('export --int8 writes the same model with an int8 item table, which ranks like the float32 one', async (t) => {
   const { Recommender, fixturePath } = await import('./helpers.mjs');
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-export-'));
+  const dir = tempDir(t, 'tandem-export-');
   const source = fixturePath({ items: 300, dim: 16, seed: 3 });
   const out = join(dir, 'int8.tandem');
   const r = run(['export', '--model', source, '--out', out, '--int8']);

@@ -1,7 +1,8 @@
 // Shared by the JS tests: the staged package, fixture models written by the native CLI, and an
 // independent XXH64 (BigInt) to re-seal deliberately broken model files.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -21,6 +22,13 @@ export function fixturePath({ items = 300, dim = 16, seed = 3, int8 = false } = 
     execFileSync(cli, args, { stdio: 'pipe' });
   }
   return path;
+}
+
+/** A fresh directory under the system's temporary folder, removed when test `t` ends, pass or fail. */
+export function tempDir(t, prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export const fixtureBytes = (options) => new Uint8Array(readFileSync(fixturePath(options)));

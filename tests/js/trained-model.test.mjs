@@ -3,11 +3,10 @@
 // (`tandem score`, the same C++ compiled for this machine), within 1e-5 relative.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Recommender, assertClose, cli, fixtureBytes, unseal } from './helpers.mjs';
+import { Recommender, assertClose, cli, fixtureBytes, unseal, tempDir } from './helpers.mjs';
 
 // 30 shoppers over 40 items in 4 categories, with views, carts, favourites and purchases.
 function smallLog() {
@@ -29,8 +28,8 @@ function smallLog() {
   return rows.join('\n') + '\n';
 }
 
-test('trained model and profile files: the same scores in wasm as natively', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-trained-'));
+test('trained model and profile files: the same scores in wasm as natively', async (t) => {
+  const dir = tempDir(t, 'tandem-trained-');
   writeFileSync(join(dir, 'log.csv'), smallLog());
   const model = join(dir, 'shop.tandem');
   execFileSync(cli, ['train', '--data', join(dir, 'log.csv'), '--format', 'taobao', '--out', model, '--profiles', join(dir, 'profiles'),
