@@ -97,6 +97,29 @@ std::string text_table(const std::vector<ReportRow>& table, const std::vector<in
   return s.str();
 }
 
+std::string kinds_table(const std::vector<ReportRow>& table, const std::vector<train::TargetKind>& kinds, int k) {
+  std::ostringstream s;
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%-24s %6s %7s", "held-out item", "cases", "share");
+  s << buf;
+  for (const auto& row : table) s << "  " << row.name;
+  s << "\n";
+  for (int i = 0; i < train::kTargetKinds; ++i) {
+    const auto kind = static_cast<train::TargetKind>(i);
+    const std::size_t cases = static_cast<std::size_t>(std::count(kinds.begin(), kinds.end(), kind));
+    std::snprintf(buf, sizeof buf, "%-24s %6zu %6.1f%%", train::target_kind_name(kind), cases,
+                  kinds.empty() ? 0.0 : 100.0 * static_cast<double>(cases) / static_cast<double>(kinds.size()));
+    s << buf;
+    for (const auto& row : table) {
+      std::snprintf(buf, sizeof buf, "  %*.4f", static_cast<int>(std::max<std::size_t>(6, row.name.size())),
+                    train::kind_ndcg(row.metrics, kinds, kind, k).ndcg);
+      s << buf;
+    }
+    s << "\n";
+  }
+  return s.str();
+}
+
 std::string html_report(const std::string& title, const std::vector<std::string>& facts,
                         const std::vector<ReportRun>& runs, const std::vector<ReportRow>& table,
                         const std::vector<int>& ks) {

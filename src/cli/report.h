@@ -26,4 +26,8 @@ std::string html_report(const std::string& title, const std::vector<std::string>
 // The same table as fixed-width text, for the terminal.
 std::string text_table(const std::vector<ReportRow>& table, const std::vector<int>& ks);
 
+// NDCG@k of every row within each kind of held-out item (train::target_kinds), with each kind's
+// share of the cases: the share-weighted sum of a row's values is its NDCG@k.
+std::string kinds_table(const std::vector<ReportRow>& table, const std::vector<train::TargetKind>& kinds, int k);
+
 }  // namespace tandem::cli

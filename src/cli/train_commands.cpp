@@ -118,6 +118,11 @@ void print_data_summary(const Args& args, const Loaded& l) {
               l.split.train.size(), l.split.validation.size(), l.split.test.size());
 }
 
+// Where the NDCG@10 of every row comes from: the test cases by what they hold out.
+void print_kinds(const std::vector<ReportRow>& table, const std::vector<TargetKind>& kinds) {
+  std::printf("\nNDCG@10 by what the test case holds out:\n%s", kinds_table(table, kinds, 10).c_str());
+}
+
 json metrics_json(const Metrics& m) {
   json j{{"cases", m.cases}};
   for (const auto& [k, v] : m.hr) {
@@ -394,6 +399,7 @@ int train_command(int argc, char** argv) {
     std::printf("  against %-16s %+.4f%s, standard error %.4f\n", row.name.c_str(), d.difference, relative,
                 d.standard_error);
   }
+  print_kinds(table, target_kinds(l.data, l.split.test, counts, o.window));
 
   // Export the main model with its metadata and a self-test from a real shopper.
   const Trainer& main = *runs.front().trainer;
@@ -501,13 +507,14 @@ int eval_command(int argc, char** argv) {
   eval.ks = {5, 10, 20};
   eval.exclude_history = args.flag("exclude-history");
   std::vector<ReportRow> table;
+  const std::vector<double> counts = item_counts(d, l.split.validation);
   if (args.flag("baselines")) {
-    const std::vector<double> counts = item_counts(d, l.split.validation);
     table.push_back({"popularity", evaluate_popularity(d, l.split.test, counts, eval)});
     table.push_back({"recently viewed", evaluate_recently_viewed(d, l.split.test, counts, eval)});
   }
   table.push_back({fusion_name(model.config().fusion), evaluate_model(loaded.model, d, l.split.test, eval)});
   std::printf("\ntest (%zu cases):\n%s", l.split.test.size(), text_table(table, eval.ks).c_str());
+  print_kinds(table, target_kinds(d, l.split.test, counts, model.config().window));
   if (args.has("dump-topk")) {
     s = dump_topk(args.get("dump-topk"), loaded.model, d, l.split.test, eval.exclude_history);
     if (!s.ok()) return fail(s.message());

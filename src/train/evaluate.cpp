@@ -121,6 +121,49 @@ Metrics evaluate_model(std::shared_ptr<const Model> model, const Dataset& data, 
   });
 }
 
+const char* target_kind_name(TargetKind kind) {
+  switch (kind) {
+    case TargetKind::recent_window: return "in the recent window";
+    case TargetKind::earlier_history: return "earlier in the history";
+    case TargetKind::known_item: return "new to the shopper";
+    case TargetKind::new_item: return "item not seen before";
+  }
+  return "?";
+}
+
+std::vector<TargetKind> target_kinds(const Dataset& data, const std::vector<Case>& cases,
+                                     const std::vector<double>& counts, int window) {
+  std::vector<TargetKind> kinds;
+  kinds.reserve(cases.size());
+  for (const Case& c : cases) {
+    const std::int32_t item = data.events[c.target].item;
+    const std::size_t begin = data.user_begin(c.user);
+    const std::size_t recent = c.target - begin > static_cast<std::size_t>(window) ? c.target - static_cast<std::size_t>(window) : begin;
+    const auto is_item = [item](const Event& e) { return e.item == item; };
+    const Event* events = data.events.data();
+    if (std::any_of(events + recent, events + c.target, is_item))
+      kinds.push_back(TargetKind::recent_window);
+    else if (std::any_of(events + begin, events + recent, is_item))
+      kinds.push_back(TargetKind::earlier_history);
+    else if (counts[static_cast<std::size_t>(item)] > 0)
+      kinds.push_back(TargetKind::known_item);
+    else
+      kinds.push_back(TargetKind::new_item);
+  }
+  return kinds;
+}
+
+KindNdcg kind_ndcg(const Metrics& metrics, const std::vector<TargetKind>& kinds, TargetKind kind, int k) {
+  KindNdcg out;
+  for (std::size_t i = 0; i < kinds.size() && i < metrics.ranks.size(); ++i) {
+    if (kinds[i] != kind) continue;
+    ++out.cases;
+    out.ndcg += case_ndcg(metrics.ranks[i], k);
+  }
+  if (out.cases > 0) out.ndcg /= static_cast<double>(out.cases);
+  return out;
+}
+
 std::vector<double> item_counts(const Dataset& data, const std::vector<Case>& held_out) {
   // Per user, count the events before the first held-out target (none held out: all of them).
   std::vector<std::size_t> cut(data.user_count());

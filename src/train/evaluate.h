@@ -54,6 +54,28 @@ Metrics evaluate_scorer(const Dataset& data, const std::vector<Case>& cases, con
 Metrics evaluate_model(std::shared_ptr<const Model> model, const Dataset& data, const std::vector<Case>& cases,
                        const EvalOptions& options);
 
+// What a case holds out, relative to what came before it. The metrics broken down by kind show
+// where a model's quality comes from: on the Taobao sample almost all of it from revisits.
+enum class TargetKind {
+  recent_window,    // among the shopper's last `window` events before it (what the repeat term sees)
+  earlier_history,  // earlier in the shopper's history
+  known_item,       // new to the shopper, but the item occurs before the held-out part
+  new_item,         // the item occurs nowhere before the held-out part
+};
+constexpr int kTargetKinds = 4;
+const char* target_kind_name(TargetKind kind);
+
+// The kind of each case; `counts` as item_counts() gives them.
+std::vector<TargetKind> target_kinds(const Dataset& data, const std::vector<Case>& cases,
+                                     const std::vector<double>& counts, int window);
+
+// NDCG@k over the cases of one kind (the mean of case_ndcg over them), and how many there are.
+struct KindNdcg {
+  std::size_t cases = 0;
+  double ndcg = 0;
+};
+KindNdcg kind_ndcg(const Metrics& metrics, const std::vector<TargetKind>& kinds, TargetKind kind, int k);
+
 // Baselines. Popularity: how often each item occurs before the held-out part (item_counts).
 // Recently viewed: the user's distinct recent items, newest first, then popular items: the strip
 // most shops already show.

@@ -54,6 +54,22 @@ test('train writes the model, profiles, log, report, top-k dump and checkpoint; 
     const other = Number(new RegExp(`^${name}(?: +[\\d.]+){4} +([\\d.]+)`, 'm').exec(r.stdout)[1]);
     assert.ok(Math.abs(Number(m[1]) - (fusedNdcg - other)) <= 0.00011, `${name}: ${m[1]} vs ${fusedNdcg} - ${other}`);
   }
+  // NDCG@10 by what each test case holds out: four kinds, 24 cases between them, and every row's
+  // NDCG@10 is the case-weighted mean of its column (to the rounding of the printed values).
+  const lines = r.stdout.split('\n');
+  const at = lines.indexOf('NDCG@10 by what the test case holds out:');
+  assert.ok(at > 0, r.stdout);
+  const names = ['popularity', 'recently viewed', 'fused', 'long-only', 'short-only'];
+  assert.equal(lines[at + 1], `held-out item             cases   share  ${names.join('  ')}`);
+  const kinds = lines.slice(at + 2, at + 6).map((line) => /^(.+?) +(\d+) +([\d.]+)%((?: +[\d.]+)+)$/.exec(line));
+  assert.deepEqual(kinds.map((k) => k && k[1]), ['in the recent window', 'earlier in the history', 'new to the shopper', 'item not seen before']);
+  assert.equal(kinds.reduce((n, k) => n + Number(k[2]), 0), 24);
+  names.forEach((name, i) => {
+    const overall = Number(new RegExp(`^${name}(?: +[\\d.]+){4} +([\\d.]+)`, 'm').exec(r.stdout)[1]);
+    const weighted = kinds.reduce((s, k) => s + Number(k[2]) * Number(k[4].trim().split(/ +/)[i]), 0) / 24;
+    assert.ok(Math.abs(weighted - overall) <= 0.0002, `${name}: ${weighted} vs ${overall}`);
+  });
+  assert.equal(kinds[0][2] + kinds[1][2], '00', 'a shopper of the ring log never comes back to an item');
 
   const epochs = readFileSync(`${out}.log.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(epochs.length, 9, 'three epochs for each of the three models');
