@@ -160,9 +160,10 @@ double softmax_loss(const Params<S>& params, const Mat<S>& items, const Mat<S>& 
   for (Eigen::Index r = 0; r < m; ++r) {
     const Target& t = targets[static_cast<std::size_t>(r)];
     for (const RepeatHit& h : *t.repeats) {
-      S g = logits(r, 0);
-      if (h.item != t.item) {
-        g = S(0);
+      S g = S(0);
+      if (h.item == t.item) {
+        g = logits(r, 0);
+      } else {
         const auto cols = columns_of(h.item);
         for (auto it = cols.first; it != cols.second; ++it) g += logits(r, it->second);
       }
