@@ -122,7 +122,7 @@ std::string kinds_table(const std::vector<ReportRow>& table, const std::vector<t
 
 std::string html_report(const std::string& title, const std::vector<std::string>& facts,
                         const std::vector<ReportRun>& runs, const std::vector<ReportRow>& table,
-                        const std::vector<int>& ks) {
+                        const std::vector<int>& ks, const std::vector<train::TargetKind>& kinds) {
   std::ostringstream s;
   s << "<!doctype html><html lang='en'><meta charset='utf-8'><title>" << escape(title) << "</title>"
     << "<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}"
@@ -139,6 +139,18 @@ std::string html_report(const std::string& title, const std::vector<std::string>
     for (int k : ks)
       for (double v : {row.metrics.hr.at(k), row.metrics.ndcg.at(k), row.metrics.mrr.at(k), row.metrics.recall(k)})
         s << "<td>" << fmt(v) << "</td>";
+    s << "</tr>";
+  }
+  s << "</table><h2>NDCG@10 by what the test case holds out</h2><table><tr><th>held-out item</th><th>cases</th><th>share</th>";
+  for (const auto& row : table) s << "<th>" << escape(row.name) << "</th>";
+  s << "</tr>";
+  for (int i = 0; i < train::kTargetKinds; ++i) {
+    const auto kind = static_cast<train::TargetKind>(i);
+    const auto cases = std::count(kinds.begin(), kinds.end(), kind);
+    s << "<tr><td>" << train::target_kind_name(kind) << "</td><td>" << cases << "</td><td>"
+      << fmt(kinds.empty() ? 0.0 : 100.0 * static_cast<double>(cases) / static_cast<double>(kinds.size()), 1)
+      << " %</td>";
+    for (const auto& row : table) s << "<td>" << fmt(train::kind_ndcg(row.metrics, kinds, kind, 10).ndcg) << "</td>";
     s << "</tr>";
   }
   s << "</table><h2>Training</h2>";

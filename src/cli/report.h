@@ -1,5 +1,6 @@
 // The training report: one self-contained HTML page (inline SVG, no scripts) with the loss and
-// validation curves of every trained model and the evaluation table.
+// validation curves of every trained model, the evaluation table and its breakdown by kind of
+// held-out item.
 #pragma once
 
 #include <string>
@@ -21,7 +22,7 @@ struct ReportRun {
 
 std::string html_report(const std::string& title, const std::vector<std::string>& facts,
                         const std::vector<ReportRun>& runs, const std::vector<ReportRow>& table,
-                        const std::vector<int>& ks);
+                        const std::vector<int>& ks, const std::vector<train::TargetKind>& kinds);
 
 // The same table as fixed-width text, for the terminal.
 std::string text_table(const std::vector<ReportRow>& table, const std::vector<int>& ks);

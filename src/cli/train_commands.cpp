@@ -399,7 +399,8 @@ int train_command(int argc, char** argv) {
     std::printf("  against %-16s %+.4f%s, standard error %.4f\n", row.name.c_str(), d.difference, relative,
                 d.standard_error);
   }
-  print_kinds(table, target_kinds(l.data, l.split.test, counts, o.window));
+  const std::vector<TargetKind> kinds = target_kinds(l.data, l.split.test, counts, o.window);
+  print_kinds(table, kinds);
 
   // Export the main model with its metadata and a self-test from a real shopper.
   const Trainer& main = *runs.front().trainer;
@@ -450,7 +451,7 @@ int train_command(int argc, char** argv) {
         "model: dim " + std::to_string(o.dim) + ", best epoch " + std::to_string(main.best_epoch()) + ", " +
             std::to_string(static_cast<int>(runs.front().seconds)) + " s of training on " + std::to_string(o.threads) +
             " threads"};
-    const std::string html = html_report("tandem training report", facts, report_runs, table, eval.ks);
+    const std::string html = html_report("tandem training report", facts, report_runs, table, eval.ks, kinds);
     s = write_file_atomic(args.get("report"), html.data(), html.size());
     if (!s.ok()) return fail(s.message());
     std::printf("wrote      %s\n", args.get("report").c_str());

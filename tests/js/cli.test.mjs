@@ -79,6 +79,9 @@ test('train writes the model, profiles, log, report, top-k dump and checkpoint; 
   const html = readFileSync(join(dir, 'r.html'), 'utf8');
   assert.match(html, /<svg[^>]*>.*training loss/s);
   assert.match(html, /<td>short-only<\/td>/);
+  // The breakdown by held-out item, with the same cases as the terminal's table.
+  assert.match(html, new RegExp(`<tr><td>new to the shopper</td><td>${kinds[2][2]}</td>`));
+  assert.match(html, /<h2>NDCG@10 by what the test case holds out<\/h2><table><tr><th>held-out item<\/th><th>cases<\/th><th>share<\/th><th>popularity<\/th>/);
   assert.doesNotMatch(html, /<script/);
 
   const topk = readFileSync(join(dir, 'topk.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
