@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace tandem::cli {
 
@@ -97,6 +99,32 @@ std::string text_table(const std::vector<ReportRow>& table, const std::vector<in
   return s.str();
 }
 
+namespace {
+
+// One line per kind of held-out item: its cases, their share of all cases (%), and the NDCG@k of
+// every table row within them. The terminal and the HTML report print the same lines.
+struct KindLine {
+  train::TargetKind kind;
+  std::size_t cases = 0;
+  double share = 0;
+  std::vector<double> ndcg;  // per table row
+};
+
+std::vector<KindLine> kind_lines(const std::vector<ReportRow>& table, const std::vector<train::TargetKind>& kinds, int k) {
+  std::vector<KindLine> lines;
+  for (int i = 0; i < train::kTargetKinds; ++i) {
+    KindLine line;
+    line.kind = static_cast<train::TargetKind>(i);
+    line.cases = static_cast<std::size_t>(std::count(kinds.begin(), kinds.end(), line.kind));
+    line.share = kinds.empty() ? 0.0 : 100.0 * static_cast<double>(line.cases) / static_cast<double>(kinds.size());
+    for (const auto& row : table) line.ndcg.push_back(train::kind_ndcg(row.metrics, kinds, line.kind, k).ndcg);
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+}  // namespace
+
 std::string kinds_table(const std::vector<ReportRow>& table, const std::vector<train::TargetKind>& kinds, int k) {
   std::ostringstream s;
   char buf[96];
@@ -104,15 +132,12 @@ std::string kinds_table(const std::vector<ReportRow>& table, const std::vector<t
   s << buf;
   for (const auto& row : table) s << "  " << row.name;
   s << "\n";
-  for (int i = 0; i < train::kTargetKinds; ++i) {
-    const auto kind = static_cast<train::TargetKind>(i);
-    const std::size_t cases = static_cast<std::size_t>(std::count(kinds.begin(), kinds.end(), kind));
-    std::snprintf(buf, sizeof buf, "%-24s %6zu %6.1f%%", train::target_kind_name(kind), cases,
-                  kinds.empty() ? 0.0 : 100.0 * static_cast<double>(cases) / static_cast<double>(kinds.size()));
+  for (const KindLine& line : kind_lines(table, kinds, k)) {
+    std::snprintf(buf, sizeof buf, "%-24s %6zu %6.1f%%", train::target_kind_name(line.kind), line.cases, line.share);
     s << buf;
-    for (const auto& row : table) {
-      std::snprintf(buf, sizeof buf, "  %*.4f", static_cast<int>(std::max<std::size_t>(6, row.name.size())),
-                    train::kind_ndcg(row.metrics, kinds, kind, k).ndcg);
+    for (std::size_t r = 0; r < table.size(); ++r) {
+      std::snprintf(buf, sizeof buf, "  %*.4f", static_cast<int>(std::max<std::size_t>(6, table[r].name.size())),
+                    line.ndcg[r]);
       s << buf;
     }
     s << "\n";
@@ -144,13 +169,10 @@ std::string html_report(const std::string& title, const std::vector<std::string>
   s << "</table><h2>NDCG@10 by what the test case holds out</h2><table><tr><th>held-out item</th><th>cases</th><th>share</th>";
   for (const auto& row : table) s << "<th>" << escape(row.name) << "</th>";
   s << "</tr>";
-  for (int i = 0; i < train::kTargetKinds; ++i) {
-    const auto kind = static_cast<train::TargetKind>(i);
-    const auto cases = std::count(kinds.begin(), kinds.end(), kind);
-    s << "<tr><td>" << train::target_kind_name(kind) << "</td><td>" << cases << "</td><td>"
-      << fmt(kinds.empty() ? 0.0 : 100.0 * static_cast<double>(cases) / static_cast<double>(kinds.size()), 1)
-      << " %</td>";
-    for (const auto& row : table) s << "<td>" << fmt(train::kind_ndcg(row.metrics, kinds, kind, 10).ndcg) << "</td>";
+  for (const KindLine& line : kind_lines(table, kinds, 10)) {
+    s << "<tr><td>" << train::target_kind_name(line.kind) << "</td><td>" << line.cases << "</td><td>"
+      << fmt(line.share, 1) << " %</td>";
+    for (double v : line.ndcg) s << "<td>" << fmt(v) << "</td>";
     s << "</tr>";
   }
   s << "</table><h2>Training</h2>";
