@@ -70,6 +70,11 @@ class SessionHandle {
   bool hasProfile() const { return !session_.profile().empty(); }
   void foldRecentEvents() { session_.fold_recent_events(); }
   void reset() { session_.reset(); }
+  // 1: the visit had ended and the short-term state was reset, 0: it goes on (JS checks the time).
+  int resumeAt(double now) {
+    bool ended = false;
+    return session_.resume_at(now, &ended).ok() && ended ? 1 : 0;
+  }
 
   void score(std::uintptr_t rows, std::size_t count, std::uintptr_t out) {
     session_.score(at<const std::int32_t>(rows), count, at<float>(out));
@@ -138,6 +143,7 @@ EMSCRIPTEN_BINDINGS(tandem) {
       .function("hasProfile", &SessionHandle::hasProfile)
       .function("foldRecentEvents", &SessionHandle::foldRecentEvents)
       .function("reset", &SessionHandle::reset)
+      .function("resumeAt", &SessionHandle::resumeAt)
       .function("score", &SessionHandle::score)
       .function("scoreParts", &SessionHandle::scoreParts)
       .function("rerank", &SessionHandle::rerank)

@@ -77,6 +77,8 @@ export interface RecommendOptions {
   k?: number;
   /** What to leave out (default 'purchased'): a mode or a list of ids. */
   exclude?: 'none' | 'purchased' | 'seen' | string[];
+  /** When the ranking is asked for (milliseconds, e.g. Date.now()): after the session timeout, a new visit's. */
+  time?: number;
 }
 
 export interface Counters {
@@ -128,8 +130,10 @@ export declare class Session {
   /** Settles when a profile URL is applied and an asynchronous storage (IndexedDB) is read. */
   readonly ready: Promise<Session>;
   observe(event: ShopperEvent): void;
+  /** The shopper is back at `time` (ms, default now): after the session timeout the visit has ended and its short-term state resets. */
+  resume(time?: number): void;
   /** Every candidate (or the top ones), best first, ties in input order. */
-  rerank(items: string[], options?: { top?: number }): Ranked[];
+  rerank(items: string[], options?: { top?: number; time?: number }): Ranked[];
   recommend(options?: RecommendOptions): Scored[];
   /** A vector, a profile file's bytes or null apply at once; a URL is fetched (the promise settles when applied). */
   setProfile(profile: Float32Array | ArrayBuffer | Uint8Array | null): void;

@@ -328,6 +328,20 @@ export class Session {
   }
 
   /**
+   * The shopper is back at `time` (milliseconds, default now). After more than the model's session
+   * timeout since the last event the visit has ended: the short-term state resets (as the next
+   * event would reset it), and until then scores are those of a new visit: the long-term profile
+   * and the recently seen items, which is what the trainer scores such requests with. Earlier
+   * times change nothing.
+   * @param {number} [time]
+   */
+  resume(time = Date.now()) {
+    const handle = this._live();
+    if (typeof time !== 'number' || !Number.isFinite(time)) throw new TypeError(`tandem: time must be a finite number of milliseconds, got ${describe(time)}`);
+    if (handle.resumeAt(time / 1000) === 1) this._persist();
+  }
+
+  /**
    * Records one event. Unknown item ids are counted and ignored; bad types throw.
    * @param {{item: string, type?: string, time?: number}} event time in milliseconds (Date.now()), default now
    */
@@ -351,14 +365,18 @@ export class Session {
    * as the catalog's average item. Returns every candidate unless `top` is given. Each entry has
    * longTerm = |long| / (|long| + |short|), the share of the long-term profile in what the interest
    * contributed (0.5 when both are 0), and the session's gate.
+   * With `time` (milliseconds, e.g. Date.now()), the ranking is asked for at that time: once more
+   * than the model's session timeout has passed since the last event, the visit has ended and
+   * the new one starts without its short-term state (see resume()).
    * @param {string[]} items
-   * @param {{top?: number}} [options]
+   * @param {{top?: number, time?: number}} [options]
    * @returns {{item: string, score: number, longTerm: number, gate: number}[]}
    */
   rerank(items, options = {}) {
     const handle = this._live();
     if (!Array.isArray(items)) throw new TypeError('tandem: rerank needs an array of item ids');
     checkOptions(options, 'rerank');
+    if (options.time !== undefined) this.resume(options.time);
     const n = items.length;
     const top = options.top === undefined ? n : checkCount(options.top, 'top');
     const rec = this._rec;
@@ -390,13 +408,14 @@ export class Session {
   }
 
   /**
-   * The k best items of the whole catalog.
-   * @param {{k?: number, exclude?: 'none'|'purchased'|'seen'|string[]}} [options] default k 10, exclude 'purchased'
+   * The k best items of the whole catalog (`time` as for rerank).
+   * @param {{k?: number, exclude?: 'none'|'purchased'|'seen'|string[], time?: number}} [options] default k 10, exclude 'purchased'
    * @returns {{item: string, score: number}[]}
    */
   recommend(options = {}) {
     const handle = this._live();
     checkOptions(options, 'recommend');
+    if (options.time !== undefined) this.resume(options.time);
     const k = options.k === undefined ? 10 : checkCount(options.k, 'k');
     const exclude = options.exclude === undefined ? 'purchased' : options.exclude;
     let mode = 0, excluded = [];

@@ -21,7 +21,7 @@ const char* kUsage =
     "  train --data LOG --format FORMAT --out MODEL [--profiles DIR] [--report FILE.html]\n"
     "        [--ablation] [--exclude-history] [--protocol leave-one-out|time [--test-days D]]\n"
     "        [--dim 64] [--epochs N] [--patience 5] [--batch-size 128] [--max-length 200] [--lr 0.002]\n"
-    "        [--dropout 0.3] [--history-dropout 0] [--branch-dropout 0] [--lr-decay 1] [--decay-patience 2]\n"
+    "        [--dropout 0.3] [--history-dropout 0] [--branch-dropout 0] [--lr-decay 1] [--decay-patience 2] [--ema 0]\n"
     "        [--weight-decay 0] [--clip 5] [--window 50] [--session-timeout 1800] [--no-repeat-term] [--no-categories]\n"
     "        [--fusion gate|long|short] [--seed 1] [--threads 2] [--negatives 4096] [--sampled-above 200000]\n"
     "        [--checkpoint FILE [--resume]] [--max-minutes M] [--int8] [--dump-topk FILE] [--log FILE]\n"

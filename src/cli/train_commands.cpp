@@ -234,7 +234,7 @@ int train_command(int argc, char** argv) {
   const std::vector<std::string> flags = joined(kDataFlags, {"ablation", "int8", "resume", "quiet", "no-repeat-term", "no-categories"});
   const std::vector<std::string> options =
       joined(kDataOptions, {"out", "profiles", "report", "log", "dim", "epochs", "patience", "batch-size", "max-length",
-                            "lr", "weight-decay", "dropout", "history-dropout", "branch-dropout", "lr-decay", "decay-patience", "clip", "window", "session-timeout", "seed", "negatives",
+                            "lr", "weight-decay", "dropout", "history-dropout", "branch-dropout", "lr-decay", "decay-patience", "ema", "clip", "window", "session-timeout", "seed", "negatives",
                             "sampled-above", "fusion", "checkpoint", "max-minutes"});
   Status s = args.parse(argc, argv, 0, flags, options);
   if (!s.ok()) return fail(s.message());
@@ -254,7 +254,7 @@ int train_command(int argc, char** argv) {
                     args.number("lr", 1e-7, 10, &o.lr), args.number("weight-decay", 0, 1, &o.weight_decay),
                     args.number("dropout", 0, 0.95, &dropout), args.number("history-dropout", 0, 0.95, &history_dropout),
                     args.number("branch-dropout", 0, 1, &branch_dropout), args.number("lr-decay", 0.01, 1, &o.lr_decay),
-                    args.integer("decay-patience", 1, 100000, &decay_patience),
+                    args.integer("decay-patience", 1, 100000, &decay_patience), args.number("ema", 0, 0.99999, &o.ema),
                     args.number("clip", 0, 1e9, &o.clip_norm),
                     args.number("session-timeout", 1, 1e9, &o.session_timeout_s),
                     args.number("max-minutes", 0, 1e9, &o.max_minutes)})
@@ -327,9 +327,11 @@ int train_command(int argc, char** argv) {
       used += std::snprintf(regularisers + used, sizeof regularisers - used, ", history dropout %.2f", fo.history_dropout);
     if (f == Fusion::gate && fo.branch_dropout > 0)
       std::snprintf(regularisers + used, sizeof regularisers - used, ", branch dropout %.2f", fo.branch_dropout);
+    char average[48] = "";
     if (fo.lr_decay < 1) std::snprintf(decay, sizeof decay, " (x%g after %d epochs without gain)", fo.lr_decay, fo.decay_patience);
-    std::printf("train      %s: dim %d, %zu targets per epoch, batch %d, %s, lr %g%s, %d threads\n", run.name.c_str(),
-                fo.dim, run.trainer->training_targets(), fo.batch_size, regularisers, fo.lr, decay, fo.threads);
+    if (fo.ema > 0) std::snprintf(average, sizeof average, ", weights averaged (ema %g)", fo.ema);
+    std::printf("train      %s: dim %d, %zu targets per epoch, batch %d, %s, lr %g%s%s, %d threads\n", run.name.c_str(),
+                fo.dim, run.trainer->training_targets(), fo.batch_size, regularisers, fo.lr, decay, average, fo.threads);
     // Batches count shoppers: a log of few, long histories at a large batch size gives epochs of
     // a handful of steps, after which early stopping sees a model near its initialisation.
     const std::size_t steps = run.trainer->steps_per_epoch();
@@ -413,7 +415,7 @@ int train_command(int argc, char** argv) {
             {"train_seconds", runs.front().seconds},
             {"options", {{"dim", o.dim}, {"batch_size", o.batch_size}, {"max_length", o.max_length}, {"lr", o.lr},
                          {"dropout", o.dropout}, {"history_dropout", o.history_dropout}, {"branch_dropout", o.branch_dropout}, {"lr_decay", o.lr_decay},
-                         {"decay_patience", o.decay_patience}, {"repeat_term", o.repeat_term}, {"categories", categories},
+                         {"decay_patience", o.decay_patience}, {"ema", o.ema}, {"repeat_term", o.repeat_term}, {"categories", categories},
                          {"seed", o.seed}, {"exclude_history", o.exclude_history}}}};
   json test = json::object();
   for (const auto& row : table) test[row.name] = metrics_json(row.metrics);

@@ -115,6 +115,18 @@ void Session::fold_recent_events() {
   profile_dirty_ = dirty_ = true;
 }
 
+Status Session::resume_at(double now, bool* ended) {
+  if (!std::isfinite(now)) return Status::error("the time must be a finite number of seconds");
+  const bool reset = has_last_ && now - last_time_ > model_->config().session_timeout_s && (h_.any() || c_.any());
+  if (reset) {
+    h_.setZero();
+    c_.setZero();
+    dirty_ = true;
+  }
+  if (ended) *ended = reset;
+  return {};
+}
+
 void Session::reset() {
   h_.setZero();
   c_.setZero();

@@ -40,6 +40,13 @@ class Session {
   // session (the LSTM state resets). Errors: a type out of range, a non-finite time.
   Status observe(std::int32_t item, int type, double time);
 
+  // The shopper is back at `now` (seconds, the time of the request). When more than the session
+  // timeout has passed since the last event, the visit has ended: the short-term state resets, as
+  // the next event would reset it, and scores are the new visit's (the long-term profile and the
+  // repeat term over the recent window, no LSTM state). Earlier times change nothing. *ended (if
+  // given) says whether the state was reset. Errors: a non-finite time.
+  Status resume_at(double now, bool* ended = nullptr);
+
   // The long-term profile, as d + 1 floats (see long_term.h). A session without one uses the
   // population prior (the encoder's output for an empty history).
   Status set_profile(const float* values, std::size_t count);

@@ -116,6 +116,7 @@ Metrics evaluate_model(std::shared_ptr<const Model> model, const Dataset& data, 
         const Event& e = data.events[i];
         session.observe(e.item, e.type, e.time);
       }
+      session.resume_at(data.events[c.target].time);  // asked at the time of the held-out event
       session.score(rows->data(), rows->size(), scores.data());
     };
   });

@@ -108,6 +108,15 @@ void distribute_item_grads(const Mat<S>& item_grads, const std::vector<std::int3
   }
 }
 
+// One step of an exponential moving average of the weights (Polyak averaging): avg = decay * avg +
+// (1 - decay) * p, tensor by tensor. The trainer validates and exports the average when --ema is on.
+template <class S>
+void update_average(Params<S>* avg, const Params<S>& p, S decay) {
+  auto a = avg->tensors();
+  auto src = p.tensors();
+  for (std::size_t i = 0; i < a.size(); ++i) *a[i] = decay * *a[i] + (1 - decay) * *src[i];
+}
+
 // The weights an inference Model holds, from trained parameters.
 ModelWeights export_weights(const Params<float>& p, const ModelConfig& config, std::vector<std::string> item_ids,
                             std::vector<std::string> categories, std::vector<std::int32_t> item_category);

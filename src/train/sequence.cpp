@@ -39,6 +39,16 @@ double pool_logit(const Params<S>& p, const Vec<S>& r, double days) {
   return static_cast<double>(p.lt_query.col(0).dot(r)) * inv_sqrt_d + static_cast<double>(p.lt_decay(0, 0)) * days;
 }
 
+// The short-term state as the fusion sees it: through the dropout mask, and 0 for a target
+// asked for after its visit ended.
+template <class S>
+Mat<S> short_term_input(const SequenceTape<S>& t) {
+  Mat<S> hin = t.h_mask.size() > 0 ? Mat<S>(t.h.cwiseProduct(t.h_mask)) : t.h;
+  for (std::size_t k = 0; k < t.steps; ++k)
+    if (t.visit_ended[k]) hin.row(static_cast<Eigen::Index>(k)).setZero();
+  return hin;
+}
+
 }  // namespace
 
 template <class S>
@@ -189,8 +199,15 @@ void sequence_forward(const Params<S>& params, const Mat<S>& items, const Sequen
   t.mlp_hidden = t.mlp_pre.cwiseMax(S(0));
   t.p.noalias() = t.mlp_hidden * params.mlp_w2.transpose();
   t.p.rowwise() += params.mlp_b2.col(0).transpose();
+  // A target after the session timeout is asked for in a new visit: scored without the ended
+  // visit's short-term state, as core::Session::resume_at does.
+  t.visit_ended.assign(T, 0);
+  for (std::size_t k = 0; k < T; ++k) {
+    const std::size_t gi = ws + k;
+    t.visit_ended[k] = ex.user_events[gi + 1].time - ex.user_events[gi].time > config.session_timeout_s ? 1 : 0;
+  }
   Mat<S> pin = drop ? Mat<S>(t.p.cwiseProduct(t.p_mask)) : t.p;
-  Mat<S> hin = drop ? Mat<S>(t.h.cwiseProduct(t.h_mask)) : t.h;
+  Mat<S> hin = short_term_input(t);
   switch (config.fusion) {
     case Fusion::long_term:
       t.gate.setOnes();
@@ -243,7 +260,7 @@ void sequence_backward(const Params<S>& params, const SequenceConfig& config, co
 
   // Fusion: dL/du -> dL/dp and dL/dh (through the dropout masks).
   Mat<S> pin = drop ? Mat<S>(t.p.cwiseProduct(t.p_mask)) : t.p;
-  Mat<S> hin = drop ? Mat<S>(t.h.cwiseProduct(t.h_mask)) : t.h;
+  const Mat<S> hin = short_term_input(t);
   Mat<S> dpin(n, d), dhin(n, d);
   switch (config.fusion) {
     case Fusion::long_term:
@@ -268,7 +285,9 @@ void sequence_backward(const Params<S>& params, const SequenceConfig& config, co
     }
   }
   const Mat<S> dp = drop ? Mat<S>(dpin.cwiseProduct(t.p_mask)) : dpin;
-  const Mat<S> dh_fusion = drop ? Mat<S>(dhin.cwiseProduct(t.h_mask)) : dhin;
+  Mat<S> dh_fusion = drop ? Mat<S>(dhin.cwiseProduct(t.h_mask)) : dhin;
+  for (std::size_t k = 0; k < T; ++k)
+    if (t.visit_ended[k]) dh_fusion.row(static_cast<Eigen::Index>(k)).setZero();
 
   // MLP.
   g.mlp_w2.noalias() += dp.transpose() * t.mlp_hidden;

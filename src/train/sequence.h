@@ -53,6 +53,7 @@ struct SequenceTape {
   std::size_t steps = 0;
   Mat<S> x, h_prev, c_prev, gates, c, h, tanh_c;  // steps x (d | 4d)
   std::vector<char> reset;
+  std::vector<char> visit_ended;                   // per target: it comes after the session timeout (h not used)
   std::vector<int> gap_bucket;
   Mat<S> x_mask, h_mask, p_mask;                   // dropout masks (scaled), or empty
   std::vector<char> pooled_in;                     // per window event: 1 if it feeds the pooling

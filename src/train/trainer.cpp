@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -78,6 +79,7 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
   dims.repeats = options.repeat_buckets;
   params_ = init_params(dims, options.seed);
   best_ = params_;
+  if (options.ema > 0) ema_ = params_;
   adam_ = Adam(params_, AdamOptions{options.lr, 0.9, 0.999, 1e-8, options.weight_decay});
 
   if (data.item_ids.size() > options.sampled_softmax_above) {
@@ -177,6 +179,11 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
     if (options_.clip_norm > 0 && norm > options_.clip_norm)
       for (Mat<float>* g : total) *g *= static_cast<float>(options_.clip_norm / norm);
     adam_.step(params_, grads);
+    if (options_.ema > 0) {
+      // Early steps weigh more (the average of a few steps should not be the initialisation's).
+      const double t = static_cast<double>(adam_.steps());
+      update_average(&ema_, params_, static_cast<float>(std::min(options_.ema, (1 + t) / (10 + t))));
+    }
 
     loss_sum += loss;
     done_targets += static_cast<std::size_t>(m);
@@ -212,7 +219,7 @@ void Trainer::run(const std::function<void(const TrainProgress&)>& on_progress,
     log.loss = train_epoch(epoch, on_progress);
     log.seconds = seconds_since(t0);
     log.events_per_s = static_cast<double>(targets_) / std::max(1e-9, log.seconds);
-    auto current = model(&params_);
+    auto current = model(&averaged());
     if (!current) {
       log.validation.cases = 0;
       history_.push_back(log);
@@ -223,7 +230,7 @@ void Trainer::run(const std::function<void(const TrainProgress&)>& on_progress,
     const double score = log.validation.ndcg.at(10);
     if (score > best_score_) {
       best_score_ = score;
-      best_ = params_;
+      best_ = averaged();
       best_epoch_ = epoch;
       log.best = true;
     }
@@ -240,7 +247,8 @@ void Trainer::run(const std::function<void(const TrainProgress&)>& on_progress,
 }
 
 // Checkpoint: "TNDC", version 1, a JSON header (epoch, best, history), then the float tensors of
-// params, best, Adam m and v in Params order, then XXH64 of everything before.
+// params, best, Adam m and v in Params order, the moving average when --ema is on, then XXH64 of
+// everything before.
 Status Trainer::save_checkpoint(std::vector<std::uint8_t>* out) const {
   nlohmann::json h;
   h["epoch"] = epoch_;
@@ -249,6 +257,7 @@ Status Trainer::save_checkpoint(std::vector<std::uint8_t>* out) const {
   h["adam_steps"] = adam_.steps();
   h["lr"] = adam_.lr();
   h["decay_epoch"] = decay_epoch_;
+  h["ema"] = options_.ema;
   h["seed"] = options_.seed;
   h["dim"] = options_.dim;
   h["items"] = data_.item_ids.size();
@@ -272,6 +281,7 @@ Status Trainer::save_checkpoint(std::vector<std::uint8_t>* out) const {
   Adam& adam = const_cast<Adam&>(adam_);
   for (auto* moments : {&adam.first_moments(), &adam.second_moments()})
     for (const Mat<float>& t : *moments) w.bytes(t.data(), static_cast<std::size_t>(t.size()) * sizeof(float));
+  if (options_.ema > 0) put_all(ema_.tensors());
   w.put<std::uint64_t>(xxh64(out->data(), out->size()));
   return {};
 }
@@ -301,6 +311,11 @@ Status Trainer::load_checkpoint(const std::uint8_t* data, std::size_t size) {
   try {
     if (h.value("dim", 0) != options_.dim || h.value("items", std::size_t{0}) != data_.item_ids.size())
       return Status::error("checkpoint: made for another dimension or catalog than this run");
+    if (h.value("ema", 0.0) != options_.ema) {
+      char what[96];
+      std::snprintf(what, sizeof what, "checkpoint: made with --ema %g, this run has --ema %g", h.value("ema", 0.0), options_.ema);
+      return Status::error(what);
+    }
     adam_steps = h.value("adam_steps", std::uint64_t{0});
     epoch = h.value("epoch", 0);
     best_epoch = h.value("best_epoch", 0);
@@ -321,7 +336,7 @@ Status Trainer::load_checkpoint(const std::uint8_t* data, std::size_t size) {
   } catch (const nlohmann::json::exception& e) {
     return Status::error(std::string("checkpoint: a header field has the wrong type (") + e.what() + ")");
   }
-  Params<float> params = params_, best = best_;
+  Params<float> params = params_, best = best_, ema = ema_;
   Adam adam = adam_;
   auto get_all = [&r](std::vector<Mat<float>*> ts) {
     for (Mat<float>* t : ts)
@@ -334,9 +349,11 @@ Status Trainer::load_checkpoint(const std::uint8_t* data, std::size_t size) {
     for (Mat<float>& t : *moments) ts.push_back(&t);
     ok = ok && get_all(ts);
   }
+  if (options_.ema > 0) ok = ok && get_all(ema.tensors());
   if (!ok || r.remaining() != 0) return Status::error("checkpoint: tensor sizes do not match this run");
   params_ = std::move(params);
   best_ = std::move(best);
+  ema_ = std::move(ema);
   adam_ = std::move(adam);
   adam_.set_steps(adam_steps);
   adam_.set_lr(lr);

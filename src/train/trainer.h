@@ -35,6 +35,8 @@ struct TrainOptions {
   float branch_dropout = 0;      // gated model: share of steps fused from one branch alone
   double lr_decay = 1;           // the learning rate is multiplied by this ...
   int decay_patience = 2;        // ... after this many epochs without a better validation NDCG@10
+  double ema = 0;                // decay per step of the weights' moving average that validation and
+                                 // export use (0: off, the raw weights); warmed up as (1 + t) / (10 + t)
   bool repeat_term = true;       // false: the repeat weights stay 0 (to measure what the term is worth)
   double clip_norm = 5.0;
   int window = 50, gap_buckets = 16, repeat_buckets = 6;
@@ -74,6 +76,8 @@ class Trainer {
 
   const ModelConfig& model_config() const { return config_; }
   const Params<float>& params() const { return params_; }
+  // What validation scores and the best model keeps: the moving average with --ema, else params().
+  const Params<float>& averaged() const { return options_.ema > 0 ? ema_ : params_; }
   int best_epoch() const { return best_epoch_; }
   double lr() const { return adam_.lr(); }
   const std::vector<EpochLog>& history() const { return history_; }
@@ -103,7 +107,7 @@ class Trainer {
   std::vector<Example> examples_;
   std::size_t targets_ = 0;
   std::unique_ptr<NegativeSampler> sampler_;  // set when the catalog is large enough to sample
-  Params<float> params_, best_;
+  Params<float> params_, best_, ema_;  // ema_: the moving average (empty when off)
   Adam adam_;
   int epoch_ = 0, best_epoch_ = 0, decay_epoch_ = 0;  // decay_epoch_: the last learning-rate decay
   double best_score_ = -1;

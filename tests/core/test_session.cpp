@@ -259,6 +259,39 @@ TEST(Session, GapLongerThanTimeoutStartsANewSession) {
   EXPECT_EQ(a.counters().sessions, 2u);
 }
 
+// Asked for after the session timeout, the shopper is in a new visit: the short-term state no
+// longer counts (a short-only model's interest is 0), the recent window (the repeat term) stays,
+// and the next event goes on exactly as it would have without the call.
+TEST(Session, ResumingAfterTheTimeoutScoresTheNewVisit) {
+  ModelWeights w = small_weights();
+  w.config.fusion = Fusion::short_term;
+  auto model = make_model(w);
+  Session a(model), b(model);
+  const double t0 = 1.5e9;
+  for (Session* s : {&a, &b}) {
+    ASSERT_TRUE(s->observe(1, 0, t0).ok());
+    ASSERT_TRUE(s->observe(2, 0, t0 + 60).ok());
+  }
+  const Vector before = a.interest();
+  ASSERT_GT(before.norm(), 0);
+  bool ended = true;
+  ASSERT_TRUE(a.resume_at(t0 + 60 + 1800, &ended).ok());  // exactly at the timeout: the same visit
+  EXPECT_FALSE(ended);
+  EXPECT_EQ(a.interest(), before);
+  ASSERT_TRUE(a.resume_at(t0 + 60 + 1801, &ended).ok());
+  EXPECT_TRUE(ended);
+  EXPECT_EQ(a.interest(), Vector::Zero(8));
+  ASSERT_TRUE(a.resume_at(t0 + 60 + 9999, &ended).ok());
+  EXPECT_FALSE(ended) << "already a new visit";
+  EXPECT_EQ(a.recent_count(), 2u);
+  EXPECT_EQ(a.counters().sessions, 1u) << "the new visit is counted by its first event";
+  ASSERT_TRUE(a.observe(3, 1, t0 + 60 + 1900).ok());
+  ASSERT_TRUE(b.observe(3, 1, t0 + 60 + 1900).ok());
+  EXPECT_EQ(a.interest(), b.interest());
+  EXPECT_EQ(a.counters().sessions, 2u);
+  EXPECT_EQ(a.resume_at(std::nan("")).message(), "the time must be a finite number of seconds");
+}
+
 TEST(Session, UnknownItemsAreCountedAndIgnored) {
   auto model = small_model();
   Session a(model), b(model);

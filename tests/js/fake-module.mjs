@@ -90,6 +90,7 @@ export function createFakeModule() {
     profile(out) { module.HEAPF32.set(this.s.profile, out >> 2); }
     foldRecentEvents() { this.s.profile = [this.s.profile[0] + this.s.events.length, 0, 0]; }
     reset() { this.s.events = []; this.s.unknown = 0; }
+    resumeAt() { return 0; }  // the fake keeps no short-term state
     score(row) { return row < 0 ? 0 : this.count(row) - row / 1000; }
     rerank(rowsPtr, n, top, posPtr, scoresPtr) {
       const rows = Array.from(module.HEAP32.subarray(rowsPtr >> 2, (rowsPtr >> 2) + n));

@@ -90,6 +90,34 @@ test('rerank returns every candidate sorted, ties in input order, unknown ids by
   rec.close();
 });
 
+test('rerank and recommend asked for after the session timeout score a new visit, without the ended one\'s state', async () => {
+  const rec = await open();
+  const a = rec.session(), b = rec.session();
+  for (const s of [a, b]) {
+    s.observe({ item: 'SKU-100010', type: 'view', time: T0 });
+    s.observe({ item: 'SKU-100011', type: 'cart', time: T0 + 20_000 });
+  }
+  const candidates = ['SKU-100001', 'SKU-100002', 'SKU-100010', 'SKU-100011', 'SKU-100020'];
+  const inVisit = a.rerank(candidates);
+  // Up to the model's 30-minute timeout the visit goes on.
+  assert.deepEqual(a.rerank(candidates, { time: T0 + 20_000 + 1_800_000 }), inVisit);
+  assert.deepEqual(a.recommend({ k: 5, time: T0 + 20_000 + 1_800_000 }), b.recommend({ k: 5 }));
+  const later = T0 + 20_000 + 1_801_000;
+  const newVisit = a.rerank(candidates, { time: later });
+  assert.notDeepEqual(newVisit.map((r) => r.score), inVisit.map((r) => r.score), 'the ended visit\'s state no longer counts');
+  assert.notEqual(newVisit[0].gate, inVisit[0].gate);
+  assert.deepEqual(b.recommend({ k: 5, time: later }), a.recommend({ k: 5 }));
+  assert.equal(a.counters.sessions, 1, 'the new visit is counted by its first event');
+  // The next event starts the new visit exactly as it would have without the request.
+  for (const s of [a, b]) s.observe({ item: 'SKU-100020', type: 'view', time: later + 60_000 });
+  assert.deepEqual(a.rerank(candidates), b.rerank(candidates));
+  assert.equal(a.counters.sessions, 2);
+  assert.throws(() => a.rerank(candidates, { time: NaN }), { name: 'TypeError', message: 'tandem: time must be a finite number of milliseconds, got NaN' });
+  assert.throws(() => a.recommend({ time: '12:00' }), { name: 'TypeError', message: 'tandem: time must be a finite number of milliseconds, got "12:00"' });
+  assert.throws(() => a.resume(null), { name: 'TypeError', message: 'tandem: time must be a finite number of milliseconds, got null' });
+  rec.close();
+});
+
 test('observe counts unknown ids without throwing and rejects bad input with messages', async () => {
   const rec = await open();
   const s = rec.session();

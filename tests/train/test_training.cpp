@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "core/hash.h"
 #include "core/long_term.h"
@@ -288,12 +289,23 @@ TEST(Sequence, ForwardEqualsCoreSessionScores) {
   Example ex{ev.data(), 0, ev.size()};
   sequence_forward(p, items, SequenceConfig::from(mc), ex, 0, &tape);
   std::vector<std::int32_t> rows = {0, 1, 2, 3, 4, 5, 6};
+  int ended = 0;
   for (std::size_t k = 0; k < tape.steps; ++k) {
     Session s(model);
     s.set_profile(encode_history(*model, ev.data(), k + 1));
     for (std::size_t i = 0; i <= k; ++i) ASSERT_TRUE(s.observe(ev[i].item, ev[i].type, ev[i].time).ok());
-    std::vector<float> scores(7);
+    std::vector<float> scores(7), in_visit(7);
+    s.score(rows.data(), 7, in_visit.data());
+    // Asked for at the time of the next event: after the session timeout, a new visit's scores.
+    ASSERT_TRUE(s.resume_at(ev[k + 1].time).ok());
     s.score(rows.data(), 7, scores.data());
+    EXPECT_EQ(tape.visit_ended[k] != 0, ev[k + 1].time - ev[k].time > mc.session_timeout_s);
+    if (tape.visit_ended[k]) {
+      ++ended;
+      EXPECT_NE(scores, in_visit) << "step " << k << ": the ended visit's state no longer counts";
+    } else {
+      EXPECT_EQ(scores, in_visit) << "step " << k;
+    }
     for (Eigen::Index j = 0; j < 7; ++j) {
       double want = tape.u.row(static_cast<Eigen::Index>(k)).dot(items.row(j)) + p.item_bias(j, 0);
       for (const RepeatHit& h : tape.repeats[k])
@@ -301,6 +313,7 @@ TEST(Sequence, ForwardEqualsCoreSessionScores) {
       EXPECT_NEAR(scores[static_cast<std::size_t>(j)], want, 1e-5 * std::max(1.0, std::fabs(want))) << "step " << k << " item " << j;
     }
   }
+  EXPECT_EQ(ended, 1) << "the tiny log has one target after the session timeout (30 s -> 300 s)";
 }
 
 TEST(Sequence, HistoryDropoutPoolsOnlyTheKeptEvents) {
@@ -537,6 +550,55 @@ TEST(Trainer, CheckpointResumesWhereItStopped) {
   checkpoint[30] ^= 1;
   EXPECT_EQ(resumed.load_checkpoint(checkpoint.data(), checkpoint.size()).message(),
             "checkpoint: checksum mismatch (corrupt or truncated)");
+}
+
+TEST(Params, MovingAverageStepIsDecayTimesAveragePlusTheRest) {
+  Params<float> avg = init_params(tiny_dims(), 1), p = init_params(tiny_dims(), 2);
+  const Params<float> before = avg;
+  update_average(&avg, p, 0.75f);
+  const Params<float>& after = avg;
+  const auto a = after.tensors(), b = before.tensors(), q = std::as_const(p).tensors();
+  for (std::size_t i = 0; i < a.size(); ++i)
+    for (Eigen::Index k = 0; k < a[i]->size(); ++k)
+      EXPECT_NEAR(a[i]->data()[k], 0.75f * b[i]->data()[k] + 0.25f * q[i]->data()[k], 1e-6f) << "tensor " << i;
+}
+
+// With --ema, validation scores the moving average (not the raw weights), the best model is the
+// average at the best epoch, and a checkpoint carries the average: resuming ends where a straight
+// run ends. A checkpoint of another --ema is refused.
+TEST(Trainer, WeightAverageIsWhatValidationScoresAndCheckpointsKeep) {
+  const Dataset data = cycle_dataset();
+  const Split split = leave_one_out(data);
+  TrainOptions o = tiny_options();
+  o.epochs = 3;
+  o.patience = 100;
+  o.ema = 0.9;
+  Trainer straight(data, split, o);
+  straight.run(nullptr, nullptr);
+  EvalOptions eval;
+  eval.ks = {10};
+  const Metrics averaged = evaluate_model(straight.model(&straight.averaged()), data, split.validation, eval);
+  const Metrics raw = evaluate_model(straight.model(&straight.params()), data, split.validation, eval);
+  EXPECT_DOUBLE_EQ(straight.history().back().validation.ndcg.at(10), averaged.ndcg.at(10));
+  EXPECT_NE(averaged.ranks, raw.ranks) << "the average must differ from the raw weights for this test to mean anything";
+  EXPECT_GT((straight.averaged().lstm_w - straight.params().lstm_w).cwiseAbs().maxCoeff(), 1e-4f);
+
+  o.epochs = 2;
+  Trainer first(data, split, o);
+  first.run(nullptr, nullptr);
+  std::vector<std::uint8_t> checkpoint;
+  ASSERT_TRUE(first.save_checkpoint(&checkpoint).ok());
+  o.epochs = 3;
+  Trainer resumed(data, split, o);
+  ASSERT_TRUE(resumed.load_checkpoint(checkpoint.data(), checkpoint.size()).ok());
+  resumed.run(nullptr, nullptr);
+  auto a = straight.averaged().tensors(), b = resumed.averaged().tensors();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(*a[i], *b[i]) << "tensor " << i;
+
+  o.ema = 0;
+  Trainer other(data, split, o);
+  EXPECT_EQ(other.load_checkpoint(checkpoint.data(), checkpoint.size()).message(),
+            "checkpoint: made with --ema 0.9, this run has --ema 0");
 }
 
 // Without the repeat term its weights stay exactly 0 (so the exported model adds no repeat
