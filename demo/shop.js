@@ -83,7 +83,8 @@ async function main() {
   // views: moving what the shopper is looking at while they look would be disorienting, and each
   // move would bring new products into view.
   function refresh({ grid: rerankGrid = true } = {}) {
-    const strip = session.recommend({ k: STRIP_SIZE, exclude: 'purchased' }).filter((r) => products.has(r.item));
+    // Asked for now: a shopper back after the session timeout gets a new visit's ranking.
+    const strip = session.recommend({ k: STRIP_SIZE, exclude: 'purchased', time: Date.now() }).filter((r) => products.has(r.item));
     // Explanations come from rerank: how much each item's score came from the long-term profile.
     const explained = new Map(session.rerank(strip.map((r) => r.item)).map((r) => [r.item, r]));
     $('strip').replaceChildren(
