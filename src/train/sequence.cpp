@@ -39,14 +39,14 @@ double pool_logit(const Params<S>& p, const Vec<S>& r, double days) {
   return static_cast<double>(p.lt_query.col(0).dot(r)) * inv_sqrt_d + static_cast<double>(p.lt_decay(0, 0)) * days;
 }
 
-// The short-term state as the fusion sees it: through the dropout mask, and 0 for a target
-// asked for after its visit ended.
+// What passes between the short-term state and the fusion, in both directions (h forward, dL/dh
+// back): through the dropout mask, and nothing for a target asked for after its visit ended.
 template <class S>
-Mat<S> short_term_input(const SequenceTape<S>& t) {
-  Mat<S> hin = t.h_mask.size() > 0 ? Mat<S>(t.h.cwiseProduct(t.h_mask)) : t.h;
+Mat<S> short_term_path(const SequenceTape<S>& t, const Mat<S>& m) {
+  Mat<S> out = t.h_mask.size() > 0 ? Mat<S>(m.cwiseProduct(t.h_mask)) : m;
   for (std::size_t k = 0; k < t.steps; ++k)
-    if (t.visit_ended[k]) hin.row(static_cast<Eigen::Index>(k)).setZero();
-  return hin;
+    if (t.visit_ended[k]) out.row(static_cast<Eigen::Index>(k)).setZero();
+  return out;
 }
 
 }  // namespace
@@ -207,7 +207,7 @@ void sequence_forward(const Params<S>& params, const Mat<S>& items, const Sequen
     t.visit_ended[k] = ex.user_events[gi + 1].time - ex.user_events[gi].time > config.session_timeout_s ? 1 : 0;
   }
   Mat<S> pin = drop ? Mat<S>(t.p.cwiseProduct(t.p_mask)) : t.p;
-  Mat<S> hin = short_term_input(t);
+  Mat<S> hin = short_term_path(t, t.h);
   switch (config.fusion) {
     case Fusion::long_term:
       t.gate.setOnes();
@@ -260,7 +260,7 @@ void sequence_backward(const Params<S>& params, const SequenceConfig& config, co
 
   // Fusion: dL/du -> dL/dp and dL/dh (through the dropout masks).
   Mat<S> pin = drop ? Mat<S>(t.p.cwiseProduct(t.p_mask)) : t.p;
-  const Mat<S> hin = short_term_input(t);
+  const Mat<S> hin = short_term_path(t, t.h);
   Mat<S> dpin(n, d), dhin(n, d);
   switch (config.fusion) {
     case Fusion::long_term:
@@ -285,9 +285,7 @@ void sequence_backward(const Params<S>& params, const SequenceConfig& config, co
     }
   }
   const Mat<S> dp = drop ? Mat<S>(dpin.cwiseProduct(t.p_mask)) : dpin;
-  Mat<S> dh_fusion = drop ? Mat<S>(dhin.cwiseProduct(t.h_mask)) : dhin;
-  for (std::size_t k = 0; k < T; ++k)
-    if (t.visit_ended[k]) dh_fusion.row(static_cast<Eigen::Index>(k)).setZero();
+  const Mat<S> dh_fusion = short_term_path(t, dhin);
 
   // MLP.
   g.mlp_w2.noalias() += dp.transpose() * t.mlp_hidden;
