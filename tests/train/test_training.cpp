@@ -527,6 +527,21 @@ TEST(Trainer, SameSeedSameDataSameModelBytes) {
   EXPECT_EQ(trained_bytes(2), trained_bytes(2));
 }
 
+// The checkpoint at the end of a run of `epochs` epochs with options o.
+std::vector<std::uint8_t> checkpoint_after(const Dataset& data, const Split& split, TrainOptions o, int epochs) {
+  o.epochs = epochs;
+  Trainer first(data, split, o);
+  first.run(nullptr, nullptr);
+  std::vector<std::uint8_t> checkpoint;
+  if (!first.save_checkpoint(&checkpoint).ok()) ADD_FAILURE() << "checkpoint not written";
+  return checkpoint;
+}
+
+void expect_same_tensors(const Params<float>& want, const Params<float>& got) {
+  auto a = want.tensors(), b = got.tensors();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(*a[i], *b[i]) << "tensor " << i;
+}
+
 TEST(Trainer, CheckpointResumesWhereItStopped) {
   const Dataset data = cycle_dataset();
   const Split split = leave_one_out(data);
@@ -535,17 +550,11 @@ TEST(Trainer, CheckpointResumesWhereItStopped) {
   Trainer straight(data, split, o);
   straight.run(nullptr, nullptr);
 
-  o.epochs = 2;
-  Trainer first(data, split, o);
-  first.run(nullptr, nullptr);
-  std::vector<std::uint8_t> checkpoint;
-  ASSERT_TRUE(first.save_checkpoint(&checkpoint).ok());
-  o.epochs = 4;
+  std::vector<std::uint8_t> checkpoint = checkpoint_after(data, split, o, 2);
   Trainer resumed(data, split, o);
   ASSERT_TRUE(resumed.load_checkpoint(checkpoint.data(), checkpoint.size()).ok());
   resumed.run(nullptr, nullptr);
-  auto a = straight.params().tensors(), b = resumed.params().tensors();
-  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(*a[i], *b[i]) << "tensor " << i;
+  expect_same_tensors(straight.params(), resumed.params());
 
   checkpoint[30] ^= 1;
   EXPECT_EQ(resumed.load_checkpoint(checkpoint.data(), checkpoint.size()).message(),
@@ -583,17 +592,11 @@ TEST(Trainer, WeightAverageIsWhatValidationScoresAndCheckpointsKeep) {
   EXPECT_NE(averaged.ranks, raw.ranks) << "the average must differ from the raw weights for this test to mean anything";
   EXPECT_GT((straight.averaged().lstm_w - straight.params().lstm_w).cwiseAbs().maxCoeff(), 1e-4f);
 
-  o.epochs = 2;
-  Trainer first(data, split, o);
-  first.run(nullptr, nullptr);
-  std::vector<std::uint8_t> checkpoint;
-  ASSERT_TRUE(first.save_checkpoint(&checkpoint).ok());
-  o.epochs = 3;
+  const std::vector<std::uint8_t> checkpoint = checkpoint_after(data, split, o, 2);
   Trainer resumed(data, split, o);
   ASSERT_TRUE(resumed.load_checkpoint(checkpoint.data(), checkpoint.size()).ok());
   resumed.run(nullptr, nullptr);
-  auto a = straight.averaged().tensors(), b = resumed.averaged().tensors();
-  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(*a[i], *b[i]) << "tensor " << i;
+  expect_same_tensors(straight.averaged(), resumed.averaged());
 
   o.ema = 0;
   Trainer other(data, split, o);
@@ -671,8 +674,7 @@ TEST(Trainer, LearningRateDecaysOnPlateausAndResumesDecayed) {
   EXPECT_DOUBLE_EQ(resumed.lr(), first.lr());
   EXPECT_LT(resumed.lr(), o.lr);
   resumed.run(nullptr, nullptr);
-  auto a = straight.params().tensors(), b = resumed.params().tensors();
-  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(*a[i], *b[i]) << "tensor " << i;
+  expect_same_tensors(straight.params(), resumed.params());
 }
 
 // A checkpoint whose header has a field of another type (hand-edited, or from another version)
