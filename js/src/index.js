@@ -246,8 +246,10 @@ export class Session {
     finalizer?.register(this, this._release, this);
     try {
       this._store = store;
-      this._early = null; // events observed while an asynchronous restore is pending: [row, type, seconds]
-      this._earlyProfile = null; // { profile } set explicitly meanwhile: it wins over the restored one
+      // While an asynchronous storage is read: every change made meanwhile (applied at once, and
+      // replayed in order on the restored state), whether one of them set the profile, and
+      // whether forget() made the state being read void.
+      this._pending = null;
 
       const saved = store ? store.load() : null;
       if (saved === null || typeof saved === 'string') {
@@ -257,23 +259,22 @@ export class Session {
         /** Resolves when a profile URL is fetched and an asynchronous storage is read (rejects if the profile fails). */
         this.ready = profileUrl && !restored ? this._loadProfile(profile) : Promise.resolve(this);
       } else {
-        this._early = []; // nothing is saved until the stored state has been read
+        this._pending = { changes: [], profileSet: false }; // nothing is saved until the stored state has been read
         if (profile !== undefined && profile !== null && !profileUrl) this._applyProfile(profile);
         const profileBytes = profileUrl ? fetchBytes(profile, 'the profile', 'profile') : null;
         profileBytes?.catch(() => {}); // awaited below; avoids an unhandled rejection while the storage is read
         this.ready = saved.then(async (text) => {
-          const early = this._early, explicit = this._earlyProfile;
-          this._early = this._earlyProfile = null;
+          const pending = this._pending;
+          this._pending = null;
           if (!this._handle) return this;
-          if (text !== null && this._restoreSaved(text)) {
-            for (const [row, type, seconds] of early) handle.observe(row, type, seconds);
-            if (explicit) this._applyProfile(explicit.profile);
-          } else if (profileBytes && !explicit) {
+          if (text !== null && !pending.forgotten && this._restoreSaved(text)) {
+            for (const change of pending.changes) change();
+          } else if (profileBytes && !pending.profileSet) {
             const bytes = await profileBytes;
             if (!this._handle) return this;
             this._applyProfile(bytes);
           }
-          this._persist();
+          if (!pending.forgotten || pending.changes.length > 0) this._persist();
           return this;
         });
       }
@@ -318,7 +319,17 @@ export class Session {
 
   /** Saves the state after a change (nothing while an asynchronous restore is pending). */
   _persist() {
-    if (this._store && this._early === null && this._handle) this._store.save(toBase64(this._handle.saveState()));
+    if (this._store && this._pending === null && this._handle) this._store.save(toBase64(this._handle.saveState()));
+  }
+
+  /**
+   * Keeps a change already applied to replay it on the restored state, while an asynchronous
+   * storage is read, so that the result is as if the saved state had been there from the start.
+   */
+  _keep(change, { setsProfile = false } = {}) {
+    if (!this._pending) return;
+    this._pending.changes.push(change);
+    if (setsProfile) this._pending.profileSet = true;
   }
 
   _live() {
@@ -338,7 +349,10 @@ export class Session {
   resume(time = Date.now()) {
     const handle = this._live();
     if (typeof time !== 'number' || !Number.isFinite(time)) throw new TypeError(`tandem: time must be a finite number of milliseconds, got ${describe(time)}`);
-    if (handle.resumeAt(time / 1000) === 1) this._persist();
+    const seconds = time / 1000;
+    const ended = handle.resumeAt(seconds);
+    this._keep(() => handle.resumeAt(seconds));
+    if (ended === 1) this._persist();
   }
 
   /**
@@ -353,10 +367,10 @@ export class Session {
     const typeIndex = this._rec._typeIndex.get(type);
     if (typeIndex === undefined) throw new TypeError(`tandem: unknown event type ${describe(type)}; this model knows ${this._rec.eventTypes.join(', ')}`);
     if (typeof time !== 'number' || !Number.isFinite(time)) throw new TypeError(`tandem: event.time must be a finite number of milliseconds, got ${describe(time)}`);
-    const row = this._rec._row(item);
-    const error = handle.observe(row, typeIndex, time / 1000);
+    const row = this._rec._row(item), seconds = time / 1000;
+    const error = handle.observe(row, typeIndex, seconds);
     if (error) throw fail(error);
-    this._early?.push([row, typeIndex, time / 1000]);
+    this._keep(() => handle.observe(row, typeIndex, seconds));
     this._persist();
   }
 
@@ -456,8 +470,9 @@ export class Session {
     this._live();
     if (typeof profile === 'string' || profile instanceof URL) return this._loadProfile(profile).then(() => undefined);
     this._applyProfile(profile);
-    // While an asynchronous storage is read, an explicit profile must outlive the restored state's.
-    if (this._early) this._earlyProfile = { profile: profile === null ? null : profile.slice() };
+    // An explicit profile outlives the one a state restored meanwhile brings.
+    const copy = profile === null ? null : profile.slice();
+    this._keep(() => this._applyProfile(copy), { setsProfile: true });
     this._persist();
     return undefined;
   }
@@ -490,7 +505,9 @@ export class Session {
 
   /** Folds the session's recent events into the local copy of the long-term profile (and persists it). */
   foldSession() {
-    this._live().foldRecentEvents();
+    const handle = this._live();
+    handle.foldRecentEvents();
+    this._keep(() => handle.foldRecentEvents());
     this._persist();
   }
 
@@ -518,7 +535,9 @@ export class Session {
 
   /** Forgets the short-term state and recent events; keeps the profile. */
   reset() {
-    this._live().reset();
+    const handle = this._live();
+    handle.reset();
+    this._keep(() => handle.reset());
     this._persist();
   }
 
@@ -527,7 +546,8 @@ export class Session {
     const handle = this._live();
     handle.reset();
     handle.clearProfile();
-    if (this._early) this._early.length = 0;
+    // The state being read is the saved copy forgotten here: it is not restored.
+    if (this._pending) this._pending = { changes: [], profileSet: true, forgotten: true };
     return this._store ? Promise.resolve(this._store.clear()).then(() => undefined) : Promise.resolve();
   }
 
@@ -539,8 +559,10 @@ export class Session {
   /** Restores a saved state; throws (and changes nothing) when it is corrupt, stale or from another model. */
   restoreState(bytes) {
     this._live();
-    const error = this._restoreBytes(toUint8Array(bytes, 'state'));
+    const copy = toUint8Array(bytes, 'state').slice();
+    const error = this._restoreBytes(copy);
     if (error) throw fail(error);
+    this._keep(() => this._restoreBytes(copy), { setsProfile: true });
     this._persist();
   }
 

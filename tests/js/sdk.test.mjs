@@ -85,6 +85,47 @@ test('persist: the real state round-trips through a storage object; another mode
   rec.close();
 });
 
+test('persist: changes made while an asynchronous storage is read are replayed on the restored state, in order', async () => {
+  const rec = await Recommender.create({ modelBuffer: fixtureBytes() });
+  const storage = memoryStorage({ async: true });
+  const candidates = ['SKU-100001', 'SKU-100010', 'SKU-100011', 'SKU-100020'];
+  const visit = (s) => {
+    s.observe({ item: 'SKU-100010', type: 'view', time: T0 });
+    s.observe({ item: 'SKU-100011', type: 'cart', time: T0 + 20_000 });
+  };
+  const first = rec.session({ persist: storage, profile: someProfile(rec) });
+  await first.ready;
+  visit(first);
+  await new Promise((r) => setImmediate(r));
+
+  // The shopper is back after the session timeout, and the page folds the ended visit in, before
+  // the saved state has been read: the same as doing both on the restored state.
+  const back = T0 + 20_000 + 1_801_000;
+  const reference = rec.session({ profile: someProfile(rec) });
+  visit(reference);
+  reference.resume(back);
+  reference.foldSession();
+  const s = rec.session({ persist: storage });
+  s.resume(back);
+  s.foldSession();
+  await s.ready;
+  assert.deepEqual(s.recentEvents(), reference.recentEvents());
+  assert.deepEqual(s.profile(), reference.profile(), 'the fold saw the restored events');
+  assert.deepEqual(s.rerank(candidates), reference.rerank(candidates), 'a new visit\'s scores, not the ended one\'s');
+  assert.notDeepEqual(s.rerank(candidates), first.rerank(candidates));
+
+  // forget() while the state is read: the saved copy is not restored, and nothing is saved again.
+  await new Promise((r) => setImmediate(r));
+  assert.ok(storage.data.has('tandem-session'));
+  const f = rec.session({ persist: storage });
+  await f.forget();
+  await f.ready;
+  assert.deepEqual(f.recentEvents(), []);
+  assert.deepEqual(Array.from(f.profile()), Array.from(rec.session().profile()), 'the population prior');
+  assert.equal(storage.data.has('tandem-session'), false);
+  rec.close();
+});
+
 test('profile files: bytes and URLs are checked against the model fingerprint', async () => {
   const rec = await Recommender.create({ modelBuffer: fixtureBytes() });
   const values = someProfile(rec);
