@@ -1,6 +1,7 @@
 // tandem fixture | inspect | export | score: model files without training.
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -100,7 +101,7 @@ int inspect_command(int argc, char** argv) {
 
 int score_command(int argc, char** argv) {
   Args args;
-  Status s = args.parse(argc, argv, 0, {}, {"model", "profile", "events", "candidates"});
+  Status s = args.parse(argc, argv, 0, {}, {"model", "profile", "events", "candidates", "time"});
   if (!s.ok()) return fail(s.message());
   if (!args.has("model") || !args.has("candidates")) return fail("score needs --model FILE and --candidates ID,ID,...");
   LoadedModel m = load_model_file(args.get("model"), true);
@@ -127,12 +128,21 @@ int score_command(int argc, char** argv) {
     s = shopper.observe(model.find_item(parts[0]), type, time);
     if (!s.ok()) return fail(s.message());
   }
+  // --time SECONDS: when the ranking is asked for (after the session timeout, a new visit's).
+  bool new_visit = false;
+  if (args.has("time")) {
+    const std::string text = args.get("time");
+    char* end = nullptr;
+    const double now = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(now)) return fail("--time takes seconds, got '" + text + "'");
+    if (!(s = shopper.resume_at(now, &new_visit)).ok()) return fail(s.message());
+  }
   const std::vector<std::string> candidates = split_list(args.get("candidates"), ',');
   std::vector<std::int32_t> rows;
   for (const auto& id : candidates) rows.push_back(model.find_item(id));
   std::vector<float> scores(rows.size());
   shopper.score(rows.data(), rows.size(), scores.data());
-  json out{{"gate", shopper.gate_mean()}, {"scores", json::object()}};
+  json out{{"gate", shopper.gate_mean()}, {"new_visit", new_visit}, {"scores", json::object()}};
   for (std::size_t i = 0; i < candidates.size(); ++i) out["scores"][candidates[i]] = scores[i];
   std::printf("%s\n", out.dump().c_str());
   return 0;

@@ -2,7 +2,7 @@
 // them, and a profile file plus a sequence of events give the same scores in wasm as natively
 // (`tandem score`, the same C++ compiled for this machine), within 1e-5 relative.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -58,8 +58,20 @@ test('trained model and profile files: the same scores in wasm as natively', asy
     const wasm = new Map(shopper.rerank(candidates).map((r) => [r.item, r.score]));
     for (const id of candidates) assertClose(assert, wasm.get(id), native.scores[id], 1e-5, `user ${user}, ${id}`);
     assertClose(assert, shopper.gate, native.gate, 1e-5, `user ${user} gate`);
+    assert.equal(native.new_visit, false);
+    // Asked for an hour after the last event: a new visit's scores, natively (--time) and in wasm.
+    const back = 1_800_000_400 + 3600;
+    const returned = JSON.parse(execFileSync(cli, ['score', '--model', model, '--profile', profileFile,
+      '--events', events.map((e) => e.join('@')).join(','), '--candidates', candidates.join(','), '--time', String(back)], { encoding: 'utf8' }));
+    assert.equal(returned.new_visit, true);
+    const wasmBack = new Map(shopper.rerank(candidates, { time: back * 1000 }).map((r) => [r.item, r.score]));
+    for (const id of candidates) assertClose(assert, wasmBack.get(id), returned.scores[id], 1e-5, `user ${user} back, ${id}`);
+    assert.notEqual(returned.scores['SKU-100'], native.scores['SKU-100']);
     shopper.close();
   }
+  const badTime = spawnSync(cli, ['score', '--model', model, '--candidates', 'SKU-100', '--time', 'noon'], { encoding: 'utf8' });
+  assert.equal(badTime.status, 1);
+  assert.equal(badTime.stderr.trim(), "tandem: --time takes seconds, got 'noon'");
   // The same profile file is refused by another model of the same dimension (its fingerprint).
   const other = await Recommender.create({ modelBuffer: fixtureBytes({ dim: 16 }) });
   assert.throws(() => other.session({ profile: new Uint8Array(readFileSync(join(dir, 'profiles', '9000.profile'))) }), {
