@@ -101,23 +101,36 @@ std::string text_table(const std::vector<ReportRow>& table, const std::vector<in
 
 namespace {
 
-// One line per kind of held-out item: its cases, their share of all cases (%), and the NDCG@k of
-// every table row within them. The terminal and the HTML report print the same lines.
+// One line per kind of held-out item, then one for the cases asked for in the visit and one for
+// those asked for on a return: its cases, their share of all cases (%), and the NDCG@k of every
+// table row within them. The terminal and the HTML report print the same lines.
 struct KindLine {
-  train::TargetKind kind;
+  std::string label;
   std::size_t cases = 0;
   double share = 0;
   std::vector<double> ndcg;  // per table row
 };
 
-std::vector<KindLine> kind_lines(const std::vector<ReportRow>& table, const std::vector<train::TargetKind>& kinds, int k) {
-  std::vector<KindLine> lines;
+std::vector<KindLine> kind_lines(const std::vector<ReportRow>& table, const train::CaseKinds& kinds, int k) {
+  std::vector<std::pair<std::string, std::vector<bool>>> groups;
   for (int i = 0; i < train::kTargetKinds; ++i) {
+    const auto kind = static_cast<train::TargetKind>(i);
+    std::vector<bool> in_group;
+    for (train::TargetKind held_out : kinds.held_out) in_group.push_back(held_out == kind);
+    groups.emplace_back(train::target_kind_name(kind), std::move(in_group));
+  }
+  std::vector<bool> in_visit;
+  for (bool on_return : kinds.on_return) in_visit.push_back(!on_return);
+  groups.emplace_back("asked in the visit", std::move(in_visit));
+  groups.emplace_back("asked on a return", kinds.on_return);
+
+  std::vector<KindLine> lines;
+  for (const auto& [label, in_group] : groups) {
     KindLine line;
-    line.kind = static_cast<train::TargetKind>(i);
-    line.cases = static_cast<std::size_t>(std::count(kinds.begin(), kinds.end(), line.kind));
-    line.share = kinds.empty() ? 0.0 : 100.0 * static_cast<double>(line.cases) / static_cast<double>(kinds.size());
-    for (const auto& row : table) line.ndcg.push_back(train::kind_ndcg(row.metrics, kinds, line.kind, k).ndcg);
+    line.label = label;
+    line.cases = static_cast<std::size_t>(std::count(in_group.begin(), in_group.end(), true));
+    line.share = in_group.empty() ? 0.0 : 100.0 * static_cast<double>(line.cases) / static_cast<double>(in_group.size());
+    for (const auto& row : table) line.ndcg.push_back(train::group_ndcg(row.metrics, in_group, k).ndcg);
     lines.push_back(std::move(line));
   }
   return lines;
@@ -125,15 +138,15 @@ std::vector<KindLine> kind_lines(const std::vector<ReportRow>& table, const std:
 
 }  // namespace
 
-std::string kinds_table(const std::vector<ReportRow>& table, const std::vector<train::TargetKind>& kinds, int k) {
+std::string kinds_table(const std::vector<ReportRow>& table, const train::CaseKinds& kinds, int k) {
   std::ostringstream s;
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%-24s %6s %7s", "held-out item", "cases", "share");
+  std::snprintf(buf, sizeof buf, "%-24s %6s %7s", "test case", "cases", "share");
   s << buf;
   for (const auto& row : table) s << "  " << row.name;
   s << "\n";
   for (const KindLine& line : kind_lines(table, kinds, k)) {
-    std::snprintf(buf, sizeof buf, "%-24s %6zu %6.1f%%", train::target_kind_name(line.kind), line.cases, line.share);
+    std::snprintf(buf, sizeof buf, "%-24s %6zu %6.1f%%", line.label.c_str(), line.cases, line.share);
     s << buf;
     for (std::size_t r = 0; r < table.size(); ++r) {
       std::snprintf(buf, sizeof buf, "  %*.4f", static_cast<int>(std::max<std::size_t>(6, table[r].name.size())),
@@ -147,7 +160,7 @@ std::string kinds_table(const std::vector<ReportRow>& table, const std::vector<t
 
 std::string html_report(const std::string& title, const std::vector<std::string>& facts,
                         const std::vector<ReportRun>& runs, const std::vector<ReportRow>& table,
-                        const std::vector<int>& ks, const std::vector<train::TargetKind>& kinds) {
+                        const std::vector<int>& ks, const train::CaseKinds& kinds) {
   std::ostringstream s;
   s << "<!doctype html><html lang='en'><meta charset='utf-8'><title>" << escape(title) << "</title>"
     << "<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}"
@@ -166,11 +179,11 @@ std::string html_report(const std::string& title, const std::vector<std::string>
         s << "<td>" << fmt(v) << "</td>";
     s << "</tr>";
   }
-  s << "</table><h2>NDCG@10 by what the test case holds out</h2><table><tr><th>held-out item</th><th>cases</th><th>share</th>";
+  s << "</table><h2>NDCG@10 by what the test case holds out, and by when it is asked for</h2><table><tr><th>test case</th><th>cases</th><th>share</th>";
   for (const auto& row : table) s << "<th>" << escape(row.name) << "</th>";
   s << "</tr>";
   for (const KindLine& line : kind_lines(table, kinds, 10)) {
-    s << "<tr><td>" << train::target_kind_name(line.kind) << "</td><td>" << line.cases << "</td><td>"
+    s << "<tr><td>" << escape(line.label) << "</td><td>" << line.cases << "</td><td>"
       << fmt(line.share, 1) << " %</td>";
     for (double v : line.ndcg) s << "<td>" << fmt(v) << "</td>";
     s << "</tr>";

@@ -118,9 +118,11 @@ void print_data_summary(const Args& args, const Loaded& l) {
               l.split.train.size(), l.split.validation.size(), l.split.test.size());
 }
 
-// Where the NDCG@10 of every row comes from: the test cases by what they hold out.
-void print_kinds(const std::vector<ReportRow>& table, const std::vector<TargetKind>& kinds) {
-  std::printf("\nNDCG@10 by what the test case holds out:\n%s", kinds_table(table, kinds, 10).c_str());
+// Where the NDCG@10 of every row comes from: the test cases by what they hold out, and by
+// whether they are asked for in the visit or on a return.
+void print_kinds(const std::vector<ReportRow>& table, const CaseKinds& kinds) {
+  std::printf("\nNDCG@10 by what the test case holds out, and by when it is asked for:\n%s",
+              kinds_table(table, kinds, 10).c_str());
 }
 
 json metrics_json(const Metrics& m) {
@@ -401,7 +403,7 @@ int train_command(int argc, char** argv) {
     std::printf("  against %-16s %+.4f%s, standard error %.4f\n", row.name.c_str(), d.difference, relative,
                 d.standard_error);
   }
-  const std::vector<TargetKind> kinds = target_kinds(l.data, l.split.test, counts, o.window);
+  const CaseKinds kinds = case_kinds(l.data, l.split.test, counts, o.window, o.session_timeout_s);
   print_kinds(table, kinds);
 
   // Export the main model with its metadata and a self-test from a real shopper.
@@ -517,7 +519,7 @@ int eval_command(int argc, char** argv) {
   }
   table.push_back({fusion_name(model.config().fusion), evaluate_model(loaded.model, d, l.split.test, eval)});
   std::printf("\ntest (%zu cases):\n%s", l.split.test.size(), text_table(table, eval.ks).c_str());
-  print_kinds(table, target_kinds(d, l.split.test, counts, model.config().window));
+  print_kinds(table, case_kinds(d, l.split.test, counts, model.config().window, model.config().session_timeout_s));
   if (args.has("dump-topk")) {
     s = dump_topk(args.get("dump-topk"), loaded.model, d, l.split.test, eval.exclude_history);
     if (!s.ok()) return fail(s.message());

@@ -132,10 +132,11 @@ const char* target_kind_name(TargetKind kind) {
   return "?";
 }
 
-std::vector<TargetKind> target_kinds(const Dataset& data, const std::vector<Case>& cases,
-                                     const std::vector<double>& counts, int window) {
-  std::vector<TargetKind> kinds;
-  kinds.reserve(cases.size());
+CaseKinds case_kinds(const Dataset& data, const std::vector<Case>& cases, const std::vector<double>& counts,
+                     int window, double session_timeout_s) {
+  CaseKinds kinds;
+  kinds.held_out.reserve(cases.size());
+  kinds.on_return.reserve(cases.size());
   for (const Case& c : cases) {
     const std::int32_t item = data.events[c.target].item;
     const std::size_t begin = data.user_begin(c.user);
@@ -143,21 +144,22 @@ std::vector<TargetKind> target_kinds(const Dataset& data, const std::vector<Case
     const auto is_item = [item](const Event& e) { return e.item == item; };
     const Event* events = data.events.data();
     if (std::any_of(events + recent, events + c.target, is_item))
-      kinds.push_back(TargetKind::recent_window);
+      kinds.held_out.push_back(TargetKind::recent_window);
     else if (std::any_of(events + begin, events + recent, is_item))
-      kinds.push_back(TargetKind::earlier_history);
+      kinds.held_out.push_back(TargetKind::earlier_history);
     else if (counts[static_cast<std::size_t>(item)] > 0)
-      kinds.push_back(TargetKind::known_item);
+      kinds.held_out.push_back(TargetKind::known_item);
     else
-      kinds.push_back(TargetKind::new_item);
+      kinds.held_out.push_back(TargetKind::new_item);
+    kinds.on_return.push_back(c.target > begin && events[c.target].time - events[c.target - 1].time > session_timeout_s);
   }
   return kinds;
 }
 
-KindNdcg kind_ndcg(const Metrics& metrics, const std::vector<TargetKind>& kinds, TargetKind kind, int k) {
-  KindNdcg out;
-  for (std::size_t i = 0; i < kinds.size() && i < metrics.ranks.size(); ++i) {
-    if (kinds[i] != kind) continue;
+GroupNdcg group_ndcg(const Metrics& metrics, const std::vector<bool>& in_group, int k) {
+  GroupNdcg out;
+  for (std::size_t i = 0; i < in_group.size() && i < metrics.ranks.size(); ++i) {
+    if (!in_group[i]) continue;
     ++out.cases;
     out.ndcg += case_ndcg(metrics.ranks[i], k);
   }

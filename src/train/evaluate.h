@@ -65,16 +65,22 @@ enum class TargetKind {
 constexpr int kTargetKinds = 4;
 const char* target_kind_name(TargetKind kind);
 
-// The kind of each case; `counts` as item_counts() gives them.
-std::vector<TargetKind> target_kinds(const Dataset& data, const std::vector<Case>& cases,
-                                     const std::vector<double>& counts, int window);
+// Per case: what it holds out, and whether its ranking is asked for on a return, more than the
+// session timeout after the event before the held-out one, so that it is a new visit's
+// (Session::resume_at). `counts` as item_counts() gives them.
+struct CaseKinds {
+  std::vector<TargetKind> held_out;
+  std::vector<bool> on_return;
+};
+CaseKinds case_kinds(const Dataset& data, const std::vector<Case>& cases, const std::vector<double>& counts,
+                     int window, double session_timeout_s);
 
-// NDCG@k over the cases of one kind (the mean of case_ndcg over them), and how many there are.
-struct KindNdcg {
+// NDCG@k over the cases in a group (the mean of case_ndcg over them), and how many there are.
+struct GroupNdcg {
   std::size_t cases = 0;
   double ndcg = 0;
 };
-KindNdcg kind_ndcg(const Metrics& metrics, const std::vector<TargetKind>& kinds, TargetKind kind, int k);
+GroupNdcg group_ndcg(const Metrics& metrics, const std::vector<bool>& in_group, int k);
 
 // Baselines. Popularity: how often each item occurs before the held-out part (item_counts).
 // Recently viewed: the user's distinct recent items, newest first, then popular items: the strip

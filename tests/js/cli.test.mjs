@@ -9,13 +9,14 @@ import { test } from 'node:test';
 import { cli, tempDir } from './helpers.mjs';
 
 // 24 shoppers over 30 items: each walks a ring of items with a stride, so the next item is learnable.
+// Every second shopper is back an hour later for the last event (a return, after the session timeout).
 function ringLog() {
   const rows = [];
   for (let u = 0; u < 24; u++) {
     let t = 1_700_000_000 + u * 10_000;
     for (let k = 0; k < 12; k++) {
       const item = (u * 5 + k * 7) % 30;
-      rows.push(`${u},SKU-${item},cat-${item % 3},${k % 6 === 5 ? 'cart' : 'pv'},${(t += 60)}`);
+      rows.push(`${u},SKU-${item},cat-${item % 3},${k % 6 === 5 ? 'cart' : 'pv'},${(t += k === 11 && u % 2 ? 3600 : 60)}`);
     }
   }
   return rows.join('\n') + '\n';
@@ -54,21 +55,27 @@ test('train writes the model, profiles, log, report, top-k dump and checkpoint; 
     const other = Number(new RegExp(`^${name}(?: +[\\d.]+){4} +([\\d.]+)`, 'm').exec(r.stdout)[1]);
     assert.ok(Math.abs(Number(m[1]) - (fusedNdcg - other)) <= 0.00011, `${name}: ${m[1]} vs ${fusedNdcg} - ${other}`);
   }
-  // NDCG@10 by what each test case holds out: four kinds, 24 cases between them, and every row's
-  // NDCG@10 is the case-weighted mean of its column (to the rounding of the printed values).
+  // NDCG@10 by what each test case holds out (four kinds) and by when it is asked for (in the visit
+  // or on a return): 24 cases in each partition, and every row's NDCG@10 is the case-weighted mean
+  // of its column over either (to the rounding of the printed values).
   const lines = r.stdout.split('\n');
-  const at = lines.indexOf('NDCG@10 by what the test case holds out:');
+  const at = lines.indexOf('NDCG@10 by what the test case holds out, and by when it is asked for:');
   assert.ok(at > 0, r.stdout);
   const names = ['popularity', 'recently viewed', 'fused', 'long-only', 'short-only'];
-  assert.equal(lines[at + 1], `held-out item             cases   share  ${names.join('  ')}`);
-  const kinds = lines.slice(at + 2, at + 6).map((line) => /^(.+?) +(\d+) +([\d.]+)%((?: +[\d.]+)+)$/.exec(line));
-  assert.deepEqual(kinds.map((k) => k && k[1]), ['in the recent window', 'earlier in the history', 'new to the shopper', 'item not seen before']);
-  assert.equal(kinds.reduce((n, k) => n + Number(k[2]), 0), 24);
-  names.forEach((name, i) => {
-    const overall = Number(new RegExp(`^${name}(?: +[\\d.]+){4} +([\\d.]+)`, 'm').exec(r.stdout)[1]);
-    const weighted = kinds.reduce((s, k) => s + Number(k[2]) * Number(k[4].trim().split(/ +/)[i]), 0) / 24;
-    assert.ok(Math.abs(weighted - overall) <= 0.0002, `${name}: ${weighted} vs ${overall}`);
-  });
+  assert.equal(lines[at + 1], `test case                 cases   share  ${names.join('  ')}`);
+  const groups = lines.slice(at + 2, at + 8).map((line) => /^(.+?) +(\d+) +([\d.]+)%((?: +[\d.]+)+)$/.exec(line));
+  assert.deepEqual(groups.map((k) => k && k[1]), ['in the recent window', 'earlier in the history', 'new to the shopper', 'item not seen before',
+    'asked in the visit', 'asked on a return']);
+  const kinds = groups.slice(0, 4), visits = groups.slice(4);
+  assert.deepEqual(visits.map((k) => Number(k[2])), [12, 12], 'every second shopper is back after an hour');
+  for (const partition of [kinds, visits]) {
+    assert.equal(partition.reduce((n, k) => n + Number(k[2]), 0), 24);
+    names.forEach((name, i) => {
+      const overall = Number(new RegExp(`^${name}(?: +[\\d.]+){4} +([\\d.]+)`, 'm').exec(r.stdout)[1]);
+      const weighted = partition.reduce((s, k) => s + Number(k[2]) * Number(k[4].trim().split(/ +/)[i]), 0) / 24;
+      assert.ok(Math.abs(weighted - overall) <= 0.0002, `${name}: ${weighted} vs ${overall}`);
+    });
+  }
   assert.equal(kinds[0][2] + kinds[1][2], '00', 'a shopper of the ring log never comes back to an item');
 
   const epochs = readFileSync(`${out}.log.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -79,9 +86,10 @@ test('train writes the model, profiles, log, report, top-k dump and checkpoint; 
   const html = readFileSync(join(dir, 'r.html'), 'utf8');
   assert.match(html, /<svg[^>]*>.*training loss/s);
   assert.match(html, /<td>short-only<\/td>/);
-  // The breakdown by held-out item, with the same cases as the terminal's table.
+  // The breakdown, with the same cases as the terminal's table.
   assert.match(html, new RegExp(`<tr><td>new to the shopper</td><td>${kinds[2][2]}</td>`));
-  assert.match(html, /<h2>NDCG@10 by what the test case holds out<\/h2><table><tr><th>held-out item<\/th><th>cases<\/th><th>share<\/th><th>popularity<\/th>/);
+  assert.match(html, /<tr><td>asked on a return<\/td><td>12<\/td><td>50\.0 %<\/td>/);
+  assert.match(html, /<h2>NDCG@10 by what the test case holds out, and by when it is asked for<\/h2><table><tr><th>test case<\/th><th>cases<\/th><th>share<\/th><th>popularity<\/th>/);
   assert.doesNotMatch(html, /<script/);
 
   const topk = readFileSync(join(dir, 'topk.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

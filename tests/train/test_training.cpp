@@ -401,8 +401,9 @@ TEST(Evaluation, PairedNdcgDifferenceAndStandardError) {
   EXPECT_EQ(ndcg_difference(a, a, 10).standard_error, 0.0);
 }
 
-// Each kind of held-out item, on a log built for it, and NDCG@10 per kind from the cases' ranks.
-TEST(Evaluation, TargetKindsAndNdcgPerKind) {
+// Each kind of held-out item, on a log built for it, whether a case is asked for on a return, and
+// NDCG@10 per group from the cases' ranks.
+TEST(Evaluation, CaseKindsAndNdcgPerGroup) {
   Dataset d;
   for (int i = 0; i < 8; ++i) d.item_ids.push_back("i" + std::to_string(i));
   d.item_category.assign(8, -1);
@@ -410,13 +411,15 @@ TEST(Evaluation, TargetKindsAndNdcgPerKind) {
   d.user_offsets = {0};
   // Held out (the last event of each): 1 three events back (window 3: in it), 0 four events back
   // (earlier), 5 (new to this shopper, seen by user 3), 7 twice (held out by users 3 and 4, so
-  // seen before the held-out part by nobody).
+  // seen before the held-out part by nobody). Events are 100 s apart; user 4 holds out an event
+  // 2,000 s after the one before.
   for (const std::vector<int>& items : std::vector<std::vector<int>>{
            {0, 1, 2, 3, 1}, {0, 1, 2, 3, 0}, {0, 1, 2, 3, 5}, {5, 6, 4, 7}, {0, 6, 7}}) {
     d.user_ids.push_back("u" + std::to_string(d.user_ids.size()));
     for (std::size_t k = 0; k < items.size(); ++k) d.events.push_back(Event{items[k], 0, 100.0 * static_cast<double>(k)});
     d.user_offsets.push_back(d.events.size());
   }
+  d.events.back().time = 2100;
   std::vector<Case> cases, held_out;
   for (std::uint32_t u = 0; u < 5; ++u) cases.push_back({u, d.user_end(u) - 1});
   // Before the held-out part: everything but each shopper's last event, and user 3's 7 too.
@@ -425,22 +428,27 @@ TEST(Evaluation, TargetKindsAndNdcgPerKind) {
   const std::vector<double> counts = item_counts(d, held_out);
   ASSERT_EQ(counts[7], 0.0);
   ASSERT_GT(counts[5], 0.0);
-  const std::vector<TargetKind> kinds = target_kinds(d, cases, counts, 3);
+  const CaseKinds kinds = case_kinds(d, cases, counts, 3, 1800);
   const std::vector<TargetKind> want = {TargetKind::recent_window, TargetKind::earlier_history, TargetKind::known_item,
                                         TargetKind::new_item, TargetKind::new_item};
-  EXPECT_EQ(kinds, want);
+  EXPECT_EQ(kinds.held_out, want);
+  EXPECT_EQ(kinds.on_return, (std::vector<bool>{false, false, false, false, true}));
   // User 0's 1 is three events back: in a window of 3, earlier than a window of 2.
-  EXPECT_EQ(target_kinds(d, {cases[0]}, counts, 2)[0], TargetKind::earlier_history);
+  EXPECT_EQ(case_kinds(d, {cases[0]}, counts, 2, 1800).held_out[0], TargetKind::earlier_history);
+  // A return is a gap longer than the timeout: 100 s is one for a timeout of 99 s, not of 100 s.
+  EXPECT_EQ(case_kinds(d, {cases[0]}, counts, 3, 99).on_return[0], true);
+  EXPECT_EQ(case_kinds(d, {cases[0]}, counts, 3, 100).on_return[0], false);
 
   Metrics m;
   m.ranks = {0, 3, 12, 1, 9};
-  const KindNdcg in_window = kind_ndcg(m, kinds, TargetKind::recent_window, 10);
+  const GroupNdcg in_window = group_ndcg(m, {true, false, false, false, false}, 10);
   EXPECT_EQ(in_window.cases, 1u);
   EXPECT_DOUBLE_EQ(in_window.ndcg, 1.0);
-  EXPECT_DOUBLE_EQ(kind_ndcg(m, kinds, TargetKind::known_item, 10).ndcg, 0.0);  // rank 12
-  const KindNdcg fresh = kind_ndcg(m, kinds, TargetKind::new_item, 10);
+  EXPECT_DOUBLE_EQ(group_ndcg(m, {false, false, true, false, false}, 10).ndcg, 0.0);  // rank 12
+  const GroupNdcg fresh = group_ndcg(m, {false, false, false, true, true}, 10);
   EXPECT_EQ(fresh.cases, 2u);
   EXPECT_NEAR(fresh.ndcg, (1 / std::log2(3.0) + 1 / std::log2(11.0)) / 2, 1e-12);
+  EXPECT_EQ(group_ndcg(m, {false, false, false, false, false}, 10).cases, 0u);
 }
 
 // A log where every shopper walks a cycle of items: the next item is fully predictable.
