@@ -471,8 +471,10 @@ export class Session {
     if (typeof profile === 'string' || profile instanceof URL) return this._loadProfile(profile).then(() => undefined);
     this._applyProfile(profile);
     // An explicit profile outlives the one a state restored meanwhile brings.
-    const copy = profile === null ? null : profile.slice();
-    this._keep(() => this._applyProfile(copy), { setsProfile: true });
+    if (this._pending) {
+      const copy = profile === null ? null : profile.slice();
+      this._keep(() => this._applyProfile(copy), { setsProfile: true });
+    }
     this._persist();
     return undefined;
   }
@@ -559,10 +561,13 @@ export class Session {
   /** Restores a saved state; throws (and changes nothing) when it is corrupt, stale or from another model. */
   restoreState(bytes) {
     this._live();
-    const copy = toUint8Array(bytes, 'state').slice();
-    const error = this._restoreBytes(copy);
+    const state = toUint8Array(bytes, 'state');
+    const error = this._restoreBytes(state);
     if (error) throw fail(error);
-    this._keep(() => this._restoreBytes(copy), { setsProfile: true });
+    if (this._pending) {
+      const copy = state.slice();
+      this._keep(() => this._restoreBytes(copy), { setsProfile: true });
+    }
     this._persist();
   }
 

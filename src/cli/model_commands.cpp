@@ -1,7 +1,6 @@
 // tandem fixture | inspect | export | score: model files without training.
 #include <nlohmann/json.hpp>
 
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -99,6 +98,17 @@ int inspect_command(int argc, char** argv) {
   return 0;
 }
 
+namespace {
+
+// A time in seconds: the whole text is a number (the Session rejects one that is not finite).
+bool parse_seconds(const std::string& text, double* out) {
+  char* end = nullptr;
+  *out = std::strtod(text.c_str(), &end);
+  return !text.empty() && *end == '\0';
+}
+
+}  // namespace
+
 int score_command(int argc, char** argv) {
   Args args;
   Status s = args.parse(argc, argv, 0, {}, {"model", "profile", "events", "candidates", "time"});
@@ -119,9 +129,8 @@ int score_command(int argc, char** argv) {
   // --events "item@type@seconds,..." (the same event order a page would observe)
   for (const std::string& spec : split_list(args.get("events"), ',')) {
     const std::vector<std::string> parts = split_list(spec, '@');
-    char* end = nullptr;
-    const double time = parts.size() == 3 ? std::strtod(parts[2].c_str(), &end) : 0;
-    if (parts.size() != 3 || end == parts[2].c_str() || *end != '\0')
+    double time = 0;
+    if (parts.size() != 3 || !parse_seconds(parts[2], &time))
       return fail("--events takes item@type@seconds entries separated by commas, got '" + spec + "'");
     const int type = model.find_event_type(parts[1]);
     if (type < 0) return fail("unknown event type '" + parts[1] + "'");
@@ -131,10 +140,8 @@ int score_command(int argc, char** argv) {
   // --time SECONDS: when the ranking is asked for (after the session timeout, a new visit's).
   bool new_visit = false;
   if (args.has("time")) {
-    const std::string text = args.get("time");
-    char* end = nullptr;
-    const double now = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0' || !std::isfinite(now)) return fail("--time takes seconds, got '" + text + "'");
+    double now = 0;
+    if (!parse_seconds(args.get("time"), &now)) return fail("--time takes seconds, got '" + args.get("time") + "'");
     if (!(s = shopper.resume_at(now, &new_visit)).ok()) return fail(s.message());
   }
   const std::vector<std::string> candidates = split_list(args.get("candidates"), ',');
