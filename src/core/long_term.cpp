@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/kernels.h"
+#include "core/limits.h"
 
 namespace tandem {
 
@@ -16,9 +17,13 @@ Status profile_from_vector(const Model& model, const float* values, std::size_t 
                          std::to_string(want) + " (dim " + std::to_string(model.dim()) + " + 1)");
   }
   const int d = model.dim();
+  const float limit = model.profile_limit();
   for (int k = 0; k < d; ++k) {
     if (!std::isfinite(values[k]))
       return Status::error("profile value " + std::to_string(k) + " is not a finite number");
+    if (std::fabs(values[k]) > limit)
+      return Status::error("profile value " + std::to_string(k) + " is out of range (" + format_number(values[k]) +
+                           "; a profile of this model lies within +-" + format_number(limit) + ")");
   }
   const float log_mass = values[d];
   if (std::isnan(log_mass) || log_mass == std::numeric_limits<float>::infinity())

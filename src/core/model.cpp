@@ -6,6 +6,7 @@
 
 #include "core/hash.h"
 #include "core/kernels.h"
+#include "core/limits.h"
 #include "core/random.h"
 
 namespace tandem {
@@ -76,12 +77,17 @@ Status check_len(const char* name, const Vector& v, Eigen::Index n) {
   return {};
 }
 
-Status check_finite(const char* name, const float* data, Eigen::Index count, Eigen::Index cols) {
+// Every weight finite and within kMaxWeight (limit: the bound for this tensor), so that no
+// accepted model can overflow on the way to a score (core/limits.h).
+Status check_values(const char* name, const float* data, Eigen::Index count, Eigen::Index cols,
+                    float limit = kMaxWeight) {
   for (Eigen::Index i = 0; i < count; ++i) {
-    if (!std::isfinite(data[i])) {
-      std::string s = std::string("tensor ") + name + " holds a non-finite value (" + format_number(data[i]) +
-                      ") at element " + std::to_string(i);
+    if (!std::isfinite(data[i]) || std::fabs(data[i]) > limit) {
+      std::string s = std::string("tensor ") + name + " holds " +
+                      (std::isfinite(data[i]) ? "an out-of-range value (" : "a non-finite value (") +
+                      format_number(data[i]) + ") at element " + std::to_string(i);
       if (cols > 1) s += " (row " + std::to_string(i / cols) + ", column " + std::to_string(i % cols) + ")";
+      if (std::isfinite(data[i])) s += "; weights must lie within +-" + format_number(limit);
       return Status::error(s);
     }
   }
@@ -89,21 +95,14 @@ Status check_finite(const char* name, const float* data, Eigen::Index count, Eig
 }
 
 template <class M>
-Status check_finite(const char* name, const M& m) {
-  return check_finite(name, m.data(), m.size(), m.cols());
+Status check_values(const char* name, const M& m, float limit = kMaxWeight) {
+  return check_values(name, m.data(), m.size(), m.cols(), limit);
 }
 
-bool valid_utf8(const std::string& s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return false;
-    for (std::size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
-    i += len;
-  }
-  return true;
+// An id of the model (item, category, event type) as core/limits.h allows them.
+Status check_id(const std::string& id, const std::string& what) {
+  const char* problem = id_problem(id);
+  return problem ? Status::error(what + " " + problem) : Status();
 }
 
 void hash_bytes(std::uint64_t& h, const void* data, std::size_t size) { h = xxh64(data, size, h); }
@@ -114,10 +113,11 @@ Status Model::validate() const {
   const ModelConfig& c = w_.config;
   const Eigen::Index d = c.dim;
   if (c.dim <= 0 || c.dim > 4096) return Status::error("config.dim must be in 1..4096, got " + std::to_string(c.dim));
-  if (c.event_types.empty() || c.event_types.size() > 64)
-    return Status::error("config.event_types must name 1..64 event types");
+  if (c.event_types.empty() || c.event_types.size() > kMaxEventTypes)
+    return Status::error("config.event_types must name 1.." + std::to_string(kMaxEventTypes) + " event types");
+  Status s;
   for (std::size_t i = 0; i < c.event_types.size(); ++i) {
-    if (c.event_types[i].empty()) return Status::error("config.event_types[" + std::to_string(i) + "] is empty");
+    if (!(s = check_id(c.event_types[i], "config.event_types[" + std::to_string(i) + "]")).ok()) return s;
     for (std::size_t j = 0; j < i; ++j)
       if (c.event_types[j] == c.event_types[i])
         return Status::error("config.event_types: duplicate event type '" + c.event_types[i] + "'");
@@ -145,16 +145,18 @@ Status Model::validate() const {
                            std::to_string(cat) + ", but there are " + std::to_string(w_.categories.size()));
   }
 
-  Status s;
+  for (std::size_t i = 0; i < w_.categories.size(); ++i)
+    if (!(s = check_id(w_.categories[i], "category " + std::to_string(i))).ok()) return s;
+
   const bool quant = w_.item_vec_q.size() > 0;
   if (quant) {
     if (w_.item_vec.size() != 0) return Status::error("the model has both a float32 and an int8 item table");
     if (!(s = check_shape("item_vec", w_.item_vec_q, n, d)).ok()) return s;
     if (!(s = check_len("item_vec_scale", w_.item_vec_scale, n)).ok()) return s;
-    if (!(s = check_finite("item_vec_scale", w_.item_vec_scale)).ok()) return s;
+    if (!(s = check_values("item_vec_scale", w_.item_vec_scale, kMaxWeight / 127)).ok()) return s;
   } else {
     if (!(s = check_shape("item_vec", w_.item_vec, n, d)).ok()) return s;
-    if (!(s = check_finite("item_vec", w_.item_vec)).ok()) return s;
+    if (!(s = check_values("item_vec", w_.item_vec)).ok()) return s;
   }
   struct M { const char* name; const Matrix* m; Eigen::Index r, c; };
   const M mats[] = {
@@ -165,7 +167,7 @@ Status Model::validate() const {
   };
   for (const M& m : mats) {
     if (!(s = check_shape(m.name, *m.m, m.r, m.c)).ok()) return s;
-    if (!(s = check_finite(m.name, *m.m)).ok()) return s;
+    if (!(s = check_values(m.name, *m.m)).ok()) return s;
   }
   struct V { const char* name; const Vector* v; Eigen::Index n; };
   const V vecs[] = {
@@ -175,16 +177,12 @@ Status Model::validate() const {
   };
   for (const V& v : vecs) {
     if (!(s = check_len(v.name, *v.v, v.n)).ok()) return s;
-    if (!(s = check_finite(v.name, *v.v)).ok()) return s;
+    if (!(s = check_values(v.name, *v.v)).ok()) return s;
   }
-  if (!(s = check_finite("lt_decay", &w_.lt_decay, 1, 1)).ok()) return s;
+  if (!(s = check_values("lt_decay", &w_.lt_decay, 1, 1)).ok()) return s;
 
-  for (std::size_t i = 0; i < w_.item_ids.size(); ++i) {
-    const std::string& id = w_.item_ids[i];
-    if (id.empty()) return Status::error("item id at row " + std::to_string(i) + " is empty");
-    if (id.size() > 1024) return Status::error("item id at row " + std::to_string(i) + " is longer than 1024 bytes");
-    if (!valid_utf8(id)) return Status::error("item id at row " + std::to_string(i) + " is not valid UTF-8");
-  }
+  for (std::size_t i = 0; i < w_.item_ids.size(); ++i)
+    if (!(s = check_id(w_.item_ids[i], "item id at row " + std::to_string(i))).ok()) return s;
   return {};
 }
 
@@ -227,6 +225,11 @@ std::shared_ptr<const Model> Model::create(ModelWeights weights, std::string* er
     kernels::column_sums(mw.item_vec.data(), m->item_count(), d, m->fallback_vec_.data());
   m->fallback_vec_ /= static_cast<float>(m->item_count());
   m->fallback_bias_ = m->w_.item_bias.mean();
+
+  // A pooled profile value is a weighted mean of item vectors plus type embeddings, so it cannot
+  // exceed their largest magnitude; twice that leaves room for rounding over any number of folds.
+  const float largest_item = m->quantized() ? 128 * mw.item_vec_scale.maxCoeff() : mw.item_vec.cwiseAbs().maxCoeff();
+  m->profile_limit_ = 2 * (largest_item + mw.lt_type_emb.cwiseAbs().maxCoeff()) + 1e-6f;
 
   // Fingerprint: the configuration, the ids and every tensor's bytes, in a fixed order.
   const ModelWeights& w = m->w_;

@@ -127,6 +127,10 @@ class Model {
   const Vector& fallback_vec() const { return fallback_vec_; }
   float fallback_bias() const { return fallback_bias_; }
 
+  // The largest |pooled[i]| a profile of this model can hold (long_term.h): larger values can only
+  // come from a corrupt or foreign profile, and are refused.
+  float profile_limit() const { return profile_limit_; }
+
   // Identity of these weights: sessions, profiles and states made with another model are refused.
   std::uint64_t fingerprint() const { return fingerprint_; }
   std::string fingerprint_hex() const;
@@ -142,6 +146,7 @@ class Model {
   int purchase_type_ = -1;
   Vector fallback_vec_;
   float fallback_bias_ = 0;
+  float profile_limit_ = 0;
   std::uint64_t fingerprint_ = 0;
 };
 

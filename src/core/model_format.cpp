@@ -571,6 +571,9 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
       }
       r.strings(*st, "candidates", "selftest", &spec.candidates);
       r.number(*st, "tolerance", "selftest", &spec.tolerance);
+      if (!r.failed() && !(spec.tolerance >= kMinSelfTestTolerance && spec.tolerance <= 1))
+        r.fail("selftest.tolerance must be between " + format_number(kMinSelfTestTolerance) +
+               " and 1 (native and wasm builds round differently), got " + format_number(spec.tolerance));
       const json* scores = r.field(*st, "scores", "selftest");
       if (scores && (!scores->is_array() || scores->size() != spec.candidates.size()))
         r.fail("selftest.scores must be an array with one number per candidate");

@@ -8,6 +8,7 @@
 #include "core/bytes.h"
 #include "core/hash.h"
 #include "core/kernels.h"
+#include "core/limits.h"
 #include "core/lstm.h"
 
 namespace tandem {
@@ -52,7 +53,7 @@ Status Session::observe(std::int32_t item, int type, double time) {
   if (type < 0 || type >= model_->event_type_count())
     return Status::error("event type " + std::to_string(type) + " is out of range (the model has " +
                          std::to_string(model_->event_type_count()) + " event types)");
-  if (!std::isfinite(time)) return Status::error("event time must be a finite number of seconds");
+  if (!valid_time(time)) return Status::error("event time must be a number of seconds within +-8.64e12 (the range of a JavaScript Date)");
   if (item < -1 || item >= model_->item_count())
     return Status::error("item row " + std::to_string(item) + " is out of range");
   if (item < 0) {
@@ -116,7 +117,7 @@ void Session::fold_recent_events() {
 }
 
 Status Session::resume_at(double now, bool* ended) {
-  if (!std::isfinite(now)) return Status::error("the time must be a finite number of seconds");
+  if (!valid_time(now)) return Status::error("the time must be a number of seconds within +-8.64e12 (the range of a JavaScript Date)");
   const bool reset = has_last_ && now - last_time_ > model_->config().session_timeout_s && (h_.any() || c_.any());
   if (reset) {
     h_.setZero();
@@ -377,19 +378,24 @@ Status Session::restore_state(const std::uint8_t* data, std::size_t size) {
   if (count > window_.size()) return Status::error(what + "holds more recent events than the model's window");
   const std::size_t fbytes = sizeof(float) * static_cast<std::size_t>(d_);
   Vector h(d_), c(d_);
-  Profile profile;
-  profile.pooled.resize(d_);
-  ok = r.bytes(h.data(), fbytes) && r.bytes(c.data(), fbytes) && r.bytes(profile.pooled.data(), fbytes) &&
-       r.get(&profile.log_mass);
+  std::vector<float> profile_values(profile_length(*model_));
+  ok = r.bytes(h.data(), fbytes) && r.bytes(c.data(), fbytes) &&
+       r.bytes(profile_values.data(), sizeof(float) * profile_values.size());
   if (!ok) return Status::error(what + "truncated vectors");
-  if (!h.allFinite() || !c.allFinite() || !profile.pooled.allFinite() || std::isnan(profile.log_mass) ||
-      profile.log_mass == std::numeric_limits<float>::infinity() || !std::isfinite(last_time))
+  if (!h.allFinite() || !c.allFinite() || !std::isfinite(last_time))
     return Status::error(what + "holds non-finite values");
+  // What the LSTM can produce (core/limits.h): anything else is corrupt and would overflow scores.
+  if (h.cwiseAbs().maxCoeff() > 1 || c.cwiseAbs().maxCoeff() > kMaxCell)
+    return Status::error(what + "the short-term state is out of range (|h| <= 1, |c| <= " + format_number(kMaxCell) + ")");
+  if (!valid_time(last_time)) return Status::error(what + "the last event time is out of range");
+  Profile profile;
+  Status s = profile_from_vector(*model_, profile_values.data(), profile_values.size(), &profile);
+  if (!s.ok()) return Status::error(what + s.message());
   std::vector<Event> events(count);
   for (Event& e : events) {
     if (!(r.get(&e.item) && r.get(&e.type) && r.get(&e.time))) return Status::error(what + "truncated event window");
     if (e.item < 0 || e.item >= model_->item_count() || e.type < 0 || e.type >= model_->event_type_count() ||
-        !std::isfinite(e.time))
+        !valid_time(e.time))
       return Status::error(what + "holds an event the model cannot have produced");
   }
   if (r.remaining() != 0) return Status::error(what + std::to_string(r.remaining()) + " unexpected trailing bytes");

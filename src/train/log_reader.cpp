@@ -12,6 +12,8 @@
 #include <iterator>
 #include <unordered_map>
 
+#include "core/limits.h"
+
 namespace tandem::train {
 
 FileSource::FileSource(const std::string& path) : path_(path) {
@@ -42,6 +44,15 @@ std::size_t MemorySource::read(char* buf, std::size_t cap) {
 namespace {
 
 constexpr std::size_t kReportedErrors = 5;
+// A header with more columns than this is refused (a row keeps views of the mapped columns only).
+constexpr std::size_t kMaxColumns = 4096;
+
+// Why a row's user or item id cannot be an id (core/limits.h), or "".
+std::string id_problems(std::string_view user, std::string_view item) {
+  if (const char* problem = id_problem(user)) return std::string("the user id ") + problem;
+  if (const char* problem = id_problem(item)) return std::string("the item id ") + problem;
+  return {};
+}
 
 struct FormatName {
   LogFormat format;
@@ -58,12 +69,7 @@ bool is_blank(std::string_view line) {
   return line.find_first_not_of(" \t") == std::string_view::npos;
 }
 
-// A value quoted in a message, shortened so one bad line cannot flood the report.
-std::string quoted(std::string_view value) {
-  constexpr std::size_t kMax = 40;
-  if (value.size() <= kMax) return "'" + std::string(value) + "'";
-  return "'" + std::string(value.substr(0, kMax)) + "...'";
-}
+std::string quoted(std::string_view value) { return quote_value(value); }
 
 bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 int days_in_month(int y, int m) {
@@ -155,12 +161,16 @@ class LineReader {
 };
 
 // Splits one delimited line into fields. Quoted fields ("a,b", "say ""hi""") are unescaped into
-// scratch, which is reserved to the line's length first so the views into it stay valid.
-bool split_fields(std::string_view line, char delimiter, std::vector<std::string_view>* fields,
-                  std::string* scratch, const char** reason) {
+// scratch, which is reserved to the line's length first so the views into it stay valid. Only the
+// first max_fields fields are kept (a line of a million commas must not cost a million views);
+// *count says how many the line has.
+bool split_fields(std::string_view line, char delimiter, std::size_t max_fields,
+                  std::vector<std::string_view>* fields, std::size_t* count, std::string* scratch,
+                  const char** reason) {
   fields->clear();
   scratch->clear();
-  scratch->reserve(line.size());
+  *count = 0;
+  if (line.find('"') != std::string_view::npos) scratch->reserve(line.size());
   std::size_t i = 0;
   const std::size_t n = line.size();
   for (;;) {
@@ -181,14 +191,14 @@ bool split_fields(std::string_view line, char delimiter, std::vector<std::string
           break;
         }
       }
-      fields->emplace_back(scratch->data() + start, scratch->size() - start);
+      if (++*count <= max_fields) fields->emplace_back(scratch->data() + start, scratch->size() - start);
       if (i < n && line[i] != delimiter) {
         *reason = "text after a closing quote";
         return false;
       }
     } else {
       std::size_t stop = std::min(line.find(delimiter, i), n);
-      fields->push_back(line.substr(i, stop - i));
+      if (++*count <= max_fields) fields->push_back(line.substr(i, stop - i));
       i = stop;
     }
     if (i >= n) return true;
@@ -196,14 +206,28 @@ bool split_fields(std::string_view line, char delimiter, std::vector<std::string
   }
 }
 
-void split_whitespace(std::string_view line, std::vector<std::string_view>* tokens) {
-  tokens->clear();
-  std::size_t i = 0;
-  while ((i = line.find_first_not_of(" \t", i)) != std::string_view::npos) {
-    std::size_t stop = std::min(line.find_first_of(" \t", i), line.size());
-    tokens->push_back(line.substr(i, stop - i));
-    i = stop;
-  }
+// The next space- or tab-separated token of a line from *pos on; false after the last. Tokens are
+// taken one at a time so that a long line costs no memory beyond itself.
+bool next_token(std::string_view line, std::size_t* pos, std::string_view* token) {
+  const std::size_t start = line.find_first_not_of(" \t", *pos);
+  if (start == std::string_view::npos) return false;
+  const std::size_t stop = std::min(line.find_first_of(" \t", start), line.size());
+  *token = line.substr(start, stop - start);
+  *pos = stop;
+  return true;
+}
+
+// Why a line cannot be read as rows before it is split: a carriage return left inside it comes
+// from '\n\r' or bare '\r' line breaks, which would glue a '\r' to the next row's first id.
+const char* line_problem(std::string_view line) {
+  return line.find('\r') == std::string_view::npos ? nullptr
+                                                     : "a carriage return inside the line ('\\n\\r' or '\\r' line breaks?)";
+}
+
+// Why a time in seconds is not usable: beyond kMaxTimeSeconds (core/limits.h).
+std::string time_problem(std::string_view text, double seconds) {
+  if (valid_time(seconds)) return {};
+  return "time " + quoted(text) + " is out of range (more than 8.64e12 s, the range of a JavaScript Date, from 1970)";
 }
 
 // Strings -> dense ids in first-seen order. Keys are views into a deque, whose elements never
@@ -224,6 +248,7 @@ class Interner {
     auto it = index_.find(s);
     return it == index_.end() ? -1 : static_cast<std::int64_t>(it->second);
   }
+  std::size_t size() const { return strings_.size(); }
   std::vector<std::string> take() {
     index_.clear();
     std::vector<std::string> out(std::make_move_iterator(strings_.begin()),
@@ -252,18 +277,23 @@ class RowBuilder {
     }
   }
 
-  // The event type of a log's event name, interning it when the types are not fixed.
-  bool event_type(std::string_view name, std::uint32_t* type) {
+  // The event type of a log's event name, interning it when the types are not fixed; why not
+  // otherwise. A model tells apart at most kMaxEventTypes types: rows naming one more are
+  // malformed, so a few stray names cannot stop a night's training.
+  std::string event_type(std::string_view name, std::uint32_t* type) {
     std::int64_t known = event_names_.find(name);
     if (known >= 0) {
       *type = name_type_[static_cast<std::size_t>(known)];
-      return true;
+      return {};
     }
-    if (mapped_) return false;
+    if (mapped_) return "unknown event type " + quoted(name);
+    if (const char* problem = id_problem(name)) return std::string("the event name ") + problem;
+    if (types_.size() == kMaxEventTypes)
+      return "event type " + quoted(name) + " would be the 65th; a model tells apart at most 64 (--event-map merges names)";
     *type = types_.intern(name).first;
     event_names_.intern(name);
     name_type_.push_back(*type);
-    return true;
+    return {};
   }
 
   // Records a malformed line. False when strict: reading stops with error(), which names the log.
@@ -450,7 +480,8 @@ bool parse_time(std::string_view text, TimeUnit unit, double* seconds, std::stri
     return false;
   }
   if (unit == TimeUnit::milliseconds) *seconds /= 1000;
-  return true;
+  *reason = time_problem(text, *seconds);
+  return reason->empty();
 }
 
 // Reads a delimited log (Taobao, RetailRocket, Yoochoose, generic).
@@ -479,10 +510,15 @@ Status read_delimited(LineReader& lines, const Dialect& d, const std::string& na
       continue;
     }
     if (is_blank(line)) continue;
-    const char* reason = nullptr;
-    bool split = split_fields(line, d.columns.delimiter, &fields, &scratch, &reason);
+    const char* reason = line_problem(line);
+    std::size_t count = 0;
+    const std::size_t keep = need_header ? kMaxColumns + 1 : std::max(layout.exact_fields, layout.needed_fields);
+    bool split = !reason && split_fields(line, d.columns.delimiter, keep, &fields, &count, &scratch, &reason);
     if (need_header) {
       if (!split) return Status::error(name + ": bad header on line " + std::to_string(number) + ": " + reason);
+      if (count > kMaxColumns)
+        return Status::error(name + ": the header on line " + std::to_string(number) + " has more than " +
+                             std::to_string(kMaxColumns) + " columns");
       Status s = make_layout(d, &fields, &layout);
       if (!s.ok()) return Status::error(name + ": " + s.message());
       need_header = false;
@@ -492,29 +528,30 @@ Status read_delimited(LineReader& lines, const Dialect& d, const std::string& na
     std::string why;
     if (!split) {
       why = reason;
-    } else if (layout.exact_fields && fields.size() != layout.exact_fields) {
-      why = "expected " + std::to_string(layout.exact_fields) + " fields, found " +
-            std::to_string(fields.size());
-    } else if (fields.size() < layout.needed_fields) {
-      why = "expected at least " + std::to_string(layout.needed_fields) + " fields, found " +
-            std::to_string(fields.size());
+    } else if (layout.exact_fields && count != layout.exact_fields) {
+      why = "expected " + std::to_string(layout.exact_fields) + " fields, found " + std::to_string(count);
+    } else if (count < layout.needed_fields) {
+      why = "expected at least " + std::to_string(layout.needed_fields) + " fields, found " + std::to_string(count);
     } else if (fields[layout.user].empty()) {
       why = "empty user id";
     } else if (fields[layout.item].empty()) {
       why = "empty item id";
+    } else {
+      why = id_problems(fields[layout.user], fields[layout.item]);
+    }
+    std::string_view category;
+    if (why.empty() && layout.category >= 0 && fields[layout.category] != d.missing_category) {
+      category = fields[layout.category];
+      if (const char* problem = category.empty() ? nullptr : id_problem(category)) why = std::string("the category ") + problem;
     }
     double time = 0;
     if (why.empty() && layout.time >= 0) parse_time(fields[layout.time], d.columns.time_unit, &time, &why);
     std::uint32_t type = single_type;
-    if (why.empty() && layout.event >= 0 && !rows->event_type(fields[layout.event], &type))
-      why = "unknown event type " + quoted(fields[layout.event]);
+    if (why.empty() && layout.event >= 0) why = rows->event_type(fields[layout.event], &type);
     if (!why.empty()) {
       if (!rows->reject(number, why)) return rows->error();
       continue;
     }
-    std::string_view category;
-    if (layout.category >= 0 && fields[layout.category] != d.missing_category)
-      category = fields[layout.category];
     std::uint32_t user = rows->user(fields[layout.user]);
     std::uint32_t item = rows->item(fields[layout.item], category);
     if (layout.time < 0) time = rows->next_position(user);
@@ -523,34 +560,44 @@ Status read_delimited(LineReader& lines, const Dialect& d, const std::string& na
   return Status();
 }
 
-// Reads `user i1 i2 ...` lines (sequences) or `user item` lines (user-item), in time order.
+// Reads `user i1 i2 ...` lines (sequences) or `user item` lines (user-item), in time order. Each
+// item is a row: a bad item id is one malformed row (line and token), the line's other items stay.
 Status read_sequences(LineReader& lines, bool pairs, RowBuilder* rows, bool* any_data) {
   std::uint32_t type = 0;
   rows->event_type("purchase", &type);
-  std::vector<std::string_view> tokens;
-  std::string_view line;
+  std::string_view line, user_id, token;
   bool too_long = false;
   while (lines.next(&line, &too_long)) {
     const std::uint64_t number = lines.line_number();
     std::string why;
+    std::size_t pos = 0, tokens = 0;
     if (too_long) {
       why = "line is too long";
+    } else if (const char* problem = line_problem(line)) {
+      why = problem;
     } else {
-      split_whitespace(line, &tokens);
-      if (tokens.empty()) continue;
+      if (!next_token(line, &pos, &user_id)) continue;  // blank
       *any_data = true;
-      if (pairs && tokens.size() != 2)
-        why = "expected 2 fields, found " + std::to_string(tokens.size());
-      else if (tokens.size() < 2)
+      for (std::size_t p = pos; next_token(line, &p, &token);) ++tokens;
+      if (pairs && tokens != 1)
+        why = "expected 2 fields, found " + std::to_string(tokens + 1);
+      else if (tokens == 0)
         why = "no items after the user id";
+      else if (const char* problem = id_problem(user_id))
+        why = std::string("the user id ") + problem;
     }
     if (!why.empty()) {
       if (!rows->reject(number, why)) return rows->error();
       continue;
     }
-    std::uint32_t user = rows->user(tokens[0]);
-    for (std::size_t i = 1; i < tokens.size(); ++i)
-      rows->add(user, rows->item(tokens[i], {}), type, rows->next_position(user));
+    std::uint32_t user = rows->user(user_id);
+    for (std::size_t k = 1; next_token(line, &pos, &token); ++k) {
+      if (const char* problem = id_problem(token)) {
+        if (!rows->reject(number, "item " + std::to_string(k) + ": the item id " + problem)) return rows->error();
+        continue;
+      }
+      rows->add(user, rows->item(token, {}), type, rows->next_position(user));
+    }
   }
   return Status();
 }

@@ -289,7 +289,11 @@ TEST(Session, ResumingAfterTheTimeoutScoresTheNewVisit) {
   ASSERT_TRUE(b.observe(3, 1, t0 + 60 + 1900).ok());
   EXPECT_EQ(a.interest(), b.interest());
   EXPECT_EQ(a.counters().sessions, 2u);
-  EXPECT_EQ(a.resume_at(std::nan("")).message(), "the time must be a finite number of seconds");
+  const char* range = "the time must be a number of seconds within +-8.64e12 (the range of a JavaScript Date)";
+  EXPECT_EQ(a.resume_at(std::nan("")).message(), range);
+  EXPECT_EQ(a.resume_at(1e50).message(), range);
+  EXPECT_EQ(a.resume_at(-8.7e12).message(), range);
+  EXPECT_TRUE(a.resume_at(8.64e12).ok()) << "the last valid JavaScript Date";
 }
 
 TEST(Session, UnknownItemsAreCountedAndIgnored) {
@@ -309,8 +313,10 @@ TEST(Session, ObserveRejectsBadInputWithAMessage) {
   Session s(model);
   Status st = s.observe(1, 4, 1e9);
   EXPECT_EQ(st.message(), "event type 4 is out of range (the model has 4 event types)");
-  st = s.observe(1, 0, std::nan(""));
-  EXPECT_EQ(st.message(), "event time must be a finite number of seconds");
+  for (double bad : {std::nan(""), 1e50, -1.7e308, 8.7e12}) {
+    st = s.observe(1, 0, bad);
+    EXPECT_EQ(st.message(), "event time must be a number of seconds within +-8.64e12 (the range of a JavaScript Date)") << bad;
+  }
   st = s.observe(40, 0, 1e9);
   EXPECT_EQ(st.message(), "item row 40 is out of range");
   EXPECT_EQ(s.counters().events, 0u);
