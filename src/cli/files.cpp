@@ -3,6 +3,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include <unistd.h>
 
 namespace tandem::cli {
 
@@ -33,6 +37,49 @@ Status write_file_atomic(const std::string& path, const void* data, std::size_t 
     std::remove(tmp.c_str());
     return Status::error("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
   }
+  return {};
+}
+
+Outputs::~Outputs() {
+  std::error_code ignored;
+  for (const Staged& s : staged_) std::filesystem::remove_all(s.staging, ignored);
+}
+
+Status Outputs::file(const std::string& path, const void* data, std::size_t size) {
+  const std::string staging = path + ".tmp";
+  std::FILE* f = std::fopen(staging.c_str(), "wb");
+  if (!f) return Status::error("cannot write " + staging + ": " + std::strerror(errno));
+  staged_.push_back({staging, path, false});
+  const bool written = std::fwrite(data, 1, size, f) == size;
+  if (std::fclose(f) != 0 || !written) return Status::error("cannot write " + path + " (disk full?)");
+  return {};
+}
+
+Status Outputs::directory(const std::string& path, std::string* staging) {
+  *staging = path + ".tmp";
+  std::error_code ec;
+  std::filesystem::remove_all(*staging, ec);  // a crashed run's leftovers
+  std::filesystem::create_directories(*staging, ec);
+  if (ec) return Status::error("cannot create " + *staging + ": " + ec.message());
+  staged_.push_back({*staging, path, true});
+  return {};
+}
+
+Status Outputs::commit() {
+  for (Staged& s : staged_) {
+    std::error_code ec;
+    std::string old;
+    if (s.directory && std::filesystem::exists(s.path, ec)) {  // swapped as a whole: rename, not merge
+      old = s.path + ".old-" + std::to_string(getpid());
+      std::filesystem::rename(s.path, old, ec);
+      if (ec) return Status::error("cannot replace " + s.path + ": " + ec.message());
+    }
+    std::filesystem::rename(s.staging, s.path, ec);
+    if (ec) return Status::error("cannot rename " + s.staging + " to " + s.path + ": " + ec.message());
+    s.staging.clear();
+    if (!old.empty()) std::filesystem::remove_all(old, ec);
+  }
+  staged_.clear();
   return {};
 }
 

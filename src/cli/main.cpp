@@ -1,5 +1,7 @@
 // The `tandem` command line tool: trains, evaluates and inspects models.
 #include <cstdio>
+#include <exception>
+#include <new>
 #include <string>
 
 #include "cli/commands.h"
@@ -49,7 +51,9 @@ const char* kUsage =
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   using namespace tandem::cli;
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "help") {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
@@ -65,4 +69,18 @@ int main(int argc, char** argv) {
   if (command == "fixture") return fixture_command(n, rest);
   if (command == "score") return score_command(n, rest);
   return fail("unknown command '" + command + "' (see tandem --help)");
+}
+
+}  // namespace
+
+// Errors are Status values throughout; what can still throw is the standard library itself (out of
+// memory, a filesystem error): it ends the run with its message and exit code 1, never an abort.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    return tandem::cli::fail("out of memory");
+  } catch (const std::exception& e) {
+    return tandem::cli::fail(std::string("internal error: ") + e.what());
+  }
 }

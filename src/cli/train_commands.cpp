@@ -13,10 +13,12 @@
 #include "cli/commands.h"
 #include "cli/files.h"
 #include "cli/report.h"
+#include "core/limits.h"
 #include "core/long_term.h"
 #include "core/model_format.h"
 #include "core/profile_format.h"
 #include "train/evaluate.h"
+#include "train/export.h"
 #include "train/log_reader.h"
 #include "train/preprocess.h"
 #include "train/split.h"
@@ -47,6 +49,24 @@ struct Loaded {
   std::string protocol;
   LogReport report;
 };
+
+// The training, validation and test cases of out->data by --protocol (again after eval drops the
+// events of items its model does not know: cases index the events).
+Status split_data(const Args& args, Loaded* out) {
+  if (out->protocol == "leave-one-out") {
+    out->split = leave_one_out(out->data);
+  } else if (out->protocol == "time") {
+    double days = 1;
+    Status s = args.number("test-days", 0, 1e6, &days);
+    if (!s.ok()) return s;
+    double latest = -kMaxTimeSeconds;
+    for (const Event& e : out->data.events) latest = std::max(latest, e.time);
+    out->split = time_split(out->data, latest - days * 86400.0);
+  } else {
+    return Status::error("--protocol must be leave-one-out or time, got '" + out->protocol + "'");
+  }
+  return {};
+}
 
 Status load_data(const Args& args, Loaded* out) {
   if (!args.has("data")) return Status::error("needs --data FILE (an interaction log)");
@@ -90,18 +110,7 @@ Status load_data(const Args& args, Loaded* out) {
   if (out->data.events.empty()) return Status::error(args.get("data") + ": no events left to train on");
 
   out->protocol = args.get("protocol", "leave-one-out");
-  if (out->protocol == "leave-one-out") {
-    out->split = leave_one_out(out->data);
-  } else if (out->protocol == "time") {
-    double days = 1;
-    if (!(s = args.number("test-days", 0, 1e6, &days)).ok()) return s;
-    double latest = 0;
-    for (const Event& e : out->data.events) latest = std::max(latest, e.time);
-    out->split = time_split(out->data, latest - days * 86400.0);
-  } else {
-    return Status::error("--protocol must be leave-one-out or time, got '" + out->protocol + "'");
-  }
-  return {};
+  return split_data(args, out);
 }
 
 void print_data_summary(const Args& args, const Loaded& l) {
@@ -135,51 +144,9 @@ json metrics_json(const Metrics& m) {
   return j;
 }
 
-// The model file's self-test from a real shopper: their recent events, their profile from the
-// history before them, the items they saw and a few others.
-SelfTestSpec real_selftest(const Model& model, const Dataset& data) {
-  SelfTestSpec spec;
-  std::size_t user = 0;
-  while (user + 1 < data.user_count() && data.user_end(user) - data.user_begin(user) < 4) ++user;
-  const std::size_t begin = data.user_begin(user), end = data.user_end(user);
-  const std::size_t recent = end - begin > 8 ? end - 8 : begin + (end - begin) / 2;
-  Profile profile = encode_history(model, data.events.data() + begin, recent - begin);
-  spec.profile.resize(profile_length(model));
-  profile_to_vector(profile, spec.profile.data());
-  for (std::size_t i = recent; i < end; ++i) {
-    const Event& e = data.events[i];
-    spec.events.push_back({data.item_ids[static_cast<std::size_t>(e.item)], data.event_types[static_cast<std::size_t>(e.type)], e.time});
-    spec.candidates.push_back(data.item_ids[static_cast<std::size_t>(e.item)]);
-  }
-  for (std::size_t j = 0; j < 6 && j < data.item_ids.size(); ++j) spec.candidates.push_back(data.item_ids[j]);
-  std::string unknown = "unknown-item";
-  while (model.find_item(unknown) >= 0) unknown += "-";
-  spec.candidates.push_back(unknown);
-  return spec;
-}
-
-// A file name for a shop's user id: safe characters kept, everything else %XX.
-std::string profile_file_name(const std::string& id) {
-  std::string out;
-  for (unsigned char c : id) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  if (out.empty() || out[0] == '.') out = "%" + out;
-  return out + ".profile";
-}
-
 // Per-user profile files for static serving, plus profiles.bin (the same records back to back)
-// and profiles.index.json ({"user": offset}) for servers.
+// and profiles.index.json ({"user": offset}) for servers, into an existing directory.
 Status write_profiles(const std::string& dir, const Model& model, const Dataset& data) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::error("cannot create " + dir + ": " + ec.message());
   std::vector<std::uint8_t> packed;
   json index = json::object();
   for (std::size_t u = 0; u < data.user_count(); ++u) {
@@ -199,8 +166,9 @@ Status write_profiles(const std::string& dir, const Model& model, const Dataset&
   return write_file_atomic(dir + "/profiles.index.json", idx.data(), idx.size());
 }
 
-Status dump_topk(const std::string& path, std::shared_ptr<const Model> model, const Dataset& data,
-                 const std::vector<Case>& cases, bool exclude_history) {
+// One JSON line per test case: its user, the held-out item and the model's top 20.
+std::string dump_topk(std::shared_ptr<const Model> model, const Dataset& data, const std::vector<Case>& cases,
+                      bool exclude_history) {
   std::vector<std::string> lines(cases.size());
   EvalOptions eval;
   eval.ks = {10};
@@ -217,7 +185,7 @@ Status dump_topk(const std::string& path, std::shared_ptr<const Model> model, co
   evaluate_model(model, data, cases, eval);
   std::string text;
   for (const auto& l : lines) text += l + "\n";
-  return write_file_atomic(path, text.data(), text.size());
+  return text;
 }
 
 // Fewer Adam steps per epoch than this get a note (Taobao's 927 shoppers at 32 per batch: 29).
@@ -344,7 +312,7 @@ int train_command(int argc, char** argv) {
     std::fflush(stdout);
     const auto start = std::chrono::steady_clock::now();
     Trainer* trainer = run.trainer.get();
-    trainer->run(
+    s = trainer->run(
         [&](const TrainProgress& p) {
           if (!tty) return;
           std::fprintf(stderr, "\r  %s epoch %d/%d  step %zu/%zu  loss %.4f  %.0f events/s  ETA %.0fs   ", run.name.c_str(),
@@ -352,6 +320,10 @@ int train_command(int argc, char** argv) {
         },
         [&](const EpochLog& e) {
           if (tty) std::fprintf(stderr, "\r%100s\r", "");
+          if (!e.failure.empty()) {
+            std::printf("  %-10s epoch %3d  stopped: %s\n", run.name.c_str(), e.epoch, e.failure.c_str());
+            return;
+          }
           std::printf("  %-10s epoch %3d  loss %.4f  val NDCG@10 %.4f  HR@10 %.4f  %.1fs  %.0f events/s%s\n",
                       run.name.c_str(), e.epoch, e.loss, e.validation.ndcg.at(10), e.validation.hr.at(10), e.seconds,
                       e.events_per_s, e.best ? "  *" : "");
@@ -368,6 +340,7 @@ int train_command(int argc, char** argv) {
             if (!cs.ok()) std::fprintf(stderr, "tandem: checkpoint not written: %s\n", cs.message().c_str());
           }
         });
+    if (!s.ok()) return fail(run.name + ": " + s.message());
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("  %-10s best epoch %d, %.1f s of training\n", run.name.c_str(), trainer->best_epoch(), run.seconds);
     runs.push_back(std::move(run));
@@ -383,8 +356,8 @@ int train_command(int argc, char** argv) {
   table.push_back({"recently viewed", evaluate_recently_viewed(l.data, l.split.test, counts, eval)});
   std::vector<std::shared_ptr<const Model>> models;
   for (const auto& run : runs) {
-    auto m = run.trainer->model();
-    if (!m) return fail(run.name + ": training produced non-finite weights; try a lower --lr");
+    std::shared_ptr<const Model> m;
+    if (!(s = run.trainer->model(&m)).ok()) return fail(run.name + ": " + s.message());
     models.push_back(m);
     table.push_back({run.name, evaluate_model(m, l.data, l.split.test, eval)});
   }
@@ -422,27 +395,29 @@ int train_command(int argc, char** argv) {
   json test = json::object();
   for (const auto& row : table) test[row.name] = metrics_json(row.metrics);
   meta["test"] = test;
-  ModelWeights w = models.front()->weights();
-  w.metadata_json = meta.dump();
-  if (args.flag("int8")) quantize_item_table(w);
-  std::string error;
-  auto model = Model::create(std::move(w), &error);
-  if (!model) return fail(error);
+  // Every output is made before any is written, and they land together (cli/files.h).
+  std::shared_ptr<const Model> model;
   std::vector<std::uint8_t> bytes;
-  s = write_model(*model, real_selftest(*model, l.data), &bytes);
-  if (s.ok()) s = write_file_atomic(out, bytes.data(), bytes.size());
-  if (!s.ok()) return fail(s.message());
-  std::printf("\nwrote      %s (%zu bytes, %s item table, fingerprint %s)\n", out.c_str(), bytes.size(),
-              model->quantized() ? "int8" : "float32", model->fingerprint_hex().c_str());
+  if (!(s = export_model(*models.front(), l.data, meta.dump(), args.flag("int8"), &model, &bytes)).ok())
+    return fail(s.message());
+  Outputs outputs;
+  std::vector<std::string> wrote;
+  if (!(s = outputs.file(out, bytes.data(), bytes.size())).ok()) return fail(s.message());
+  char line[512];
+  std::snprintf(line, sizeof line, "%s (%zu bytes, %s item table, fingerprint %s)", out.c_str(), bytes.size(),
+                model->quantized() ? "int8" : "float32", model->fingerprint_hex().c_str());
+  wrote.push_back(line);
   if (args.has("profiles")) {
-    s = write_profiles(args.get("profiles"), *model, l.data);
+    std::string staging;
+    s = outputs.directory(args.get("profiles"), &staging);
+    if (s.ok()) s = write_profiles(staging, *model, l.data);
     if (!s.ok()) return fail(s.message());
-    std::printf("wrote      %zu profiles into %s\n", l.data.user_count(), args.get("profiles").c_str());
+    wrote.push_back(std::to_string(l.data.user_count()) + " profiles into " + args.get("profiles"));
   }
   if (args.has("dump-topk")) {
-    s = dump_topk(args.get("dump-topk"), model, l.data, l.split.test, o.exclude_history);
-    if (!s.ok()) return fail(s.message());
-    std::printf("wrote      %s\n", args.get("dump-topk").c_str());
+    const std::string text = dump_topk(model, l.data, l.split.test, o.exclude_history);
+    if (!(s = outputs.file(args.get("dump-topk"), text.data(), text.size())).ok()) return fail(s.message());
+    wrote.push_back(args.get("dump-topk"));
   }
   if (args.has("report")) {
     std::vector<ReportRun> report_runs;
@@ -456,10 +431,12 @@ int train_command(int argc, char** argv) {
             std::to_string(static_cast<int>(runs.front().seconds)) + " s of training on " + std::to_string(o.threads) +
             " threads"};
     const std::string html = html_report("tandem training report", facts, report_runs, table, eval.ks, kinds);
-    s = write_file_atomic(args.get("report"), html.data(), html.size());
-    if (!s.ok()) return fail(s.message());
-    std::printf("wrote      %s\n", args.get("report").c_str());
+    if (!(s = outputs.file(args.get("report"), html.data(), html.size())).ok()) return fail(s.message());
+    wrote.push_back(args.get("report"));
   }
+  if (!(s = outputs.commit()).ok()) return fail(s.message());
+  std::printf("\n");
+  for (const std::string& w : wrote) std::printf("wrote      %s\n", w.c_str());
   std::printf("log        %s\n", log_path.c_str());
   return 0;
 }
@@ -504,7 +481,7 @@ int eval_command(int argc, char** argv) {
   d.item_ids = model.weights().item_ids;
   d.item_category = model.weights().item_category;
   d.event_types = model.config().event_types;
-  l.split = l.protocol == "time" ? l.split : leave_one_out(d);
+  if (!(s = split_data(args, &l)).ok()) return fail(s.message());
   if (dropped) std::printf("note       %zu events of items the model does not know were dropped before splitting\n", dropped);
   print_data_summary(args, l);
 
@@ -521,8 +498,8 @@ int eval_command(int argc, char** argv) {
   std::printf("\ntest (%zu cases):\n%s", l.split.test.size(), text_table(table, eval.ks).c_str());
   print_kinds(table, case_kinds(d, l.split.test, counts, model.config().window, model.config().session_timeout_s));
   if (args.has("dump-topk")) {
-    s = dump_topk(args.get("dump-topk"), loaded.model, d, l.split.test, eval.exclude_history);
-    if (!s.ok()) return fail(s.message());
+    const std::string text = dump_topk(loaded.model, d, l.split.test, eval.exclude_history);
+    if (!(s = write_file_atomic(args.get("dump-topk"), text.data(), text.size())).ok()) return fail(s.message());
     std::printf("wrote      %s\n", args.get("dump-topk").c_str());
   }
   return 0;

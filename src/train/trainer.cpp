@@ -89,12 +89,12 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
   }
 }
 
-std::shared_ptr<const Model> Trainer::model(const Params<float>* params, std::string metadata_json) const {
+Status Trainer::model(std::shared_ptr<const Model>* out, const Params<float>* params, std::string metadata_json) const {
   ModelWeights w = export_weights(params ? *params : best_, config_, data_.item_ids, data_.categories, data_.item_category);
   w.metadata_json = std::move(metadata_json);
   std::string error;
-  auto m = Model::create(std::move(w), &error);
-  return m;  // null only if training produced non-finite weights (the caller reports it)
+  *out = Model::create(std::move(w), &error);
+  return *out ? Status() : Status::error(error);
 }
 
 double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgress&)>& on_progress) {
@@ -203,13 +203,17 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
   return loss_sum / static_cast<double>(std::max<std::size_t>(1, done_targets));
 }
 
-void Trainer::run(const std::function<void(const TrainProgress&)>& on_progress,
-                  const std::function<void(const EpochLog&)>& on_epoch) {
+Status Trainer::run(const std::function<void(const TrainProgress&)>& on_progress,
+                    const std::function<void(const EpochLog&)>& on_epoch) {
   const auto start = Clock::now();
   EvalOptions eval;
   eval.ks = {10};
   eval.exclude_history = options_.exclude_history;
   omp_set_num_threads(std::max(1, options_.threads));
+  std::shared_ptr<const Model> current;
+  // Before any training: ids, event types and dimensions the model format cannot carry.
+  Status s = model(&current, &params_);
+  if (!s.ok()) return Status::error("the data cannot make a model: " + s.message());
   while (epoch_ < options_.epochs) {
     const int epoch = ++epoch_;
     const auto t0 = Clock::now();
@@ -219,12 +223,13 @@ void Trainer::run(const std::function<void(const TrainProgress&)>& on_progress,
     log.loss = train_epoch(epoch, on_progress);
     log.seconds = seconds_since(t0);
     log.events_per_s = static_cast<double>(targets_) / std::max(1e-9, log.seconds);
-    auto current = model(&averaged());
-    if (!current) {
-      log.validation.cases = 0;
+    s = model(&current, &averaged());
+    if (!s.ok()) {  // diverged: keep the best so far
+      log.failure = "the weights after epoch " + std::to_string(epoch) + " are not a usable model (" + s.message() + ")";
       history_.push_back(log);
       if (on_epoch) on_epoch(log);
-      break;  // non-finite weights: keep the best so far
+      if (best_epoch_ == 0) return Status::error("training diverged: " + log.failure + "; try a lower --lr");
+      break;
     }
     log.validation = evaluate_model(current, data_, split_.validation, eval);
     const double score = log.validation.ndcg.at(10);
@@ -244,6 +249,7 @@ void Trainer::run(const std::function<void(const TrainProgress&)>& on_progress,
     if (epoch - best_epoch_ >= options_.patience) break;
     if (options_.max_minutes > 0 && seconds_since(start) > options_.max_minutes * 60) break;
   }
+  return Status();
 }
 
 // Checkpoint: "TNDC", version 1, a JSON header (epoch, best, history), then the float tensors of

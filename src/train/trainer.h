@@ -64,15 +64,18 @@ struct EpochLog {
   double lr = 0;  // the learning rate this epoch trained with
   Metrics validation;
   bool best = false;
+  std::string failure;  // set when this epoch's weights were not a usable model: training stopped
 };
 
 class Trainer {
  public:
   Trainer(const Dataset& data, const Split& split, TrainOptions options);
 
-  // Trains until early stopping, the epoch limit or the time limit.
-  void run(const std::function<void(const TrainProgress&)>& on_progress,
-           const std::function<void(const EpochLog&)>& on_epoch);
+  // Trains until early stopping, the epoch limit or the time limit. An epoch whose weights are not
+  // a usable model (non-finite or out of range) stops training with the best model so far; the
+  // error is for when there is none: the data cannot make a model, or the first epoch diverged.
+  Status run(const std::function<void(const TrainProgress&)>& on_progress,
+             const std::function<void(const EpochLog&)>& on_epoch);
 
   const ModelConfig& model_config() const { return config_; }
   const Params<float>& params() const { return params_; }
@@ -89,8 +92,10 @@ class Trainer {
     return (shoppers() + batch - 1) / batch;
   }
 
-  // The inference model of some parameters (the best by default), ready for Session and export.
-  std::shared_ptr<const Model> model(const Params<float>* params = nullptr, std::string metadata_json = "{}") const;
+  // The inference model of some parameters (the best by default), ready for Session and export,
+  // or why those weights are not a usable model.
+  Status model(std::shared_ptr<const Model>* out, const Params<float>* params = nullptr,
+               std::string metadata_json = "{}") const;
 
   // Checkpoints hold the parameters, the best parameters, Adam's state and the epoch.
   Status save_checkpoint(std::vector<std::uint8_t>* out) const;

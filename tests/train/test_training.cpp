@@ -472,6 +472,14 @@ Dataset cycle_dataset() {
   return d;
 }
 
+// The model of a trainer's parameters (the best by default), which must be usable.
+std::shared_ptr<const Model> usable_model(const Trainer& trainer, const Params<float>* params = nullptr) {
+  std::shared_ptr<const Model> model;
+  const Status s = trainer.model(&model, params);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return model;
+}
+
 TrainOptions tiny_options() {
   TrainOptions o;
   o.dim = 8;
@@ -487,10 +495,10 @@ TEST(Trainer, LearnsAPredictableSequenceAndBeatsPopularity) {
   const Dataset data = cycle_dataset();
   const Split split = leave_one_out(data);
   Trainer trainer(data, split, tiny_options());
-  trainer.run(nullptr, nullptr);
+  ASSERT_TRUE(trainer.run(nullptr, nullptr).ok());
   EvalOptions eval;
   eval.ks = {10};
-  const Metrics model = evaluate_model(trainer.model(), data, split.test, eval);
+  const Metrics model = evaluate_model(usable_model(trainer), data, split.test, eval);
   const Metrics pop = evaluate_popularity(data, split.test, item_counts(data, split.validation), eval);
   EXPECT_GT(model.hr.at(10), 0.9) << "the next item of a cycle is learnable";
   ASSERT_EQ(model.ranks.size(), split.test.size());
@@ -508,11 +516,11 @@ TEST(Trainer, LearnsWithSampledSoftmaxToo) {
   o.sampled_softmax_above = 10;  // the 30-item catalog counts as large
   o.negatives = 12;
   Trainer trainer(data, split, o);
-  trainer.run(nullptr, nullptr);
+  ASSERT_TRUE(trainer.run(nullptr, nullptr).ok());
   EvalOptions eval;
   eval.ks = {10};
   const Metrics pop = evaluate_popularity(data, split.test, item_counts(data, split.validation), eval);
-  const Metrics model = evaluate_model(trainer.model(), data, split.test, eval);
+  const Metrics model = evaluate_model(usable_model(trainer), data, split.test, eval);
   EXPECT_GT(model.hr.at(10), 0.8);
   EXPECT_GT(model.ndcg.at(10), pop.ndcg.at(10) + 0.3);
 }
@@ -524,9 +532,9 @@ std::vector<std::uint8_t> trained_bytes(int threads) {
   o.epochs = 2;
   o.threads = threads;
   Trainer trainer(data, split, o);
-  trainer.run(nullptr, nullptr);
+  EXPECT_TRUE(trainer.run(nullptr, nullptr).ok());
   std::vector<std::uint8_t> bytes;
-  auto model = trainer.model();
+  auto model = usable_model(trainer);
   EXPECT_TRUE(write_model(*model, default_selftest(*model), &bytes).ok());
   return bytes;
 }
@@ -539,7 +547,7 @@ TEST(Trainer, SameSeedSameDataSameModelBytes) {
 std::vector<std::uint8_t> checkpoint_after(const Dataset& data, const Split& split, TrainOptions o, int epochs) {
   o.epochs = epochs;
   Trainer first(data, split, o);
-  first.run(nullptr, nullptr);
+  EXPECT_TRUE(first.run(nullptr, nullptr).ok());
   std::vector<std::uint8_t> checkpoint;
   if (!first.save_checkpoint(&checkpoint).ok()) ADD_FAILURE() << "checkpoint not written";
   return checkpoint;
@@ -556,12 +564,12 @@ TEST(Trainer, CheckpointResumesWhereItStopped) {
   TrainOptions o = tiny_options();
   o.epochs = 4;
   Trainer straight(data, split, o);
-  straight.run(nullptr, nullptr);
+  ASSERT_TRUE(straight.run(nullptr, nullptr).ok());
 
   std::vector<std::uint8_t> checkpoint = checkpoint_after(data, split, o, 2);
   Trainer resumed(data, split, o);
   ASSERT_TRUE(resumed.load_checkpoint(checkpoint.data(), checkpoint.size()).ok());
-  resumed.run(nullptr, nullptr);
+  ASSERT_TRUE(resumed.run(nullptr, nullptr).ok());
   expect_same_tensors(straight.params(), resumed.params());
 
   checkpoint[30] ^= 1;
@@ -591,11 +599,11 @@ TEST(Trainer, WeightAverageIsWhatValidationScoresAndCheckpointsKeep) {
   o.patience = 100;
   o.ema = 0.9;
   Trainer straight(data, split, o);
-  straight.run(nullptr, nullptr);
+  ASSERT_TRUE(straight.run(nullptr, nullptr).ok());
   EvalOptions eval;
   eval.ks = {10};
-  const Metrics averaged = evaluate_model(straight.model(&straight.averaged()), data, split.validation, eval);
-  const Metrics raw = evaluate_model(straight.model(&straight.params()), data, split.validation, eval);
+  const Metrics averaged = evaluate_model(usable_model(straight, &straight.averaged()), data, split.validation, eval);
+  const Metrics raw = evaluate_model(usable_model(straight, &straight.params()), data, split.validation, eval);
   EXPECT_DOUBLE_EQ(straight.history().back().validation.ndcg.at(10), averaged.ndcg.at(10));
   EXPECT_NE(averaged.ranks, raw.ranks) << "the average must differ from the raw weights for this test to mean anything";
   EXPECT_GT((straight.averaged().lstm_w - straight.params().lstm_w).cwiseAbs().maxCoeff(), 1e-4f);
@@ -603,7 +611,7 @@ TEST(Trainer, WeightAverageIsWhatValidationScoresAndCheckpointsKeep) {
   const std::vector<std::uint8_t> checkpoint = checkpoint_after(data, split, o, 2);
   Trainer resumed(data, split, o);
   ASSERT_TRUE(resumed.load_checkpoint(checkpoint.data(), checkpoint.size()).ok());
-  resumed.run(nullptr, nullptr);
+  ASSERT_TRUE(resumed.run(nullptr, nullptr).ok());
   expect_same_tensors(straight.averaged(), resumed.averaged());
 
   o.ema = 0;
@@ -623,8 +631,8 @@ TEST(Trainer, WithoutTheRepeatTermItsWeightsStayZero) {
   for (bool on : {true, false}) {
     o.repeat_term = on;
     Trainer trainer(data, split, o);
-    trainer.run(nullptr, nullptr);
-    const auto model = trainer.model(&trainer.params());
+    ASSERT_TRUE(trainer.run(nullptr, nullptr).ok());
+    const auto model = usable_model(trainer, &trainer.params());
     ASSERT_TRUE(model);
     const ModelWeights& w = model->weights();
     const double moved = w.repeat_recency.cwiseAbs().sum() + w.repeat_type.cwiseAbs().sum();
@@ -650,7 +658,7 @@ TEST(Trainer, LearningRateDecaysOnPlateausAndResumesDecayed) {
   o.lr_decay = 0.5;
   o.decay_patience = 1;
   Trainer straight(data, split, o);
-  straight.run(nullptr, nullptr);
+  ASSERT_TRUE(straight.run(nullptr, nullptr).ok());
   ASSERT_EQ(straight.history().size(), static_cast<std::size_t>(kEpochs));
   double lr = o.lr;
   int best = 0, decayed = 0, decays = 0;
@@ -673,7 +681,7 @@ TEST(Trainer, LearningRateDecaysOnPlateausAndResumesDecayed) {
   ASSERT_LT(first_decay, kEpochs);
   o.epochs = first_decay;
   Trainer first(data, split, o);
-  first.run(nullptr, nullptr);
+  ASSERT_TRUE(first.run(nullptr, nullptr).ok());
   std::vector<std::uint8_t> checkpoint;
   ASSERT_TRUE(first.save_checkpoint(&checkpoint).ok());
   o.epochs = kEpochs;
@@ -681,7 +689,7 @@ TEST(Trainer, LearningRateDecaysOnPlateausAndResumesDecayed) {
   ASSERT_TRUE(resumed.load_checkpoint(checkpoint.data(), checkpoint.size()).ok());
   EXPECT_DOUBLE_EQ(resumed.lr(), first.lr());
   EXPECT_LT(resumed.lr(), o.lr);
-  resumed.run(nullptr, nullptr);
+  ASSERT_TRUE(resumed.run(nullptr, nullptr).ok());
   expect_same_tensors(straight.params(), resumed.params());
 }
 
@@ -693,7 +701,7 @@ TEST(Trainer, CheckpointHeaderOfTheWrongTypesIsRefused) {
   TrainOptions o = tiny_options();
   o.epochs = 1;
   Trainer first(data, split, o);
-  first.run(nullptr, nullptr);
+  ASSERT_TRUE(first.run(nullptr, nullptr).ok());
   std::vector<std::uint8_t> good;
   ASSERT_TRUE(first.save_checkpoint(&good).ok());
   // Re-sealed around an edited header: "TNDC", version, header size, header, tensors, XXH64.
