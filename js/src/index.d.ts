@@ -56,7 +56,7 @@ export interface ShopperEvent {
   item: string;
   /** One of the model's eventTypes (default: the first, e.g. 'view'). */
   type?: string;
-  /** Milliseconds since the epoch (default Date.now()). */
+  /** Milliseconds since the epoch (default Date.now()), within a Date's range (±8.64e15). */
   time?: number;
 }
 
@@ -77,7 +77,7 @@ export interface RecommendOptions {
   k?: number;
   /** What to leave out (default 'purchased'): a mode or a list of ids. */
   exclude?: 'none' | 'purchased' | 'seen' | string[];
-  /** When the ranking is asked for (milliseconds, e.g. Date.now()): after the session timeout, a new visit's. */
+  /** When the ranking is asked for (milliseconds, e.g. Date.now(), within a Date's range): after the session timeout, a new visit's. */
   time?: number;
 }
 

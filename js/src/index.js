@@ -6,13 +6,16 @@
 // The wasm handles are thin (bindings/tandem_bindings.cpp); checking arguments, moving arrays,
 // persistence and DOM tracking live here and in persist.js / autotrack.js. Lifetimes: docs/js-lifetimes.md.
 import { resolveEventType, startTracking } from './autotrack.js';
-import { fetchBytes, instantiate, toUint8Array } from './loader.js';
+import { fetchBytes, instantiate, toUint8Array, wasmSource } from './loader.js';
 import { Store, fromBase64, toBase64 } from './persist.js';
 
 const EXCLUDE = { none: 0, purchased: 1, seen: 2 };
 
 const finalizer =
   typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((release) => release()) : null;
+// Where WeakRef is missing, so is FinalizationRegistry: nothing would free a forgotten session
+// anyway, so the Recommender holds its sessions strongly and close() still frees them all.
+const weakRef = typeof WeakRef === 'function' ? (target) => new WeakRef(target) : (target) => ({ deref: () => target });
 
 // The functions the finalizer holds are made out here, not in the constructors: a closure made in
 // a constructor shares its scope with the constructor's other closures, and one of them using
@@ -21,7 +24,12 @@ const releaseModel = (scratch, handle) => () => {
   scratch.free();
   handle.delete();
 };
-const releaseSession = (handle) => () => handle.delete();
+// A session leaves its Recommender's set when closed or collected, so a page that never closes
+// its sessions does not grow the set.
+const releaseSession = (handle, sessions, ref) => () => {
+  handle.delete();
+  sessions.delete(ref);
+};
 
 function fail(message) {
   return new Error(`tandem: ${message}`);
@@ -37,10 +45,14 @@ class Scratch {
   /** Returns an address with at least `bytes` bytes (8-aligned). Views must be taken after this call. */
   reserve(bytes) {
     if (bytes > this.size) {
-      if (this.ptr) this.module._free(this.ptr);
-      this.size = Math.max(bytes, this.size * 2, 1024);
-      this.ptr = this.module._malloc(this.size);
-      if (!this.ptr) throw fail(`out of wasm memory (asked for ${this.size} bytes)`);
+      const size = Math.max(bytes, this.size * 2, 1024);
+      this.free();
+      // A failed allocation leaves the block empty (not a size without memory), so the next, smaller
+      // request allocates again instead of writing at address 0.
+      const ptr = this.module._malloc(size);
+      if (!ptr) throw fail(`out of wasm memory (asked for ${size} bytes)`);
+      this.ptr = ptr;
+      this.size = size;
     }
     return this.ptr;
   }
@@ -73,15 +85,16 @@ export class Recommender {
     if (source === null || typeof source !== 'object') throw new TypeError('tandem: Recommender.create needs { modelUrl } or { modelBuffer }');
     const hasUrl = source.modelUrl !== undefined, hasBuffer = source.modelBuffer !== undefined;
     if (hasUrl === hasBuffer) throw new TypeError('tandem: give exactly one of modelUrl and modelBuffer');
-    if (hasUrl && typeof source.modelUrl !== 'string' && !(source.modelUrl instanceof URL)) {
-      throw new TypeError(`tandem: modelUrl must be a string or a URL, got ${describe(source.modelUrl)}`);
-    }
+    if (hasUrl) checkUrl(source.modelUrl, 'modelUrl');
+    else toUint8Array(source.modelBuffer, 'modelBuffer'); // checked again when used: it may be transferred meanwhile
     if (options === null || typeof options !== 'object') throw new TypeError('tandem: options must be an object');
     if (options.wasmUrl !== undefined && options.wasmBinary !== undefined) throw new TypeError('tandem: give at most one of wasmUrl and wasmBinary');
+    if (options.wasmUrl !== undefined) checkUrl(options.wasmUrl, 'wasmUrl');
     const { onProgress } = options;
     if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('tandem: onProgress must be a function');
+    const wasm = wasmSource(options); // the last check: nothing is fetched for a call that fails
     const [module, modelBytes] = await Promise.all([
-      instantiate(options),
+      instantiate(wasm, onProgress),
       hasUrl ? fetchBytes(source.modelUrl, 'the model', 'model', onProgress) : Promise.resolve(source.modelBuffer),
     ]);
     return Recommender._fromModule(module, modelBytes, options);
@@ -107,7 +120,7 @@ export class Recommender {
     this._lastIds = null;     // the last candidate list (a copy) and its rows: pages rerank the
     this._lastRows = null;    // same list after every event, so it is not looked up again
     this._ids = [];           // row -> storefront id, filled on demand
-    this._sessions = new Set(); // WeakRefs: close() closes what is still open
+    this._sessions = new Set(); // weak references to the open sessions, for close()
     this.eventTypes = Array.from({ length: handle.eventTypeCount() }, (_, i) => handle.eventType(i));
     this._typeIndex = new Map(this.eventTypes.map((t, i) => [t, i]));
     this.purchaseEvent = handle.purchaseEvent() || null;
@@ -175,10 +188,7 @@ export class Recommender {
    */
   session(options = {}) {
     this._live();
-    const session = new Session(this, options);
-    session._ref = new WeakRef(session);
-    this._sessions.add(session._ref);
-    return session;
+    return new Session(this, options);
   }
 
   /** The model's event type for a page-level kind ('view', 'click', 'cart', 'fav', 'purchase'), or undefined. */
@@ -234,17 +244,23 @@ export class Session {
     if (options === null || typeof options !== 'object') throw new TypeError('tandem: session options must be an object');
     const { profile, persist, storageKey = 'tandem-session' } = options;
     const profileUrl = typeof profile === 'string' || profile instanceof URL;
+    const profileGiven = profile !== undefined && profile !== null && !profileUrl;
     this._rec = recommender;
     this._warned = new Set();
-    // Validate before allocating, so a bad option leaves nothing to free.
+    // A session that fails changes nothing: the options' types are checked before allocating, and
+    // the profile's values (which the engine checks) on the new handle, before the storage is read.
     const store = persist === undefined || persist === null || persist === false ? null : new Store(persist, storageKey, (kind, message) => this._warn(kind, message));
-    if (profile !== undefined && profile !== null && !profileUrl) checkProfile(profile, recommender.profileLength);
-    const module = recommender._module;
-    const handle = new module.SessionHandle(recommender._handle);
+    if (profileGiven) checkProfile(profile, recommender.profileLength);
+    const handle = new recommender._module.SessionHandle(recommender._handle);
+    const ref = weakRef(this);
+    recommender._sessions.add(ref);
     this._handle = handle;
-    this._release = releaseSession(handle);
+    this._release = releaseSession(handle, recommender._sessions, ref);
     finalizer?.register(this, this._release, this);
     try {
+      // A state restored below brings its own (possibly folded) profile and replaces this one: the
+      // option is for a new visitor.
+      if (profileGiven) this._applyProfile(profile);
       this._store = store;
       // While an asynchronous storage is read: every change made meanwhile (applied at once, and
       // replayed in order on the restored state), whether one of them set the profile, and
@@ -254,13 +270,10 @@ export class Session {
       const saved = store ? store.load() : null;
       if (saved === null || typeof saved === 'string') {
         const restored = saved !== null && this._restoreSaved(saved);
-        // A restored state carries its own (possibly folded) profile; the option is for a new visitor.
-        if (!restored && profile !== undefined && profile !== null && !profileUrl) this._applyProfile(profile);
         /** Resolves when a profile URL is fetched and an asynchronous storage is read (rejects if the profile fails). */
         this.ready = profileUrl && !restored ? this._loadProfile(profile) : Promise.resolve(this);
       } else {
         this._pending = { changes: [], profileSet: false }; // nothing is saved until the stored state has been read
-        if (profile !== undefined && profile !== null && !profileUrl) this._applyProfile(profile);
         const profileBytes = profileUrl ? fetchBytes(profile, 'the profile', 'profile') : null;
         profileBytes?.catch(() => {}); // awaited below; avoids an unhandled rejection while the storage is read
         this.ready = saved.then(async (text) => {
@@ -347,9 +360,13 @@ export class Session {
    * @param {number} [time]
    */
   resume(time = Date.now()) {
-    const handle = this._live();
-    if (typeof time !== 'number' || !Number.isFinite(time)) throw new TypeError(`tandem: time must be a finite number of milliseconds, got ${describe(time)}`);
-    const seconds = time / 1000;
+    this._live();
+    this._resume(checkTime(time, 'time'));
+  }
+
+  /** resume() once its time is checked (rerank and recommend call it after all their checks). */
+  _resume(seconds) {
+    const handle = this._handle;
     const ended = handle.resumeAt(seconds);
     this._keep(() => handle.resumeAt(seconds));
     if (ended === 1) this._persist();
@@ -366,8 +383,8 @@ export class Session {
     if (typeof item !== 'string' || item.length === 0) throw new TypeError(`tandem: event.item must be a non-empty string, got ${describe(item)}`);
     const typeIndex = this._rec._typeIndex.get(type);
     if (typeIndex === undefined) throw new TypeError(`tandem: unknown event type ${describe(type)}; this model knows ${this._rec.eventTypes.join(', ')}`);
-    if (typeof time !== 'number' || !Number.isFinite(time)) throw new TypeError(`tandem: event.time must be a finite number of milliseconds, got ${describe(time)}`);
-    const row = this._rec._row(item), seconds = time / 1000;
+    const seconds = checkTime(time, 'event.time');
+    const row = this._rec._row(item);
     const error = handle.observe(row, typeIndex, seconds);
     if (error) throw fail(error);
     this._keep(() => handle.observe(row, typeIndex, seconds));
@@ -390,16 +407,18 @@ export class Session {
     const handle = this._live();
     if (!Array.isArray(items)) throw new TypeError('tandem: rerank needs an array of item ids');
     checkOptions(options, 'rerank');
-    if (options.time !== undefined) this.resume(options.time);
+    const seconds = options.time === undefined ? undefined : checkTime(options.time, 'time');
     const n = items.length;
     const top = options.top === undefined ? n : checkCount(options.top, 'top');
     const rec = this._rec;
     const module = rec._module;
     // Resolve ids first: an id lookup may grow wasm memory, which replaces the heap views.
     const rows = rec._candidateRows(items);
-    const gate = handle.gateMean();
     // One block: rows | positions | scores | ranked rows | long parts | short parts.
     const base = rec._scratch.reserve(n * 24 + 16);
+    // Everything that can fail has been done: only now may the call end the visit.
+    if (seconds !== undefined) this._resume(seconds);
+    const gate = handle.gateMean();
     const positionsPtr = base + n * 4, scoresPtr = base + n * 8, rankedPtr = base + n * 12;
     const longPtr = base + n * 16, shortPtr = base + n * 20;
     module.HEAP32.set(rows, base >> 2);
@@ -429,7 +448,7 @@ export class Session {
   recommend(options = {}) {
     const handle = this._live();
     checkOptions(options, 'recommend');
-    if (options.time !== undefined) this.resume(options.time);
+    const seconds = options.time === undefined ? undefined : checkTime(options.time, 'time');
     const k = options.k === undefined ? 10 : checkCount(options.k, 'k');
     const exclude = options.exclude === undefined ? 'purchased' : options.exclude;
     let mode = 0, excluded = [];
@@ -451,6 +470,8 @@ export class Session {
       if (row >= 0) ex[m++] = row;
     }
     const base = rec._scratch.reserve(excluded.length * 4 + kk * 8 + 16);
+    // Everything that can fail has been done: only now may the call end the visit.
+    if (seconds !== undefined) this._resume(seconds);
     module.HEAP32.set(ex, base >> 2);
     const rowsPtr = base + excluded.length * 4, scoresPtr = rowsPtr + kk * 4;
     const count = handle.recommend(kk, mode, base, m, rowsPtr, scoresPtr);
@@ -483,16 +504,14 @@ export class Session {
   _applyProfile(profile) {
     const handle = this._live();
     const module = this._rec._module;
-    let error = '';
     if (profile === null) {
       handle.clearProfile();
-    } else if (checkProfile(profile, this._rec.profileLength) === 'vector') {
-      error = withBytes(module, new Uint8Array(profile.buffer, profile.byteOffset, profile.byteLength), (ptr) =>
-        handle.setProfile(ptr, profile.length),
-      );
-    } else {
-      error = withBytes(module, toUint8Array(profile, 'profile'), (ptr, size) => handle.setProfileFile(ptr, size));
+      return;
     }
+    const vector = checkProfile(profile, this._rec.profileLength) === 'vector';
+    const error = withBytes(module, toUint8Array(profile, 'profile'), (ptr, size) =>
+      vector ? handle.setProfile(ptr, profile.length) : handle.setProfileFile(ptr, size),
+    );
     if (error) throw fail(error);
   }
 
@@ -576,7 +595,6 @@ export class Session {
     finalizer?.unregister(this);
     this._release();
     this._handle = null;
-    this._rec._sessions.delete(this._ref);
   }
 }
 
@@ -585,6 +603,22 @@ function checkProfile(profile, length) {
   if (profile instanceof Float32Array) return 'vector';
   if (profile instanceof ArrayBuffer || profile instanceof Uint8Array) return 'file';
   throw new TypeError(`tandem: profile must be a Float32Array of ${length} values, a profile file's bytes or its URL, got ${describe(profile)}`);
+}
+
+// The range of a JavaScript Date, which the engine also holds times to (src/core/limits.h):
+// checked here so that it is said in the API's unit, and before anything changes, for every method
+// that takes a time (the engine's resume does not report it).
+const MAX_TIME_MS = 8.64e15;
+
+/** A time in milliseconds, as the engine's seconds. */
+function checkTime(time, name) {
+  if (typeof time !== 'number' || !Number.isFinite(time)) throw new TypeError(`tandem: ${name} must be a finite number of milliseconds, got ${describe(time)}`);
+  if (Math.abs(time) > MAX_TIME_MS) throw new RangeError(`tandem: ${name} must lie within ±8.64e15 ms (the range of a Date), got ${time}`);
+  return time / 1000;
+}
+
+function checkUrl(url, name) {
+  if (typeof url !== 'string' && !(url instanceof URL)) throw new TypeError(`tandem: ${name} must be a string or a URL, got ${describe(url)}`);
 }
 
 function checkOptions(options, what) {

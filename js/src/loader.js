@@ -75,22 +75,54 @@ function create(options, where) {
   });
 }
 
+/**
+ * Whether an ArrayBuffer has been detached (transferred to a worker, by structuredClone or by
+ * ArrayBuffer.prototype.transfer): it then holds no bytes, and using it throws bare engine errors.
+ * Where `detached` is not implemented, a detached buffer is the one of length 0 that no view can
+ * be made of.
+ */
+function isDetached(buffer) {
+  if (typeof buffer.detached === 'boolean') return buffer.detached;
+  if (buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** A Uint8Array over the bytes of an ArrayBuffer or a view (no copy); throws a tandem TypeError otherwise. */
 export function toUint8Array(data, what) {
+  const isBuffer = data instanceof ArrayBuffer;
+  if (!isBuffer && !ArrayBuffer.isView(data)) throw new TypeError(`tandem: ${what} must be an ArrayBuffer or a typed array`);
+  // WebIDL APIs throw a TypeError for a detached buffer too.
+  if (isDetached(isBuffer ? data : data.buffer)) {
+    throw new TypeError(`tandem: ${what} is ${isBuffer ? 'a detached ArrayBuffer' : `a ${data.constructor.name} over a detached ArrayBuffer`} (its bytes were transferred elsewhere)`);
+  }
   if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  throw new TypeError(`tandem: ${what} must be an ArrayBuffer or a typed array`);
+  return isBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /**
- * Instantiates the wasm module. `wasmBinary` (bytes) wins; else `wasmUrl`, else the tandem.wasm
- * next to this file. Browsers compile while downloading (compileStreaming).
+ * Checks the wasm options and resolves them to { binary } or { url } before anything is fetched:
+ * `wasmBinary` (bytes) wins; else `wasmUrl` (relative to the page), else the tandem.wasm next to
+ * this file.
  */
-export async function instantiate({ wasmUrl, wasmBinary, onProgress } = {}) {
-  if (wasmBinary !== undefined) {
-    return create({ wasmBinary: toUint8Array(wasmBinary, 'wasmBinary') }, 'wasmBinary');
+export function wasmSource({ wasmUrl, wasmBinary }) {
+  if (wasmBinary !== undefined) return { binary: toUint8Array(wasmBinary, 'wasmBinary') };
+  if (wasmUrl === undefined) return { url: new URL('./tandem.wasm', import.meta.url) };
+  const base = globalThis.location?.href;
+  try {
+    return { url: new URL(String(wasmUrl), base) };
+  } catch {
+    throw new TypeError(`tandem: wasmUrl ${JSON.stringify(String(wasmUrl))} is not a valid URL${base === undefined ? ' (without a page, a URL must be absolute)' : ''}`);
   }
-  const url = wasmUrl !== undefined ? new URL(String(wasmUrl), globalThis.location?.href) : new URL('./tandem.wasm', import.meta.url);
+}
+
+/** Instantiates the wasm module from wasmSource()'s answer. Browsers compile while downloading (compileStreaming). */
+export async function instantiate({ binary, url }, onProgress) {
+  if (binary !== undefined) return create({ wasmBinary: binary }, 'wasmBinary');
   if (url.protocol === 'file:' || typeof WebAssembly.compileStreaming !== 'function') {
     return create({ wasmBinary: new Uint8Array(await fetchBytes(url, 'the tandem wasm module', 'wasm', onProgress)) }, url.href);
   }

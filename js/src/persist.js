@@ -82,11 +82,15 @@ export class Store {
     this.key = key;
     this.warn = warn;
     this.storage = storage;
-    if (!storage) warn('unavailable', `tandem: ${name} is unavailable (${why}); the session is kept in memory only`);
+    this.why = why;
   }
 
   load() {
-    if (!this.storage) return null;
+    // Said here, not in the constructor: a session whose other options fail does not warn.
+    if (!this.storage) {
+      this.warn('unavailable', `tandem: ${this.name} is unavailable (${this.why}); the session is kept in memory only`);
+      return null;
+    }
     const failed = (e) => {
       this.warn('load', `tandem: cannot read the saved session from ${this.name} (${describeError(e)}); starting a fresh session`);
       return null;

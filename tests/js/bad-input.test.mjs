@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Recommender, cli, fixtureBytes, packageDir, tempDir } from './helpers.mjs';
+import { pathToFileURL } from 'node:url';
+import { Recommender, cli, doctorState, fixtureBytes, packageDir, profileFile, tempDir, warnings } from './helpers.mjs';
 import { memoryStorage } from './fake-module.mjs';
 
 const T0 = 1.7e12; // ms
@@ -120,7 +121,7 @@ test('timestamps: NaN, ±Infinity and non-numbers throw a TypeError; the session
   rec.close();
 });
 
-test('timestamps: negative, far-future and out-of-order times are accepted as given', async () => {
+test('timestamps: negative, far-future and out-of-order times within a Date\'s range are accepted as given', async () => {
   const rec = await open();
   const s = rec.session();
   // A negative time (before 1970) starts the first short-term session.
@@ -132,22 +133,37 @@ test('timestamps: negative, far-future and out-of-order times are accepted as gi
   // Back to the present: an event older than the last one continues the session (the gap counts as 0).
   s.observe({ item: 'SKU-100003', type: 'click', time: T0 });
   assert.deepEqual(s.counters, { events: 3, unknownItems: 0, sessions: 2 });
-  // Beyond Date's range, still finite: accepted (the gap from the newest time is what counts).
-  s.observe({ item: 'SKU-100004', type: 'view', time: Number.MAX_VALUE });
-  s.observe({ item: 'SKU-100005', type: 'view', time: -Number.MAX_VALUE });
-  assert.deepEqual(s.counters, { events: 5, unknownItems: 0, sessions: 3 });
-  // The window keeps arrival order and the times as given (kept in seconds: integer milliseconds
-  // come back exactly, the extremes within a rounding step of the division by 1000).
-  const times = s.recentEvents().map((e) => e.time);
-  assert.deepEqual(times.slice(0, 3), [-5000, 8.64e15, T0]);
-  assert.ok(Math.abs(times[3] / Number.MAX_VALUE - 1) < 1e-15 && Math.abs(times[4] / -Number.MAX_VALUE - 1) < 1e-15, String(times));
-  const ranked = s.rerank(['SKU-100001', 'SKU-100004', 'SKU-100200']);
+  // The earliest Date (-271821): an event older than the last one, in the same session.
+  s.observe({ item: 'SKU-100004', type: 'view', time: -8.64e15 });
+  assert.deepEqual(s.counters, { events: 4, unknownItems: 0, sessions: 2 });
+  // The window keeps arrival order and the times as given (kept in seconds: integer milliseconds come back exactly).
+  assert.deepEqual(s.recentEvents().map((e) => e.time), [-5000, 8.64e15, T0, -8.64e15]);
+  const ranked = s.rerank(['SKU-100001', 'SKU-100004', 'SKU-100200'], { time: 8.64e15 });
   assert.ok(ranked.every((r) => Number.isFinite(r.score) && Number.isFinite(r.longTerm)), JSON.stringify(ranked));
   // Such a state saves and restores like any other.
   const t = rec.session();
   t.restoreState(s.saveState());
   assert.deepEqual(t.recentEvents(), s.recentEvents());
-  assert.deepEqual(t.rerank(['SKU-100001', 'SKU-100004', 'SKU-100200']), ranked);
+  assert.deepEqual(t.rerank(['SKU-100001', 'SKU-100004', 'SKU-100200']), s.rerank(['SKU-100001', 'SKU-100004', 'SKU-100200']));
+  rec.close();
+});
+
+test('timestamps beyond a Date\'s range throw a RangeError in milliseconds from every method that takes a time, before anything changes', async () => {
+  const rec = await open();
+  const s = browsed(rec);
+  const before = snapshot(s);
+  for (const time of [8.64e15 + 1, -8.64e15 - 1, 1e20, Number.MAX_VALUE, -Number.MAX_VALUE]) {
+    const calls = [
+      ['event.time', () => s.observe({ item: 'SKU-100001', type: 'view', time })],
+      ['time', () => s.resume(time)],
+      ['time', () => s.rerank(['SKU-100001'], { time })],
+      ['time', () => s.recommend({ time })],
+    ];
+    for (const [name, call] of calls) {
+      assert.throws(call, { name: 'RangeError', message: `tandem: ${name} must lie within ±8.64e15 ms (the range of a Date), got ${time}` });
+    }
+  }
+  assert.deepEqual(snapshot(s), before);
   rec.close();
 });
 
@@ -436,6 +452,234 @@ test('wrong types from JavaScript throw TypeErrors with tandem messages, before 
   // Large but valid counts are clamped, not errors.
   assert.equal(s.recommend({ k: 2 ** 40, exclude: 'none' }).length, 300);
   assert.equal(s.rerank(['SKU-100001'], { top: 2 ** 40 }).length, 1);
+  rec.close();
+});
+
+// ---------------------------------------------------------------- a failed call changes nothing
+
+const LATER = T0 + 2 * 3600_000; // two hours after browsed()'s events: past the 30-minute session timeout
+
+test('a rerank or recommend asked for at a later time that fails on another argument has not ended the visit', async () => {
+  const rec = await open();
+  const storage = memoryStorage();
+  const reference = browsed(rec); // never makes the failing call
+  const calls = [
+    [(s) => s.rerank(['SKU-100001'], { time: LATER, top: -1 }), 'tandem: top must be a non-negative integer, got -1'],
+    [(s) => s.rerank(['SKU-100001', 7], { time: LATER }), 'tandem: rerank candidate 1 must be a string, got 7'],
+    [(s) => s.recommend({ time: LATER, k: 1.5 }), 'tandem: k must be a non-negative integer, got 1.5'],
+    [(s) => s.recommend({ time: LATER, exclude: 'bought' }), `tandem: exclude must be 'none', 'purchased', 'seen' or an array of ids, got "bought"`],
+    [(s) => s.recommend({ time: LATER, exclude: ['SKU-100001', null] }), 'tandem: excluded ids must be strings'],
+  ];
+  for (const [call, message] of calls) {
+    const s = rec.session({ persist: storage, storageKey: message });
+    s.observe({ item: 'SKU-100010', type: 'view', time: T0 });
+    s.observe({ item: 'SKU-100011', type: 'cart', time: T0 + 20_000 });
+    const saved = storage.data.get(message);
+    assert.throws(() => call(s), { name: 'TypeError', message });
+    assert.deepEqual(snapshot(s), snapshot(reference), `the session is as if never called: ${message}`);
+    assert.equal(storage.data.get(message), saved, `the saved state is the same: ${message}`);
+  }
+  // The same calls without the bad argument do end the visit: what the failed ones must not do.
+  const s = browsed(rec);
+  s.rerank(['SKU-100001'], { time: LATER });
+  assert.notDeepEqual(snapshot(s), snapshot(reference));
+  rec.close();
+});
+
+test('a session whose profile is refused changes nothing: the saved state is neither restored nor discarded, nothing is warned', async () => {
+  const rec = await open();
+  const original = browsed(rec);
+  const storage = memoryStorage({ initial: [['good', Buffer.from(original.saveState()).toString('base64')], ['corrupt', 'bm90IGEgc3RhdGU=']] });
+  const sessions = rec._sessions.size;
+  const bad = new Float32Array(3);
+  const message = 'tandem: profile has 3 values, this model expects 17 (dim 16 + 1)';
+  const messages = await warnings(() => {
+    // Before, a restored state made the session ignore its (bad) profile, and a corrupt one was
+    // discarded (with a warning) before the profile was refused.
+    assert.throws(() => rec.session({ persist: storage, storageKey: 'good', profile: bad }), { message });
+    assert.throws(() => rec.session({ persist: storage, storageKey: 'corrupt', profile: bad }), { message });
+    assert.throws(() => rec.session({ persist: 'localStorage', profile: bad }), { message }); // none in Node: no warning either
+  });
+  assert.deepEqual(messages, []);
+  assert.deepEqual(storage.calls, [], 'the storage was not touched');
+  assert.equal(rec._sessions.size, sessions);
+  const restored = rec.session({ persist: storage, storageKey: 'good' });
+  assert.deepEqual(snapshot(restored), snapshot(original));
+  rec.close();
+});
+
+test('a wasm allocation that fails throws a tandem Error, changes nothing, and later calls allocate again (nothing written at address 0)', async () => {
+  const rec = await open();
+  const s = browsed(rec);
+  const reference = browsed(rec);
+  const module = rec._module;
+  const malloc = module._malloc;
+  module._malloc = (size) => (size > 1 << 20 ? 0 : malloc(size));
+  try {
+    const many = Array.from({ length: 50_000 }, (_, i) => `SKU-${100000 + (i % 300)}`);
+    assert.throws(() => s.rerank(many, { time: LATER }), { name: 'Error', message: /^tandem: out of wasm memory \(asked for \d+ bytes\)$/ });
+    const low = module.HEAPU8.slice(0, 1024);
+    assert.deepEqual(snapshot(s), snapshot(reference));
+    assert.deepEqual(module.HEAPU8.slice(0, 1024), low, 'the next calls did not use a null block');
+  } finally {
+    module._malloc = malloc;
+  }
+  rec.close();
+});
+
+// ---------------------------------------------------------------- every error says tandem
+
+/** Detaches the buffer of `data` (an ArrayBuffer or a view) as transferring it to a worker does; returns `data`. */
+function detach(data) {
+  const buffer = ArrayBuffer.isView(data) ? data.buffer : data;
+  structuredClone(buffer, { transfer: [buffer] });
+  return data;
+}
+
+test('detached ArrayBuffers (transferred to a worker or by structuredClone) throw tandem TypeErrors and change nothing', async () => {
+  const model = fixtureBytes();
+  const detachedError = (what, view) => ({
+    name: 'TypeError',
+    message: `tandem: ${what} is ${view ? `a ${view} over a detached ArrayBuffer` : 'a detached ArrayBuffer'} (its bytes were transferred elsewhere)`,
+  });
+  await assert.rejects(Recommender.create({ modelBuffer: detach(model.slice().buffer) }), detachedError('modelBuffer'));
+  await assert.rejects(Recommender.create({ modelBuffer: detach(model.slice()) }), detachedError('modelBuffer', 'Uint8Array'));
+  // Transferred while the wasm module is instantiated: refused when used.
+  const moving = model.slice();
+  const creating = Recommender.create({ modelBuffer: moving });
+  detach(moving);
+  await assert.rejects(creating, detachedError('modelBuffer', 'Uint8Array'));
+  const wasm = new Uint8Array(readFileSync(join(packageDir, 'tandem.wasm')));
+  await assert.rejects(Recommender.create({ modelBuffer: model }, { wasmBinary: detach(wasm) }), detachedError('wasmBinary', 'Uint8Array'));
+
+  const rec = await open();
+  const s = browsed(rec);
+  const before = snapshot(s);
+  const sessions = rec._sessions.size;
+  const vector = () => new Float32Array(rec.profileLength);
+  const file = () => profileFile(rec, vector());
+  const cases = [
+    [() => s.setProfile(detach(vector())), detachedError('profile', 'Float32Array')],
+    [() => s.setProfile(detach(file())), detachedError('profile', 'Uint8Array')],
+    [() => s.setProfile(detach(file().buffer)), detachedError('profile')],
+    [() => rec.session({ profile: detach(vector()) }), detachedError('profile', 'Float32Array')],
+    [() => s.restoreState(detach(s.saveState())), detachedError('state', 'Uint8Array')],
+    [() => s.restoreState(detach(s.saveState().buffer)), detachedError('state')],
+    [() => s.restoreState(detach(new DataView(new ArrayBuffer(8)))), detachedError('state', 'DataView')],
+  ];
+  if (typeof ArrayBuffer.prototype.transfer === 'function') {
+    cases.push([() => { const v = vector(); v.buffer.transfer(); return s.setProfile(v); }, detachedError('profile', 'Float32Array')]);
+  }
+  for (const [call, error] of cases) {
+    assert.throws(call, error, error.message);
+    assert.deepEqual(snapshot(s), before, `unchanged after: ${error.message}`);
+  }
+  assert.equal(rec._sessions.size, sessions);
+  // A buffer of 0 bytes that is not detached is still the engine's to judge.
+  assert.throws(() => s.restoreState(new ArrayBuffer(0)), { name: 'Error', message: 'tandem: session state: truncated (0 bytes)' });
+  rec.close();
+});
+
+test('a wasmUrl that is not a URL (a relative one outside a page, a number) throws a tandem TypeError before any download', async () => {
+  const model = fixtureBytes();
+  await assert.rejects(Recommender.create({ modelBuffer: model }, { wasmUrl: 'tandem.wasm' }), {
+    name: 'TypeError',
+    message: 'tandem: wasmUrl "tandem.wasm" is not a valid URL (without a page, a URL must be absolute)',
+  });
+  await assert.rejects(Recommender.create({ modelBuffer: model }, { wasmUrl: 'http://[shop' }), {
+    name: 'TypeError',
+    message: 'tandem: wasmUrl "http://[shop" is not a valid URL (without a page, a URL must be absolute)',
+  });
+  await assert.rejects(Recommender.create({ modelBuffer: model }, { wasmUrl: 42 }), { name: 'TypeError', message: 'tandem: wasmUrl must be a string or a URL, got 42' });
+  // Nothing is fetched for a call that fails: the model URL (a server nobody listens on) is not asked for.
+  let asked = 0;
+  await serving({ '/m.tandem': () => asked++ }, async (base) => {
+    await assert.rejects(Recommender.create({ modelUrl: `${base}/m.tandem` }, { wasmUrl: 'tandem.wasm' }), { message: /^tandem: wasmUrl "tandem.wasm" is not a valid URL/ });
+    await assert.rejects(Recommender.create({ modelUrl: `${base}/m.tandem` }, { wasmBinary: detach(new Uint8Array(8)) }), { message: /^tandem: wasmBinary is a Uint8Array over a detached ArrayBuffer/ });
+  });
+  assert.equal(asked, 0);
+});
+
+// ---------------------------------------------------------------- values the model cannot produce
+
+/** A profile the engine accepts: a browsed session's, folded. */
+function foldedProfile(rec) {
+  const s = browsed(rec);
+  s.foldSession();
+  const profile = s.profile();
+  s.close(); // (left open, it would leave the Recommender's set whenever it is collected)
+  return profile;
+}
+
+/** Float indices in a saved state's vectors (see doctorState): h[0], c[0], the profile's pooled[3]. */
+const stateFloats = (dim) => ({ 'h[0]': 0, 'c[0]': dim, 'pooled[3]': 2 * dim + 3 });
+
+const OUT_OF_RANGE = /^tandem: (profile|session state: ).*out of range/;
+
+test('a profile or saved state with finite values the model cannot produce (3e38) throws a tandem Error and changes nothing', async (t) => {
+  const rec = await open();
+  const s = browsed(rec);
+  const good = foldedProfile(rec);
+  s.setProfile(good);
+  const before = snapshot(s);
+  const state = s.saveState();
+  // The surgery is sound: an in-range change to h restores and changes the ranking.
+  const probe = rec.session();
+  probe.restoreState(doctorState(state, 0, 0.5));
+  assert.notDeepEqual(probe.rerank(['SKU-100001', 'SKU-100002']), before.ranked);
+  probe.close();
+
+  const huge = Object.assign(good.slice(), { 3: 3e38 });
+  const dir = tempDir(t, 'tandem-huge-profile-');
+  const hugeFile = join(dir, 'huge.profile');
+  writeFileSync(hugeFile, profileFile(rec, huge));
+  const sessions = rec._sessions.size;
+  const calls = [
+    ['setProfile(vector)', () => s.setProfile(huge)],
+    ['setProfile(file)', () => s.setProfile(profileFile(rec, huge))],
+    ['session({ profile })', () => rec.session({ profile: huge })],
+    ['session({ profile: file })', () => rec.session({ profile: profileFile(rec, huge) })],
+    ...Object.entries(stateFloats(rec.dim)).map(([what, index]) => [`restoreState(${what} = 3e38)`, () => s.restoreState(doctorState(state, index, 3e38))]),
+  ];
+  for (const [what, call] of calls) {
+    assert.throws(call, (e) => e.constructor === Error && OUT_OF_RANGE.test(e.message), what);
+    assert.deepEqual(snapshot(s), before, `unchanged after ${what}`);
+  }
+  await assert.rejects(s.setProfile(pathToFileURL(hugeFile)), { message: OUT_OF_RANGE });
+  assert.deepEqual(snapshot(s), before, 'unchanged after a profile URL');
+  assert.equal(rec._sessions.size, sessions, 'no session was left behind');
+  rec.close();
+});
+
+test('a saved state with values the model cannot produce is discarded from storage with one warning, the session starts fresh, and it is not saved again', async () => {
+  const rec = await open();
+  const profile = foldedProfile(rec);
+  const original = browsed(rec);
+  original.setProfile(profile);
+  const fresh = rec.session({ profile });
+  for (const async of [false, true]) {
+    for (const [what, index] of Object.entries(stateFloats(rec.dim))) {
+      const label = `${what} = 3e38 in ${async ? 'an asynchronous' : 'a synchronous'} storage`;
+      const bad = Buffer.from(doctorState(original.saveState(), index, 3e38)).toString('base64');
+      const storage = memoryStorage({ async, initial: [['tandem-session', bad]] });
+      let s;
+      const messages = await warnings(async () => {
+        s = rec.session({ persist: storage, profile });
+        await s.ready;
+      });
+      assert.equal(messages.length, 1, `${label}: ${messages}`);
+      assert.match(messages[0], /^tandem: discarding the saved session state \(.*out of range.*\); starting a fresh session$/, label);
+      assert.deepEqual(snapshot(s), snapshot(fresh), `${label}: a fresh session with the profile option`);
+      assert.ok(s.rerank(['SKU-100001', 'SKU-100002']).every((r) => Number.isFinite(r.score) && Number.isFinite(r.gate)), label);
+      s.observe({ item: 'SKU-100003', time: T0 });
+      await new Promise((resolve) => setImmediate(resolve));
+      const text = storage.data.get('tandem-session');
+      assert.ok(text !== undefined && text !== bad, `${label}: the fresh state replaced the bad one`);
+      const next = rec.session({ persist: storage });
+      await next.ready;
+      assert.deepEqual(next.counters, { events: 1, unknownItems: 0, sessions: 1 }, label);
+    }
+  }
   rec.close();
 });
 

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { mock } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,6 +33,17 @@ export function tempDir(t, prefix) {
 }
 
 export const fixtureBytes = (options) => new Uint8Array(readFileSync(fixturePath(options)));
+
+/** Captures console.warn for the duration of fn; returns the messages. */
+export async function warnings(fn) {
+  const spy = mock.method(console, 'warn', () => {});
+  try {
+    await fn();
+    return spy.mock.calls.map((c) => c.arguments[0]);
+  } finally {
+    spy.mock.restore();
+  }
+}
 
 // ---- model file surgery ----
 
@@ -101,6 +113,39 @@ export function seal(header, data, version = 2) {
 }
 
 export const tensor = (header, name) => header.tensors.find((t) => t.name === name);
+
+// ---- session state and profile surgery (layouts: save_state in src/core/session.cpp, src/core/profile_format.h) ----
+
+/** Byte offset of h in a saved state: magic, version, fingerprint, dim, count, has_last, last time, 3 counters, unfolded. */
+const STATE_VECTORS = 4 + 4 + 8 + 4 + 4 + 1 + 8 + 3 * 8 + 8;
+
+/** Writes the XXH64 of everything before the last 8 bytes into them (states and profile files end so). */
+function reseal(bytes) {
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setBigUint64(bytes.length - 8, xxh64(bytes.subarray(0, bytes.length - 8)), true);
+  return bytes;
+}
+
+/**
+ * A copy of a saved state with one float of its vectors set to `value`, checksum re-sealed. The
+ * vectors follow each other: h (dim floats), c (dim), the profile's pooled values (dim), its log mass.
+ */
+export function doctorState(state, index, value) {
+  const out = state.slice();
+  new DataView(out.buffer).setFloat32(STATE_VECTORS + 4 * index, value, true);
+  return reseal(out);
+}
+
+/** A profile file of `rec`'s model holding the given profileLength values. */
+export function profileFile(rec, values) {
+  const out = new Uint8Array(20 + 4 * values.length + 8);
+  const view = new DataView(out.buffer);
+  out.set(new TextEncoder().encode('TNDP'));
+  view.setUint32(4, 1, true);
+  view.setBigUint64(8, BigInt(`0x${rec.fingerprint}`), true);
+  view.setUint32(16, rec.dim, true);
+  values.forEach((v, i) => view.setFloat32(20 + 4 * i, v, true));
+  return reseal(out);
+}
 
 /** |got - want| <= tol * max(1, |want|) */
 export function assertClose(assert, got, want, tol, what) {

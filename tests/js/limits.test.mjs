@@ -255,6 +255,23 @@ test('sessions and Recommenders a page forgets to close are freed by the garbage
   keeper.close();
 });
 
+test('the Recommender keeps no entry for a session once it is closed or collected: its set of open sessions does not grow', async (t) => {
+  const rec = await Recommender.create({ modelBuffer: fixtureBytes() });
+  const kept = rec.session();
+  for (let i = 0; i < 100; i++) rec.session().close();
+  assert.equal(rec._sessions.size, 1, 'closed sessions left the set');
+  forget(rec, 1000);
+  // (A new WeakRef keeps its target alive until the end of the task: none is collected yet.)
+  assert.equal(rec._sessions.size, 1001);
+  await collect(() => rec._sessions.size === 1);
+  t.diagnostic(`after 1,000 forgotten sessions and garbage collection, the set holds ${rec._sessions.size}`);
+  assert.equal(rec._sessions.size, 1, 'forgotten sessions left the set when collected');
+  // What stays is the open session, which close() still reaches.
+  kept.observe({ item: 'SKU-100001', time: T0 });
+  rec.close();
+  assert.throws(() => kept.counters, { message: 'tandem: this session is closed' });
+});
+
 // ---------------------------------------------------------------- the CLI: large logs
 
 /**

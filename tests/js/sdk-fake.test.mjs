@@ -3,24 +3,15 @@
 // corrupt, stale and other-model state), rerank explanations, and DOM auto-tracking with a
 // minimal fake DOM and mocked timers.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { mock, test } from 'node:test';
-import { Recommender } from './helpers.mjs';
+import { pathToFileURL } from 'node:url';
+import { Recommender, packageDir, warnings } from './helpers.mjs';
 import { createFakeModule, fakeModelBytes, memoryStorage } from './fake-module.mjs';
 
 function fake(model, options) {
   const module = createFakeModule();
   return { module, rec: Recommender._fromModule(module, fakeModelBytes(model), options) };
-}
-
-/** Captures console.warn for the duration of fn; returns the messages. */
-async function warnings(fn) {
-  const spy = mock.method(console, 'warn', () => {});
-  try {
-    await fn();
-    return spy.mock.calls.map((c) => c.arguments[0]);
-  } finally {
-    spy.mock.restore();
-  }
 }
 
 const quota = () => new DOMException('The quota has been exceeded.', 'QuotaExceededError');
@@ -56,6 +47,26 @@ test('close() deletes every handle; sessions of a closed Recommender throw', () 
   rec.close();
   assert.deepEqual(module.live, { models: 0, sessions: 0 });
   assert.throws(() => s.observe({ item: 'A' }), { message: 'tandem: this session is closed' });
+});
+
+test('without WeakRef and FinalizationRegistry (browsers before 2021), sessions work and close() still frees them all', async () => {
+  const globals = ['WeakRef', 'FinalizationRegistry'].map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)]);
+  for (const [name] of globals) delete globalThis[name];
+  try {
+    const fresh = await import(`${pathToFileURL(join(packageDir, 'index.js')).href}?without-weak-references`); // a new instance of the module
+    const module = createFakeModule();
+    const rec = fresh.Recommender._fromModule(module, fakeModelBytes());
+    const s = rec.session();
+    s.observe({ item: 'A', time: 1 });
+    rec.session().close();
+    rec.session();
+    assert.deepEqual(module.live, { models: 1, sessions: 2 });
+    rec.close();
+    assert.deepEqual(module.live, { models: 0, sessions: 0 });
+    assert.throws(() => s.observe({ item: 'A' }), { message: 'tandem: this session is closed' });
+  } finally {
+    for (const [name, descriptor] of globals) Object.defineProperty(globalThis, name, descriptor);
+  }
 });
 
 test('rerank: longTerm = |long| / (|long| + |short|), 0.5 when both are 0, and the gate on every entry', () => {
