@@ -93,7 +93,7 @@ struct LogOptions {
   bool strict = false;          // the first malformed row is an error instead of being skipped
   ColumnMapping columns;        // delimited only
   std::size_t chunk_size = std::size_t{1} << 20;
-  std::size_t max_line = std::size_t{64} << 20;  // longer lines are malformed (bounds memory)
+  std::size_t max_line = std::size_t{16} << 20;  // longer lines are malformed (bounds memory)
 };
 
 struct LogReport {

@@ -400,5 +400,88 @@ TEST(Delimited, BadMappingsAreErrors) {
   EXPECT_EQ(read("a,b\n", delimited(c)).status.message(), "the delimiter cannot be a quote or a line break");
 }
 
+// The dirty-row policy (docs/data.md): each of these rows, added to a good log, is one malformed
+// row with its reason and line; the good rows around it are read as before.
+TEST(DirtyRows, EachKindIsOneMalformedRowWithItsReason) {
+  const std::string good = "1,10,5,pv,1511544070\n2,11,5,buy,1511544071\n";
+  struct Case {
+    std::string row, reason;
+  };
+  const std::vector<Case> cases = {
+      {"3,12,5,pv,1e50", "time '1e50' is out of range (more than 8.64e12 s, the range of a JavaScript Date, from 1970)"},
+      {"3,12,5,pv,-1e308", "time '-1e308' is out of range (more than 8.64e12 s, the range of a JavaScript Date, from 1970)"},
+      {"3,12,5,pv,1.8e308", "bad time '1.8e308'"},
+      {"3,1\xFF" "2,5,pv,1", "the item id is not valid UTF-8"},
+      {"3," + std::string(1025, 'i') + ",5,pv,1", "the item id is longer than 1024 bytes"},
+      {std::string("3,1\0" "2,5,pv,1", 12), "the item id holds a NUL byte"},
+      {"\xC3(,12,5,pv,1", "the user id is not valid UTF-8"},
+      {std::string(1025, 'u') + ",12,5,pv,1", "the user id is longer than 1024 bytes"},
+      {"3,12,\xE2\x82,pv,1", "the category is not valid UTF-8"},
+      {"3,12,5,p\xFFv,1", "unknown event type 'p\\xFFv'"},
+      {"\r3,12,5,pv,1", "a carriage return inside the line ('\\n\\r' or '\\r' line breaks?)"},
+  };
+  for (const Case& c : cases) {
+    const std::string log = good + c.row + "\n1,12,5,cart,1511544072\n";
+    const Read r = read(log, options_for(LogFormat::taobao));
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    EXPECT_EQ(r.report.malformed, 1u) << c.reason;
+    EXPECT_EQ(r.report.first_errors, Strings{"line 3: " + c.reason});
+    EXPECT_EQ(r.report.rows, 3u);
+    EXPECT_EQ(r.log.items, (Strings{"10", "11", "12"})) << "a malformed row adds no ids";
+    LogOptions strict = options_for(LogFormat::taobao);
+    strict.strict = true;
+    EXPECT_EQ(read(log, strict).status.message(), "input: line 3: " + c.reason);
+  }
+}
+
+TEST(DirtyRows, NewlineCarriageReturnLineBreaksAreReportedNotTurnedIntoUsers) {
+  const Read r = read("1,10,5,pv,1\n\r1,11,5,pv,2\n\r2,12,5,pv,3\n\r", options_for(LogFormat::taobao));
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.log.users, Strings{"1"});
+  EXPECT_EQ(r.report.malformed, 2u);
+  EXPECT_EQ(r.report.first_errors[0], "line 2: a carriage return inside the line ('\\n\\r' or '\\r' line breaks?)");
+  const Read s = read("u a b\n\ru c\n", options_for(LogFormat::sequences));
+  EXPECT_EQ(s.log.users, Strings{"u"});
+  EXPECT_EQ(s.report.malformed, 1u);
+}
+
+TEST(DirtyRows, ASixtyFifthEventNameIsAMalformedRowNotAnAbort) {
+  LogOptions o = options_for(LogFormat::delimited);
+  o.columns.user = "0", o.columns.item = "1", o.columns.event = "2";
+  std::string log;
+  for (int t = 0; t < 66; ++t) log += "u,i" + std::to_string(t) + ",e" + std::to_string(t) + "\n";
+  const Read r = read(log, o);
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(r.log.event_types.size(), 64u);
+  EXPECT_EQ(r.report.malformed, 2u);
+  EXPECT_EQ(r.report.first_errors[0],
+            "line 65: event type 'e64' would be the 65th; a model tells apart at most 64 (--event-map merges names)");
+  std::string bad_name = "u,i,ok\nu,j,b\xFF\n";
+  const Read b = read(bad_name, o);
+  EXPECT_EQ(b.report.first_errors, Strings{"line 2: the event name is not valid UTF-8"});
+}
+
+TEST(DirtyRows, SequenceItemsAreRowsOfTheirOwn) {
+  const Read r = read("u a b\xFF c\nv " + std::string(1025, 'x') + "\n\xFFw d\n", options_for(LogFormat::sequences));
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(rows_text(r.log), (Strings{"u a purchase 0.000", "u c purchase 1.000"}));
+  EXPECT_EQ(r.report.first_errors, (Strings{"line 1: item 2: the item id is not valid UTF-8",
+                                            "line 2: item 1: the item id is longer than 1024 bytes",
+                                            "line 3: the user id is not valid UTF-8"}));
+}
+
+TEST(DirtyRows, ALineOfAMillionSeparatorsIsOneMalformedRow) {
+  std::string log = "1,10,5,pv,1\n" + std::string(1'000'000, ',') + "\n2,11,5,pv,2\n";
+  const Read r = read(log, options_for(LogFormat::taobao));
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.report.first_errors, Strings{"line 2: expected 5 fields, found 1000001"});
+  EXPECT_EQ(r.report.rows, 2u);
+  LogOptions header = options_for(LogFormat::delimited);
+  header.columns.header = true;
+  header.columns.user = "a", header.columns.item = "b";
+  EXPECT_EQ(read(std::string(5000, ',') + "\n", header).status.message(),
+            "input: the header on line 1 has more than 4096 columns");
+}
+
 }  // namespace
 }  // namespace tandem::train
