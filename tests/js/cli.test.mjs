@@ -241,3 +241,27 @@ test('export --int8 writes the same model with an int8 item table, which ranks l
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /^tandem: .*nope\.tandem/m);
 });
+
+test('eval --protocol time splits after dropping the events of items the model does not know', (t) => {
+  const dir = tempDir(t, 'tandem-cli-');
+  const known = ringLog();
+  writeFileSync(join(dir, 'known.csv'), known);
+  const out = join(dir, 'm.tandem');
+  const trained = run(['train', '--data', join(dir, 'known.csv'), '--out', out, '--dim', '8', '--epochs', '2', '--batch-size', '8', '--quiet']);
+  assert.equal(trained.status, 0, trained.stderr);
+  // The same log with events of items the model never saw, early in every shopper's history: once
+  // they are dropped, the cases must be the ones of the log without them.
+  const rows = known.trim().split('\n');
+  const extra = rows.filter((_, i) => i % 12 === 0).map((row) => row.replace(/,SKU-\d+,/, ',NEW-1,').replace(/,(\d+)$/, (_, t) => `,${Number(t) - 30}`));
+  writeFileSync(join(dir, 'with-new.csv'), [...extra, ...rows].join('\n') + '\n');
+  const evalOf = (log) => {
+    const r = run(['eval', '--model', out, '--data', join(dir, log), '--protocol', 'time', '--test-days', '1']);
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  const plain = evalOf('known.csv'), withNew = evalOf('with-new.csv');
+  assert.match(withNew, /^note {7}24 events of items the model does not know were dropped before splitting$/m);
+  const table = (text) => text.slice(text.indexOf('\ntest ('));
+  assert.match(table(plain), /test \(\d+ cases\)/);
+  assert.equal(table(withNew), table(plain));
+});

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cli, Recommender, tempDir } from './helpers.mjs';
+import { cli, profileFile, Recommender, tempDir } from './helpers.mjs';
 
 // 16 shoppers walking a ring of 20 items (Taobao layout), as the CLI tests' log.
 function ringRows() {
@@ -125,6 +125,21 @@ test('train: a run that fails after training leaves the previous outputs and no 
   assert.ok(!existsSync(join(dir, 'p/stale.profile')));
   assert.equal(readdirSync(join(dir, 'p')).filter((f) => f.endsWith('.profile')).length, 16);
   assert.deepEqual(readdirSync(dir).filter((f) => /\.(tmp|old-\d+)$/.test(f)), []);
+});
+
+test('score: a profile file whose values are finite but beyond what the model can pool is refused, not scored as NaN', async (t) => {
+  const dir = tempDir(t, 'tandem-dirty-');
+  const r = train(dir, ringRows().join('\n') + '\n');
+  assert.equal(r.status, 0, r.stderr);
+  const rec = await Recommender.create({ modelBuffer: readFileSync(r.out) });
+  const values = new Array(rec.dim + 1).fill(0);
+  values[2] = 3e38;
+  writeFileSync(join(dir, 'huge.profile'), profileFile(rec, values));
+  rec.close();
+  const s = spawnSync(cli, ['score', '--model', r.out, '--profile', join(dir, 'huge.profile'), '--candidates', 'SKU-1,SKU-2'], { encoding: 'utf8' });
+  assert.equal(s.status, 1);
+  assert.match(s.stderr, /^tandem: .*huge\.profile: profile value 2 is out of range \(3e\+38; a profile of this model lies within \+-[\d.e+-]+\)$/m);
+  assert.equal(s.stdout, '');
 });
 
 const hasTime = existsSync('/usr/bin/time');
