@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/kernels.h"
+#include "core/rules.h"
 #include "core/limits.h"
 
 namespace tandem {
@@ -47,7 +48,6 @@ Profile empty_profile(const Model& model) {
 }
 
 void fold_history(const Model& model, const Event* events, std::size_t count, Profile& profile) {
-  constexpr double kFloatMax = std::numeric_limits<float>::max();
   const int d = model.dim();
   const ModelWeights& w = model.weights();
   const float inv_sqrt_d = 1.0f / std::sqrt(static_cast<float>(d));
@@ -57,12 +57,9 @@ void fold_history(const Model& model, const Event* events, std::size_t count, Pr
     if (e.item < 0) continue;
     model.item_vector(e.item, r.data());
     r += w.lt_type_emb.row(e.type).transpose();
-    // Any finite time is a valid event time, but one far from the origin overflows a float: the
-    // logit is kept in float's range, or the merge below computes inf - inf = NaN.
-    const double days = std::clamp((e.time - w.config.time_origin_s) / 86400.0, -1e300, 1e300);
-    const float recency = static_cast<float>(std::clamp(w.lt_decay * days, -kFloatMax, kFloatMax));
-    const float a = std::clamp(kernels::dot(r.data(), w.lt_query.data(), d) * inv_sqrt_d + recency,
-                               static_cast<float>(-kFloatMax), static_cast<float>(kFloatMax));
+    // Times and weights are range-checked on the way in (core/limits.h): the logit is finite.
+    const float recency = static_cast<float>(w.lt_decay * days_since_origin(e.time, w.config.time_origin_s));
+    const float a = kernels::dot(r.data(), w.lt_query.data(), d) * inv_sqrt_d + recency;
     if (profile.empty()) {
       profile.pooled = r;
       profile.log_mass = a;

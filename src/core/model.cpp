@@ -54,6 +54,16 @@ void quantize_item_table(ModelWeights& w) {
   w.item_vec.resize(0, 0);
 }
 
+TensorDims tensor_dims(const ModelWeights& w) {
+  TensorDims dims;
+  dims.d = w.config.dim;
+  dims.items = static_cast<std::int64_t>(w.item_ids.size());
+  dims.types = static_cast<std::int64_t>(w.config.event_types.size());
+  dims.gaps = w.config.gap_buckets;
+  dims.repeats = w.config.repeat_buckets;
+  return dims;
+}
+
 namespace {
 
 std::string shape_str(Eigen::Index rows, Eigen::Index cols) {
@@ -133,7 +143,6 @@ Status Model::validate() const {
     return Status::error("config.purchase_event '" + c.purchase_event + "' is not one of config.event_types");
 
   const Eigen::Index n = static_cast<Eigen::Index>(w_.item_ids.size());
-  const Eigen::Index t = static_cast<Eigen::Index>(c.event_types.size());
   if (n == 0) return Status::error("the model has no items");
   if (static_cast<Eigen::Index>(w_.item_category.size()) != n)
     return Status::error("tensor item_category: shape [" + std::to_string(w_.item_category.size()) +
@@ -158,28 +167,20 @@ Status Model::validate() const {
     if (!(s = check_shape("item_vec", w_.item_vec, n, d)).ok()) return s;
     if (!(s = check_values("item_vec", w_.item_vec)).ok()) return s;
   }
-  struct M { const char* name; const Matrix* m; Eigen::Index r, c; };
-  const M mats[] = {
-      {"type_emb", &w_.type_emb, t, d},       {"gap_emb", &w_.gap_emb, c.gap_buckets, d},
-      {"lstm_w", &w_.lstm_w, 4 * d, 2 * d},   {"lt_type_emb", &w_.lt_type_emb, t, d},
-      {"mlp_w1", &w_.mlp_w1, d, d},           {"mlp_w2", &w_.mlp_w2, d, d},
-      {"gate_w", &w_.gate_w, d, 2 * d},
-  };
-  for (const M& m : mats) {
-    if (!(s = check_shape(m.name, *m.m, m.r, m.c)).ok()) return s;
-    if (!(s = check_values(m.name, *m.m)).ok()) return s;
-  }
-  struct V { const char* name; const Vector* v; Eigen::Index n; };
-  const V vecs[] = {
-      {"item_bias", &w_.item_bias, n},  {"lstm_b", &w_.lstm_b, 4 * d},  {"lt_query", &w_.lt_query, d},
-      {"mlp_b1", &w_.mlp_b1, d},        {"mlp_b2", &w_.mlp_b2, d},      {"gate_b", &w_.gate_b, d},
-      {"repeat_recency", &w_.repeat_recency, c.repeat_buckets},        {"repeat_type", &w_.repeat_type, t},
-  };
-  for (const V& v : vecs) {
-    if (!(s = check_len(v.name, *v.v, v.n)).ok()) return s;
-    if (!(s = check_values(v.name, *v.v)).ok()) return s;
-  }
-  if (!(s = check_values("lt_decay", &w_.lt_decay, 1, 1)).ok()) return s;
+  const TensorDims dims = tensor_dims(w_);
+  for_each_tensor(w_, [&](const TensorSpec& t, const auto& m) {
+    if (!s.ok()) return;
+    const std::int64_t rows = dims(t.rows), cols = dims(t.cols);
+    if (tensor_rows(m) != rows || tensor_cols(m) != cols) {
+      s = Status::error(std::string("tensor ") + t.name + ": shape " +
+                        (t.is_vector() ? "[" + std::to_string(tensor_rows(m)) + "]" : shape_str(tensor_rows(m), tensor_cols(m))) +
+                        " does not match the dimensions (expected " +
+                        (t.is_vector() ? "[" + std::to_string(rows) + "]" : shape_str(rows, cols)) + ")");
+      return;
+    }
+    s = check_values(t.name, tensor_values(m), rows * cols, cols);
+  });
+  if (!s.ok()) return s;
 
   for (std::size_t i = 0; i < w_.item_ids.size(); ++i)
     if (!(s = check_id(w_.item_ids[i], "item id at row " + std::to_string(i))).ok()) return s;
@@ -245,12 +246,9 @@ std::shared_ptr<const Model> Model::create(ModelWeights weights, std::string* er
   hash_bytes(h, w.item_vec.data(), static_cast<std::size_t>(w.item_vec.size()) * sizeof(float));
   hash_bytes(h, w.item_vec_q.data(), static_cast<std::size_t>(w.item_vec_q.size()));
   hash_bytes(h, w.item_vec_scale.data(), static_cast<std::size_t>(w.item_vec_scale.size()) * sizeof(float));
-  for (const Vector* v : {&w.item_bias, &w.lstm_b, &w.lt_query, &w.mlp_b1, &w.mlp_b2, &w.gate_b,
-                          &w.repeat_recency, &w.repeat_type})
-    hash_bytes(h, v->data(), static_cast<std::size_t>(v->size()) * sizeof(float));
-  for (const Matrix* x : {&w.type_emb, &w.gap_emb, &w.lstm_w, &w.lt_type_emb, &w.mlp_w1, &w.mlp_w2, &w.gate_w})
-    hash_bytes(h, x->data(), static_cast<std::size_t>(x->size()) * sizeof(float));
-  hash_bytes(h, &w.lt_decay, sizeof(float));
+  for_each_tensor(w, [&h](const TensorSpec&, const auto& t) {
+    hash_bytes(h, tensor_values(t), static_cast<std::size_t>(tensor_rows(t) * tensor_cols(t)) * sizeof(float));
+  });
   m->fingerprint_ = h;
   return m;
 }
@@ -321,43 +319,23 @@ ModelWeights random_weights(const ModelConfig& config, std::vector<std::string> 
   Rng rng(seed);
   ModelWeights w;
   w.config = config;
-  const Eigen::Index d = config.dim;
-  const Eigen::Index n = static_cast<Eigen::Index>(item_ids.size());
-  const Eigen::Index t = static_cast<Eigen::Index>(config.event_types.size());
-  auto fill = [&rng](auto& m, float scale) {
-    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = rng.uniform(-scale, scale);
-  };
-  auto mat = [&](Matrix& m, Eigen::Index r, Eigen::Index c, float scale) {
-    m.resize(r, c);
-    fill(m, scale);
-  };
-  auto vec = [&](Vector& v, Eigen::Index len, float scale) {
-    v.resize(len);
-    fill(v, scale);
-  };
-  const float emb = 0.5f, fan = 1.0f / std::sqrt(static_cast<float>(d));
-  w.item_category.resize(static_cast<std::size_t>(n));
+  const float fan = 1.0f / std::sqrt(static_cast<float>(config.dim));
+  w.item_category.resize(item_ids.size());
   for (auto& cat : w.item_category)
     cat = categories.empty() ? -1 : static_cast<std::int32_t>(rng.below(categories.size()));
   w.item_ids = std::move(item_ids);
   w.categories = std::move(categories);
-  mat(w.item_vec, n, d, emb);
-  vec(w.item_bias, n, 0.1f);
-  mat(w.type_emb, t, d, emb);
-  mat(w.gap_emb, config.gap_buckets, d, emb);
-  mat(w.lstm_w, 4 * d, 2 * d, fan);
-  vec(w.lstm_b, 4 * d, 0.1f);
-  mat(w.lt_type_emb, t, d, emb);
-  vec(w.lt_query, d, fan);
-  w.lt_decay = rng.uniform(0.0f, 0.1f);
-  mat(w.mlp_w1, d, d, fan);
-  vec(w.mlp_b1, d, 0.1f);
-  mat(w.mlp_w2, d, d, fan);
-  vec(w.mlp_b2, d, 0.1f);
-  mat(w.gate_w, d, 2 * d, fan);
-  vec(w.gate_b, d, 0.1f);
-  vec(w.repeat_recency, config.repeat_buckets, 1.0f);
-  vec(w.repeat_type, t, 1.0f);
+  const TensorDims dims = tensor_dims(w);
+  w.item_vec.resize(dims.items, dims.d);
+  for (Eigen::Index i = 0; i < w.item_vec.size(); ++i) w.item_vec.data()[i] = rng.uniform(-0.5f, 0.5f);
+  for_each_tensor(w, [&](const TensorSpec& t, auto& m) {
+    tensor_resize(m, dims(t.rows), dims(t.cols));
+    float* values = tensor_values(m);
+    const std::int64_t count = dims(t.rows) * dims(t.cols);
+    const float scale = t.fixture == Init::emb ? 0.5f : t.fixture == Init::fan ? fan : t.fixture == Init::bias ? 0.1f : 1.0f;
+    for (std::int64_t i = 0; i < count; ++i)
+      values[i] = t.fixture == Init::decay ? rng.uniform(0.0f, 0.1f) : rng.uniform(-scale, scale);
+  });
   return w;
 }
 

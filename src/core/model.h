@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/tensors.h"
 
 namespace tandem {
 
@@ -31,20 +32,26 @@ enum class Fusion {
 const char* fusion_name(Fusion fusion);
 bool parse_fusion(std::string_view name, Fusion* out);
 
-struct ModelConfig {
-  int dim = 64;                          // d: item vectors, LSTM hidden size, profile
+// The model's sizes and its visit rule, with their defaults: the one place they are set, shared by
+// the model's configuration (below) and the trainer's options.
+struct ModelShape {
+  int dim = 64;                     // d: item vectors, LSTM hidden size, profile
+  int gap_buckets = 16;             // log2 buckets of the time since the previous event
+  int window = 50;                  // recent events a session keeps (repeat term, folding)
+  int repeat_buckets = 6;           // log2 buckets of an event's rank in the window
+  double session_timeout_s = 1800;  // a longer gap starts a new visit (core/rules.h)
+};
+
+struct ModelConfig : ModelShape {
   std::vector<std::string> event_types;  // the log's own behaviour names, e.g. view, cart, purchase
-  int gap_buckets = 16;                  // log2 buckets of the time since the previous event
-  int window = 50;                       // recent events a session keeps (repeat term, folding)
-  int repeat_buckets = 6;                // log2 buckets of an event's rank in the window
-  double session_timeout_s = 1800;       // a longer gap starts a new short-term session
   double time_origin_s = 0;              // reference time of the long-term recency decay
   Fusion fusion = Fusion::gate;
   std::string purchase_event;            // event type excluded by recommend(exclude purchased); "" none
 };
 
 // Every tensor of the model, by name as in the file. Shapes (d = dim, N items, T event types,
-// G gap buckets, R repeat buckets):
+// G gap buckets, R repeat buckets); the learned ones after the item table are the roster of
+// core/tensors.h, which every list of them iterates:
 struct ModelWeights {
   ModelConfig config;
   std::vector<std::string> item_ids;      // N storefront ids, row order
@@ -77,6 +84,9 @@ struct ModelWeights {
 
   std::string metadata_json = "{}";  // training metadata, a JSON object
 };
+
+// The sizes the roster's extents take for these weights.
+TensorDims tensor_dims(const ModelWeights& weights);
 
 // Replaces the float item table by int8 rows with per-row scales (max |v| / 127).
 void quantize_item_table(ModelWeights& weights);

@@ -59,43 +59,26 @@ struct TensorRef {
 // The tensor list for weights of the given dimensions; resizes the weights' storage to fit
 // (reading), or just points at it (writing, storage already sized).
 std::vector<TensorRef> tensor_list(ModelWeights& w, bool quantized, bool resize) {
-  const std::int64_t d = w.config.dim, n = static_cast<std::int64_t>(w.item_ids.size());
-  const std::int64_t t = static_cast<std::int64_t>(w.config.event_types.size());
+  const TensorDims dims = tensor_dims(w);
+  const std::int64_t n = dims.items, d = dims.d;
   std::vector<TensorRef> list;
   list.push_back({"item_ids", DType::str, {n}, &w.item_ids});
-  auto mat = [&](const char* name, Matrix& m, std::int64_t r, std::int64_t c) {
-    if (resize) m.resize(r, c);
-    list.push_back({name, DType::f32, {r, c}, m.data()});
-  };
-  auto vec = [&](const char* name, Vector& v, std::int64_t len) {
-    if (resize) v.resize(len);
-    list.push_back({name, DType::f32, {len}, v.data()});
-  };
   if (quantized) {
-    if (resize) w.item_vec_q.resize(n, d);
+    if (resize) w.item_vec_q.resize(n, d), w.item_vec_scale.resize(n);
     list.push_back({"item_vec", DType::i8, {n, d}, w.item_vec_q.data()});
-    vec("item_vec_scale", w.item_vec_scale, n);
+    list.push_back({"item_vec_scale", DType::f32, {n}, w.item_vec_scale.data()});
   } else {
-    mat("item_vec", w.item_vec, n, d);
+    if (resize) w.item_vec.resize(n, d);
+    list.push_back({"item_vec", DType::f32, {n, d}, w.item_vec.data()});
   }
-  vec("item_bias", w.item_bias, n);
   if (resize) w.item_category.resize(static_cast<std::size_t>(n));
   list.push_back({"item_category", DType::i32, {n}, w.item_category.data()});
-  mat("type_emb", w.type_emb, t, d);
-  mat("gap_emb", w.gap_emb, w.config.gap_buckets, d);
-  mat("lstm_w", w.lstm_w, 4 * d, 2 * d);
-  vec("lstm_b", w.lstm_b, 4 * d);
-  mat("lt_type_emb", w.lt_type_emb, t, d);
-  vec("lt_query", w.lt_query, d);
-  list.push_back({"lt_decay", DType::f32, {1}, &w.lt_decay});
-  mat("mlp_w1", w.mlp_w1, d, d);
-  vec("mlp_b1", w.mlp_b1, d);
-  mat("mlp_w2", w.mlp_w2, d, d);
-  vec("mlp_b2", w.mlp_b2, d);
-  mat("gate_w", w.gate_w, d, 2 * d);
-  vec("gate_b", w.gate_b, d);
-  vec("repeat_recency", w.repeat_recency, w.config.repeat_buckets);
-  vec("repeat_type", w.repeat_type, t);
+  for_each_tensor(w, [&](const TensorSpec& t, auto& m) {
+    const std::int64_t rows = dims(t.rows), cols = dims(t.cols);
+    if (resize) tensor_resize(m, rows, cols);
+    list.push_back({t.name, DType::f32, t.is_vector() ? std::vector<std::int64_t>{rows} : std::vector<std::int64_t>{rows, cols},
+                    tensor_values(m)});
+  });
   return list;
 }
 

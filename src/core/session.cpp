@@ -10,6 +10,7 @@
 #include "core/kernels.h"
 #include "core/limits.h"
 #include "core/lstm.h"
+#include "core/rules.h"
 
 namespace tandem {
 
@@ -61,18 +62,17 @@ Status Session::observe(std::int32_t item, int type, double time) {
     return {};
   }
   const ModelConfig& cfg = model_->config();
-  int gap_bucket = 0;  // 0: the first event of a short-term session
-  if (!has_last_ || time - last_time_ > cfg.session_timeout_s) {
+  const bool first = !has_last_ || visit_ended(time - last_time_, cfg.session_timeout_s);
+  const int gap = gap_bucket(first, time - last_time_, cfg.gap_buckets);
+  if (first) {
     h_.setZero();
     c_.setZero();
     ++counters_.sessions;
-  } else {
-    gap_bucket = 1 + log2_bucket(time - last_time_, cfg.gap_buckets - 1);
   }
   if (!has_last_ || time > last_time_) last_time_ = time;
   has_last_ = true;
 
-  lstm_input(*model_, item, type, gap_bucket, xh_.data());
+  lstm_input(*model_, item, type, gap, xh_.data());
   lstm_step(*model_, xh_.data(), h_.data(), c_.data(), z_.data());
   push_recent(Event{item, type, time});
   ++counters_.events;
@@ -118,7 +118,7 @@ void Session::fold_recent_events() {
 
 Status Session::resume_at(double now, bool* ended) {
   if (!valid_time(now)) return Status::error("the time must be a number of seconds within +-8.64e12 (the range of a JavaScript Date)");
-  const bool reset = has_last_ && now - last_time_ > model_->config().session_timeout_s && (h_.any() || c_.any());
+  const bool reset = has_last_ && visit_ended(now - last_time_, model_->config().session_timeout_s) && (h_.any() || c_.any());
   if (reset) {
     h_.setZero();
     c_.setZero();
@@ -169,7 +169,7 @@ void Session::refresh() {
   const int buckets = model_->config().repeat_buckets;
   for (std::size_t rank = 0; rank < window_size_; ++rank) {
     const Event& e = recent(window_size_ - 1 - rank);
-    const float bonus = w.repeat_recency[log2_bucket(static_cast<double>(rank), buckets)] + w.repeat_type[e.type];
+    const float bonus = w.repeat_recency[repeat_bucket(rank, buckets)] + w.repeat_type[e.type];
     std::uint32_t i = hash_row(e.item) & repeat_mask_;
     while (repeat_rows_[i] >= 0 && repeat_rows_[i] != e.item) i = (i + 1) & repeat_mask_;
     if (repeat_rows_[i] < 0) {

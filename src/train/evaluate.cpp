@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "core/long_term.h"
+#include "core/rules.h"
 #include "core/session.h"
 
 namespace tandem::train {
@@ -151,7 +152,7 @@ CaseKinds case_kinds(const Dataset& data, const std::vector<Case>& cases, const 
       kinds.held_out.push_back(TargetKind::known_item);
     else
       kinds.held_out.push_back(TargetKind::new_item);
-    kinds.on_return.push_back(c.target > begin && events[c.target].time - events[c.target - 1].time > session_timeout_s);
+    kinds.on_return.push_back(c.target > begin && visit_ended(events[c.target].time - events[c.target - 1].time, session_timeout_s));
   }
   return kinds;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/model.h"
+#include "core/tensors.h"
 
 namespace tandem::train {
 
@@ -18,38 +19,27 @@ using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <class S>
 using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
 
-// Shapes of everything the trainer learns (d, N items, C categories, T types, G gaps, R repeats).
-struct Dims {
-  int d = 64, items = 0, categories = 0, types = 0, gaps = 16, repeats = 6;
+// Shapes of everything the trainer learns: the roster's (core/tensors.h) and C categories.
+struct Dims : TensorDims {
+  std::int64_t categories = 0;
 };
 
+// The roster's tensors (same names, vectors as n x 1), after the trainer's own item tables.
 template <class S>
 struct Params {
-  Mat<S> item_emb;        // N x d
-  Mat<S> cat_emb;         // C x d (C >= 1; items without a category add nothing)
-  Mat<S> item_bias;       // N x 1
-  Mat<S> type_emb;        // T x d
-  Mat<S> gap_emb;         // G x d
-  Mat<S> lstm_w;          // 4d x 2d
-  Mat<S> lstm_b;          // 4d x 1
-  Mat<S> lt_type_emb;     // T x d
-  Mat<S> lt_query;        // d x 1
-  Mat<S> lt_decay;        // 1 x 1
-  Mat<S> mlp_w1, mlp_b1;  // d x d, d x 1
-  Mat<S> mlp_w2, mlp_b2;  // d x d, d x 1
-  Mat<S> gate_w, gate_b;  // d x 2d, d x 1
-  Mat<S> repeat_recency;  // R x 1
-  Mat<S> repeat_type;     // T x 1
+  Mat<S> item_emb;  // N x d
+  Mat<S> cat_emb;   // C x d (C >= 1; items without a category add nothing)
+#define TANDEM_PARAM(name, rows, cols, trained, fixture) Mat<S> name;
+  TANDEM_TENSORS(TANDEM_PARAM)
+#undef TANDEM_PARAM
 
   // Every tensor with its name, in one fixed order (Adam state, checkpoints and gradient checks
   // index by this order).
   template <class F>
   void for_each(F&& f) {
-    f("item_emb", item_emb), f("cat_emb", cat_emb), f("item_bias", item_bias), f("type_emb", type_emb);
-    f("gap_emb", gap_emb), f("lstm_w", lstm_w), f("lstm_b", lstm_b), f("lt_type_emb", lt_type_emb);
-    f("lt_query", lt_query), f("lt_decay", lt_decay), f("mlp_w1", mlp_w1), f("mlp_b1", mlp_b1);
-    f("mlp_w2", mlp_w2), f("mlp_b2", mlp_b2), f("gate_w", gate_w), f("gate_b", gate_b);
-    f("repeat_recency", repeat_recency), f("repeat_type", repeat_type);
+    f("item_emb", item_emb);
+    f("cat_emb", cat_emb);
+    for_each_tensor(*this, [&f](const TensorSpec& t, Mat<S>& m) { f(t.name, m); });
   }
   template <class F>
   void for_each(F&& f) const {

@@ -4,15 +4,13 @@
 #include <cmath>
 
 #include "core/random.h"
+#include "core/rules.h"
 
 namespace tandem::train {
 
 SequenceConfig SequenceConfig::from(const ModelConfig& c) {
   SequenceConfig s;
-  s.window = c.window;
-  s.gap_buckets = c.gap_buckets;
-  s.repeat_buckets = c.repeat_buckets;
-  s.session_timeout_s = c.session_timeout_s;
+  static_cast<ModelShape&>(s) = c;
   s.time_origin_s = c.time_origin_s;
   s.fusion = c.fusion;
   return s;
@@ -95,7 +93,7 @@ void sequence_forward(const Params<S>& params, const Mat<S>& items, const Sequen
   for (std::size_t i = 0; i < ws; ++i) {
     const Event& e = ex.user_events[i];
     r = items.row(e.item).transpose() + params.lt_type_emb.row(e.type).transpose();
-    const double a = pool_logit(params, r, (e.time - config.time_origin_s) / 86400.0);
+    const double a = pool_logit(params, r, days_since_origin(e.time, config.time_origin_s));
     if (!t.has_prefix) {
       t.prefix_pooled = r;
       t.prefix_log_mass = a;
@@ -113,17 +111,10 @@ void sequence_forward(const Params<S>& params, const Mat<S>& items, const Sequen
   for (std::size_t k = 0; k < T; ++k) {
     const std::size_t gi = ws + k;
     const Event& e = ex.user_events[gi];
-    int bucket = 0;
-    bool reset = (k == 0);
-    if (gi > 0) {
-      const double dt = e.time - ex.user_events[gi - 1].time;
-      if (dt > config.session_timeout_s) {
-        reset = true;
-      } else {
-        bucket = 1 + log2_bucket(dt, config.gap_buckets - 1);
-      }
-    }
-    t.reset[k] = reset ? 1 : 0;
+    const double dt = gi > 0 ? e.time - ex.user_events[gi - 1].time : 0;
+    const bool first_of_visit = gi == 0 || visit_ended(dt, config.session_timeout_s);
+    const int bucket = gap_bucket(first_of_visit, dt, config.gap_buckets);
+    t.reset[k] = first_of_visit || k == 0 ? 1 : 0;  // the window's first step starts from a zero state
     gap[k] = bucket;
     const auto K = static_cast<Eigen::Index>(k);
     t.x.row(K) = items.row(e.item) + params.type_emb.row(e.type) + params.gap_emb.row(bucket);
@@ -165,7 +156,7 @@ void sequence_forward(const Params<S>& params, const Mat<S>& items, const Sequen
     const Event& e = ex.user_events[ws + k];
     const auto K = static_cast<Eigen::Index>(k);
     t.r.row(K) = items.row(e.item) + params.lt_type_emb.row(e.type);
-    t.days[k] = (e.time - config.time_origin_s) / 86400.0;
+    t.days[k] = days_since_origin(e.time, config.time_origin_s);
     t.logit[k] = pool_logit(params, Vec<S>(t.r.row(K).transpose()), t.days[k]);
     if (t.pooled_in[k]) m = std::max(m, t.logit[k]);
   }
@@ -204,7 +195,7 @@ void sequence_forward(const Params<S>& params, const Mat<S>& items, const Sequen
   t.visit_ended.assign(T, 0);
   for (std::size_t k = 0; k < T; ++k) {
     const std::size_t gi = ws + k;
-    t.visit_ended[k] = ex.user_events[gi + 1].time - ex.user_events[gi].time > config.session_timeout_s ? 1 : 0;
+    t.visit_ended[k] = visit_ended(ex.user_events[gi + 1].time - ex.user_events[gi].time, config.session_timeout_s) ? 1 : 0;
   }
   Mat<S> pin = drop ? Mat<S>(t.p.cwiseProduct(t.p_mask)) : t.p;
   Mat<S> hin = short_term_path(t, t.h);
@@ -244,7 +235,7 @@ void sequence_forward(const Params<S>& params, const Mat<S>& items, const Sequen
     hits.reserve(last - first + 1);
     for (std::size_t o = first; o <= last; ++o) {
       const Event& e = ex.user_events[o];
-      hits.push_back({e.item, log2_bucket(static_cast<double>(last - o), config.repeat_buckets), e.type});
+      hits.push_back({e.item, repeat_bucket(last - o, config.repeat_buckets), e.type});
     }
   }
 }

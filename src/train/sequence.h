@@ -16,11 +16,9 @@
 namespace tandem::train {
 
 // What the sequence passes need from the model configuration.
-struct SequenceConfig {
-  int window = 50;                  // recent events behind the repeat term
-  int gap_buckets = 16;
-  int repeat_buckets = 6;
-  double session_timeout_s = 1800;
+// The model's shape (its window behind the repeat term, buckets, visit rule) and the training-only
+// regularisers of the forward pass.
+struct SequenceConfig : ModelShape {
   double time_origin_s = 0;
   Fusion fusion = Fusion::gate;
   float dropout = 0;                // on the LSTM input and on both fusion inputs, training only

@@ -32,12 +32,8 @@ std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
 
 Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
     : data_(data), split_(split), options_(options) {
-  config_.dim = options.dim;
+  static_cast<ModelShape&>(config_) = options;
   config_.event_types = data.event_types;
-  config_.gap_buckets = options.gap_buckets;
-  config_.window = options.window;
-  config_.repeat_buckets = options.repeat_buckets;
-  config_.session_timeout_s = options.session_timeout_s;
   config_.fusion = options.fusion;
   config_.purchase_event = data.purchase_event;
   double latest = 0;
@@ -72,9 +68,9 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
 
   Dims dims;
   dims.d = options.dim;
-  dims.items = static_cast<int>(data.item_ids.size());
-  dims.categories = static_cast<int>(data.categories.size());
-  dims.types = static_cast<int>(data.event_types.size());
+  dims.items = static_cast<std::int64_t>(data.item_ids.size());
+  dims.categories = static_cast<std::int64_t>(data.categories.size());
+  dims.types = static_cast<std::int64_t>(data.event_types.size());
   dims.gaps = options.gap_buckets;
   dims.repeats = options.repeat_buckets;
   params_ = init_params(dims, options.seed);

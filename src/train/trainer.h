@@ -21,8 +21,8 @@
 
 namespace tandem::train {
 
-struct TrainOptions {
-  int dim = 64;
+// The model's sizes (ModelShape: dim, window, buckets, session timeout) and how to train it.
+struct TrainOptions : ModelShape {
   Fusion fusion = Fusion::gate;
   int epochs = 200;              // at most; early stopping usually ends sooner
   int patience = 5;              // epochs without a better validation NDCG@10
@@ -39,8 +39,6 @@ struct TrainOptions {
                                  // export use (0: off, the raw weights); warmed up as (1 + t) / (10 + t)
   bool repeat_term = true;       // false: the repeat weights stay 0 (to measure what the term is worth)
   double clip_norm = 5.0;
-  int window = 50, gap_buckets = 16, repeat_buckets = 6;
-  double session_timeout_s = 1800;
   std::uint64_t seed = 1;
   int threads = 2;
   std::size_t sampled_softmax_above = 200000;  // catalog size from which the loss samples negatives
