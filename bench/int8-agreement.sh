@@ -33,7 +33,8 @@ const a = read(f32), b = read(int8);
 if (a.length !== b.length) throw new Error(`the dumps hold ${a.length} and ${b.length} cases`);
 let kept = 0, atLeast9 = 0;
 for (let i = 0; i < a.length; i++) {
-  if (a[i].case !== b[i].case) throw new Error(`case ${a[i].case} vs ${b[i].case} at line ${i + 1}`);
+  if (a[i].user !== b[i].user || a[i].position !== b[i].position)
+    throw new Error(`case ${a[i].user}@${a[i].position} vs ${b[i].user}@${b[i].position} at line ${i + 1}`);
   const top = new Set(a[i].topk.slice(0, 10));
   const same = b[i].topk.slice(0, 10).filter((id) => top.has(id)).length;
   kept += same;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "core/model_format.h"
 
 namespace tandem::cli {
 
@@ -17,49 +18,31 @@ int fail(const std::string& message) {
 
 namespace {
 
+// The commands, each with its own `tandem COMMAND --help` listing every option.
 const char* kUsage =
-    "usage: tandem <command> [options]   (every option can also come from --config FILE.json)\n"
+    "usage: tandem <command> [options]        tandem <command> --help: the command's options\n"
     "\n"
-    "  train --data LOG --format FORMAT --out MODEL [--profiles DIR] [--report FILE.html]\n"
-    "        [--ablation] [--exclude-history] [--protocol leave-one-out|time [--test-days D]]\n"
-    "        [--dim 64] [--epochs N] [--patience 5] [--batch-size 128] [--max-length 200] [--lr 0.002]\n"
-    "        [--dropout 0.3] [--history-dropout 0] [--branch-dropout 0] [--lr-decay 1] [--decay-patience 2] [--ema 0]\n"
-    "        [--weight-decay 0] [--clip 5] [--window 50] [--session-timeout 1800] [--no-repeat-term] [--no-categories]\n"
-    "        [--fusion gate|long|short] [--seed 1] [--threads 2] [--negatives 4096] [--sampled-above 200000]\n"
-    "        [--checkpoint FILE [--resume]] [--max-minutes M] [--int8] [--dump-topk FILE] [--log FILE]\n"
-    "        [--min-user-events N] [--min-item-count N] [--strict] [--quiet]\n"
-    "      learn a model from an interaction log, evaluate it (and, with --ablation, long-only,\n"
-    "      short-only, popularity and recently-viewed) on held-out events, write the model file\n"
-    "  eval --model MODEL --data LOG --format FORMAT [--exclude-history] [--baselines] [--dump-topk FILE]\n"
-    "      evaluate a model file on a log (HR, NDCG, MRR at 5, 10, 20)\n"
-    "  inspect MODEL [--verify]\n"
-    "      print what a model file holds; --verify also runs its self-test\n"
-    "  export --model MODEL --out MODEL [--int8]\n"
-    "      write a model file again, with --int8 its item table as int8 with per-row scales\n"
-    "      (a quarter of the size; bench/int8-agreement.sh measures how the top 10 change)\n"
-    "  fixture --out MODEL [--items N] [--dim D] [--seed S] [--int8]\n"
-    "      write a model with seeded random weights (for tests and benchmarks)\n"
-    "  score --model MODEL --candidates ID,ID,... [--profile FILE] [--events ITEM@TYPE@SECONDS,...]\n"
-    "        [--time SECONDS]\n"
-    "      the scores a shopper session gives, as JSON (what the browser computes, natively);\n"
-    "      --time: when the ranking is asked for (after the session timeout, a new visit's)\n"
+    "  train    learn a model from an interaction log, evaluate it, write the model file and profiles\n"
+    "  eval     evaluate a model file on a log (HR, NDCG, MRR), against baselines\n"
+    "  inspect  print what a model file holds; --verify runs its self-test\n"
+    "  export   write a model file again, e.g. with an int8 item table\n"
+    "  fixture  write a model with seeded random weights (tests, benchmarks)\n"
+    "  score    the scores a shopper session gives, as JSON (what the browser computes)\n"
     "\n"
-    "formats: taobao (UserBehavior.csv), retailrocket (events.csv), yoochoose (clicks),\n"
-    "         sequences (user i1 i2 ...), user-item (user item lines in time order),\n"
-    "         delimited (--delimiter, --header, --user-col, --item-col, --category-col,\n"
-    "                    --event-col, --time-col, --time-unit s|ms|iso8601, --event-map a=view,b=purchase)\n";
-
-}  // namespace
-
-namespace {
+    "Every option can also come from a JSON file: --config FILE.json. tandem --version prints the version.\n";
 
 int run(int argc, char** argv) {
   using namespace tandem::cli;
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "help") {
+  const std::string first = argc < 2 ? "" : argv[1];
+  if (argc < 2 || first == "--help" || first == "-h" || first == "help") {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
-  const std::string command = argv[1];
+  if (first == "--version") {
+    std::printf("tandem %s (model format %u)\n", TANDEM_VERSION, tandem::kModelFormatVersion);
+    return 0;
+  }
+  const std::string& command = first;
   const int n = argc - 2;
   char** rest = argv + 2;
   if (command == "train") return train_command(n, rest);

@@ -4,78 +4,111 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/files.h"
+#include "cli/options.h"
 #include "core/model_format.h"
 #include "core/profile_format.h"
+#include "core/limits.h"
 #include "core/session.h"
+#include "train/files.h"
 
 namespace tandem::cli {
 
 using json = nlohmann::json;
+using train::load_model_file;
+using train::read_file;
+using train::write_file_atomic;
+
+namespace {
+
+// Parses `command`'s options; prints its help and returns 0 for --help, 1 for an error, -1 to go on.
+int parse_or_help(Command& command, int argc, char** argv, std::vector<std::string>* positional) {
+  bool help = false;
+  Status s = command.parse(argc, argv, positional, &help);
+  if (help) return std::fputs(command.help_text().c_str(), stdout), 0;
+  if (!s.ok()) return fail(s.message());
+  return -1;
+}
+
+}  // namespace
 
 int fixture_command(int argc, char** argv) {
-  Args args;
-  Status s = args.parse(argc, argv, 0, {"int8"}, {"out", "items", "dim", "seed"});
-  long items = 1000, dim = 64, seed = 1;
-  if (s.ok()) s = args.integer("items", 1, 10000000, &items);
-  if (s.ok()) s = args.integer("dim", 1, 4096, &dim);
-  if (s.ok()) s = args.integer("seed", 0, 1L << 40, &seed);
-  if (!s.ok()) return fail(s.message());
-  if (!args.has("out")) return fail("fixture needs --out FILE");
+  std::string out;
+  int items = 1000, dim = 64;
+  std::uint64_t seed = 1;
+  bool int8 = false;
+  Command command{"fixture", "--out MODEL [options]", "Writes a model with seeded random weights, for tests and benchmarks.",
+                  {{"out", "FILE", "the model file to write", &out},
+                   {"items", "N", "catalog size", &items, 1, 1e7},
+                   {"dim", "D", "model dimension", &dim, 1, 4096},
+                   {"seed", "N", "the weights' seed", &seed, 0, 1099511627776.0},
+                   {"int8", "", "int8 item table with per-row scales", &int8}},
+                  {}, {}};
+  std::vector<std::string> positional;
+  if (int r = parse_or_help(command, argc, argv, &positional); r >= 0) return r;
+  if (out.empty()) return fail("fixture needs --out FILE");
   ModelConfig config;
-  config.dim = static_cast<int>(dim);
+  config.dim = dim;
   config.event_types = {"view", "click", "cart", "purchase"};
   config.purchase_event = "purchase";
   config.time_origin_s = 1.7e9;
   std::vector<std::string> ids, categories;
-  for (long i = 0; i < items; ++i) ids.push_back("SKU-" + std::to_string(100000 + i));
+  for (int i = 0; i < items; ++i) ids.push_back("SKU-" + std::to_string(100000 + i));
   for (int c = 0; c < 20; ++c) categories.push_back("category-" + std::to_string(c));
-  ModelWeights w = random_weights(config, std::move(ids), std::move(categories), static_cast<std::uint64_t>(seed));
+  ModelWeights w = random_weights(config, std::move(ids), std::move(categories), seed);
   w.metadata_json = json{{"kind", "fixture"}, {"seed", seed}}.dump();
-  if (args.flag("int8")) quantize_item_table(w);
+  if (int8) quantize_item_table(w);
   std::string error;
   auto model = Model::create(std::move(w), &error);
   if (!model) return fail(error);
   std::vector<std::uint8_t> bytes;
-  s = write_model(*model, default_selftest(*model), &bytes);
-  if (s.ok()) s = write_file_atomic(args.get("out"), bytes.data(), bytes.size());
+  Status s = write_model(*model, default_selftest(*model), &bytes);
+  if (s.ok()) s = write_file_atomic(out, bytes.data(), bytes.size());
   if (!s.ok()) return fail(s.message());
-  std::printf("wrote %s: %ld items, dim %ld, %s item table, %zu bytes, fingerprint %s\n", args.get("out").c_str(), items,
-              dim, model->quantized() ? "int8" : "float32", bytes.size(), model->fingerprint_hex().c_str());
+  std::printf("wrote %s: %d items, dim %d, %s item table, %zu bytes, fingerprint %s\n", out.c_str(), items, dim,
+              model->quantized() ? "int8" : "float32", bytes.size(), model->fingerprint_hex().c_str());
   return 0;
 }
 
 int export_command(int argc, char** argv) {
-  Args args;
-  Status s = args.parse(argc, argv, 0, {"int8"}, {"model", "out"});
-  if (!s.ok()) return fail(s.message());
-  if (!args.has("model") || !args.has("out")) return fail("export needs --model FILE and --out FILE");
-  LoadedModel loaded = load_model_file(args.get("model"), true);
+  std::string model_path, out;
+  bool int8 = false;
+  Command command{"export", "--model MODEL --out MODEL [--int8]",
+                  "Writes a model file again; with --int8 its item table as int8 with per-row scales (a quarter of\n"
+                  "the size; bench/int8-agreement.sh measures how the top 10 change).",
+                  {{"model", "FILE", "the model file to read", &model_path},
+                   {"out", "FILE", "the model file to write", &out},
+                   {"int8", "", "int8 item table", &int8}},
+                  {}, {}};
+  std::vector<std::string> positional;
+  if (int r = parse_or_help(command, argc, argv, &positional); r >= 0) return r;
+  if (model_path.empty() || out.empty()) return fail("export needs --model FILE and --out FILE");
+  LoadedModel loaded = load_model_file(model_path, true);
   if (!loaded.model) return fail(loaded.error);
   ModelWeights w = loaded.model->weights();
-  if (args.flag("int8") && !loaded.model->quantized()) quantize_item_table(w);
+  if (int8 && !loaded.model->quantized()) quantize_item_table(w);
   std::string error;
   auto model = Model::create(std::move(w), &error);
   if (!model) return fail(error);
   std::vector<std::uint8_t> bytes;
-  s = write_model(*model, default_selftest(*model), &bytes);
-  if (s.ok()) s = write_file_atomic(args.get("out"), bytes.data(), bytes.size());
+  Status s = write_model(*model, default_selftest(*model), &bytes);
+  if (s.ok()) s = write_file_atomic(out, bytes.data(), bytes.size());
   if (!s.ok()) return fail(s.message());
-  std::printf("wrote %s: %d items, dim %d, %s item table, %zu bytes, fingerprint %s\n", args.get("out").c_str(),
+  std::printf("wrote %s: %d items, dim %d, %s item table, %zu bytes, fingerprint %s\n", out.c_str(),
               model->item_count(), model->dim(), model->quantized() ? "int8" : "float32", bytes.size(),
               model->fingerprint_hex().c_str());
   return 0;
 }
 
 int inspect_command(int argc, char** argv) {
-  Args args;
-  Status s = args.parse(argc, argv, 0, {"verify"}, {});
-  if (!s.ok()) return fail(s.message());
-  if (args.positional().size() != 1) return fail("inspect needs one model file");
-  const std::string path = args.positional()[0];
-  LoadedModel m = load_model_file(path, args.flag("verify"));
+  bool verify = false;
+  Command command{"inspect", "MODEL [--verify]", "Prints what a model file holds.",
+                  {{"verify", "", "also run the file's self-test", &verify}}, {}, {}};
+  std::vector<std::string> positional;
+  if (int r = parse_or_help(command, argc, argv, &positional); r >= 0) return r;
+  if (positional.size() != 1) return fail("inspect needs one model file");
+  const std::string path = positional[0];
+  LoadedModel m = load_model_file(path, verify);
   if (!m.model) return fail(m.error);
   const Model& model = *m.model;
   const ModelConfig& c = model.config();
@@ -94,7 +127,7 @@ int inspect_command(int argc, char** argv) {
     std::printf("  %-16s %-4s %-14s %10zu bytes\n", t["name"].get<std::string>().c_str(),
                 t["dtype"].get<std::string>().c_str(), t["shape"].dump().c_str(), t["size"].get<std::size_t>());
   std::printf("metadata   %s\n", header["metadata"].dump().c_str());
-  if (args.flag("verify")) std::printf("self-test  passed (%zu candidates)\n", header["selftest"]["candidates"].size());
+  if (verify) std::printf("self-test  passed (%zu candidates)\n", header["selftest"]["candidates"].size());
   return 0;
 }
 
@@ -110,48 +143,58 @@ bool parse_seconds(const std::string& text, double* out) {
 }  // namespace
 
 int score_command(int argc, char** argv) {
-  Args args;
-  Status s = args.parse(argc, argv, 0, {}, {"model", "profile", "events", "candidates", "time"});
-  if (!s.ok()) return fail(s.message());
-  if (!args.has("model") || !args.has("candidates")) return fail("score needs --model FILE and --candidates ID,ID,...");
-  LoadedModel m = load_model_file(args.get("model"), true);
+  std::string model_path, profile_path, events, candidate_list, time;
+  Command command{"score", "--model MODEL --candidates ID,ID,... [options]",
+                  "Prints, as JSON, the scores a shopper session gives (what the browser computes, natively).",
+                  {{"model", "FILE", "the model file", &model_path},
+                   {"candidates", "ID,...", "the items to score", &candidate_list},
+                   {"profile", "FILE", "the shopper's profile file", &profile_path},
+                   {"events", "ITEM@TYPE@SECONDS,...", "the events the session observes, in order", &events},
+                   {"time", "SECONDS", "when the ranking is asked for (after the session timeout: a new visit's)", &time}},
+                  {}, {}};
+  std::vector<std::string> positional;
+  if (int r = parse_or_help(command, argc, argv, &positional); r >= 0) return r;
+  if (model_path.empty() || candidate_list.empty()) return fail("score needs --model FILE and --candidates ID,ID,...");
+  LoadedModel m = load_model_file(model_path, true);
   if (!m.model) return fail(m.error);
   const Model& model = *m.model;
   Session shopper(m.model);
-  if (args.has("profile")) {
+  Status s;
+  if (!profile_path.empty()) {
     std::vector<std::uint8_t> bytes;
     Profile profile;
-    s = read_file(args.get("profile"), &bytes);
+    s = read_file(profile_path, &bytes);
     if (s.ok()) s = read_profile(model, bytes.data(), bytes.size(), &profile);
-    if (!s.ok()) return fail(args.get("profile") + ": " + s.message());
+    if (!s.ok()) return fail(profile_path + ": " + s.message());
     shopper.set_profile(profile);
   }
   // --events "item@type@seconds,..." (the same event order a page would observe)
-  for (const std::string& spec : split_list(args.get("events"), ',')) {
+  for (const std::string& spec : split_list(events, ',')) {
     const std::vector<std::string> parts = split_list(spec, '@');
     double time = 0;
     if (parts.size() != 3 || !parse_seconds(parts[2], &time))
       return fail("--events takes item@type@seconds entries separated by commas, got '" + spec + "'");
     const int type = model.find_event_type(parts[1]);
-    if (type < 0) return fail("unknown event type '" + parts[1] + "'");
+    if (type < 0) return fail("unknown event type " + quote_value(parts[1]));
     s = shopper.observe(model.find_item(parts[0]), type, time);
     if (!s.ok()) return fail(s.message());
   }
   // --time SECONDS: when the ranking is asked for (after the session timeout, a new visit's).
   bool new_visit = false;
-  if (args.has("time")) {
+  if (!time.empty()) {
     double now = 0;
-    if (!parse_seconds(args.get("time"), &now)) return fail("--time takes seconds, got '" + args.get("time") + "'");
+    if (!parse_seconds(time, &now)) return fail("--time takes seconds, got " + quote_value(time));
     if (!(s = shopper.resume_at(now, &new_visit)).ok()) return fail(s.message());
   }
-  const std::vector<std::string> candidates = split_list(args.get("candidates"), ',');
+  const std::vector<std::string> candidates = split_list(candidate_list, ',');
   std::vector<std::int32_t> rows;
   for (const auto& id : candidates) rows.push_back(model.find_item(id));
   std::vector<float> scores(rows.size());
   shopper.score(rows.data(), rows.size(), scores.data());
   json out{{"gate", shopper.gate_mean()}, {"new_visit", new_visit}, {"scores", json::object()}};
   for (std::size_t i = 0; i < candidates.size(); ++i) out["scores"][candidates[i]] = scores[i];
-  std::printf("%s\n", out.dump().c_str());
+  // Candidates are the caller's bytes: any that are not UTF-8 (unknown to the model) print with U+FFFD.
+  std::printf("%s\n", out.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
   return 0;
 }
 

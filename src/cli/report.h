@@ -6,14 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "train/run.h"
 #include "train/trainer.h"
 
 namespace tandem::cli {
 
-struct ReportRow {
-  std::string name;
-  train::Metrics metrics;
-};
+// A row of the table: a model or baseline and its metrics (train/run.h).
+using ReportRow = train::TestRow;
 
 struct ReportRun {
   std::string name;

@@ -1,28 +1,24 @@
-// tandem train | eval: interaction logs in, evaluated models, profiles and reports out.
+// tandem train | eval: the command line around train/run.h. Options, the terminal output and the
+// files a run writes live here; the run itself is a library call.
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
-#include <chrono>
-#include <cmath>
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 
-#include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/files.h"
+#include "cli/options.h"
 #include "cli/report.h"
-#include "core/limits.h"
 #include "core/long_term.h"
 #include "core/model_format.h"
 #include "core/profile_format.h"
-#include "train/evaluate.h"
 #include "train/export.h"
-#include "train/log_reader.h"
-#include "train/preprocess.h"
-#include "train/split.h"
-#include "train/trainer.h"
+#include "train/files.h"
+#include "train/run.h"
 
 namespace tandem::cli {
 
@@ -31,107 +27,114 @@ namespace {
 using json = nlohmann::json;
 using namespace tandem::train;
 
-const std::vector<std::string> kDataFlags = {"strict", "header", "exclude-history"};
-const std::vector<std::string> kDataOptions = {"data",          "format",         "delimiter",  "user-col",
-                                               "item-col",      "category-col",   "event-col",  "time-col",
-                                               "time-unit",     "event-map",      "min-user-events",
-                                               "min-item-count", "protocol",      "test-days",  "dump-topk",
-                                               "threads"};
-
-std::vector<std::string> joined(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-struct Loaded {
-  Dataset data;
-  Split split;
-  std::string protocol;
-  LogReport report;
+// The options of every command that reads a log, and the text of those that need parsing after.
+struct DataArgs {
+  DataOptions data;
+  std::string format = "taobao", delimiter = ",", time_unit, event_map;
+  std::string user_col, item_col, category_col, event_col, time_col;
+  bool header = false, exclude_history = false;
+  std::string dump_topk;
+  std::string ks = "5,10,20";
 };
 
-// The training, validation and test cases of out->data by --protocol (again after eval drops the
-// events of items its model does not know: cases index the events).
-Status split_data(const Args& args, Loaded* out) {
-  if (out->protocol == "leave-one-out") {
-    out->split = leave_one_out(out->data);
-  } else if (out->protocol == "time") {
-    double days = 1;
-    Status s = args.number("test-days", 0, 1e6, &days);
-    if (!s.ok()) return s;
-    double latest = -kMaxTimeSeconds;
-    for (const Event& e : out->data.events) latest = std::max(latest, e.time);
-    out->split = time_split(out->data, latest - days * 86400.0);
-  } else {
-    return Status::error("--protocol must be leave-one-out or time, got '" + out->protocol + "'");
+void add_data_options(Command* c, DataArgs* a) {
+  DataOptions& d = a->data;
+  std::vector<Option> options = {
+      {"data", "FILE", "the interaction log", &d.path},
+      {"format", "NAME", "taobao, retailrocket, yoochoose, sequences, user-item or delimited (docs/data.md)", &a->format},
+      {"strict", "", "the first malformed row is an error instead of being skipped", &d.log.strict},
+      {"delimiter", "C", "delimited: the field separator (tab: \\t)", &a->delimiter},
+      {"header", "", "delimited: the first line names the columns", &a->header},
+      {"user-col", "COL", "delimited: the user column, a 0-based index or (with --header) a name", &a->user_col},
+      {"item-col", "COL", "delimited: the item column", &a->item_col},
+      {"category-col", "COL", "delimited: the category column (optional)", &a->category_col},
+      {"event-col", "COL", "delimited: the event column (optional)", &a->event_col},
+      {"time-col", "COL", "delimited: the time column (optional)", &a->time_col},
+      {"time-unit", "UNIT", "delimited: s, ms or iso8601", &a->time_unit},
+      {"event-map", "A=B,...", "delimited: the log's event names and the types they mean, e.g. pv=view,buy=purchase", &a->event_map},
+      {"min-user-events", "N", "k-core filter: drop shoppers with fewer events", &d.preprocess.min_user_events, 0, 1e6},
+      {"min-item-count", "N", "k-core filter: drop items with fewer events", &d.preprocess.min_item_count, 0, 1e6},
+      {"protocol", "NAME", "leave-one-out, or time (the last --test-days are test sessions)", &d.protocol},
+      {"test-days", "D", "time protocol: days at the end of the log that are test", &d.test_days, 0, 1e6},
+      {"exclude-history", "", "rank only items the shopper has not interacted with", &a->exclude_history},
+      {"dump-topk", "FILE", "write every test case's top 20 as JSON lines", &a->dump_topk},
+      {"k", "K,K,...", "the cutoffs of HR@K, NDCG@K and MRR@K (10 is always among them)", &a->ks},
+  };
+  c->options.insert(c->options.end(), options.begin(), options.end());
+}
+
+// The parsed text options into the DataOptions.
+Status finish_data_options(DataArgs* a, std::vector<int>* ks) {
+  LogOptions& log = a->data.log;
+  Status s = parse_log_format(a->format, &log.format);
+  if (!s.ok()) return s;
+  ks->clear();
+  for (const std::string& k : split_list(a->ks, ',')) {
+    char* end = nullptr;
+    const long v = std::strtol(k.c_str(), &end, 10);
+    if (k.empty() || *end != '\0' || v < 1 || v > 1000) return Status::error("--k takes cutoffs in 1..1000, got '" + a->ks + "'");
+    ks->push_back(static_cast<int>(v));
+  }
+  if (ks->empty()) return Status::error("--k needs at least one cutoff");
+  // NDCG@10 is always measured: the breakdown by kind of case and the paired differences use it.
+  if (std::find(ks->begin(), ks->end(), 10) == ks->end()) ks->push_back(10);
+  std::sort(ks->begin(), ks->end());
+  ks->erase(std::unique(ks->begin(), ks->end()), ks->end());
+  if (log.format != LogFormat::delimited) return {};
+  ColumnMapping& c = log.columns;
+  c.delimiter = a->delimiter == "\\t" || a->delimiter == "tab" ? '\t' : a->delimiter.empty() ? ',' : a->delimiter[0];
+  c.header = a->header;
+  c.user = a->user_col, c.item = a->item_col, c.category = a->category_col, c.event = a->event_col, c.time = a->time_col;
+  if (c.user.empty() || c.item.empty()) return Status::error("--format delimited needs --user-col and --item-col");
+  if (!a->time_unit.empty() && !(s = parse_time_unit(a->time_unit, &c.time_unit)).ok()) return s;
+  for (const std::string& pair : split_list(a->event_map, ',')) {
+    const std::size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size())
+      return Status::error("--event-map takes name=type pairs separated by commas, got '" + pair + "'");
+    c.event_names.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
   }
   return {};
 }
 
-Status load_data(const Args& args, Loaded* out) {
-  if (!args.has("data")) return Status::error("needs --data FILE (an interaction log)");
-  LogOptions log;
-  Status s = parse_log_format(args.get("format", "taobao"), &log.format);
-  if (!s.ok()) return s;
-  log.strict = args.flag("strict");
-  if (log.format == LogFormat::delimited) {
-    ColumnMapping& c = log.columns;
-    const std::string delim = args.get("delimiter", ",");
-    c.delimiter = delim == "\\t" || delim == "tab" ? '\t' : delim.empty() ? ',' : delim[0];
-    c.header = args.flag("header");
-    c.user = args.get("user-col");
-    c.item = args.get("item-col");
-    c.category = args.get("category-col");
-    c.event = args.get("event-col");
-    c.time = args.get("time-col");
-    if (c.user.empty() || c.item.empty()) return Status::error("--format delimited needs --user-col and --item-col");
-    if (args.has("time-unit")) {
-      s = parse_time_unit(args.get("time-unit"), &c.time_unit);
-      if (!s.ok()) return s;
-    }
-    // --event-map "pv=view,buy=purchase"
-    for (const std::string& pair : split_list(args.get("event-map"), ',')) {
-      const std::size_t eq = pair.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size())
-        return Status::error("--event-map takes name=type pairs separated by commas, got '" + pair + "'");
-      c.event_names.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
-    }
-  }
-  RawLog raw;
-  s = read_log_file(args.get("data"), log, &raw, &out->report);
-  if (!s.ok()) return s;
-  PreprocessOptions pre;
-  long min_user = 0, min_item = 0;
-  if (!(s = args.integer("min-user-events", 0, 1000000, &min_user)).ok()) return s;
-  if (!(s = args.integer("min-item-count", 0, 1000000, &min_item)).ok()) return s;
-  pre.min_user_events = static_cast<std::size_t>(min_user);
-  pre.min_item_count = static_cast<std::size_t>(min_item);
-  out->data = build_dataset(std::move(raw), pre, &out->report);
-  if (out->data.events.empty()) return Status::error(args.get("data") + ": no events left to train on");
-
-  out->protocol = args.get("protocol", "leave-one-out");
-  return split_data(args, out);
-}
-
-void print_data_summary(const Args& args, const Loaded& l) {
+void print_data_summary(const DataArgs& a, const LoadedData& l) {
   const LogReport& r = l.report;
-  std::printf("data       %s (%s): %llu rows, %zu users, %zu items, %zu categories, %zu events\n", args.get("data").c_str(),
-              args.get("format", "taobao").c_str(), static_cast<unsigned long long>(r.rows), l.data.user_count(),
-              l.data.item_ids.size(), l.data.categories.size(), l.data.events.size());
+  std::printf("data       %s (%s): %llu rows, %zu users, %zu items, %zu categories, %zu events\n", a.data.path.c_str(),
+              a.format.c_str(), static_cast<unsigned long long>(r.rows), l.data.user_count(), l.data.item_ids.size(),
+              l.data.categories.size(), l.data.events.size());
   if (r.malformed || r.duplicates || r.filtered)
     std::printf("           %llu malformed rows skipped, %llu duplicates dropped, %llu filtered by minimum counts\n",
                 static_cast<unsigned long long>(r.malformed), static_cast<unsigned long long>(r.duplicates),
                 static_cast<unsigned long long>(r.filtered));
   for (const auto& e : r.first_errors) std::printf("           %s\n", e.c_str());
-  std::printf("protocol   %s: %zu training targets, %zu validation cases, %zu test cases\n", l.protocol.c_str(),
+  std::printf("protocol   %s: %zu training targets, %zu validation cases, %zu test cases\n", a.data.protocol.c_str(),
               l.split.train.size(), l.split.validation.size(), l.split.test.size());
 }
 
-// Where the NDCG@10 of every row comes from: the test cases by what they hold out, and by
-// whether they are asked for in the visit or on a return.
-void print_kinds(const std::vector<ReportRow>& table, const CaseKinds& kinds) {
+// The test table, and where the NDCG@10 of every row comes from: the test cases by what they hold
+// out, and by whether they are asked for in the visit or on a return.
+void print_test(const TestReport& report, const std::string& heading) {
+  std::printf("\n%s:\n%s", heading.c_str(), text_table(report.table, report.ks).c_str());
+}
+void print_kinds(const TestReport& report) {
   std::printf("\nNDCG@10 by what the test case holds out, and by when it is asked for:\n%s",
-              kinds_table(table, kinds, 10).c_str());
+              kinds_table(report.table, report.kinds, 10).c_str());
+}
+
+// How far apart the models are, against the noise of this many cases: paired per-case differences
+// of the main model (the row after the baselines) against every other row.
+void print_differences(const TestReport& report, std::size_t main_index) {
+  const TestRow& main_row = report.table[main_index];
+  const NdcgDifference own = ndcg_difference(main_row.metrics, Metrics{}, 10);
+  std::printf("\n%s NDCG@10 %.4f, standard error %.4f; paired differences over the same cases:\n", main_row.name.c_str(),
+              own.difference, own.standard_error);
+  for (const TestRow& row : report.table) {
+    if (&row == &main_row) continue;
+    const NdcgDifference d = ndcg_difference(main_row.metrics, row.metrics, 10);
+    char relative[32] = "";
+    if (row.metrics.ndcg.at(10) > 0) std::snprintf(relative, sizeof relative, " (%+.1f %%)", 100 * d.relative);
+    std::printf("  against %-16s %+.4f%s, standard error %.4f\n", row.name.c_str(), d.difference, relative,
+                d.standard_error);
+  }
 }
 
 json metrics_json(const Metrics& m) {
@@ -166,138 +169,110 @@ Status write_profiles(const std::string& dir, const Model& model, const Dataset&
   return write_file_atomic(dir + "/profiles.index.json", idx.data(), idx.size());
 }
 
-// One JSON line per test case: its user, the held-out item and the model's top 20.
-std::string dump_topk(std::shared_ptr<const Model> model, const Dataset& data, const std::vector<Case>& cases,
-                      bool exclude_history) {
-  std::vector<std::string> lines(cases.size());
-  EvalOptions eval;
-  eval.ks = {10};
-  eval.exclude_history = exclude_history;
-  eval.top = 20;
-  eval.on_topk = [&](std::size_t ci, const std::vector<std::int32_t>& rows) {
-    json topk = json::array();
-    for (std::int32_t r : rows) topk.push_back(data.item_ids[static_cast<std::size_t>(r)]);
-    const Case& c = cases[ci];
-    lines[ci] = json{{"case", ci}, {"user", data.user_ids[c.user]},
-                     {"target", data.item_ids[static_cast<std::size_t>(data.events[c.target].item)]}, {"topk", topk}}
-                    .dump();
-  };
-  evaluate_model(model, data, cases, eval);
-  std::string text;
-  for (const auto& l : lines) text += l + "\n";
-  return text;
-}
-
 // Fewer Adam steps per epoch than this get a note (Taobao's 927 shoppers at 32 per batch: 29).
 constexpr std::size_t kFewStepsPerEpoch = 50;
 
-struct TrainedRun {
-  std::string name;
-  std::unique_ptr<Trainer> trainer;
-  double seconds = 0;
+struct TrainArgs {
+  DataArgs data;
+  RunOptions run;
+  std::string out, profiles, report, log, fusion;
+  bool int8 = false, quiet = false, no_repeat_term = false, no_categories = false;
 };
+
+Command train_options(TrainArgs* a) {
+  TrainOptions& o = a->run.train;
+  Command c{"train", "--data LOG --out MODEL [options]",
+            "Learns a model from an interaction log, evaluates it on held-out events (with --ablation also\n"
+            "long-only and short-only models, beside popularity and recently viewed), and writes the model file.",
+            {}, {}, {}};
+  add_data_options(&c, &a->data);
+  std::vector<Option> options = {
+      {"out", "FILE", "the model file to write", &a->out},
+      {"profiles", "DIR", "also write every shopper's long-term profile into DIR", &a->profiles},
+      {"report", "FILE", "also write an HTML training report", &a->report},
+      {"log", "FILE", "the per-epoch JSON lines (default OUT.log.jsonl)", &a->log},
+      {"ablation", "", "also train long-only and short-only models and compare", &a->run.ablation},
+      {"int8", "", "write the item table as int8 with per-row scales", &a->int8},
+      {"quiet", "", "no progress line", &a->quiet},
+      {"dim", "D", "the model dimension", &o.dim, 2, 1024},
+      {"window", "N", "recent events a session keeps (repeat term, folding)", &o.window, 1, 4096},
+      {"session-timeout", "S", "seconds of inactivity that end a visit", &o.session_timeout_s, 1, 1e9},
+      {"fusion", "NAME", "gate, long or short (default gate)", &a->fusion},
+      {"no-repeat-term", "", "train without the repeat term (to measure what it is worth)", &a->no_repeat_term},
+      {"no-categories", "", "train without category embeddings", &a->no_categories},
+      {"epochs", "N", "at most this many epochs (early stopping usually ends sooner)", &o.epochs, 1, 100000},
+      {"patience", "N", "epochs without a better validation NDCG@10 before stopping", &o.patience, 1, 100000},
+      {"batch-size", "N", "shoppers per Adam step", &o.batch_size, 1, 1 << 20},
+      {"max-length", "N", "most recent training events of a shopper per epoch", &o.max_length, 1, 1 << 20},
+      {"lr", "X", "Adam's learning rate", &o.lr, 1e-7, 10},
+      {"weight-decay", "X", "decoupled weight decay", &o.weight_decay, 0, 1},
+      {"dropout", "X", "dropout on the LSTM input and both fusion inputs", &o.dropout, 0, 0.95},
+      {"history-dropout", "X", "share of events left out of the long-term pooling per example", &o.history_dropout, 0, 0.95},
+      {"branch-dropout", "X", "gated model: share of steps fused from one branch alone", &o.branch_dropout, 0, 1},
+      {"lr-decay", "X", "multiply the learning rate by this after --decay-patience epochs without gain", &o.lr_decay, 0.01, 1},
+      {"decay-patience", "N", "epochs without gain before the learning rate decays", &o.decay_patience, 1, 100000},
+      {"ema", "D", "validate and export a moving average of the weights with this decay per step (0: off)", &o.ema, 0, 0.99999},
+      {"clip", "X", "clip gradients to this global norm (0: off)", &o.clip_norm, 0, 1e9},
+      {"seed", "N", "the seed of initialisation, shuffling and dropout", &o.seed, 0, 1099511627776.0},
+      {"threads", "N", "threads of the trainer", &o.threads, 1, 256},
+      {"negatives", "N", "sampled softmax: negatives per step", &o.negatives, 1, 1 << 20},
+      {"sampled-above", "N", "catalogs larger than this train with sampled softmax", &o.sampled_softmax_above, 1, 1099511627776.0},
+      {"checkpoint", "FILE", "write a checkpoint after every epoch", &a->run.checkpoint},
+      {"resume", "", "continue from --checkpoint if it exists", &a->run.resume},
+      {"max-minutes", "M", "stop training after this many minutes (0: no limit)", &o.max_minutes, 0, 1e9},
+  };
+  c.options.insert(c.options.end(), options.begin(), options.end());
+  return c;
+}
 
 }  // namespace
 
 int train_command(int argc, char** argv) {
-  Args args;
-  const std::vector<std::string> flags = joined(kDataFlags, {"ablation", "int8", "resume", "quiet", "no-repeat-term", "no-categories"});
-  const std::vector<std::string> options =
-      joined(kDataOptions, {"out", "profiles", "report", "log", "dim", "epochs", "patience", "batch-size", "max-length",
-                            "lr", "weight-decay", "dropout", "history-dropout", "branch-dropout", "lr-decay", "decay-patience", "ema", "clip", "window", "session-timeout", "seed", "negatives",
-                            "sampled-above", "fusion", "checkpoint", "max-minutes"});
-  Status s = args.parse(argc, argv, 0, flags, options);
+  TrainArgs a;
+  Command command = train_options(&a);
+  std::vector<std::string> positional;
+  bool help = false;
+  Status s = command.parse(argc, argv, &positional, &help);
+  if (help) return std::fputs(command.help_text().c_str(), stdout), 0;
   if (!s.ok()) return fail(s.message());
-  if (!args.has("out")) return fail("train needs --out MODEL_FILE");
+  if (!positional.empty()) return fail("train takes no positional arguments, got '" + positional[0] + "'");
+  if (a.out.empty()) return fail("train needs --out MODEL_FILE");
+  std::vector<int> ks;
+  if (!(s = finish_data_options(&a.data, &ks)).ok()) return fail(s.message());
+  TrainOptions& o = a.run.train;
+  o.exclude_history = a.data.exclude_history;
+  o.repeat_term = !a.no_repeat_term;
+  a.run.categories = !a.no_categories;
+  if (!a.fusion.empty() && !parse_fusion(a.fusion, &o.fusion))
+    return fail("--fusion must be gate, long or short, got '" + a.fusion + "'");
 
-  TrainOptions o;
-  long dim = o.dim, epochs = o.epochs, patience = o.patience, batch = o.batch_size, max_length = o.max_length,
-       window = o.window, seed = static_cast<long>(o.seed), threads = o.threads, negatives = o.negatives,
-       sampled_above = static_cast<long>(o.sampled_softmax_above);
-  double dropout = o.dropout, history_dropout = o.history_dropout, branch_dropout = o.branch_dropout;
-  long decay_patience = o.decay_patience;
-  for (Status st : {args.integer("dim", 2, 1024, &dim), args.integer("epochs", 1, 100000, &epochs),
-                    args.integer("patience", 1, 100000, &patience), args.integer("batch-size", 1, 1 << 20, &batch),
-                    args.integer("max-length", 1, 1 << 20, &max_length), args.integer("window", 1, 4096, &window),
-                    args.integer("seed", 0, 1L << 40, &seed), args.integer("threads", 1, 256, &threads),
-                    args.integer("negatives", 1, 1 << 20, &negatives), args.integer("sampled-above", 1, 1L << 40, &sampled_above),
-                    args.number("lr", 1e-7, 10, &o.lr), args.number("weight-decay", 0, 1, &o.weight_decay),
-                    args.number("dropout", 0, 0.95, &dropout), args.number("history-dropout", 0, 0.95, &history_dropout),
-                    args.number("branch-dropout", 0, 1, &branch_dropout), args.number("lr-decay", 0.01, 1, &o.lr_decay),
-                    args.integer("decay-patience", 1, 100000, &decay_patience), args.number("ema", 0, 0.99999, &o.ema),
-                    args.number("clip", 0, 1e9, &o.clip_norm),
-                    args.number("session-timeout", 1, 1e9, &o.session_timeout_s),
-                    args.number("max-minutes", 0, 1e9, &o.max_minutes)})
-    if (!st.ok()) return fail(st.message());
-  o.dim = static_cast<int>(dim);
-  o.epochs = static_cast<int>(epochs);
-  o.patience = static_cast<int>(patience);
-  o.batch_size = static_cast<int>(batch);
-  o.max_length = static_cast<int>(max_length);
-  o.window = static_cast<int>(window);
-  o.seed = static_cast<std::uint64_t>(seed);
-  o.threads = static_cast<int>(threads);
-  o.negatives = static_cast<int>(negatives);
-  o.sampled_softmax_above = static_cast<std::size_t>(sampled_above);
-  o.dropout = static_cast<float>(dropout);
-  o.history_dropout = static_cast<float>(history_dropout);
-  o.branch_dropout = static_cast<float>(branch_dropout);
-  o.decay_patience = static_cast<int>(decay_patience);
-  o.exclude_history = args.flag("exclude-history");
-  o.repeat_term = !args.flag("no-repeat-term");
-  if (args.has("fusion") && !parse_fusion(args.get("fusion"), &o.fusion))
-    return fail("--fusion must be gate, long or short, got '" + args.get("fusion") + "'");
-
-  Loaded l;
-  if (!(s = load_data(args, &l)).ok()) return fail(s.message());
-  print_data_summary(args, l);
+  LoadedData l;
+  if (!(s = load_data(a.data.data, &l)).ok()) return fail(s.message());
+  print_data_summary(a.data, l);
   // Switching a lever off measures what it is worth: no category embeddings (as if the log named
   // no categories), no repeat term.
-  const bool categories = !args.flag("no-categories");
-  if (!categories) {
-    l.data.categories.clear();
-    l.data.item_category.assign(l.data.item_ids.size(), -1);
-  }
-  if (!categories || !o.repeat_term)
-    std::printf("levers     %s%s%s off\n", categories ? "" : "category embeddings",
-                !categories && !o.repeat_term ? " and " : "", o.repeat_term ? "" : "repeat term");
+  if (!a.run.categories || !o.repeat_term)
+    std::printf("levers     %s%s%s off\n", a.run.categories ? "" : "category embeddings",
+                !a.run.categories && !o.repeat_term ? " and " : "", o.repeat_term ? "" : "repeat term");
   std::fflush(stdout);
 
-  const std::string out = args.get("out");
-  const std::string log_path = args.get("log", out + ".log.jsonl");
+  const std::string log_path = a.log.empty() ? a.out + ".log.jsonl" : a.log;
   std::ofstream log(log_path, std::ios::trunc);
   if (!log) return fail("cannot write " + log_path);
-  const bool tty = isatty(fileno(stderr)) && !args.flag("quiet");
+  const bool tty = isatty(fileno(stderr)) && !a.quiet;
 
-  // The main model first, then (with --ablation) the long-only and short-only ones.
-  std::vector<TrainedRun> runs;
-  std::vector<Fusion> fusions = {o.fusion};
-  if (args.flag("ablation"))
-    for (Fusion f : {Fusion::gate, Fusion::long_term, Fusion::short_term})
-      if (f != o.fusion) fusions.push_back(f);
-  for (Fusion f : fusions) {
-    TrainOptions fo = o;
-    fo.fusion = f;
-    TrainedRun run;
-    run.name = std::string(f == Fusion::gate ? "fused" : f == Fusion::long_term ? "long-only" : "short-only");
-    run.trainer = std::make_unique<Trainer>(l.data, l.split, fo);
-    const std::string checkpoint = args.has("checkpoint") ? args.get("checkpoint") + (runs.empty() ? "" : "." + run.name) : "";
-    if (args.flag("resume") && !checkpoint.empty() && std::filesystem::exists(checkpoint)) {
-      std::vector<std::uint8_t> bytes;
-      s = read_file(checkpoint, &bytes);
-      if (s.ok()) s = run.trainer->load_checkpoint(bytes.data(), bytes.size());
-      if (!s.ok()) return fail(checkpoint + ": " + s.message());
-      std::printf("resumed    %s from %s at epoch %zu\n", run.name.c_str(), checkpoint.c_str(), run.trainer->history().size());
-    }
+  RunCallbacks callbacks;
+  callbacks.on_start = [&](const TrainedModel& run, int resumed) {
+    const TrainOptions& fo = run.trainer->options();
+    if (resumed) std::printf("resumed    %s from %s at epoch %d\n", run.name.c_str(), run.checkpoint.c_str(), resumed);
     // The regularisers that apply to this model: a short-only model does not pool, only the gated
     // one fuses.
-    char regularisers[96], decay[64] = "";
+    char regularisers[96], decay[64] = "", average[48] = "";
     int used = std::snprintf(regularisers, sizeof regularisers, "dropout %.2f", fo.dropout);
-    if (f != Fusion::short_term && fo.history_dropout > 0)
+    if (fo.fusion != Fusion::short_term && fo.history_dropout > 0)
       used += std::snprintf(regularisers + used, sizeof regularisers - used, ", history dropout %.2f", fo.history_dropout);
-    if (f == Fusion::gate && fo.branch_dropout > 0)
+    if (fo.fusion == Fusion::gate && fo.branch_dropout > 0)
       std::snprintf(regularisers + used, sizeof regularisers - used, ", branch dropout %.2f", fo.branch_dropout);
-    char average[48] = "";
     if (fo.lr_decay < 1) std::snprintf(decay, sizeof decay, " (x%g after %d epochs without gain)", fo.lr_decay, fo.decay_patience);
     if (fo.ema > 0) std::snprintf(average, sizeof average, ", weights averaged (ema %g)", fo.ema);
     std::printf("train      %s: dim %d, %zu targets per epoch, batch %d, %s, lr %g%s%s, %d threads\n", run.name.c_str(),
@@ -305,134 +280,104 @@ int train_command(int argc, char** argv) {
     // Batches count shoppers: a log of few, long histories at a large batch size gives epochs of
     // a handful of steps, after which early stopping sees a model near its initialisation.
     const std::size_t steps = run.trainer->steps_per_epoch();
-    if (runs.empty() && steps < kFewStepsPerEpoch)
+    if (fo.fusion == o.fusion && steps < kFewStepsPerEpoch)
       std::printf("note       only %zu Adam steps per epoch (%zu shoppers, %d per batch); a smaller --batch-size trains "
                   "more per epoch (docs/training.md)\n",
                   steps, run.trainer->shoppers(), fo.batch_size);
     std::fflush(stdout);
-    const auto start = std::chrono::steady_clock::now();
-    Trainer* trainer = run.trainer.get();
-    s = trainer->run(
-        [&](const TrainProgress& p) {
-          if (!tty) return;
-          std::fprintf(stderr, "\r  %s epoch %d/%d  step %zu/%zu  loss %.4f  %.0f events/s  ETA %.0fs   ", run.name.c_str(),
-                       p.epoch, p.epochs, p.step, p.steps, p.loss, p.events_per_s, p.eta_s);
-        },
-        [&](const EpochLog& e) {
-          if (tty) std::fprintf(stderr, "\r%100s\r", "");
-          if (!e.failure.empty()) {
-            std::printf("  %-10s epoch %3d  stopped: %s\n", run.name.c_str(), e.epoch, e.failure.c_str());
-            return;
-          }
-          std::printf("  %-10s epoch %3d  loss %.4f  val NDCG@10 %.4f  HR@10 %.4f  %.1fs  %.0f events/s%s\n",
-                      run.name.c_str(), e.epoch, e.loss, e.validation.ndcg.at(10), e.validation.hr.at(10), e.seconds,
-                      e.events_per_s, e.best ? "  *" : "");
-          std::fflush(stdout);
-          log << json{{"model", run.name}, {"epoch", e.epoch}, {"loss", e.loss}, {"seconds", e.seconds},
-                      {"events_per_s", e.events_per_s}, {"lr", e.lr}, {"validation", metrics_json(e.validation)}, {"best", e.best}}
-                     .dump()
-              << "\n";
-          log.flush();
-          if (!checkpoint.empty()) {
-            std::vector<std::uint8_t> bytes;
-            Status cs = trainer->save_checkpoint(&bytes);
-            if (cs.ok()) cs = write_file_atomic(checkpoint, bytes.data(), bytes.size());
-            if (!cs.ok()) std::fprintf(stderr, "tandem: checkpoint not written: %s\n", cs.message().c_str());
-          }
-        });
-    if (!s.ok()) return fail(run.name + ": " + s.message());
-    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("  %-10s best epoch %d, %.1f s of training\n", run.name.c_str(), trainer->best_epoch(), run.seconds);
-    runs.push_back(std::move(run));
-  }
+  };
+  callbacks.on_progress = [&](const TrainedModel& run, const TrainProgress& p) {
+    if (!tty) return;
+    std::fprintf(stderr, "\r  %s epoch %d/%d  step %zu/%zu  loss %.4f  %.0f events/s  ETA %.0fs   ", run.name.c_str(),
+                 p.epoch, p.epochs, p.step, p.steps, p.loss, p.events_per_s, p.eta_s);
+  };
+  callbacks.on_epoch = [&](const TrainedModel& run, const EpochLog& e) {
+    if (tty) std::fprintf(stderr, "\r%100s\r", "");
+    if (!e.failure.empty()) {
+      std::printf("  %-10s epoch %3d  stopped: %s\n", run.name.c_str(), e.epoch, e.failure.c_str());
+      return;
+    }
+    std::printf("  %-10s epoch %3d  loss %.4f  val NDCG@10 %.4f  HR@10 %.4f  %.1fs  %.0f events/s%s\n", run.name.c_str(),
+                e.epoch, e.loss, e.validation.ndcg.at(10), e.validation.hr.at(10), e.seconds, e.events_per_s,
+                e.best ? "  *" : "");
+    std::fflush(stdout);
+    log << json{{"model", run.name}, {"epoch", e.epoch}, {"loss", e.loss}, {"seconds", e.seconds},
+                {"events_per_s", e.events_per_s}, {"lr", e.lr}, {"validation", metrics_json(e.validation)}, {"best", e.best}}
+               .dump()
+        << "\n";
+    log.flush();
+  };
+  callbacks.on_warning = [](const std::string& message) { std::fprintf(stderr, "tandem: %s\n", message.c_str()); };
+  std::vector<TrainedModel> runs;
+  s = train_models(a.run, &l, callbacks, &runs);
+  for (const TrainedModel& run : runs)
+    std::printf("  %-10s best epoch %d, %.1f s of training\n", run.name.c_str(), run.trainer->best_epoch(), run.seconds);
+  if (!s.ok()) return fail(s.message());
 
   // Test-set evaluation of every model and the baselines, by the same code.
-  EvalOptions eval;
-  eval.ks = {5, 10, 20};
-  eval.exclude_history = o.exclude_history;
-  std::vector<ReportRow> table;
-  const std::vector<double> counts = item_counts(l.data, l.split.validation);
-  table.push_back({"popularity", evaluate_popularity(l.data, l.split.test, counts, eval)});
-  table.push_back({"recently viewed", evaluate_recently_viewed(l.data, l.split.test, counts, eval)});
-  std::vector<std::shared_ptr<const Model>> models;
-  for (const auto& run : runs) {
-    std::shared_ptr<const Model> m;
-    if (!(s = run.trainer->model(&m)).ok()) return fail(run.name + ": " + s.message());
-    models.push_back(m);
-    table.push_back({run.name, evaluate_model(m, l.data, l.split.test, eval)});
-  }
-  std::printf("\ntest (%zu cases, %s, whole catalog ranked%s):\n%s", l.split.test.size(), l.protocol.c_str(),
-              o.exclude_history ? ", history excluded" : ", repeats allowed", text_table(table, eval.ks).c_str());
-  // How far apart the models are, against the noise of this many cases: paired per-case differences.
-  const ReportRow& main_row = table[2];  // after the two baselines: the main model
-  const NdcgDifference own = ndcg_difference(main_row.metrics, Metrics{}, 10);
-  std::printf("\n%s NDCG@10 %.4f, standard error %.4f; paired differences over the same cases:\n", main_row.name.c_str(),
-              own.difference, own.standard_error);
-  for (const ReportRow& row : table) {
-    if (&row == &main_row) continue;
-    const NdcgDifference d = ndcg_difference(main_row.metrics, row.metrics, 10);
-    char relative[32] = "";
-    if (row.metrics.ndcg.at(10) > 0) std::snprintf(relative, sizeof relative, " (%+.1f %%)", 100 * d.relative);
-    std::printf("  against %-16s %+.4f%s, standard error %.4f\n", row.name.c_str(), d.difference, relative,
-                d.standard_error);
-  }
-  const CaseKinds kinds = case_kinds(l.data, l.split.test, counts, o.window, o.session_timeout_s);
-  print_kinds(table, kinds);
+  std::vector<std::pair<std::string, std::shared_ptr<const Model>>> models;
+  for (const TrainedModel& run : runs) models.emplace_back(run.name, run.model);
+  const TestReport report = evaluate_test(l, models, ks, o.exclude_history, true, o.window, o.session_timeout_s);
+  char heading[160];
+  std::snprintf(heading, sizeof heading, "test (%zu cases, %s, whole catalog ranked%s)", l.split.test.size(),
+                a.data.data.protocol.c_str(), o.exclude_history ? ", history excluded" : ", repeats allowed");
+  print_test(report, heading);
+  print_differences(report, 2);  // after the two baselines: the main model
+  print_kinds(report);
 
-  // Export the main model with its metadata and a self-test from a real shopper.
-  const Trainer& main = *runs.front().trainer;
-  json meta{{"trained_on", std::filesystem::path(args.get("data")).filename().string()},
-            {"format", args.get("format", "taobao")},
-            {"protocol", l.protocol},
+  // Export the main model with its metadata and a self-test from a real shopper. Every output is
+  // made before any is written, and they land together (train/files.h).
+  const TrainedModel& main = runs.front();
+  json meta{{"trained_on", std::filesystem::path(a.data.data.path).filename().string()},
+            {"format", a.data.format},
+            {"protocol", a.data.data.protocol},
             {"users", l.data.user_count()},
             {"events", l.data.events.size()},
-            {"best_epoch", main.best_epoch()},
-            {"train_seconds", runs.front().seconds},
+            {"best_epoch", main.trainer->best_epoch()},
+            {"train_seconds", main.seconds},
             {"options", {{"dim", o.dim}, {"batch_size", o.batch_size}, {"max_length", o.max_length}, {"lr", o.lr},
-                         {"dropout", o.dropout}, {"history_dropout", o.history_dropout}, {"branch_dropout", o.branch_dropout}, {"lr_decay", o.lr_decay},
-                         {"decay_patience", o.decay_patience}, {"ema", o.ema}, {"repeat_term", o.repeat_term}, {"categories", categories},
-                         {"seed", o.seed}, {"exclude_history", o.exclude_history}}}};
+                         {"dropout", o.dropout}, {"history_dropout", o.history_dropout}, {"branch_dropout", o.branch_dropout},
+                         {"lr_decay", o.lr_decay}, {"decay_patience", o.decay_patience}, {"ema", o.ema},
+                         {"repeat_term", o.repeat_term}, {"categories", a.run.categories}, {"seed", o.seed},
+                         {"exclude_history", o.exclude_history}}}};
   json test = json::object();
-  for (const auto& row : table) test[row.name] = metrics_json(row.metrics);
+  for (const auto& row : report.table) test[row.name] = metrics_json(row.metrics);
   meta["test"] = test;
-  // Every output is made before any is written, and they land together (cli/files.h).
   std::shared_ptr<const Model> model;
   std::vector<std::uint8_t> bytes;
-  if (!(s = export_model(*models.front(), l.data, meta.dump(), args.flag("int8"), &model, &bytes)).ok())
-    return fail(s.message());
+  if (!(s = export_model(*main.model, l.data, meta.dump(), a.int8, &model, &bytes)).ok()) return fail(s.message());
   Outputs outputs;
   std::vector<std::string> wrote;
-  if (!(s = outputs.file(out, bytes.data(), bytes.size())).ok()) return fail(s.message());
+  if (!(s = outputs.file(a.out, bytes.data(), bytes.size())).ok()) return fail(s.message());
   char line[512];
-  std::snprintf(line, sizeof line, "%s (%zu bytes, %s item table, fingerprint %s)", out.c_str(), bytes.size(),
+  std::snprintf(line, sizeof line, "%s (%zu bytes, %s item table, fingerprint %s)", a.out.c_str(), bytes.size(),
                 model->quantized() ? "int8" : "float32", model->fingerprint_hex().c_str());
   wrote.push_back(line);
-  if (args.has("profiles")) {
+  if (!a.profiles.empty()) {
     std::string staging;
-    s = outputs.directory(args.get("profiles"), &staging);
+    s = outputs.directory(a.profiles, &staging);
     if (s.ok()) s = write_profiles(staging, *model, l.data);
     if (!s.ok()) return fail(s.message());
-    wrote.push_back(std::to_string(l.data.user_count()) + " profiles into " + args.get("profiles"));
+    wrote.push_back(std::to_string(l.data.user_count()) + " profiles into " + a.profiles);
   }
-  if (args.has("dump-topk")) {
-    const std::string text = dump_topk(model, l.data, l.split.test, o.exclude_history);
-    if (!(s = outputs.file(args.get("dump-topk"), text.data(), text.size())).ok()) return fail(s.message());
-    wrote.push_back(args.get("dump-topk"));
+  if (!a.data.dump_topk.empty()) {
+    const std::string text = topk_lines(model, l, o.exclude_history);
+    if (!(s = outputs.file(a.data.dump_topk, text.data(), text.size())).ok()) return fail(s.message());
+    wrote.push_back(a.data.dump_topk);
   }
-  if (args.has("report")) {
+  if (!a.report.empty()) {
     std::vector<ReportRun> report_runs;
     for (const auto& run : runs) report_runs.push_back({run.name, run.trainer->history()});
     std::vector<std::string> facts = {
-        "data: " + args.get("data") + " (" + args.get("format", "taobao") + "), " + std::to_string(l.data.user_count()) +
-            " users, " + std::to_string(l.data.item_ids.size()) + " items, " + std::to_string(l.data.events.size()) + " events",
-        "protocol: " + l.protocol + (o.exclude_history ? ", history excluded" : ", repeats allowed") + ", " +
+        "data: " + a.data.data.path + " (" + a.data.format + "), " + std::to_string(l.data.user_count()) + " users, " +
+            std::to_string(l.data.item_ids.size()) + " items, " + std::to_string(l.data.events.size()) + " events",
+        "protocol: " + a.data.data.protocol + (o.exclude_history ? ", history excluded" : ", repeats allowed") + ", " +
             std::to_string(l.split.test.size()) + " test cases, whole catalog ranked",
-        "model: dim " + std::to_string(o.dim) + ", best epoch " + std::to_string(main.best_epoch()) + ", " +
-            std::to_string(static_cast<int>(runs.front().seconds)) + " s of training on " + std::to_string(o.threads) +
-            " threads"};
-    const std::string html = html_report("tandem training report", facts, report_runs, table, eval.ks, kinds);
-    if (!(s = outputs.file(args.get("report"), html.data(), html.size())).ok()) return fail(s.message());
-    wrote.push_back(args.get("report"));
+        "model: dim " + std::to_string(o.dim) + ", best epoch " + std::to_string(main.trainer->best_epoch()) + ", " +
+            std::to_string(static_cast<int>(main.seconds)) + " s of training on " + std::to_string(o.threads) + " threads"};
+    const std::string html = html_report("tandem training report", facts, report_runs, report.table, ks, report.kinds);
+    if (!(s = outputs.file(a.report, html.data(), html.size())).ok()) return fail(s.message());
+    wrote.push_back(a.report);
   }
   if (!(s = outputs.commit()).ok()) return fail(s.message());
   std::printf("\n");
@@ -442,65 +387,60 @@ int train_command(int argc, char** argv) {
 }
 
 int eval_command(int argc, char** argv) {
-  Args args;
-  Status s = args.parse(argc, argv, 0, joined(kDataFlags, {"baselines"}), joined(kDataOptions, {"model", "k"}));
+  DataArgs a;
+  std::string model_path;
+  bool baselines = false;
+  Command command{"eval", "--model MODEL --data LOG [options]",
+                  "Evaluates a model file on a log: HR, NDCG and MRR at each --k, every test case ranking the whole\n"
+                  "catalog. The log's format and the history exclusion default to what the model was trained with.",
+                  {{"model", "FILE", "the model file", &model_path},
+                   {"baselines", "", "also evaluate popularity and recently viewed", &baselines}},
+                  {}, {}};
+  add_data_options(&command, &a);
+  // A training run's config file works here too: its training options are skipped.
+  TrainArgs train_args;
+  for (const Option& o : train_options(&train_args).options) command.foreign_config_keys.insert(o.name);
+  std::vector<std::string> positional;
+  bool help = false;
+  Status s = command.parse(argc, argv, &positional, &help);
+  if (help) return std::fputs(command.help_text().c_str(), stdout), 0;
   if (!s.ok()) return fail(s.message());
-  if (!args.has("model")) return fail("eval needs --model FILE");
-  LoadedModel loaded = load_model_file(args.get("model"), true);
+  if (!positional.empty()) return fail("eval takes no positional arguments, got '" + positional[0] + "'");
+  if (model_path.empty()) return fail("eval needs --model FILE");
+  LoadedModel loaded = load_model_file(model_path, true);
   if (!loaded.model) return fail(loaded.error);
   const Model& model = *loaded.model;
-
-  Loaded l;
-  if (!(s = load_data(args, &l)).ok()) return fail(s.message());
-  // Rows of the model, not of the log: drop events of items the model does not know (a Session
-  // ignores them too), then split again on what is left.
-  Dataset& d = l.data;
-  std::vector<int> type_map(d.event_types.size(), -1);
-  for (std::size_t t = 0; t < d.event_types.size(); ++t) {
-    type_map[t] = model.find_event_type(d.event_types[t]);
-    if (type_map[t] < 0) return fail("the log has event type '" + d.event_types[t] + "', which the model does not know");
+  // What the model was trained with, unless given: the log's format and the history exclusion.
+  const json meta = json::parse(model.weights().metadata_json, nullptr, false);
+  if (meta.is_object()) {
+    if (!command.given("format") && meta.contains("format") && meta["format"].is_string())
+      a.format = meta["format"].get<std::string>();
+    const json* options = meta.contains("options") ? &meta["options"] : nullptr;
+    if (!command.given("exclude-history") && options && options->is_object() && options->contains("exclude_history") &&
+        (*options)["exclude_history"].is_boolean())
+      a.exclude_history = (*options)["exclude_history"].get<bool>();
   }
+  std::vector<int> ks;
+  if (!(s = finish_data_options(&a, &ks)).ok()) return fail(s.message());
+
+  LoadedData l;
   std::size_t dropped = 0;
-  std::vector<Event> events;
-  std::vector<std::size_t> offsets = {0};
-  for (std::size_t u = 0; u < d.user_count(); ++u) {
-    for (std::size_t i = d.user_begin(u); i < d.user_end(u); ++i) {
-      Event e = d.events[i];
-      e.item = model.find_item(d.item_ids[static_cast<std::size_t>(e.item)]);
-      e.type = type_map[static_cast<std::size_t>(e.type)];
-      if (e.item < 0) {
-        ++dropped;
-        continue;
-      }
-      events.push_back(e);
-    }
-    offsets.push_back(events.size());
-  }
-  d.events = std::move(events);
-  d.user_offsets = std::move(offsets);
-  d.item_ids = model.weights().item_ids;
-  d.item_category = model.weights().item_category;
-  d.event_types = model.config().event_types;
-  if (!(s = split_data(args, &l)).ok()) return fail(s.message());
+  if (!(s = load_data(a.data, &l)).ok()) return fail(s.message());
+  if (!(s = restrict_to_model(model, a.data, &l, &dropped)).ok()) return fail(s.message());
   if (dropped) std::printf("note       %zu events of items the model does not know were dropped before splitting\n", dropped);
-  print_data_summary(args, l);
+  print_data_summary(a, l);
 
-  EvalOptions eval;
-  eval.ks = {5, 10, 20};
-  eval.exclude_history = args.flag("exclude-history");
-  std::vector<ReportRow> table;
-  const std::vector<double> counts = item_counts(d, l.split.validation);
-  if (args.flag("baselines")) {
-    table.push_back({"popularity", evaluate_popularity(d, l.split.test, counts, eval)});
-    table.push_back({"recently viewed", evaluate_recently_viewed(d, l.split.test, counts, eval)});
-  }
-  table.push_back({fusion_name(model.config().fusion), evaluate_model(loaded.model, d, l.split.test, eval)});
-  std::printf("\ntest (%zu cases):\n%s", l.split.test.size(), text_table(table, eval.ks).c_str());
-  print_kinds(table, case_kinds(d, l.split.test, counts, model.config().window, model.config().session_timeout_s));
-  if (args.has("dump-topk")) {
-    const std::string text = dump_topk(loaded.model, d, l.split.test, eval.exclude_history);
-    if (!(s = write_file_atomic(args.get("dump-topk"), text.data(), text.size())).ok()) return fail(s.message());
-    std::printf("wrote      %s\n", args.get("dump-topk").c_str());
+  const TestReport report = evaluate_test(l, {{run_name(model.config().fusion), loaded.model}}, ks, a.exclude_history,
+                                          baselines, model.config().window, model.config().session_timeout_s);
+  char heading[160];
+  std::snprintf(heading, sizeof heading, "test (%zu cases, %s, whole catalog ranked%s)", l.split.test.size(),
+                a.data.protocol.c_str(), a.exclude_history ? ", history excluded" : ", repeats allowed");
+  print_test(report, heading);
+  print_kinds(report);
+  if (!a.dump_topk.empty()) {
+    const std::string text = topk_lines(loaded.model, l, a.exclude_history);
+    if (!(s = write_file_atomic(a.dump_topk, text.data(), text.size())).ok()) return fail(s.message());
+    std::printf("wrote      %s\n", a.dump_topk.c_str());
   }
   return 0;
 }

@@ -14,9 +14,11 @@ SelfTestSpec real_selftest(const Model& model, const Dataset& data) {
   while (user + 1 < data.user_count() && data.user_end(user) - data.user_begin(user) < 4) ++user;
   const std::size_t begin = data.user_begin(user), end = data.user_end(user);
   const std::size_t recent = end - begin > 8 ? end - 8 : begin + (end - begin) / 2;
-  Profile profile = encode_history(model, data.events.data() + begin, recent - begin);
-  spec.profile.resize(profile_length(model));
-  profile_to_vector(profile, spec.profile.data());
+  const Profile profile = encode_history(model, data.events.data() + begin, recent - begin);
+  if (!profile.empty()) {  // no history before the recent events: no profile (JSON has no -Infinity)
+    spec.profile.resize(profile_length(model));
+    profile_to_vector(profile, spec.profile.data());
+  }
   for (std::size_t i = recent; i < end; ++i) {
     const Event& e = data.events[i];
     spec.events.push_back({data.item_ids[static_cast<std::size_t>(e.item)],

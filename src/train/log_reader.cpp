@@ -590,12 +590,14 @@ Status read_sequences(LineReader& lines, bool pairs, RowBuilder* rows, bool* any
       if (!rows->reject(number, why)) return rows->error();
       continue;
     }
-    std::uint32_t user = rows->user(user_id);
+    bool interned = false;  // the user only once one of their items is valid: a bad row adds no ids
+    std::uint32_t user = 0;
     for (std::size_t k = 1; next_token(line, &pos, &token); ++k) {
       if (const char* problem = id_problem(token)) {
         if (!rows->reject(number, "item " + std::to_string(k) + ": the item id " + problem)) return rows->error();
         continue;
       }
+      if (!std::exchange(interned, true)) user = rows->user(user_id);
       rows->add(user, rows->item(token, {}), type, rows->next_position(user));
     }
   }

@@ -75,6 +75,7 @@ class Trainer {
   Status run(const std::function<void(const TrainProgress&)>& on_progress,
              const std::function<void(const EpochLog&)>& on_epoch);
 
+  const TrainOptions& options() const { return options_; }
   const ModelConfig& model_config() const { return config_; }
   const Params<float>& params() const { return params_; }
   // What validation scores and the best model keeps: the moving average with --ema, else params().

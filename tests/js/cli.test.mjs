@@ -94,7 +94,9 @@ test('train writes the model, profiles, log, report, top-k dump and checkpoint; 
 
   const topk = readFileSync(join(dir, 'topk.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(topk.length, 24);
-  assert.equal(topk[0].case, 0);
+  // Each line names the shopper and the held-out event's position in their history (0-based).
+  assert.deepEqual([topk[0].user, topk[0].position], ['0', 11]);
+  assert.ok(topk.every((c, i) => c.user === String(i) && c.position === 11));
   assert.equal(topk[0].topk.length, 20);
   assert.ok(topk.every((c) => c.topk.every((id) => /^SKU-\d+$/.test(id))));
 
@@ -111,13 +113,20 @@ test('train writes the model, profiles, log, report, top-k dump and checkpoint; 
   assert.match(inspect, /self-test  passed/);
   assert.match(inspect, /"trained_on":"log.csv"/);
 
-  const ev = run(['eval', '--model', out, '--data', log, '--format', 'taobao', '--baselines']);
+  // eval takes the log's format from the model, and the training run's config file (its training
+  // options skipped); the model keeps its name from train, fused.
+  const ev = run(['eval', '--config', join(dir, 'run.json'), '--model', out, '--data', log, '--baselines']);
   assert.equal(ev.status, 0, ev.stderr);
+  assert.match(ev.stdout, /log\.csv \(taobao\)/);
   // The model file's own test numbers are what eval measures again.
   const meta = JSON.parse(/metadata   (.*)/.exec(inspect)[1]);
-  const gate = /^gate +([\d.]+) +([\d.]+) +([\d.]+) +([\d.]+) +([\d.]+)/m.exec(ev.stdout);
-  assert.ok(gate, ev.stdout);
-  assert.equal(Number(gate[5]), Number(meta.test.fused['ndcg@10'].toFixed(4)));
+  const fused = /^fused +([\d.]+) +([\d.]+) +([\d.]+) +([\d.]+) +([\d.]+)/m.exec(ev.stdout);
+  assert.ok(fused, ev.stdout);
+  assert.equal(Number(fused[5]), Number(meta.test.fused['ndcg@10'].toFixed(4)));
+  // --k sets the cutoffs (NDCG@10 is always among them).
+  const k = run(['eval', '--model', out, '--data', log, '--k', '1,3']);
+  assert.equal(k.status, 0, k.stderr);
+  assert.match(k.stdout, /^model +HR@1 +NDCG@1 +MRR@1 +HR@3 +NDCG@3 +MRR@3 +HR@10 +NDCG@10 +MRR@10$/m);
 });
 
 test('--no-categories and --no-repeat-term train the model without those levers, and say so', (t) => {
@@ -199,7 +208,7 @@ test('bad options and bad input fail with a message that names the problem', (t)
   writeFileSync(log, '1,SKU-1,c,pv,1700000000\n1,SKU-2,c,pv\n1,SKU-3,c,wink,1700000100\n1,SKU-4,c,pv,1700000200\n');
   let r = run(['train', '--data', log, '--out', join(dir, 'm'), '--dimm', '8']);
   assert.equal(r.status, 1);
-  assert.equal(r.stderr, 'tandem: unknown option --dimm (see tandem --help)\n');
+  assert.equal(r.stderr, 'tandem: unknown option --dimm (see tandem train --help)\n');
   r = run(['train', '--data', log, '--out', join(dir, 'm'), '--lr', 'fast']);
   assert.match(r.stderr, /^tandem: --lr must be a number in \[/);
   r = run(['train', '--data', join(dir, 'missing.csv'), '--out', join(dir, 'm')]);
@@ -262,6 +271,23 @@ test('eval --protocol time splits after dropping the events of items the model d
   const plain = evalOf('known.csv'), withNew = evalOf('with-new.csv');
   assert.match(withNew, /^note {7}24 events of items the model does not know were dropped before splitting$/m);
   const table = (text) => text.slice(text.indexOf('\ntest ('));
-  assert.match(table(plain), /test \(\d+ cases\)/);
+  assert.match(table(plain), /test \(\d+ cases, time, whole catalog ranked, repeats allowed\)/);
   assert.equal(table(withNew), table(plain));
+});
+
+test('every command has --help (and -h) listing its options; tandem --version', () => {
+  for (const [command, option] of [['train', '--history-dropout X'], ['eval', '--baselines'], ['inspect', '--verify'],
+    ['export', '--int8'], ['fixture', '--items N'], ['score', '--candidates ID,...']]) {
+    for (const flag of ['--help', '-h']) {
+      const r = run([command, flag]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^usage: tandem ${command} `));
+      assert.ok(r.stdout.includes(`  ${option}`), `${command}: ${r.stdout}`);
+    }
+  }
+  // Ranges and defaults come from the same table that parses and checks the values.
+  assert.match(run(['train', '--help']).stdout, /^ {2}--dim D {19}the model dimension \(2\.\.1024, default 64\)$/m);
+  assert.equal(run(['train', '--dim', '1']).stderr, "tandem: --dim must be an integer in 2..1024, got '1'\n");
+  assert.match(run(['--version']).stdout, /^tandem \d+\.\d+\.\d+ \(model format 2\)\n$/);
+  assert.match(run(['--help']).stdout, /^ {2}score {4}/m);
 });

@@ -1,4 +1,5 @@
-// Whole-file reading and atomic writing for the command line tool: the core only sees bytes.
+// Whole files in and out for training runs and the command line tool (the core only sees bytes):
+// reading, atomic writing, and the all-or-nothing outputs of a run.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +9,7 @@
 #include "core/model_format.h"
 #include "core/status.h"
 
-namespace tandem::cli {
+namespace tandem::train {
 
 Status read_file(const std::string& path, std::vector<std::uint8_t>* out);
 // Writes to PATH.tmp, then renames over PATH: a crash never leaves a half-written file.
@@ -40,4 +41,4 @@ class Outputs {
 // A model file, read and checked (its self-test too when `verify`); errors name the path.
 LoadedModel load_model_file(const std::string& path, bool verify);
 
-}  // namespace tandem::cli
+}  // namespace tandem::train

@@ -1,4 +1,4 @@
-#include "cli/files.h"
+#include "train/files.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -8,7 +8,7 @@
 
 #include <unistd.h>
 
-namespace tandem::cli {
+namespace tandem::train {
 
 Status read_file(const std::string& path, std::vector<std::uint8_t>* out) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
@@ -96,4 +96,4 @@ LoadedModel load_model_file(const std::string& path, bool verify) {
   return m;
 }
 
-}  // namespace tandem::cli
+}  // namespace tandem::train

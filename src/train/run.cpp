@@ -1,0 +1,173 @@
+#include "train/run.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "core/limits.h"
+#include "train/files.h"
+
+namespace tandem::train {
+
+namespace {
+
+Status split_data(const DataOptions& options, LoadedData* loaded) {
+  if (options.protocol == "leave-one-out") {
+    loaded->split = leave_one_out(loaded->data);
+  } else if (options.protocol == "time") {
+    double latest = -kMaxTimeSeconds;
+    for (const Event& e : loaded->data.events) latest = std::max(latest, e.time);
+    loaded->split = time_split(loaded->data, latest - options.test_days * 86400.0);
+  } else {
+    return Status::error("the protocol must be leave-one-out or time, got '" + options.protocol + "'");
+  }
+  return {};
+}
+
+}  // namespace
+
+Status load_data(const DataOptions& options, LoadedData* out) {
+  if (options.path.empty()) return Status::error("needs --data FILE (an interaction log)");
+  RawLog raw;
+  Status s = read_log_file(options.path, options.log, &raw, &out->report);
+  if (!s.ok()) return s;
+  out->data = build_dataset(std::move(raw), options.preprocess, &out->report);
+  if (out->data.events.empty()) return Status::error(options.path + ": no events left to train on");
+  return split_data(options, out);
+}
+
+Status restrict_to_model(const Model& model, const DataOptions& options, LoadedData* loaded, std::size_t* dropped) {
+  Dataset& d = loaded->data;
+  std::vector<int> type_map(d.event_types.size(), -1);
+  for (std::size_t t = 0; t < d.event_types.size(); ++t) {
+    type_map[t] = model.find_event_type(d.event_types[t]);
+    if (type_map[t] < 0)
+      return Status::error("the log has event type " + quote_value(d.event_types[t]) + ", which the model does not know");
+  }
+  *dropped = 0;
+  std::vector<Event> events;
+  std::vector<std::size_t> offsets = {0};
+  for (std::size_t u = 0; u < d.user_count(); ++u) {
+    for (std::size_t i = d.user_begin(u); i < d.user_end(u); ++i) {
+      Event e = d.events[i];
+      e.item = model.find_item(d.item_ids[static_cast<std::size_t>(e.item)]);
+      e.type = type_map[static_cast<std::size_t>(e.type)];
+      if (e.item < 0) {
+        ++*dropped;
+        continue;
+      }
+      events.push_back(e);
+    }
+    offsets.push_back(events.size());
+  }
+  d.events = std::move(events);
+  d.user_offsets = std::move(offsets);
+  d.item_ids = model.weights().item_ids;
+  d.item_category = model.weights().item_category;
+  d.categories = model.weights().categories;
+  d.event_types = model.config().event_types;
+  d.purchase_event = model.config().purchase_event;
+  return split_data(options, loaded);  // cases index the events: split what is left
+}
+
+const char* run_name(Fusion fusion) {
+  return fusion == Fusion::gate ? "fused" : fusion == Fusion::long_term ? "long-only" : "short-only";
+}
+
+Status train_models(const RunOptions& options, LoadedData* loaded, const RunCallbacks& callbacks,
+                    std::vector<TrainedModel>* out) {
+  if (!options.categories) {
+    loaded->data.categories.clear();
+    loaded->data.item_category.assign(loaded->data.item_ids.size(), -1);
+  }
+  std::vector<Fusion> fusions = {options.train.fusion};
+  if (options.ablation)
+    for (Fusion f : {Fusion::gate, Fusion::long_term, Fusion::short_term})
+      if (f != options.train.fusion) fusions.push_back(f);
+  for (Fusion f : fusions) {
+    TrainOptions train = options.train;
+    train.fusion = f;
+    TrainedModel run;
+    run.name = run_name(f);
+    run.trainer = std::make_unique<Trainer>(loaded->data, loaded->split, train);
+    run.checkpoint = options.checkpoint.empty() ? "" : options.checkpoint + (out->empty() ? "" : "." + run.name);
+    const std::string& checkpoint = run.checkpoint;
+    int resumed = 0;
+    if (options.resume && !checkpoint.empty() && std::filesystem::exists(checkpoint)) {
+      std::vector<std::uint8_t> bytes;
+      Status s = read_file(checkpoint, &bytes);
+      if (s.ok()) s = run.trainer->load_checkpoint(bytes.data(), bytes.size());
+      if (!s.ok()) return Status::error(checkpoint + ": " + s.message());
+      resumed = static_cast<int>(run.trainer->history().size());
+    }
+    if (callbacks.on_start) callbacks.on_start(run, resumed);
+    const auto start = std::chrono::steady_clock::now();
+    Trainer* trainer = run.trainer.get();
+    Status s = trainer->run(
+        [&](const TrainProgress& p) {
+          if (callbacks.on_progress) callbacks.on_progress(run, p);
+        },
+        [&](const EpochLog& e) {
+          if (callbacks.on_epoch) callbacks.on_epoch(run, e);
+          if (checkpoint.empty()) return;
+          std::vector<std::uint8_t> bytes;
+          Status cs = trainer->save_checkpoint(&bytes);
+          if (cs.ok()) cs = write_file_atomic(checkpoint, bytes.data(), bytes.size());
+          if (!cs.ok() && callbacks.on_warning) callbacks.on_warning("checkpoint not written: " + cs.message());
+        });
+    if (s.ok()) s = trainer->model(&run.model);
+    if (!s.ok()) return Status::error(run.name + ": " + s.message());
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    out->push_back(std::move(run));
+  }
+  return {};
+}
+
+TestReport evaluate_test(const LoadedData& loaded,
+                         const std::vector<std::pair<std::string, std::shared_ptr<const Model>>>& models,
+                         const std::vector<int>& ks, bool exclude_history, bool baselines, int window,
+                         double session_timeout_s) {
+  TestReport report;
+  report.ks = ks;
+  EvalOptions eval;
+  eval.ks = ks;
+  eval.exclude_history = exclude_history;
+  const Dataset& d = loaded.data;
+  const std::vector<Case>& test = loaded.split.test;
+  const std::vector<double> counts = item_counts(d, loaded.split.validation);
+  if (baselines) {
+    report.table.push_back({"popularity", evaluate_popularity(d, test, counts, eval)});
+    report.table.push_back({"recently viewed", evaluate_recently_viewed(d, test, counts, eval)});
+  }
+  for (const auto& [name, model] : models) report.table.push_back({name, evaluate_model(model, d, test, eval)});
+  report.kinds = case_kinds(d, test, counts, window, session_timeout_s);
+  return report;
+}
+
+std::string topk_lines(std::shared_ptr<const Model> model, const LoadedData& loaded, bool exclude_history) {
+  const Dataset& data = loaded.data;
+  const std::vector<Case>& cases = loaded.split.test;
+  std::vector<std::string> lines(cases.size());
+  EvalOptions eval;
+  eval.ks = {10};
+  eval.exclude_history = exclude_history;
+  eval.top = 20;
+  eval.on_topk = [&](std::size_t ci, const std::vector<std::int32_t>& rows) {
+    nlohmann::json topk = nlohmann::json::array();
+    for (std::int32_t r : rows) topk.push_back(data.item_ids[static_cast<std::size_t>(r)]);
+    const Case& c = cases[ci];
+    lines[ci] = nlohmann::json{{"user", data.user_ids[c.user]},
+                               {"position", c.target - data.user_begin(c.user)},
+                               {"target", data.item_ids[static_cast<std::size_t>(data.events[c.target].item)]},
+                               {"topk", topk}}
+                    .dump();
+  };
+  evaluate_model(model, data, cases, eval);
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  return text;
+}
+
+}  // namespace tandem::train

@@ -1,0 +1,103 @@
+// Training and evaluation runs as library calls: what `tandem train` and `tandem eval` do between
+// parsing their options and printing, so that a program (a scheduler, a test, a distributed
+// launcher) can run them without the command line. Steps:
+//
+//   load_data          log file -> Dataset -> split (train / validation / test cases)
+//   restrict_to_model  (eval) keep the events a model file knows, in its rows, and split again
+//   train_models       the main model and, with ablation, the other fusions; checkpoints
+//   evaluate_test      baselines and models on the test cases, by the same code
+//   topk_lines         the top 20 of every test case as JSON lines
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "train/dataset.h"
+#include "train/evaluate.h"
+#include "train/log_reader.h"
+#include "train/preprocess.h"
+#include "train/split.h"
+#include "train/trainer.h"
+
+namespace tandem::train {
+
+// Where a run's events come from and how they are split.
+struct DataOptions {
+  std::string path;                  // the interaction log
+  LogOptions log;                    // its format, column mapping, strictness
+  PreprocessOptions preprocess;      // the k-core filter
+  std::string protocol = "leave-one-out";  // or "time"
+  double test_days = 1;              // time protocol: sessions starting in the last test_days are test
+};
+
+struct LoadedData {
+  Dataset data;
+  Split split;
+  LogReport report;
+};
+
+// Reads, preprocesses and splits the log. Errors name the log.
+Status load_data(const DataOptions& options, LoadedData* out);
+
+// For evaluating a model file: the events whose items the model knows, in the model's rows (a
+// Session ignores the others too), split again by the same protocol; *dropped counts the rest.
+// An event type the model does not know is an error.
+Status restrict_to_model(const Model& model, const DataOptions& options, LoadedData* loaded, std::size_t* dropped);
+
+// A model's name in tables and reports: fused, long-only, short-only.
+const char* run_name(Fusion fusion);
+
+struct RunOptions {
+  TrainOptions train;
+  bool ablation = false;    // also the other two fusions, as long-only and short-only
+  bool categories = true;   // false: category embeddings off, as if the log named none
+  std::string checkpoint;   // after every epoch (FILE, FILE.long-only, FILE.short-only)
+  bool resume = false;      // continue from the checkpoints that exist
+};
+
+struct TrainedModel {
+  std::string name;
+  std::unique_ptr<Trainer> trainer;
+  std::shared_ptr<const Model> model;  // the best epoch's
+  std::string checkpoint;              // where its checkpoints go ("" none)
+  double seconds = 0;
+};
+
+// What a run reports while it trains; every member may be empty.
+struct RunCallbacks {
+  std::function<void(const TrainedModel& run, int resumed_epoch)> on_start;  // resumed_epoch 0: fresh
+  std::function<void(const TrainedModel& run, const TrainProgress&)> on_progress;
+  std::function<void(const TrainedModel& run, const EpochLog&)> on_epoch;
+  std::function<void(const std::string& message)> on_warning;  // e.g. a checkpoint not written
+};
+
+// Trains the main model (options.train.fusion) and, with ablation, the others, in that order.
+// With categories off, `loaded` loses its categories first.
+Status train_models(const RunOptions& options, LoadedData* loaded, const RunCallbacks& callbacks,
+                    std::vector<TrainedModel>* out);
+
+struct TestRow {
+  std::string name;
+  Metrics metrics;
+};
+
+struct TestReport {
+  std::vector<int> ks;
+  std::vector<TestRow> table;  // baselines first (when asked for), then the models in order
+  CaseKinds kinds;
+};
+
+// Every test case ranked over the whole catalog by the baselines (popularity, recently viewed) and
+// each model. window and session_timeout_s: the main model's, for the breakdown of the cases.
+TestReport evaluate_test(const LoadedData& loaded, const std::vector<std::pair<std::string, std::shared_ptr<const Model>>>& models,
+                         const std::vector<int>& ks, bool exclude_history, bool baselines, int window,
+                         double session_timeout_s);
+
+// One JSON line per test case: the shopper's id, the held-out event's position in their history
+// (0-based), the held-out item and the model's top 20.
+std::string topk_lines(std::shared_ptr<const Model> model, const LoadedData& loaded, bool exclude_history);
+
+}  // namespace tandem::train
