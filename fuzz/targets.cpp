@@ -10,11 +10,16 @@
 #include <vector>
 
 #include "core/hash.h"
+#include "core/limits.h"
+#include "core/long_term.h"
 #include "core/model_format.h"
 #include "core/profile_format.h"
 #include "core/session.h"
+#include "train/export.h"
 #include "train/log_reader.h"
 #include "train/preprocess.h"
+#include "train/split.h"
+#include "train/trainer.h"
 
 namespace tandem::fuzz {
 
@@ -234,6 +239,180 @@ std::string run_log(const std::uint8_t* data, std::size_t size, train::LogOption
   return "";
 }
 
+// ---- The training pipeline ----
+
+struct PipelineKnobs {
+  train::LogOptions log;
+  train::PreprocessOptions pre;
+  train::TrainOptions train;
+  bool int8 = false;
+};
+
+// Byte 0, the data: bits 0-1 the format (taobao, sequences, user-item, or delimited with a header
+// naming the columns "user" and "item"), bit 2 strict, bit 3 the k-core filter (2 events per user
+// and per item); delimited only: bit 4 maps a "category" column, bit 5 an "event" column, bits
+// 6-7 a "time" column (none, s, ms, iso8601).
+// Byte 1, the model: bits 0-1 the fusion (gate, long-term, short-term, gate), bit 2 an int8 item
+// table, bit 3 the sampled softmax (from 2 items, 3 negatives), bit 4 weight averaging (ema 0.5),
+// bit 5 a window and a training length of 1 (else 4 and 6), bit 6 history and branch dropout 0.5,
+// bit 7 a learning rate of 0.5 and validation without the shopper's history.
+// Always: dim 4, one epoch, batch 8, one thread, 4 gap and 2 repeat buckets.
+PipelineKnobs pipeline_knobs(std::uint8_t data, std::uint8_t model) {
+  PipelineKnobs k;
+  static constexpr train::LogFormat formats[4] = {train::LogFormat::taobao, train::LogFormat::sequences,
+                                                  train::LogFormat::user_item, train::LogFormat::delimited};
+  k.log.format = formats[data & 3];
+  // The whole log in one chunk, as the CLI reads a file this small, without the default 1 MiB
+  // buffer (half the time of an execution; the log targets cover the chunk sizes).
+  k.log.chunk_size = kPipelineMaxLog + 1;
+  k.log.strict = (data >> 2) & 1;
+  k.pre.min_user_events = k.pre.min_item_count = ((data >> 3) & 1) ? 2 : 0;
+  if (k.log.format == train::LogFormat::delimited) {
+    train::ColumnMapping& c = k.log.columns;
+    c.header = true;
+    c.user = "user";
+    c.item = "item";
+    if ((data >> 4) & 1) c.category = "category";
+    if ((data >> 5) & 1) c.event = "event";
+    static constexpr train::TimeUnit units[4] = {train::TimeUnit::seconds, train::TimeUnit::seconds,
+                                                 train::TimeUnit::milliseconds, train::TimeUnit::iso8601};
+    if ((data >> 6) & 3) {
+      c.time = "time";
+      c.time_unit = units[(data >> 6) & 3];
+    }
+  }
+  train::TrainOptions& t = k.train;
+  static constexpr Fusion fusions[4] = {Fusion::gate, Fusion::long_term, Fusion::short_term, Fusion::gate};
+  t.fusion = fusions[model & 3];
+  k.int8 = (model >> 2) & 1;
+  if ((model >> 3) & 1) {
+    t.sampled_softmax_above = 2;
+    t.negatives = 3;
+  }
+  if ((model >> 4) & 1) t.ema = 0.5;
+  t.window = t.max_length = ((model >> 5) & 1) ? 1 : 4;
+  if (!((model >> 5) & 1)) t.max_length = 6;
+  if ((model >> 6) & 1) t.history_dropout = t.branch_dropout = 0.5f;
+  if ((model >> 7) & 1) {
+    t.lr = 0.5;
+    t.exclude_history = true;
+  }
+  t.dim = 4;
+  t.epochs = 1;
+  t.patience = 1;
+  t.batch_size = 8;
+  t.threads = 1;
+  t.gap_buckets = 4;
+  t.repeat_buckets = 2;
+  t.seed = 1;
+  return k;
+}
+
+bool all_finite(const float* v, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isfinite(v[i])) return false;
+  return true;
+}
+
+// A clean refusal: a message that says what.
+std::string refused(const Status& s) {
+  FUZZ_CHECK(!s.ok() && !s.message().empty());
+  return s.message();
+}
+
+// Scores of the first rows of the catalog and an unknown id, their parts and the gate: all finite.
+void check_scores(Session& s) {
+  const std::int32_t n = s.model().item_count();
+  std::vector<std::int32_t> candidates;
+  for (std::int32_t i = 0; i < std::min<std::int32_t>(n, 48); ++i) candidates.push_back(i);
+  candidates.push_back(-1);
+  const std::size_t count = candidates.size();
+  std::vector<float> scores(count), long_part(count), short_part(count);
+  s.score(candidates.data(), count, scores.data());
+  FUZZ_CHECK(all_finite(scores.data(), count));
+  s.score_parts(candidates.data(), count, long_part.data(), short_part.data());
+  FUZZ_CHECK(all_finite(long_part.data(), count) && all_finite(short_part.data(), count));
+  const float gate = s.gate_mean();
+  FUZZ_CHECK(std::isfinite(gate) && gate >= 0 && gate <= 1);
+  const Vector& u = s.interest();
+  FUZZ_CHECK(all_finite(u.data(), static_cast<std::size_t>(u.size())));
+}
+
+// The model file as the SDK gets it: read with its self-test, then used by a shopper with the
+// events and history of the log's own users, and by one profile per user.
+void use_exported(const train::Dataset& data, const std::shared_ptr<const Model>& exported,
+                  const std::vector<std::uint8_t>& bytes) {
+  const LoadedModel loaded = read_model(bytes.data(), bytes.size(), ReadOptions{true});
+  if (!loaded.model) std::fprintf(stderr, "the exported model does not load: %s\n", loaded.error.c_str());
+  FUZZ_CHECK(loaded.model && loaded.error.empty());
+  const std::shared_ptr<const Model>& model = loaded.model;
+  FUZZ_CHECK(model->fingerprint() == exported->fingerprint());
+  FUZZ_CHECK(model->quantized() == exported->quantized());
+  // Every id and event type of the data is found again, at its row.
+  FUZZ_CHECK(static_cast<std::size_t>(model->item_count()) == data.item_ids.size());
+  for (std::size_t i = 0; i < data.item_ids.size(); ++i)
+    FUZZ_CHECK(model->find_item(data.item_ids[i]) == static_cast<std::int32_t>(i));
+  FUZZ_CHECK(static_cast<std::size_t>(model->event_type_count()) == data.event_types.size());
+  for (std::size_t t = 0; t < data.event_types.size(); ++t)
+    FUZZ_CHECK(model->find_event_type(data.event_types[t]) == static_cast<int>(t));
+
+  // A few shoppers: the history before their last events as a profile, the last events observed.
+  for (std::size_t u = 0; u < std::min<std::size_t>(data.user_count(), 3); ++u) {
+    const std::size_t begin = data.user_begin(u), end = data.user_end(u);
+    const std::size_t recent = end - begin > 6 ? end - 6 : begin + (end - begin) / 2;
+    Session s(model);
+    s.set_profile(encode_history(*model, data.events.data() + begin, recent - begin));
+    check_scores(s);
+    for (std::size_t i = recent; i < end; ++i) {
+      const Event& e = data.events[i];
+      const Status observed = s.observe(e.item, e.type, e.time);
+      if (!observed.ok()) std::fprintf(stderr, "observe: %s\n", observed.message().c_str());
+      FUZZ_CHECK(observed.ok());
+    }
+    FUZZ_CHECK(s.observe(-1, 0, data.events[end - 1].time).ok());  // an id the model does not know
+    check_scores(s);
+
+    constexpr std::size_t k = 10;
+    std::vector<std::int32_t> rows(k, -1);
+    std::vector<float> best(k);
+    for (Exclude exclude : {Exclude::none, Exclude::purchased, Exclude::seen}) {
+      const std::size_t got = s.recommend(k, exclude, nullptr, 0, rows.data(), best.data());
+      FUZZ_CHECK(got <= k && got <= static_cast<std::size_t>(model->item_count()));
+      FUZZ_CHECK(exclude != Exclude::none || got == std::min<std::size_t>(k, data.item_ids.size()));
+      for (std::size_t i = 0; i < got; ++i) {
+        FUZZ_CHECK(rows[i] >= 0 && rows[i] < model->item_count() && std::isfinite(best[i]));
+        FUZZ_CHECK(i == 0 || best[i - 1] >= best[i]);
+      }
+    }
+
+    // The saved state restores exactly; a later visit scores finitely; the visit folds.
+    const std::vector<std::uint8_t> saved = s.save_state();
+    Session copy(model);
+    const Status restored = copy.restore_state(saved.data(), saved.size());
+    if (!restored.ok()) std::fprintf(stderr, "restoring a saved state failed: %s\n", restored.message().c_str());
+    FUZZ_CHECK(restored.ok() && copy.save_state() == saved);
+    const double later = std::min(data.events[end - 1].time + 86400.0, kMaxTimeSeconds);
+    bool ended = false;
+    FUZZ_CHECK(s.resume_at(later, &ended).ok());
+    check_scores(s);
+    s.fold_recent_events();
+    check_scores(s);
+  }
+
+  // One profile per shopper, as `tandem train --profiles` writes them: each reads back the same.
+  for (std::size_t u = 0; u < std::min<std::size_t>(data.user_count(), 32); ++u) {
+    const Profile p = encode_history(*model, data.events.data() + data.user_begin(u), data.user_end(u) - data.user_begin(u));
+    FUZZ_CHECK(all_finite(p.pooled.data(), static_cast<std::size_t>(p.pooled.size())) && std::isfinite(p.log_mass));
+    const std::vector<std::uint8_t> written = write_profile(*model, p);
+    Profile again;
+    const Status read = read_profile(*model, written.data(), written.size(), &again);
+    if (!read.ok()) std::fprintf(stderr, "a written profile does not read: %s\n", read.message().c_str());
+    FUZZ_CHECK(read.ok() && write_profile(*model, again) == written);
+    const std::string name = train::profile_file_name(data.user_ids[u]);
+    FUZZ_CHECK(name.size() <= 200 && name[0] != '.' && name.find('/') == std::string::npos);
+  }
+}
+
 train::LogOptions format_options(train::LogFormat format) {
   train::LogOptions o;
   o.format = format;
@@ -340,12 +519,46 @@ std::string log_delimited(const std::uint8_t* data, std::size_t size) {
   return run_log(data, size, format_options(train::LogFormat::delimited), true);
 }
 
+std::string pipeline(const std::uint8_t* data, std::size_t size) {
+  if (size < 2) return "fuzz input is too short (two knob bytes)";
+  const PipelineKnobs knobs = pipeline_knobs(data[0], data[1]);
+  const std::string_view text(reinterpret_cast<const char*>(data) + 2, std::min(size - 2, kPipelineMaxLog));
+
+  train::RawLog log;
+  train::LogReport report;
+  train::MemorySource source(text, "fuzz.log");
+  Status s = train::read_log(source, knobs.log, &log, &report);
+  if (!s.ok()) return refused(s);
+  check_log(log, report, knobs.log.strict);
+  const train::Dataset d = train::build_dataset(std::move(log), knobs.pre, &report);
+  check_dataset(d, report, knobs.pre.min_user_events > 0);
+  if (d.events.empty()) return "fuzz.log: no events left to train on";  // what the CLI says
+  const train::Split split = train::leave_one_out(d);
+
+  train::Trainer trainer(d, split, knobs.train);
+  s = trainer.run(nullptr, nullptr);
+  if (!s.ok()) return refused(s);
+  // A run that succeeded has a model (trainer.h), and every model it makes exports and loads.
+  std::shared_ptr<const Model> trained;
+  s = trainer.model(&trained);
+  if (!s.ok()) std::fprintf(stderr, "Trainer::run succeeded, Trainer::model refused: %s\n", s.message().c_str());
+  FUZZ_CHECK(s.ok() && trained);
+  std::shared_ptr<const Model> exported;
+  std::vector<std::uint8_t> bytes;
+  s = train::export_model(*trained, d, "{}", knobs.int8, &exported, &bytes);
+  if (!s.ok()) std::fprintf(stderr, "a trained model does not export: %s\n", s.message().c_str());
+  FUZZ_CHECK(s.ok() && exported && !bytes.empty());
+  use_exported(d, exported, bytes);
+  return "";
+}
+
 const Target* targets(std::size_t* count) {
   static constexpr Target all[] = {
       {"model_file", model_file},         {"session_state", session_state}, {"profile_file", profile_file},
       {"log_taobao", log_taobao},         {"log_retailrocket", log_retailrocket},
       {"log_yoochoose", log_yoochoose},   {"log_sequences", log_sequences},
       {"log_user_item", log_user_item},   {"log_delimited", log_delimited},
+      {"pipeline", pipeline},
   };
   *count = sizeof all / sizeof all[0];
   return all;

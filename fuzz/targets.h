@@ -36,6 +36,14 @@ std::string log_user_item(const std::uint8_t* data, std::size_t size);
 // "delimiter|header|user|item|category|event|time|unit|name=type,name=type", then the log.
 std::string log_delimited(const std::uint8_t* data, std::size_t size);
 
+// The whole training pipeline, as `tandem train` runs it: read_log, build_dataset, leave_one_out,
+// one tiny epoch (Trainer::run), export_model, read_model with its self-test, then a session over
+// the model that was read and one profile per shopper. Two knob bytes (pipeline_knobs() in
+// targets.cpp: the log format and reading, the trainer and export), then the log (at most
+// kPipelineMaxLog bytes of it are used, so one execution stays fast).
+constexpr std::size_t kPipelineMaxLog = 4096;
+std::string pipeline(const std::uint8_t* data, std::size_t size);
+
 struct Target {
   const char* name;  // as in fuzz/regressions/<name>/ and build/fuzz/fuzz_<name>
   TargetFn run;

@@ -6,9 +6,11 @@
 #   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET ...]     # default: 60 seconds, every target
 #
 # Targets: model_file session_state profile_file log_taobao log_retailrocket log_yoochoose
-# log_sequences log_user_item log_delimited. Seeds from real files: fixture models from
-# `tandem fixture` (build/native, from scripts/build.sh), states and profiles of the harness model
-# (build/fuzz/fuzz_seeds), fuzz/seeds/, fuzz/regressions/, and the first 50 lines of the logs in
+# log_sequences log_user_item log_delimited pipeline (the last one trains: log bytes -> reader ->
+# preprocessing -> one tiny epoch -> export -> read_model -> sessions and profiles). Seeds from
+# real files: fixture models from `tandem fixture` (build/native, from scripts/build.sh), states
+# and profiles of the harness model (build/fuzz/fuzz_seeds), fuzz/seeds/, fuzz/regressions/, and
+# the first 50 lines of the logs in
 # $TANDEM_DATA (default ../shared/data; never copied into the repository). A finding (crash, leak,
 # UB, timeout over 10 s, an allocation over 64 MB) is saved as build/fuzz/findings/<target>/*;
 # the script then exits 1. Coverage found in one run stays in the corpus for the next.
@@ -18,7 +20,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 all_targets=(model_file session_state profile_file log_taobao log_retailrocket log_yoochoose
-             log_sequences log_user_item log_delimited)
+             log_sequences log_user_item log_delimited pipeline)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 for t in "${targets[@]}"; do
   [[ " ${all_targets[*]} " == *" $t "* ]] || { echo "unknown target $t (expected: ${all_targets[*]})" >&2; exit 2; }
@@ -57,8 +59,17 @@ head_of() { # knob file
   printf '%s' "$1"
   head -n 50 "$2"
 }
+# The pipeline target takes two knob bytes (data, model; fuzz/targets.cpp, pipeline_knobs): '\0'
+# = taobao or '\1' = sequences, read leniently; then '\0' = gated float32, '\4' = gated int8,
+# '\21' = long-term only with weight averaging, '\42' = short-term only with a window of 1.
+pipeline_heads() { # name-prefix data-knob log
+  for model in '\0' '\4' '\21' '\42'; do
+    { printf "$2$model"; head -n 50 "$3"; } > "$corpus/pipeline/$1-${model#\\}"
+  done
+}
 if [ -f "$taobao" ]; then
   for knob in G '$' C; do head_of "$knob" "$taobao" > "$corpus/log_taobao/userbehavior-head-$knob.csv"; done
+  pipeline_heads userbehavior-head '\0' "$taobao"
   { printf ',|0|0|1|2|3|4|s|pv=view,cart=cart,fav=fav,buy=purchase\n'; head -n 50 "$taobao"; } \
     | head_of G /dev/stdin > "$corpus/log_delimited/userbehavior-head.csv"
 else
@@ -66,6 +77,7 @@ else
 fi
 if [ -f "$beauty" ]; then
   for knob in G '$' C; do head_of "$knob" "$beauty" > "$corpus/log_sequences/beauty-head-$knob.txt"; done
+  pipeline_heads beauty-head '\1' "$beauty"
   head -n 20 "$beauty" | awk '{ for (i = 2; i <= NF; ++i) print $1, $i }' | head_of G /dev/stdin \
     > "$corpus/log_user_item/beauty-pairs.txt"
   { printf ' |0|0|1||||s|\n'; head -n 50 "$beauty"; } | head_of C /dev/stdin > "$corpus/log_delimited/beauty-head.txt"
@@ -82,9 +94,13 @@ for t in "${targets[@]}"; do
   log="build/fuzz/$t.log"
   # One process (no -jobs/-fork): the machine has other work; -timeout catches hangs, -malloc_limit_mb
   # a small input that makes a parser allocate a lot.
+  # The pipeline target uses two knob bytes and at most 4 KiB of log (kPipelineMaxLog): longer
+  # inputs would only repeat work.
+  extra=()
+  if [ "$t" = pipeline ]; then extra=(-max_len=4098); fi
   set +e
   "build/fuzz/fuzz_$t" "$corpus/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -malloc_limit_mb=64 -print_final_stats=1 -artifact_prefix="$findings_dir/" > "$log" 2>&1
+    -malloc_limit_mb=64 -print_final_stats=1 -artifact_prefix="$findings_dir/" "${extra[@]}" > "$log" 2>&1
   rc=$?
   set -e
   execs[$t]=$(grep -E "^stat::number_of_executed_units" "$log" | awk '{print $2}' | tail -n 1)

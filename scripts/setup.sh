@@ -2,7 +2,7 @@
 # Installs what tandem needs on a Debian 12 machine, and says what it installs.
 # Usage: scripts/setup.sh [--browser] [--fuzz]
 #   --browser  also Chromium, for the browser tests
-#   --fuzz     also clang 14 with its sanitizer and libFuzzer runtimes, for scripts/fuzz.sh
+#   --fuzz     also clang 14 with its sanitizer, libFuzzer and OpenMP runtimes, for scripts/fuzz.sh
 # The C++ tests under ASan + UBSan (scripts/test.sh) use g++, whose sanitizer runtimes (libasan8,
 # libubsan1) come with it. Runs apt-get as root (or via sudo); installs nothing already there.
 set -euo pipefail
@@ -25,7 +25,8 @@ for flag in "$@"; do
     --fuzz)
       need clang-14 /usr/bin/clang++-14
       need clang /usr/bin/clang++
-      need libclang-rt-14-dev /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ;;
+      need libclang-rt-14-dev /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+      need libomp-14-dev /usr/lib/llvm-14/lib/clang/14.0.6/include/omp.h ;;
     *) echo "setup: unknown option $flag (expected --browser, --fuzz)" >&2; exit 2 ;;
   esac
 done
