@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/bytes.h"
+#include "core/envelope.h"
 #include "core/hash.h"
 #include "core/long_term.h"
 #include "core/session.h"
@@ -17,7 +18,8 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr std::uint8_t kMagic[8] = {0x89, 'T', 'D', 'M', 0x0D, 0x0A, 0x1A, 0x0A};
+// An envelope (envelope.h) whose payload starts with the header's size.
+constexpr EnvelopeKind kModelFile{"model file", std::string_view("\x89TDM\r\n\x1a\n", 8), kModelFormatVersion};
 constexpr std::size_t kPreamble = 16;
 constexpr std::size_t kAlign = 64;
 
@@ -298,15 +300,16 @@ SelfTestSpec default_selftest(const Model& model) {
 std::vector<std::uint8_t> seal_model(std::uint32_t version, const std::string& header_json,
                                      const std::vector<std::uint8_t>& data) {
   std::vector<std::uint8_t> out;
-  out.reserve(align_up(kPreamble + header_json.size()) + data.size() + 8);
+  EnvelopeKind kind = kModelFile;
+  kind.version = version;
+  begin_envelope(kind, &out);
+  out.reserve(align_up(kPreamble + header_json.size()) + data.size() + kEnvelopeChecksumSize);
   ByteWriter w(out);
-  w.bytes(kMagic, sizeof kMagic);
-  w.put<std::uint32_t>(version);
   w.put<std::uint32_t>(static_cast<std::uint32_t>(header_json.size()));
   w.bytes(header_json.data(), header_json.size());
   w.pad_to(kAlign);
   w.bytes(data.data(), data.size());
-  w.put<std::uint64_t>(xxh64(out.data(), out.size()));
+  seal_envelope(&out);
   return out;
 }
 
@@ -372,9 +375,12 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
   if (size == 0) return fail("model file is empty (0 bytes)");
   if (size < kPreamble)
     return fail("model file is truncated: " + std::to_string(size) + " bytes, shorter than the 16-byte preamble");
-  if (std::memcmp(bytes, kMagic, sizeof kMagic) != 0)
+  // The envelope's magic, version and (below, once the sizes are known) checksum, with messages
+  // that say more than the generic ones: a model file is what a page downloads.
+  const auto* magic = reinterpret_cast<const std::uint8_t*>(kModelFile.magic.data());
+  if (std::memcmp(bytes, magic, kModelFile.magic.size()) != 0)
     return fail("not a tandem model file: bad magic bytes at offset 0 (found " + hex_bytes(bytes, 8) + ", expected " +
-                hex_bytes(kMagic, 8) + ")");
+                hex_bytes(magic, 8) + ")");
   std::uint32_t version, header_size;
   std::memcpy(&version, bytes + 8, 4);
   std::memcpy(&header_size, bytes + 12, 4);
@@ -411,12 +417,10 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
   if (size > expected_size)
     return fail("model file has " + std::to_string(size - expected_size) + " unexpected trailing bytes after offset " +
                 std::to_string(expected_size));
-  std::uint64_t stored;
-  std::memcpy(&stored, bytes + size - 8, 8);
-  const std::uint64_t computed = xxh64(bytes, size - 8);
-  if (stored != computed)
-    return fail("model file checksum mismatch: stored " + hex64(stored) + ", computed " + hex64(computed) +
-                " over bytes [0, " + std::to_string(size - 8) + ") (the file is corrupt)");
+  const EnvelopeChecksum sum = envelope_checksum(bytes, size);
+  if (!sum.ok())
+    return fail("model file checksum mismatch: stored " + hex64(sum.stored) + ", computed " + hex64(sum.computed) +
+                " over bytes [0, " + std::to_string(size - kEnvelopeChecksumSize) + ") (the file is corrupt)");
 
   ModelWeights w;
   std::string format;

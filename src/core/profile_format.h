@@ -1,5 +1,6 @@
 // A long-term profile as a file a server hands to the page: the profile vector (long_term.h) plus
-// the fingerprint of the model it belongs to, so that a profile never meets the wrong model.
+// the fingerprint of the model it belongs to, so that a profile never meets the wrong model. An
+// envelope (envelope.h) with magic "TNDP", version 1:
 //
 //   offset  size     what
 //   0       4        magic "TNDP"

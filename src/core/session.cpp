@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/bytes.h"
+#include "core/envelope.h"
 #include "core/hash.h"
 #include "core/kernels.h"
 #include "core/limits.h"
@@ -16,8 +17,7 @@ namespace tandem {
 
 namespace {
 
-constexpr char kStateMagic[4] = {'T', 'N', 'D', 'S'};
-constexpr std::uint32_t kStateVersion = 1;
+constexpr EnvelopeKind kState{"session state", "TNDS", 1};
 
 std::uint32_t hash_row(std::int32_t row) { return static_cast<std::uint32_t>(row) * 2654435761u; }
 
@@ -322,9 +322,8 @@ std::size_t Session::recommend(std::size_t k, Exclude exclude, const std::int32_
 
 std::vector<std::uint8_t> Session::save_state() const {
   std::vector<std::uint8_t> out;
+  begin_envelope(kState, &out);
   ByteWriter w(out);
-  w.bytes(kStateMagic, 4);
-  w.put<std::uint32_t>(kStateVersion);
   w.put<std::uint64_t>(model_->fingerprint());
   w.put<std::uint32_t>(static_cast<std::uint32_t>(d_));
   w.put<std::uint32_t>(static_cast<std::uint32_t>(window_size_));
@@ -344,26 +343,17 @@ std::vector<std::uint8_t> Session::save_state() const {
     w.put<std::int32_t>(e.type);
     w.put<double>(e.time);
   }
-  w.put<std::uint64_t>(xxh64(out.data(), out.size()));
+  seal_envelope(&out);
   return out;
 }
 
 Status Session::restore_state(const std::uint8_t* data, std::size_t size) {
   const std::string what = "session state: ";
-  if (size < 16) return Status::error(what + "truncated (" + std::to_string(size) + " bytes)");
-  if (std::memcmp(data, kStateMagic, 4) != 0) return Status::error(what + "bad magic bytes, not a tandem session state");
-  std::uint64_t stored;
-  std::memcpy(&stored, data + size - 8, 8);
-  ByteReader r(data, size - 8);
-  char magic[4];
-  std::uint32_t version = 0, dim = 0, count = 0;
+  ByteReader r(nullptr, 0);
+  Status opened = open_envelope(kState, data, size, &r);
+  if (!opened.ok()) return opened;
+  std::uint32_t dim = 0, count = 0;
   std::uint64_t fingerprint = 0;
-  r.bytes(magic, 4);
-  r.get(&version);
-  if (version != kStateVersion)
-    return Status::error(what + "unsupported version " + std::to_string(version) + " (this build reads " +
-                         std::to_string(kStateVersion) + ")");
-  if (xxh64(data, size - 8) != stored) return Status::error(what + "checksum mismatch (corrupt or truncated)");
   std::uint8_t has_last = 0;
   double last_time = 0;
   SessionCounters counters;

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "core/bytes.h"
+#include "core/envelope.h"
 #include "core/hash.h"
 #include "core/random.h"
 #include "train/loss.h"
@@ -248,9 +249,11 @@ Status Trainer::run(const std::function<void(const TrainProgress&)>& on_progress
   return Status();
 }
 
-// Checkpoint: "TNDC", version 1, a JSON header (epoch, best, history), then the float tensors of
-// params, best, Adam m and v in Params order, the moving average when --ema is on, then XXH64 of
-// everything before.
+// Checkpoint: an envelope (core/envelope.h) "TNDC", version 1, whose payload is a JSON header
+// (epoch, best, history) with its size, then the float tensors of params, best, Adam m and v in
+// Params order, and the moving average when --ema is on.
+constexpr EnvelopeKind kCheckpoint{"checkpoint", "TNDC", 1};
+
 Status Trainer::save_checkpoint(std::vector<std::uint8_t>* out) const {
   nlohmann::json h;
   h["epoch"] = epoch_;
@@ -269,10 +272,8 @@ Status Trainer::save_checkpoint(std::vector<std::uint8_t>* out) const {
                     {"hr10", e.validation.hr.count(10) ? e.validation.hr.at(10) : 0.0}, {"best", e.best}});
   h["history"] = hist;
   const std::string header = h.dump();
-  out->clear();
+  begin_envelope(kCheckpoint, out);
   ByteWriter w(*out);
-  w.bytes("TNDC", 4);
-  w.put<std::uint32_t>(1);
   w.put<std::uint32_t>(static_cast<std::uint32_t>(header.size()));
   w.bytes(header.data(), header.size());
   auto put_all = [&w](const std::vector<const Mat<float>*>& ts) {
@@ -284,22 +285,16 @@ Status Trainer::save_checkpoint(std::vector<std::uint8_t>* out) const {
   for (auto* moments : {&adam.first_moments(), &adam.second_moments()})
     for (const Mat<float>& t : *moments) w.bytes(t.data(), static_cast<std::size_t>(t.size()) * sizeof(float));
   if (options_.ema > 0) put_all(ema_.tensors());
-  w.put<std::uint64_t>(xxh64(out->data(), out->size()));
+  seal_envelope(out);
   return {};
 }
 
 Status Trainer::load_checkpoint(const std::uint8_t* data, std::size_t size) {
-  if (size < 20 || std::memcmp(data, "TNDC", 4) != 0) return Status::error("checkpoint: bad magic bytes");
-  std::uint64_t stored;
-  std::memcpy(&stored, data + size - 8, 8);
-  if (xxh64(data, size - 8) != stored) return Status::error("checkpoint: checksum mismatch (corrupt or truncated)");
-  ByteReader r(data, size - 8);
-  char magic[4];
-  std::uint32_t version = 0, header_size = 0;
-  r.bytes(magic, 4);
-  r.get(&version);
-  r.get(&header_size);
-  if (version != 1) return Status::error("checkpoint: unsupported version " + std::to_string(version));
+  ByteReader r(nullptr, 0);
+  Status opened = open_envelope(kCheckpoint, data, size, &r);
+  if (!opened.ok()) return opened;
+  std::uint32_t header_size = 0;
+  if (!r.get(&header_size) || header_size > r.remaining()) return Status::error("checkpoint: truncated header");
   std::string header(header_size, '\0');
   if (!r.bytes(header.data(), header_size)) return Status::error("checkpoint: truncated header");
   const nlohmann::json h = nlohmann::json::parse(header, nullptr, false);
