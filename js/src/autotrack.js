@@ -1,39 +1,28 @@
-// DOM auto-tracking: turns what a shopper does with a page's product elements into session events.
-//   <article data-tandem-item="SKU-1">            a product: viewed when visible enough for long enough, clicked
-//   <button data-tandem-event="cart">             an action on the product it sits in
+// DOM auto-tracking: what a shopper does with a page's product elements.
+//   <article data-tandem-item="SKU-1">        a product tile: an impression when visible enough for
+//                                             long enough, a click when clicked
+//   <main data-tandem-detail="SKU-1">         the product's own page or quick view: a product view
+//                                             when visible for as long
+//   <button data-tandem-event="cart">         an action on the tile it sits in
 //   <button data-tandem-event="purchase" data-tandem-item="SKU-1">   or on the product it names
-// Events stay on the device: the tracker only calls session.observe().
-
-/** The names a page may use in data-tandem-event, and the model event types each may mean, in order of preference. */
-const ALIASES = {
-  view: ['view', 'pv', 'click'],
-  click: ['click', 'view', 'pv'],
-  cart: ['cart', 'addtocart', 'add_to_cart'],
-  fav: ['fav', 'favorite', 'wishlist'],
-  purchase: ['purchase', 'buy', 'transaction'],
-};
+//   <section data-tandem-rec="…">             tiles of a tandem result (its recommendationId), on
+//                                             the tile or any element around it
+// This file only watches the DOM and reports what it saw; index.js decides what each sighting
+// means (Recommender.autoTrack: model events, impressions, hooks). Nothing leaves the device.
 
 /**
- * The model event type for a page-level event kind: the kind itself when the model knows it, the
- * model's purchase event for 'purchase', else the first alias the model knows; undefined if none.
+ * Starts tracking under `root`; returns the stop function. `report(what, element, item, name)` is
+ * called for what = 'impression' (a tile in view), 'click' (on a tile), 'detail' (a detail element
+ * in view) and 'action' (a data-tandem-event button; `name` is its value), and returns false when
+ * tracking should end (its session was closed).
  */
-export function resolveEventType(eventTypes, purchaseEvent, kind) {
-  if (eventTypes.includes(kind)) return kind;
-  if (kind === 'purchase' && purchaseEvent) return purchaseEvent;
-  return (ALIASES[kind] ?? []).find((t) => eventTypes.includes(t));
-}
-
-/**
- * Starts tracking under `root`; returns the stop function. `observe(item, kind)` records one event
- * and returns false when tracking should end (the session was closed).
- */
-export function startTracking(root, { visibleFraction, dwellMs }, observe) {
-  const viewed = new Set(); // an item's view counts once per tracker: re-renders and scrolling back are not new interest
+export function startTracking(root, { visibleFraction, dwellMs }, report) {
   const timers = new Map(); // element -> pending dwell timer
+  const shown = new Set(); // elements whose current sighting was reported, until they leave the view
   let stopped = false;
 
-  const record = (item, kind) => {
-    if (!stopped && !observe(item, kind)) stop();
+  const send = (what, element, item, name) => {
+    if (!stopped && !report(what, element, item, name)) stop();
   };
 
   const onClick = (event) => {
@@ -43,69 +32,82 @@ export function startTracking(root, { visibleFraction, dwellMs }, observe) {
     if (action && root.contains(action)) {
       const owner = action.hasAttribute('data-tandem-item') ? action : action.closest('[data-tandem-item]');
       const item = owner?.getAttribute('data-tandem-item');
-      if (item) record(item, action.getAttribute('data-tandem-event'));
+      if (item) send('action', owner, item, action.getAttribute('data-tandem-event'));
       return;
     }
-    const product = target.closest('[data-tandem-item]');
-    if (product && root.contains(product)) record(product.getAttribute('data-tandem-item'), 'click');
+    const tile = target.closest('[data-tandem-item]');
+    if (tile && root.contains(tile)) send('click', tile, tile.getAttribute('data-tandem-item'));
   };
   root.addEventListener('click', onClick);
 
-  // Views need IntersectionObserver (browsers, not workers or Node); clicks work without it.
+  // Sightings need IntersectionObserver (browsers, not workers or Node); clicks work without it.
   let intersections = null, mutations = null;
   if (typeof IntersectionObserver === 'function') {
     const cancel = (element) => {
       clearTimeout(timers.get(element));
       timers.delete(element);
     };
+    const sighting = (element) =>
+      element.hasAttribute('data-tandem-detail')
+        ? ['detail', element.getAttribute('data-tandem-detail')]
+        : ['impression', element.getAttribute('data-tandem-item')];
     intersections = new IntersectionObserver(
       (entries) => {
         for (const entry of entries) {
           const element = entry.target;
           if (entry.isIntersecting && entry.intersectionRatio >= visibleFraction) {
-            if (timers.has(element)) continue;
+            if (timers.has(element) || shown.has(element)) continue;
             timers.set(
               element,
               setTimeout(() => {
                 timers.delete(element);
-                const item = element.getAttribute('data-tandem-item');
-                if (item && !viewed.has(item) && element.isConnected) {
-                  viewed.add(item);
-                  record(item, 'view');
-                }
+                const [what, item] = sighting(element);
+                if (!item || !element.isConnected) return;
+                shown.add(element);
+                send(what, element, item);
               }, dwellMs),
             );
           } else {
+            // Out of view: the next time it is seen is a new sighting.
             cancel(element);
+            shown.delete(element);
           }
         }
       },
       { root: null, threshold: [visibleFraction] },
     );
-    const isProduct = (el) => el.hasAttribute('data-tandem-item') && !el.hasAttribute('data-tandem-event');
+    const watched = (el) => el.hasAttribute('data-tandem-detail') || (el.hasAttribute('data-tandem-item') && !el.hasAttribute('data-tandem-event'));
     // Elements (1), and as the root also a document (9) or shadow root / fragment (11).
     const each = (node, fn) => {
-      if (node.nodeType === 1 && isProduct(node)) fn(node);
+      if (node.nodeType === 1 && watched(node)) fn(node);
       if (node.nodeType === 1 || node.nodeType === 9 || node.nodeType === 11) {
-        for (const el of node.querySelectorAll('[data-tandem-item]')) if (isProduct(el)) fn(el);
+        for (const el of node.querySelectorAll('[data-tandem-item], [data-tandem-detail]')) if (watched(el)) fn(el);
       }
     };
+    const forget = (el) => {
+      intersections.unobserve(el);
+      cancel(el);
+      shown.delete(el);
+    };
     each(root, (el) => intersections.observe(el));
-    // Pages render products after load and re-render on filters: follow the DOM.
+    // Pages render products after load, re-render on filters, and reuse one element for another
+    // product (a quick view): follow the DOM. Observing an element again makes the observer report
+    // it afresh, so a reused element's new product is a new sighting.
     mutations = new MutationObserver((records) => {
       for (const r of records) {
+        if (r.type === 'attributes') {
+          forget(r.target);
+          if (r.target.isConnected && watched(r.target)) intersections.observe(r.target);
+          continue;
+        }
         for (const node of r.addedNodes) each(node, (el) => intersections.observe(el));
         for (const node of r.removedNodes) {
-          each(node, (el) => {
-            // A moved node is removed and added in one batch: keep it if it is still in the page.
-            if (el.isConnected) return;
-            intersections.unobserve(el);
-            cancel(el);
-          });
+          // A moved node is removed and added in one batch: keep it if it is still in the page.
+          each(node, (el) => el.isConnected || forget(el));
         }
       }
     });
-    mutations.observe(root, { childList: true, subtree: true });
+    mutations.observe(root, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-tandem-item', 'data-tandem-detail'] });
   }
 
   function stop() {
@@ -118,4 +120,10 @@ export function startTracking(root, { visibleFraction, dwellMs }, observe) {
     timers.clear();
   }
   return stop;
+}
+
+/** The recommendation a tile was shown in: data-tandem-rec on the tile or around it, or null. */
+export function recommendationOf(element) {
+  const holder = typeof element.closest === 'function' ? element.closest('[data-tandem-rec]') : null;
+  return holder?.getAttribute('data-tandem-rec') || null;
 }

@@ -14,15 +14,68 @@ export interface Progress {
   total: number | null;
 }
 
+/**
+ * Event names to the kinds they are ('view', 'click', 'cart', 'fav', 'purchase', or a model's own
+ * type name), or null for events that are no interest in an item. The same JSON `tandem train
+ * --event-map` reads; GA4's ships as tandem-rec/presets/ga4.json.
+ */
+export type EventMap = Record<string, string | null>;
+
+/** 'tandem': rankings by the model; 'holdout': the page's order and the catalog's popularity, for comparison. */
+export type Arm = 'tandem' | 'holdout';
+
+export interface ImpressionEvent {
+  item: string;
+  /** The result the item was shown in. */
+  recommendationId: string;
+  /** Its index in that result (0 first), or null for a result this session no longer keeps. */
+  position: number | null;
+  /** The result's `list` option, or null. */
+  list: string | null;
+  /** The arm the result was made in. */
+  arm: Arm;
+  /** Milliseconds since the epoch. */
+  time: number;
+}
+
+export type ClickEvent = ImpressionEvent;
+
+export interface ConversionEvent {
+  item: string;
+  /** 'cart' or 'purchase'. */
+  kind: 'cart' | 'purchase';
+  /** The model's event type it was recorded as. */
+  type: string;
+  /** The recommendation it is attributed to (the one named, or the latest click on this item from one within 30 days), or null. */
+  recommendationId: string | null;
+  position: number | null;
+  list: string | null;
+  /** This browser's arm. */
+  arm: Arm;
+  time: number;
+}
+
 export interface CreateOptions {
-  /** Where tandem.wasm is served from (default: next to the package's index.js). At most one of wasmUrl and wasmBinary. */
+  /** Where tandem.wasm is served from. At most one of wasmUrl, wasmPath and wasmBinary; without any, the build finds it (js/README.md). */
   wasmUrl?: string | URL;
+  /** The folder tandem.wasm is served from (a CDN's copy of the package). */
+  wasmPath?: string | URL;
   /** The wasm module's bytes, instead of fetching it. */
   wasmBinary?: Bytes;
   /** Run the model file's self-test on load (default true). */
   verify?: boolean;
   /** Called as the model and wasm downloads progress (not for bytes given directly). */
   onProgress?: (progress: Progress) => void;
+  /** The share of browsers (0..1, default 0) in the holdout arm. */
+  holdout?: number;
+  /** The names the page's events go by: a preset ('ga4') or a map. */
+  eventMap?: 'ga4' | EventMap;
+  /** A tile of a result was seen (once per result and item). */
+  onImpression?: (event: ImpressionEvent) => void;
+  /** A tile of a result was clicked. */
+  onClick?: (event: ClickEvent) => void;
+  /** An add-to-cart or a purchase was observed. */
+  onConversion?: (event: ConversionEvent) => void;
 }
 
 /** Any storage with the Web Storage method names; methods may return promises. */
@@ -45,8 +98,9 @@ export interface SessionOptions {
    * Keep the state between page loads: saved after every change, restored by the next session with
    * the same storageKey. A corrupt, stale or other model's state is discarded with a console
    * warning; a missing or full storage only warns once and the session works in memory.
+   * 'afterConsent': in memory only (no storage read or written) until grantConsent(), then localStorage.
    */
-  persist?: 'localStorage' | 'indexedDB' | StorageLike | null | false;
+  persist?: 'localStorage' | 'indexedDB' | 'afterConsent' | StorageLike | null | false;
   /** The storage key (default 'tandem-session'). */
   storageKey?: string;
 }
@@ -54,18 +108,26 @@ export interface SessionOptions {
 export interface ShopperEvent {
   /** The storefront's item id. Unknown ids are counted and ignored. */
   item: string;
-  /** One of the model's eventTypes (default: the first, e.g. 'view'). */
+  /** One of the model's eventTypes, a kind ('view', 'click', 'cart', 'fav', 'purchase') or an eventMap name (default: the model's first type). */
   type?: string;
-  /** Milliseconds since the epoch (default Date.now()), within a Date's range (±8.64e15). */
+  /** Milliseconds since the epoch (default Date.now()), within a Date's range (±8.64e15); under 1e11 warns once (seconds?). */
   time?: number;
+  /** A click on (or a conversion from) the result with this id. */
+  recommendationId?: string;
 }
 
-export interface Scored {
+export interface Recommended {
   item: string;
   score: number;
+  /** Index in the result, 0 first. */
+  position: number;
+  /** The same for every entry of one result, new for every result. */
+  recommendationId: string;
+  /** The arm the result was made in. */
+  arm: Arm;
 }
 
-export interface Ranked extends Scored {
+export interface Ranked extends Recommended {
   /** |long| / (|long| + |short|): how much the long-term profile (vs the recent session) drove this item, 0..1; 0.5 when neither did. */
   longTerm: number;
   /** The session's gate: the share of long-term interest overall, 0..1. */
@@ -79,6 +141,30 @@ export interface RecommendOptions {
   exclude?: 'none' | 'purchased' | 'seen' | string[];
   /** When the ranking is asked for (milliseconds, e.g. Date.now(), within a Date's range): after the session timeout, a new visit's. */
   time?: number;
+  /** Where the result is shown ('home-strip'), handed to the hooks. */
+  list?: string;
+}
+
+export interface RerankOptions {
+  /** Only the best `top` (in the holdout arm, the first `top`). */
+  top?: number;
+  /** As for recommend. */
+  time?: number;
+  list?: string;
+}
+
+export interface Counts {
+  impressions: number;
+  clicks: number;
+  /** Add-to-cart and purchase events. */
+  conversions: number;
+}
+
+export interface Measurement {
+  /** This browser's arm. */
+  arm: Arm;
+  /** What this browser counted in each arm (it only changes arms if the holdout share changes). */
+  counts: Record<Arm, Counts>;
 }
 
 export interface Counters {
@@ -90,15 +176,31 @@ export interface Counters {
 /** Page-level event kinds, mapped to the model's own event types (e.g. purchase -> buy). */
 export type EventKind = 'view' | 'click' | 'cart' | 'fav' | 'purchase';
 
+/** What autoTrack records for what it sees: an event name (resolved like observe's type) or null for no model event. */
+export interface AutoTrackEvents {
+  /** A tile ([data-tandem-item]) in view. Default null: an impression only. */
+  impression?: string | null;
+  /** A click on a tile. Default 'click'. */
+  click?: string | null;
+  /** A product's detail ([data-tandem-detail]) in view. Default 'view'. */
+  detail?: string | null;
+  /** A [data-tandem-event] name recorded as another (or null: not at all). */
+  [action: string]: string | null | undefined;
+}
+
+export declare const AUTOTRACK_EVENTS: Readonly<{ impression: null; click: 'click'; detail: 'view' }>;
+
 export interface AutoTrackOptions {
   /** The session the events go to (from the same Recommender). */
   session: Session;
-  /** How much of a product must be visible to count as a view (default 0.5). */
+  /** How much of a tile or detail must be visible to count as seen (default 0.5). */
   visibleFraction?: number;
   /** How long it must stay visible, in milliseconds (default 1000). */
   dwellMs?: number;
-  /** Called after each event is observed, e.g. to re-render recommendations; `kind` is what the page saw. */
-  onEvent?: (event: Required<ShopperEvent> & { kind: EventKind | string }) => void;
+  /** What each sighting records (AUTOTRACK_EVENTS by default). */
+  events?: AutoTrackEvents;
+  /** Called after each model event is observed, e.g. to re-render recommendations; `kind` is what the page saw. */
+  onEvent?: (event: Required<Omit<ShopperEvent, 'recommendationId'>> & { kind: EventKind | 'impression' | string }) => void;
 }
 
 export declare class Recommender {
@@ -112,14 +214,16 @@ export declare class Recommender {
   readonly fingerprint: string;
   readonly quantized: boolean;
   readonly metadata: Record<string, unknown>;
+  /** The share of browsers in the holdout arm. */
+  readonly holdout: number;
   hasItem(id: string): boolean;
-  /** The model's event type for a page-level kind, or undefined when the model has none. */
-  eventTypeFor(kind: EventKind | string): string | undefined;
+  /** The model's event type for a kind, type or eventMap name; null when the map says to ignore it; undefined when the model has none. */
+  eventTypeFor(kind: EventKind | string): string | null | undefined;
   session(options?: SessionOptions): Session;
   /**
-   * Observes views (IntersectionObserver) and clicks of `[data-tandem-item]` elements under root,
-   * and clicks of `[data-tandem-event]` buttons (on the item they sit in or name). Each item's
-   * view counts once per tracker. Returns the function that stops tracking.
+   * Watches root: `[data-tandem-item]` tiles in view are impressions (of the result named by
+   * data-tandem-rec around them), clicked are clicks; `[data-tandem-detail]` in view is a product
+   * view; `[data-tandem-event]` buttons are their events. Returns the function that stops tracking.
    */
   autoTrack(root: Element | Document, options: AutoTrackOptions): () => void;
   /** Frees the model and closes its sessions. */
@@ -130,11 +234,14 @@ export declare class Session {
   /** Settles when a profile URL is applied and an asynchronous storage (IndexedDB) is read. */
   readonly ready: Promise<Session>;
   observe(event: ShopperEvent): void;
+  /** A tile of a result was seen (autoTrack does this itself): counted once per result and item, handed to onImpression. */
+  impression(impression: { item: string; recommendationId: string; time?: number }): void;
   /** The shopper is back at `time` (ms, default now): after the session timeout the visit has ended and its short-term state resets. */
   resume(time?: number): void;
-  /** Every candidate (or the top ones), best first, ties in input order. */
-  rerank(items: string[], options?: { top?: number; time?: number }): Ranked[];
-  recommend(options?: RecommendOptions): Scored[];
+  /** Every candidate (or the top ones), best first, ties in input order; in the holdout arm, in input order. */
+  rerank(items: string[], options?: RerankOptions): Ranked[];
+  /** The catalog's best k; in the holdout arm, its most popular (the model's order for an unknown shopper). */
+  recommend(options?: RecommendOptions): Recommended[];
   /** A vector, a profile file's bytes or null apply at once; a URL is fetched (the promise settles when applied). */
   setProfile(profile: Float32Array | ArrayBuffer | Uint8Array | null): void;
   setProfile(profile: string | URL): Promise<void>;
@@ -144,11 +251,19 @@ export declare class Session {
   /** Share of long-term interest in the ranking, 0..1. */
   readonly gate: number;
   readonly counters: Counters;
+  /** This browser's arm and its counts per arm. */
+  readonly measurement: Measurement;
   recentEvents(): { item: string; type: string; time: number }[];
   /** Forgets the short-term state and recent events; keeps the profile. */
   reset(): void;
-  /** Forgets the short-term state, recent events and profile, and removes the saved copy. */
+  /** Forgets the short-term state, recent events, profile and counts, and removes the saved copy (the arm stays for this page). */
   forget(): Promise<void>;
+  /** persist 'afterConsent': restore what an earlier visit saved (with this page's changes on top) and save from now on. */
+  grantConsent(): Promise<void>;
+  /** forget(), and save nothing until grantConsent(). */
+  revokeConsent(): Promise<void>;
+  /** Calls listener after every change of the state; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
   saveState(): Uint8Array;
   restoreState(bytes: Bytes): void;
   close(): void;

@@ -4,9 +4,12 @@
 // Session: one shopper's short-term state; observe / rerank / recommend are synchronous.
 // Both hold wasm memory: close() frees it (a FinalizationRegistry frees what a page forgets).
 // The wasm handles are thin (bindings/tandem_bindings.cpp); checking arguments, moving arrays,
-// persistence and DOM tracking live here and in persist.js / autotrack.js. Lifetimes: docs/js-lifetimes.md.
-import { resolveEventType, startTracking } from './autotrack.js';
+// persistence, event names, measurement and DOM tracking live here and in persist.js, events.js,
+// measure.js and autotrack.js. Lifetimes: docs/js-lifetimes.md; measurement: docs/measuring.md.
+import { recommendationOf, startTracking } from './autotrack.js';
+import { checkEventMap, resolveEvent, resolveKind } from './events.js';
 import { fetchBytes, instantiate, toUint8Array, wasmSource } from './loader.js';
+import { Measure, newRecommendationId, parseRecord, recordText } from './measure.js';
 import { Store, fromBase64, toBase64 } from './persist.js';
 
 const EXCLUDE = { none: 0, purchased: 1, seen: 2 };
@@ -20,8 +23,9 @@ const weakRef = typeof WeakRef === 'function' ? (target) => new WeakRef(target) 
 // The functions the finalizer holds are made out here, not in the constructors: a closure made in
 // a constructor shares its scope with the constructor's other closures, and one of them using
 // `this` would make the held function keep the object alive, so it would never be collected.
-const releaseModel = (scratch, handle) => () => {
+const releaseModel = (scratch, handle, prior) => () => {
   scratch.free();
+  prior.handle?.delete();
   handle.delete();
 };
 // A session leaves its Recommender's set when closed or collected, so a page that never closes
@@ -78,8 +82,7 @@ function withBytes(module, bytes, use) {
 export class Recommender {
   /**
    * @param {{modelUrl?: string|URL, modelBuffer?: ArrayBuffer|ArrayBufferView}} source exactly one of the two
-   * @param {{wasmUrl?: string|URL, wasmBinary?: ArrayBuffer|ArrayBufferView, verify?: boolean,
-   *          onProgress?: (p: {what: 'model'|'wasm', loaded: number, total: number|null}) => void}} [options]
+   * @param {import('./index.d.ts').CreateOptions} [options] see index.d.ts
    */
   static async create(source, options = {}) {
     if (source === null || typeof source !== 'object') throw new TypeError('tandem: Recommender.create needs { modelUrl } or { modelBuffer }');
@@ -88,10 +91,10 @@ export class Recommender {
     if (hasUrl) checkUrl(source.modelUrl, 'modelUrl');
     else toUint8Array(source.modelBuffer, 'modelBuffer'); // checked again when used: it may be transferred meanwhile
     if (options === null || typeof options !== 'object') throw new TypeError('tandem: options must be an object');
-    if (options.wasmUrl !== undefined && options.wasmBinary !== undefined) throw new TypeError('tandem: give at most one of wasmUrl and wasmBinary');
-    if (options.wasmUrl !== undefined) checkUrl(options.wasmUrl, 'wasmUrl');
+    for (const name of ['wasmUrl', 'wasmPath']) if (options[name] !== undefined) checkUrl(options[name], name);
     const { onProgress } = options;
     if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('tandem: onProgress must be a function');
+    checkModelOptions(options);
     const wasm = wasmSource(options); // the last check: nothing is fetched for a call that fails
     const [module, modelBytes] = await Promise.all([
       instantiate(wasm, onProgress),
@@ -101,12 +104,12 @@ export class Recommender {
   }
 
   /** @private the instantiated module and the model bytes -> a Recommender (tests pass a fake module here). */
-  static _fromModule(module, modelBytes, { verify = true } = {}) {
-    return new Recommender(module, toUint8Array(modelBytes, 'modelBuffer'), verify !== false);
+  static _fromModule(module, modelBytes, options = {}) {
+    return new Recommender(module, toUint8Array(modelBytes, 'modelBuffer'), checkModelOptions(options));
   }
 
   /** @private use Recommender.create */
-  constructor(module, bytes, verify) {
+  constructor(module, bytes, { verify, holdout, eventMap, hooks }) {
     this._module = module;
     const handle = new module.ModelHandle();
     const error = withBytes(module, bytes, (ptr, size) => handle.load(ptr, size, verify));
@@ -121,16 +124,28 @@ export class Recommender {
     this._lastRows = null;    // same list after every event, so it is not looked up again
     this._ids = [];           // row -> storefront id, filled on demand
     this._sessions = new Set(); // weak references to the open sessions, for close()
+    // The session of a shopper nobody knows (no profile, no events), made when the holdout arm
+    // first asks recommend() for the catalog's non-personal order (see Session.recommend).
+    this._prior = { handle: null };
     this.eventTypes = Array.from({ length: handle.eventTypeCount() }, (_, i) => handle.eventType(i));
     this._typeIndex = new Map(this.eventTypes.map((t, i) => [t, i]));
     this.purchaseEvent = handle.purchaseEvent() || null;
+    this._names = { eventTypes: this.eventTypes, purchaseEvent: this.purchaseEvent, eventMap };
+    // The model's types that are conversions (what onConversion reports and the counters count).
+    this._conversions = new Map();
+    for (const kind of ['cart', 'purchase']) {
+      const type = resolveKind(this.eventTypes, this.purchaseEvent, kind);
+      if (type !== undefined) this._conversions.set(type, kind);
+    }
+    this.holdout = holdout;
+    this._hooks = hooks;
     this.itemCount = handle.itemCount();
     this.dim = handle.dim();
     this.profileLength = handle.profileLength();
     this.fingerprint = handle.fingerprint();
     this.quantized = handle.quantized();
     this.metadata = JSON.parse(handle.metadata());
-    this._release = releaseModel(this._scratch, handle);
+    this._release = releaseModel(this._scratch, handle, this._prior);
     finalizer?.register(this, this._release, this);
   }
 
@@ -176,6 +191,18 @@ export class Recommender {
     return id;
   }
 
+  /** The prior session (see the constructor), made on first use. */
+  _priorSession() {
+    this._prior.handle ??= new this._module.SessionHandle(this._handle);
+    return this._prior.handle;
+  }
+
+  /** Calls a hook of the page; a hook that throws is reported, and breaks nothing here. */
+  _call(name, payload) {
+    const hook = this._hooks[name];
+    if (hook) report(name, () => hook(payload));
+  }
+
   /** Whether the model knows a storefront item id. */
   hasItem(id) {
     this._live();
@@ -191,14 +218,21 @@ export class Recommender {
     return new Session(this, options);
   }
 
-  /** The model's event type for a page-level kind ('view', 'click', 'cart', 'fav', 'purchase'), or undefined. */
-  eventTypeFor(kind) {
-    return resolveEventType(this.eventTypes, this.purchaseEvent, kind);
+  /**
+   * The model's event type for an event name: one of its types, a kind ('view', 'click', 'cart',
+   * 'fav', 'purchase') or a name of the event map; null when the event map says to ignore it;
+   * undefined when this model has no such type.
+   */
+  eventTypeFor(name) {
+    const resolved = resolveEvent(this._names, name);
+    if (resolved?.ignored) return null;
+    return resolved?.type;
   }
 
   /**
-   * Turns views (visible >= visibleFraction for >= dwellMs) and clicks of elements with
-   * data-tandem-item under `root`, and data-tandem-event buttons, into events of `session`.
+   * Tracks the shopper under `root`: tiles ([data-tandem-item]) seen are impressions, clicked are
+   * clicks; detail elements ([data-tandem-detail]) seen are product views; [data-tandem-event]
+   * buttons are their events. `events` says which model event each records (AUTOTRACK_EVENTS).
    * Returns the stop function. Needs a DOM (the main thread).
    */
   autoTrack(root, options = {}) {
@@ -207,23 +241,38 @@ export class Recommender {
       throw new TypeError('tandem: autoTrack needs a DOM element to watch');
     }
     if (options === null || typeof options !== 'object') throw new TypeError('tandem: autoTrack options must be an object');
-    const { session, visibleFraction = 0.5, dwellMs = 1000, onEvent } = options;
+    const { session, visibleFraction = 0.5, dwellMs = 1000, onEvent, events = {} } = options;
     if (!(session instanceof Session) || session._rec !== this) throw new TypeError('tandem: autoTrack needs { session } from this Recommender');
     if (typeof visibleFraction !== 'number' || !(visibleFraction > 0 && visibleFraction <= 1)) {
       throw new TypeError(`tandem: visibleFraction must be a number in (0, 1], got ${describe(visibleFraction)}`);
     }
     if (typeof dwellMs !== 'number' || !(dwellMs >= 0)) throw new TypeError(`tandem: dwellMs must be a non-negative number, got ${describe(dwellMs)}`);
     if (onEvent !== undefined && typeof onEvent !== 'function') throw new TypeError('tandem: onEvent must be a function');
-    return startTracking(root, { visibleFraction, dwellMs }, (item, kind) => {
+    if (events === null || typeof events !== 'object' || Array.isArray(events)) throw new TypeError('tandem: autoTrack events must be an object of sightings to event names or null');
+    for (const [what, name] of Object.entries(events)) {
+      if (name !== null && (typeof name !== 'string' || name.length === 0)) throw new TypeError(`tandem: autoTrack events.${what} must be an event name or null, got ${describe(name)}`);
+    }
+    const names = { ...AUTOTRACK_EVENTS, ...events };
+    return startTracking(root, { visibleFraction, dwellMs }, (what, element, item, action) => {
       if (!session._handle || !this._handle) return false;
-      const type = this.eventTypeFor(kind);
-      if (type === undefined) {
-        session._warn(`kind:${kind}`, `tandem: autoTrack ignores data-tandem-event=${JSON.stringify(kind)}: this model's event types are ${this.eventTypes.join(', ')}`);
+      const time = Date.now();
+      // Tiles of a tandem result are measured whatever model event (if any) they also record.
+      const rid = what === 'impression' || what === 'click' ? recommendationOf(element) : null;
+      const name = what === 'action' ? (Object.hasOwn(events, action) ? events[action] : action) : names[what];
+      if (what === 'impression' && rid !== null) session._impression(item, rid, time);
+      if (name === null) {
+        if (what === 'click' && rid !== null) session._click(item, rid, time);
         return true;
       }
-      const event = { item, type, time: Date.now() };
-      session.observe(event);
-      onEvent?.({ ...event, kind });
+      const resolved = resolveEvent(this._names, name);
+      if (resolved === null) {
+        const source = what === 'action' ? `data-tandem-event=${JSON.stringify(action)}` : `${what}s as ${JSON.stringify(name)}`;
+        session._warn(`kind:${name}`, `tandem: autoTrack ignores ${source}: this model's event types are ${this.eventTypes.join(', ')}`);
+        if (what === 'click' && rid !== null) session._click(item, rid, time);
+        return true;
+      }
+      session.observe(what === 'click' && rid !== null ? { item, type: name, time, recommendationId: rid } : { item, type: name, time });
+      if (resolved.type !== undefined) onEvent?.({ item, type: resolved.type, time, kind: what === 'action' ? action : KIND_SEEN[what] });
       return true;
     });
   }
@@ -238,6 +287,21 @@ export class Recommender {
   }
 }
 
+/**
+ * What autoTrack records for each sighting by default: a tile in view is an impression only (it
+ * says the shopper could see it, not that they wanted it: counting it as interest made a
+ * recommendation strip feed on itself), a click on a tile is a click, and a product's detail page
+ * or quick view in view is a view.
+ */
+export const AUTOTRACK_EVENTS = Object.freeze({ impression: null, click: 'click', detail: 'view' });
+/** The `kind` onEvent reports for each sighting. */
+const KIND_SEEN = { impression: 'impression', click: 'click', detail: 'view' };
+
+/** Results a session keeps to tell the position and arm of a tile the page shows. */
+const SERVED_KEPT = 32;
+/** Impressions kept to count each (recommendation, item) once; older ones are let go in one go. */
+const IMPRESSIONS_KEPT = 5000;
+
 export class Session {
   /** @private use Recommender.session() */
   constructor(recommender, options) {
@@ -245,11 +309,15 @@ export class Session {
     const { profile, persist, storageKey = 'tandem-session' } = options;
     const profileUrl = typeof profile === 'string' || profile instanceof URL;
     const profileGiven = profile !== undefined && profile !== null && !profileUrl;
+    const afterConsent = persist === 'afterConsent';
     this._rec = recommender;
     this._warned = new Set();
+    this._listeners = new Set();
     // A session that fails changes nothing: the options' types are checked before allocating, and
     // the profile's values (which the engine checks) on the new handle, before the storage is read.
-    const store = persist === undefined || persist === null || persist === false ? null : new Store(persist, storageKey, (kind, message) => this._warn(kind, message));
+    const store = persist === undefined || persist === null || persist === false
+      ? null
+      : new Store(afterConsent ? 'localStorage' : persist, storageKey, (kind, message) => this._warn(kind, message));
     if (profileGiven) checkProfile(profile, recommender.profileLength);
     const handle = new recommender._module.SessionHandle(recommender._handle);
     const ref = weakRef(this);
@@ -262,35 +330,21 @@ export class Session {
       // option is for a new visitor.
       if (profileGiven) this._applyProfile(profile);
       this._store = store;
-      // While an asynchronous storage is read: every change made meanwhile (applied at once, and
-      // replayed in order on the restored state), whether one of them set the profile, and
-      // whether forget() made the state being read void.
-      this._pending = null;
-
-      const saved = store ? store.load() : null;
-      if (saved === null || typeof saved === 'string') {
-        const restored = saved !== null && this._restoreSaved(saved);
-        /** Resolves when a profile URL is fetched and an asynchronous storage is read (rejects if the profile fails). */
-        this.ready = profileUrl && !restored ? this._loadProfile(profile) : Promise.resolve(this);
-      } else {
-        this._pending = { changes: [], profileSet: false }; // nothing is saved until the stored state has been read
-        const profileBytes = profileUrl ? fetchBytes(profile, 'the profile', 'profile') : null;
-        profileBytes?.catch(() => {}); // awaited below; avoids an unhandled rejection while the storage is read
-        this.ready = saved.then(async (text) => {
-          const pending = this._pending;
-          this._pending = null;
-          if (!this._handle) return this;
-          if (text !== null && !pending.forgotten && this._restoreSaved(text)) {
-            for (const change of pending.changes) change();
-          } else if (profileBytes && !pending.profileSet) {
-            const bytes = await profileBytes;
-            if (!this._handle) return this;
-            this._applyProfile(bytes);
-          }
-          if (!pending.forgotten || pending.changes.length > 0) this._persist();
-          return this;
-        });
-      }
+      // Whether the store may be used: at once, or (afterConsent) from grantConsent() on.
+      this._consented = store !== null && !afterConsent;
+      // While the stored state is unread (an asynchronous storage being read, or consent not yet
+      // given): every change made meanwhile (applied at once, and replayed in order on the restored
+      // state), and whether forget() made the stored state void. Nothing is saved meanwhile.
+      this._pending = afterConsent ? { changes: [], forgotten: false } : null;
+      this._restored = false;     // a stored state was restored: the profile option is void
+      this._profileChosen = false; // setProfile, restoreState or forget decided the profile: the option is void
+      this._measure = new Measure();
+      this._served = new Map();    // recommendationId -> { items, arm, list }, the last SERVED_KEPT results
+      this._impressed = new Set(); // "recommendationId item" already counted
+      const reading = this._consented ? this._read(false) : null;
+      const profileLoad = profileUrl && !this._restored ? this._loadProfileOption(profile) : null;
+      /** Resolves when a profile URL is applied and an asynchronous storage is read (rejects if the profile fails). */
+      this.ready = Promise.all([reading, profileLoad]).then(() => this);
     } catch (e) {
       this.close();
       throw e;
@@ -305,15 +359,53 @@ export class Session {
     console.warn(message);
   }
 
-  /** Restores a saved base64 state; a bad one is discarded (and removed) with a warning. */
+  /**
+   * Reads the store: restores what it holds at once (returns null) or when an asynchronous storage
+   * answers (returns the promise), replaying the changes made meanwhile. `save`: write the result
+   * back (after a wait or a consent; a state just read synchronously is already there).
+   */
+  _read(save) {
+    const saved = this._store.load();
+    if (saved === null || typeof saved === 'string') {
+      this._settle(saved, save);
+      return null;
+    }
+    this._pending ??= { changes: [], forgotten: false };
+    return saved.then((text) => this._settle(text, true));
+  }
+
+  _settle(text, save) {
+    const pending = this._pending ?? { changes: [], forgotten: false };
+    // Consent withdrawn while the storage was read: back to waiting for consent, nothing restored.
+    this._pending = this._consented ? null : { changes: [], forgotten: true };
+    if (!this._handle) return;
+    if (text !== null && !pending.forgotten && this._restoreSaved(text)) {
+      for (const change of pending.changes) change();
+      this._changed();
+    }
+    if (save && (!pending.forgotten || pending.changes.length > 0)) this._persist();
+  }
+
+  /** Restores a saved record; a bad one is discarded (and removed) with a warning. */
   _restoreSaved(text) {
     let error;
     try {
-      error = this._restoreBytes(fromBase64(text));
-    } catch {
-      error = 'the saved text is not base64';
+      const { state, measure } = parseRecord(text);
+      let bytes;
+      try {
+        bytes = fromBase64(state);
+      } catch {
+        throw new Error('the saved text is not base64');
+      }
+      error = this._restoreBytes(bytes);
+      if (!error && measure) this._measure = this._measure.onTopOf(measure);
+    } catch (e) {
+      error = e.message;
     }
-    if (!error) return true;
+    if (!error) {
+      this._restored = true;
+      return true;
+    }
     this._warn('discard', `tandem: discarding the saved session state (${error.replace(/^session state: /, '')}); starting a fresh session`);
     this._store.clear();
     return false;
@@ -324,31 +416,106 @@ export class Session {
     return withBytes(this._rec._module, bytes, (ptr, size) => handle.restoreState(ptr, size));
   }
 
-  async _loadProfile(url) {
+  /** The profile option's URL: applied when it arrives, unless a restored state or the page decided the profile first. */
+  async _loadProfileOption(url) {
     const bytes = await fetchBytes(url, 'the profile', 'profile');
-    if (this._handle) this.setProfile(bytes);
-    return this;
+    if (!this._handle || this._restored || this._profileChosen) return;
+    this._applyProfile(bytes);
+    this._persist();
+    this._changed();
   }
 
-  /** Saves the state after a change (nothing while an asynchronous restore is pending). */
+  /** Saves the state and the measurement after a change (nothing until the stored state has been read). */
   _persist() {
-    if (this._store && this._pending === null && this._handle) this._store.save(toBase64(this._handle.saveState()));
+    if (this._store && this._consented && this._pending === null && this._handle) {
+      this._store.save(recordText(toBase64(this._handle.saveState()), this._measure));
+    }
   }
 
   /**
-   * Keeps a change already applied to replay it on the restored state, while an asynchronous
-   * storage is read, so that the result is as if the saved state had been there from the start.
+   * Keeps a change already applied to replay it on the restored state, while the stored state is
+   * unread, so that the result is as if the saved state had been there from the start.
    */
-  _keep(change, { setsProfile = false } = {}) {
-    if (!this._pending) return;
-    this._pending.changes.push(change);
-    if (setsProfile) this._pending.profileSet = true;
+  _keep(change) {
+    this._pending?.changes.push(change);
+  }
+
+  /** Tells the subscribers that the state changed. */
+  _changed() {
+    for (const listener of this._listeners) report('subscriber', listener);
   }
 
   _live() {
     if (!this._handle) throw fail('this session is closed');
     if (!this._rec._handle) throw fail('the Recommender of this session is closed');
     return this._handle;
+  }
+
+  /** A time in milliseconds checked (see checkTime), warning once if it looks like seconds. */
+  _time(time, name) {
+    const seconds = checkTime(time, name);
+    // 1e11 ms is March 1973: no page sees events that old, while 1e11 s is 5138 AD. A time below it
+    // is seconds (the trainer's unit) passed by mistake, which would end the visit at every event.
+    if (Math.abs(time) < 1e11) {
+      this._warn('seconds', `tandem: ${name} ${time} looks like seconds; times are milliseconds since 1970 (Date.now()), so this one is ${new Date(time).toISOString()}`);
+    }
+    return seconds;
+  }
+
+  /** The arm of this browser: 'holdout' for the Recommender's holdout share of browsers, else 'tandem'. */
+  _arm() {
+    return this._measure.arm(this._rec.holdout);
+  }
+
+  /** Registers a result: its recommendation id, kept to tell positions and arm of its tiles. */
+  _serve(items, list, arm) {
+    const id = newRecommendationId();
+    this._served.set(id, { items, arm, list });
+    if (this._served.size > SERVED_KEPT) this._served.delete(this._served.keys().next().value);
+    return id;
+  }
+
+  /** Where an item was in a result: { position, list, arm } (position and list null for a result not kept). */
+  _placement(item, recommendationId) {
+    const served = this._served.get(recommendationId);
+    if (!served) return { position: null, list: null, arm: this._arm() };
+    const position = served.items.indexOf(item);
+    return { position: position >= 0 ? position : null, list: served.list, arm: served.arm };
+  }
+
+  /** A tile of a result seen: counted once per recommendation and item, handed to onImpression. */
+  _impression(item, recommendationId, time) {
+    const key = `${recommendationId} ${item}`;
+    if (this._impressed.has(key)) return;
+    if (this._impressed.size >= IMPRESSIONS_KEPT) this._impressed.clear();
+    this._impressed.add(key);
+    const { position, list, arm } = this._placement(item, recommendationId);
+    this._measure.count(arm, 'impressions');
+    this._persist();
+    this._rec._call('onImpression', { item, recommendationId, position, list, arm, time });
+  }
+
+  /** A click on a tile of a result, without a model event (see observe for the one with). */
+  _click(item, recommendationId, time) {
+    this._noteClick(item, this._rec._row(item), recommendationId, time);
+    this._persist();
+  }
+
+  _noteClick(item, row, recommendationId, time) {
+    const { position, list, arm } = this._placement(item, recommendationId);
+    this._measure.count(arm, 'clicks');
+    if (row >= 0) this._measure.clicked(row, recommendationId, position, list, time);
+    return { item, recommendationId, position, list, arm, time };
+  }
+
+  /** A conversion: attributed to the recommendation named, or to the latest click on this item from one. */
+  _noteConversion(item, row, kind, type, time, recommendationId) {
+    const from = recommendationId !== undefined
+      ? { recommendationId, ...this._placement(item, recommendationId) }
+      : row >= 0 ? this._measure.attribution(row, time) : null;
+    const arm = this._arm();
+    this._measure.count(arm, 'conversions');
+    return { item, kind, type, recommendationId: from?.recommendationId ?? null, position: from?.position ?? null, list: from?.list ?? null, arm, time };
   }
 
   /**
@@ -361,55 +528,94 @@ export class Session {
    */
   resume(time = Date.now()) {
     this._live();
-    this._resume(checkTime(time, 'time'));
+    if (this._resume(this._time(time, 'time'))) this._changed();
   }
 
-  /** resume() once its time is checked (rerank and recommend call it after all their checks). */
+  /** resume() once its time is checked (rerank and recommend call it after all their checks); whether the visit ended. */
   _resume(seconds) {
     const handle = this._handle;
     const ended = handle.resumeAt(seconds);
     this._keep(() => handle.resumeAt(seconds));
     if (ended === 1) this._persist();
+    return ended === 1;
   }
 
   /**
-   * Records one event. Unknown item ids are counted and ignored; bad types throw.
-   * @param {{item: string, type?: string, time?: number}} event time in milliseconds (Date.now()), default now
+   * Records one event. `type`: one of the model's event types, a kind ('view', 'click', 'cart',
+   * 'fav', 'purchase') or a name of the Recommender's eventMap (mapped to null: ignored). With
+   * `recommendationId`, a click on that recommendation or a conversion from it (see measuring.md).
+   * Unknown item ids are counted and ignored; bad types throw.
+   * @param {{item: string, type?: string, time?: number, recommendationId?: string}} event time in milliseconds (Date.now()), default now
    */
   observe(event) {
     const handle = this._live();
     if (event === null || typeof event !== 'object') throw new TypeError('tandem: observe needs an event object { item, type, time }');
-    const { item, type = this._rec.eventTypes[0], time = Date.now() } = event;
+    const rec = this._rec;
+    const { item, type = rec.eventTypes[0], time = Date.now(), recommendationId } = event;
     if (typeof item !== 'string' || item.length === 0) throw new TypeError(`tandem: event.item must be a non-empty string, got ${describe(item)}`);
-    const typeIndex = this._rec._typeIndex.get(type);
-    if (typeIndex === undefined) throw new TypeError(`tandem: unknown event type ${describe(type)}; this model knows ${this._rec.eventTypes.join(', ')}`);
-    const seconds = checkTime(time, 'event.time');
-    const row = this._rec._row(item);
-    const error = handle.observe(row, typeIndex, seconds);
-    if (error) throw fail(error);
-    this._keep(() => handle.observe(row, typeIndex, seconds));
+    const resolved = typeof type === 'string' ? resolveEvent(rec._names, type) : null;
+    if (resolved === null) {
+      const mapped = rec._names.eventMap.size > 0 ? ' or names in its eventMap' : '';
+      throw new TypeError(`tandem: unknown event type ${describe(type)}; this model knows ${rec.eventTypes.join(', ')}${mapped}`);
+    }
+    const seconds = this._time(time, 'event.time');
+    checkRecommendationId(recommendationId, 'event.recommendationId');
+    const row = rec._row(item);
+    let hook = null, payload;
+    if (resolved.type !== undefined) {
+      const typeIndex = rec._typeIndex.get(resolved.type);
+      const error = handle.observe(row, typeIndex, seconds);
+      if (error) throw fail(error);
+      this._keep(() => handle.observe(row, typeIndex, seconds));
+      const conversion = rec._conversions.get(resolved.type);
+      if (conversion) [hook, payload] = ['onConversion', this._noteConversion(item, row, conversion, resolved.type, time, recommendationId)];
+    } else if (resolved.missing) {
+      this._warn(`missing:${type}`, `tandem: ignoring ${type} events: they are ${resolved.missing} events, which this model was not trained with (its event types: ${rec.eventTypes.join(', ')})`);
+    }
+    if (hook === null && recommendationId !== undefined) [hook, payload] = ['onClick', this._noteClick(item, row, recommendationId, time)];
+    if (resolved.type === undefined && hook === null) return;
     this._persist();
+    if (hook) rec._call(hook, payload);
+    if (resolved.type !== undefined) this._changed();
   }
 
   /**
-   * The candidates sorted by score, best first (ties keep the given order). Unknown ids are scored
-   * as the catalog's average item. Returns every candidate unless `top` is given. Each entry has
-   * longTerm = |long| / (|long| + |short|), the share of the long-term profile in what the interest
-   * contributed (0.5 when both are 0), and the session's gate.
+   * A tile of a result was seen (autoTrack records these itself): counted once per recommendation
+   * and item, and handed to onImpression. Not a model event.
+   * @param {{item: string, recommendationId: string, time?: number}} impression
+   */
+  impression(impression) {
+    this._live();
+    if (impression === null || typeof impression !== 'object') throw new TypeError('tandem: impression needs { item, recommendationId }');
+    const { item, recommendationId, time = Date.now() } = impression;
+    if (typeof item !== 'string' || item.length === 0) throw new TypeError(`tandem: impression.item must be a non-empty string, got ${describe(item)}`);
+    if (recommendationId === undefined) throw new TypeError('tandem: impression.recommendationId is missing (the recommendationId of the result the item was shown in)');
+    checkRecommendationId(recommendationId, 'impression.recommendationId');
+    this._time(time, 'impression.time');
+    this._impression(item, recommendationId, time);
+  }
+
+  /**
+   * The candidates sorted by score, best first (ties keep the given order); in the holdout arm, in
+   * the given order (scores still the model's). Unknown ids are scored as the catalog's average
+   * item. Returns every candidate unless `top` is given. Each entry has longTerm = |long| /
+   * (|long| + |short|), the share of the long-term profile in what the interest contributed (0.5
+   * when both are 0), the session's gate, its position, the result's recommendationId and the arm.
    * With `time` (milliseconds, e.g. Date.now()), the ranking is asked for at that time: once more
    * than the model's session timeout has passed since the last event, the visit has ended and
    * the new one starts without its short-term state (see resume()).
    * @param {string[]} items
-   * @param {{top?: number, time?: number}} [options]
-   * @returns {{item: string, score: number, longTerm: number, gate: number}[]}
+   * @param {{top?: number, time?: number, list?: string}} [options]
+   * @returns {import('./index.d.ts').Ranked[]}
    */
   rerank(items, options = {}) {
     const handle = this._live();
     if (!Array.isArray(items)) throw new TypeError('tandem: rerank needs an array of item ids');
     checkOptions(options, 'rerank');
-    const seconds = options.time === undefined ? undefined : checkTime(options.time, 'time');
+    const seconds = options.time === undefined ? undefined : this._time(options.time, 'time');
     const n = items.length;
     const top = options.top === undefined ? n : checkCount(options.top, 'top');
+    const list = checkList(options.list);
     const rec = this._rec;
     const module = rec._module;
     // Resolve ids first: an id lookup may grow wasm memory, which replaces the heap views.
@@ -418,39 +624,56 @@ export class Session {
     const base = rec._scratch.reserve(n * 24 + 16);
     // Everything that can fail has been done: only now may the call end the visit.
     if (seconds !== undefined) this._resume(seconds);
+    const arm = this._arm();
     const gate = handle.gateMean();
     const positionsPtr = base + n * 4, scoresPtr = base + n * 8, rankedPtr = base + n * 12;
     const longPtr = base + n * 16, shortPtr = base + n * 20;
     module.HEAP32.set(rows, base >> 2);
-    const count = handle.rerank(base, n, Math.min(top, n), positionsPtr, scoresPtr);
+    let count;
+    if (arm === 'holdout') {
+      // The control: the page's own order, as if tandem were not there.
+      count = Math.min(top, n);
+      for (let i = 0; i < count; i++) module.HEAP32[(positionsPtr >> 2) + i] = i;
+      handle.score(base, count, scoresPtr);
+    } else {
+      count = handle.rerank(base, n, Math.min(top, n), positionsPtr, scoresPtr);
+    }
     const positions = module.HEAP32.subarray(positionsPtr >> 2, (positionsPtr >> 2) + count);
     for (let i = 0; i < count; i++) module.HEAP32[(rankedPtr >> 2) + i] = rows[positions[i]];
     handle.scoreParts(rankedPtr, count, longPtr, shortPtr);
     const f32 = module.HEAPF32, i32 = module.HEAP32;
+    const ranked = Array.from({ length: count }, (_, i) => items[i32[(positionsPtr >> 2) + i]]);
+    const recommendationId = this._serve(ranked, list, arm);
     const out = new Array(count);
     for (let i = 0; i < count; i++) {
       const long = Math.abs(f32[(longPtr >> 2) + i]), short = Math.abs(f32[(shortPtr >> 2) + i]);
       out[i] = {
-        item: items[i32[(positionsPtr >> 2) + i]],
+        item: ranked[i],
         score: f32[(scoresPtr >> 2) + i],
         longTerm: long + short > 0 ? long / (long + short) : 0.5,
         gate,
+        position: i,
+        recommendationId,
+        arm,
       };
     }
     return out;
   }
 
   /**
-   * The k best items of the whole catalog (`time` as for rerank).
-   * @param {{k?: number, exclude?: 'none'|'purchased'|'seen'|string[], time?: number}} [options] default k 10, exclude 'purchased'
-   * @returns {{item: string, score: number}[]}
+   * The k best items of the whole catalog (`time` as for rerank). In the holdout arm, the k first
+   * of the model's order for a shopper it knows nothing about (no profile, no events): the
+   * catalog's learned popularity, not personal (the same exclusions apply).
+   * @param {{k?: number, exclude?: 'none'|'purchased'|'seen'|string[], time?: number, list?: string}} [options] default k 10, exclude 'purchased'
+   * @returns {import('./index.d.ts').Recommended[]}
    */
   recommend(options = {}) {
     const handle = this._live();
     checkOptions(options, 'recommend');
-    const seconds = options.time === undefined ? undefined : checkTime(options.time, 'time');
+    const seconds = options.time === undefined ? undefined : this._time(options.time, 'time');
     const k = options.k === undefined ? 10 : checkCount(options.k, 'k');
     const exclude = options.exclude === undefined ? 'purchased' : options.exclude;
+    const list = checkList(options.list);
     let mode = 0, excluded = [];
     if (Array.isArray(exclude)) {
       excluded = exclude;
@@ -462,24 +685,32 @@ export class Session {
     const rec = this._rec;
     const module = rec._module;
     const kk = Math.min(k, rec.itemCount);
-    const ex = new Int32Array(excluded.length);
-    let m = 0;
+    const rows = [];
     for (const id of excluded) {
       if (typeof id !== 'string') throw new TypeError('tandem: excluded ids must be strings');
       const row = rec._row(id);
-      if (row >= 0) ex[m++] = row;
+      if (row >= 0) rows.push(row);
     }
-    const base = rec._scratch.reserve(excluded.length * 4 + kk * 8 + 16);
+    const arm = this._arm();
+    let source = handle;
+    if (arm === 'holdout') {
+      // The prior session has no window: this shopper's purchases or seen items are excluded by row.
+      source = rec._priorSession();
+      const purchase = rec.purchaseEvent === null ? -1 : rec._typeIndex.get(rec.purchaseEvent);
+      for (let i = 0; mode !== 0 && i < handle.recentCount(); i++) {
+        if (mode === EXCLUDE.seen || handle.recentType(i) === purchase) rows.push(handle.recentItem(i));
+      }
+      mode = 0;
+    }
+    const base = rec._scratch.reserve(rows.length * 4 + kk * 8 + 16);
     // Everything that can fail has been done: only now may the call end the visit.
     if (seconds !== undefined) this._resume(seconds);
-    module.HEAP32.set(ex, base >> 2);
-    const rowsPtr = base + excluded.length * 4, scoresPtr = rowsPtr + kk * 4;
-    const count = handle.recommend(kk, mode, base, m, rowsPtr, scoresPtr);
-    const out = new Array(count);
-    for (let i = 0; i < count; i++) {
-      out[i] = { item: rec._id(module.HEAP32[(rowsPtr >> 2) + i]), score: module.HEAPF32[(scoresPtr >> 2) + i] };
-    }
-    return out;
+    module.HEAP32.set(rows, base >> 2);
+    const rowsPtr = base + rows.length * 4, scoresPtr = rowsPtr + kk * 4;
+    const count = source.recommend(kk, mode, base, rows.length, rowsPtr, scoresPtr);
+    const items = Array.from({ length: count }, (_, i) => rec._id(module.HEAP32[(rowsPtr >> 2) + i]));
+    const recommendationId = this._serve(items, list, arm);
+    return items.map((item, i) => ({ item, score: module.HEAPF32[(scoresPtr >> 2) + i], position: i, recommendationId, arm }));
   }
 
   /**
@@ -489,14 +720,20 @@ export class Session {
    */
   setProfile(profile) {
     this._live();
-    if (typeof profile === 'string' || profile instanceof URL) return this._loadProfile(profile).then(() => undefined);
+    if (typeof profile === 'string' || profile instanceof URL) {
+      return fetchBytes(profile, 'the profile', 'profile').then((bytes) => {
+        if (this._handle) this.setProfile(bytes);
+      });
+    }
     this._applyProfile(profile);
+    this._profileChosen = true;
     // An explicit profile outlives the one a state restored meanwhile brings.
     if (this._pending) {
       const copy = profile === null ? null : profile.slice();
-      this._keep(() => this._applyProfile(copy), { setsProfile: true });
+      this._keep(() => this._applyProfile(copy));
     }
     this._persist();
+    this._changed();
     return undefined;
   }
 
@@ -530,6 +767,7 @@ export class Session {
     handle.foldRecentEvents();
     this._keep(() => handle.foldRecentEvents());
     this._persist();
+    this._changed();
   }
 
   /** The share of long-term interest in the current ranking, 0..1. */
@@ -541,6 +779,16 @@ export class Session {
   get counters() {
     const h = this._live();
     return { events: h.events(), unknownItems: h.unknownItems(), sessions: h.sessions() };
+  }
+
+  /**
+   * This browser's arm and what it counted per arm: impressions, clicks and conversions (cart and
+   * purchase events), kept with the state.
+   */
+  get measurement() {
+    this._live();
+    const counts = this._measure.counts;
+    return { arm: this._arm(), counts: { tandem: { ...counts.tandem }, holdout: { ...counts.holdout } } };
   }
 
   /** The recent events, oldest first: { item, type, time (ms) }. */
@@ -560,16 +808,60 @@ export class Session {
     handle.reset();
     this._keep(() => handle.reset());
     this._persist();
+    this._changed();
   }
 
-  /** Forgets everything this device knows: short-term state, recent events, the profile, and the saved copy. */
+  /**
+   * Forgets everything this device knows: short-term state, recent events, the profile, the
+   * counts and remembered clicks, and the saved copy. The arm stays for this page, so that a
+   * shopper does not see both arms.
+   */
   forget() {
     const handle = this._live();
     handle.reset();
     handle.clearProfile();
+    this._profileChosen = true;
+    this._measure = this._measure.forgotten();
+    this._impressed.clear();
     // The state being read is the saved copy forgotten here: it is not restored.
-    if (this._pending) this._pending = { changes: [], profileSet: true, forgotten: true };
-    return this._store ? Promise.resolve(this._store.clear()).then(() => undefined) : Promise.resolve();
+    if (this._pending) this._pending = { changes: [], forgotten: true };
+    this._changed();
+    return this._consented ? Promise.resolve(this._store.clear()).then(() => undefined) : Promise.resolve();
+  }
+
+  /**
+   * With persist 'afterConsent': the shopper agreed to be remembered. The state saved by an
+   * earlier visit (if any) is restored with what happened since the page loaded replayed on top,
+   * and from now on the state is saved after every change. Resolves when that is done.
+   */
+  grantConsent() {
+    this._live();
+    if (!this._store) throw new TypeError("tandem: grantConsent needs a session made with persist (e.g. persist: 'afterConsent')");
+    if (this._consented) return Promise.resolve();
+    this._consented = true;
+    return Promise.resolve(this._read(true)).then(() => undefined);
+  }
+
+  /**
+   * The shopper withdrew consent: forget() (the saved copy is removed), and nothing is saved again
+   * until grantConsent(). The session goes on in memory.
+   */
+  revokeConsent() {
+    this._live();
+    if (!this._store) throw new TypeError("tandem: revokeConsent needs a session made with persist (e.g. persist: 'afterConsent')");
+    const done = this.forget();
+    this._consented = false;
+    this._pending = { changes: [], forgotten: true };
+    return done;
+  }
+
+  /** Calls `listener()` after every change of the state (events, profile, reset, forget, a restore); returns the function that stops it. */
+  subscribe(listener) {
+    this._live();
+    if (typeof listener !== 'function') throw new TypeError('tandem: subscribe needs a function');
+    const entry = () => listener();
+    this._listeners.add(entry);
+    return () => this._listeners.delete(entry);
   }
 
   /** The state to keep between page loads (versioned, checksummed, tied to the model). */
@@ -583,11 +875,13 @@ export class Session {
     const state = toUint8Array(bytes, 'state');
     const error = this._restoreBytes(state);
     if (error) throw fail(error);
+    this._profileChosen = true;
     if (this._pending) {
       const copy = state.slice();
-      this._keep(() => this._restoreBytes(copy), { setsProfile: true });
+      this._keep(() => this._restoreBytes(copy));
     }
     this._persist();
+    this._changed();
   }
 
   close() {
@@ -595,6 +889,7 @@ export class Session {
     finalizer?.unregister(this);
     this._release();
     this._handle = null;
+    this._listeners.clear();
   }
 }
 
@@ -615,6 +910,42 @@ function checkTime(time, name) {
   if (typeof time !== 'number' || !Number.isFinite(time)) throw new TypeError(`tandem: ${name} must be a finite number of milliseconds, got ${describe(time)}`);
   if (Math.abs(time) > MAX_TIME_MS) throw new RangeError(`tandem: ${name} must lie within ±8.64e15 ms (the range of a Date), got ${time}`);
   return time / 1000;
+}
+
+/**
+ * Runs a function of the page (a hook, a subscriber); an error it throws is reported on the
+ * console and goes no further: the change it was told about has been made, and the call that made
+ * it must not fail after the fact.
+ */
+function report(what, fn) {
+  try {
+    fn();
+  } catch (e) {
+    console.error(`tandem: ${what === 'subscriber' ? 'a subscriber' : `the ${what} hook`} threw: ${e?.message ?? e}`, e);
+  }
+}
+
+/** The Recommender options that are not about loading, checked and with their defaults. */
+function checkModelOptions({ verify = true, holdout = 0, eventMap, onImpression, onClick, onConversion }) {
+  if (typeof holdout !== 'number' || !(holdout >= 0 && holdout <= 1)) throw new TypeError(`tandem: holdout must be a share of browsers from 0 to 1, got ${describe(holdout)}`);
+  const hooks = { onImpression, onClick, onConversion };
+  for (const [name, hook] of Object.entries(hooks)) {
+    if (hook !== undefined && typeof hook !== 'function') throw new TypeError(`tandem: ${name} must be a function`);
+  }
+  return { verify: verify !== false, holdout, eventMap: checkEventMap(eventMap), hooks };
+}
+
+function checkRecommendationId(id, name) {
+  if (id !== undefined && (typeof id !== 'string' || id.length === 0 || id.length > 64)) {
+    throw new TypeError(`tandem: ${name} must be a recommendationId from a result (a string of 1 to 64 characters), got ${describe(id)}`);
+  }
+}
+
+/** The `list` option: a name for where a result is shown ('home-strip'), handed to the hooks. */
+function checkList(list) {
+  if (list === undefined) return null;
+  if (typeof list !== 'string' || list.length === 0 || list.length > 200) throw new TypeError(`tandem: list must be a name of 1 to 200 characters, got ${describe(list)}`);
+  return list;
 }
 
 function checkUrl(url, name) {

@@ -1,7 +1,10 @@
 // Loading: the model bytes and the wasm module, in browsers, workers and Node, without eval and
 // without any request the page did not ask for. Downloads report progress through an optional
-// onProgress({ what, loaded, total }) (total null when the server sends no length).
+// onProgress({ what, loaded, total }) (total null when the server sends no length). Where the
+// wasm is when the page does not say: wasm-default.js (ES module builds) or
+// wasm-default-script.js (the classic-script build, tandem.iife.js).
 import createTandemModule from './tandem-wasm.js';
+import { defaultWasm } from './wasm-default.js';
 
 const isNode = typeof process === 'object' && typeof process.versions === 'object' && !!process.versions.node;
 
@@ -43,9 +46,10 @@ function counted(response, key, onProgress) {
 export async function fetchBytes(url, what, key, onProgress) {
   const href = url instanceof URL ? url.href : String(url);
   if (isNode && href.startsWith('file:')) {
-    // A variable specifier keeps bundlers from pulling node:fs into browser builds.
+    // A variable specifier keeps bundlers from pulling node:fs into browser builds; the comments
+    // tell Vite and webpack that this is on purpose (webpack would otherwise warn at every build).
     const fsName = 'node:fs/promises';
-    const fs = await import(/* @vite-ignore */ fsName);
+    const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ fsName);
     let data;
     try {
       data = await fs.readFile(new URL(href));
@@ -105,24 +109,47 @@ export function toUint8Array(data, what) {
 }
 
 /**
- * Checks the wasm options and resolves them to { binary } or { url } before anything is fetched:
- * `wasmBinary` (bytes) wins; else `wasmUrl` (relative to the page), else the tandem.wasm next to
- * this file.
+ * Checks the wasm options and resolves them to { binary }, { url } or { inline } (the copy of the
+ * wasm bundled in JavaScript, see wasm-default.js) before anything is fetched: `wasmBinary`
+ * (bytes), `wasmUrl` (the file) or `wasmPath` (the folder holding tandem.wasm, as a CDN serves the
+ * package), relative to the page; else where the build finds it by itself.
  */
-export function wasmSource({ wasmUrl, wasmBinary }) {
+export function wasmSource({ wasmUrl, wasmPath, wasmBinary }) {
+  const given = [['wasmUrl', wasmUrl], ['wasmPath', wasmPath], ['wasmBinary', wasmBinary]].filter(([, v]) => v !== undefined);
+  if (given.length > 1) throw new TypeError(`tandem: give at most one of wasmUrl, wasmPath and wasmBinary (got ${given.map(([k]) => k).join(' and ')})`);
   if (wasmBinary !== undefined) return { binary: toUint8Array(wasmBinary, 'wasmBinary') };
-  if (wasmUrl === undefined) return { url: new URL('./tandem.wasm', import.meta.url) };
+  if (wasmUrl !== undefined) return { url: pageUrl(wasmUrl, 'wasmUrl') };
+  if (wasmPath !== undefined) {
+    // A folder without its trailing slash would resolve tandem.wasm beside it, not in it.
+    const folder = pageUrl(wasmPath, 'wasmPath');
+    if (!folder.pathname.endsWith('/')) folder.pathname += '/';
+    return { url: new URL('tandem.wasm', folder) };
+  }
+  return defaultWasm();
+}
+
+/** A URL option resolved against the page (a worker's script, nothing in Node). */
+function pageUrl(value, name) {
   const base = globalThis.location?.href;
   try {
-    return { url: new URL(String(wasmUrl), base) };
+    return new URL(String(value), base);
   } catch {
-    throw new TypeError(`tandem: wasmUrl ${JSON.stringify(String(wasmUrl))} is not a valid URL${base === undefined ? ' (without a page, a URL must be absolute)' : ''}`);
+    throw new TypeError(`tandem: ${name} ${JSON.stringify(String(value))} is not a valid URL${base === undefined ? ' (without a page, a URL must be absolute)' : ''}`);
   }
 }
 
+/** base64 text -> bytes (atob exists on the main thread, in workers and in Node 16+). */
+function decodeBase64(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
 /** Instantiates the wasm module from wasmSource()'s answer. Browsers compile while downloading (compileStreaming). */
-export async function instantiate({ binary, url }, onProgress) {
+export async function instantiate({ binary, url, inline }, onProgress) {
   if (binary !== undefined) return create({ wasmBinary: binary }, 'wasmBinary');
+  if (inline !== undefined) return create({ wasmBinary: decodeBase64(await inline()) }, 'the copy bundled in JavaScript');
   if (url.protocol === 'file:' || typeof WebAssembly.compileStreaming !== 'function') {
     return create({ wasmBinary: new Uint8Array(await fetchBytes(url, 'the tandem wasm module', 'wasm', onProgress)) }, url.href);
   }

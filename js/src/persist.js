@@ -1,5 +1,6 @@
 // Where a session's state is kept between page loads: localStorage, IndexedDB, or any object with
-// getItem / setItem / removeItem (sync, or returning promises). The state is saved as base64 text.
+// getItem / setItem / removeItem (sync, or returning promises). The state is saved as one text: a
+// JSON record of the engine's state (base64) and the measurement (measure.js).
 // Storage is a convenience, never a requirement: when it is missing, full or failing, the session
 // keeps working in memory and says so once (the `warn` callback), so a shop page never breaks.
 
@@ -67,7 +68,7 @@ function resolveStorage(persist) {
   if (persist !== null && typeof persist === 'object' && ['getItem', 'setItem', 'removeItem'].every((m) => typeof persist[m] === 'function')) {
     return { name: 'the storage object', storage: persist };
   }
-  throw new TypeError("tandem: persist must be 'localStorage', 'indexedDB' or an object with getItem, setItem and removeItem");
+  throw new TypeError("tandem: persist must be 'localStorage', 'indexedDB', 'afterConsent' or an object with getItem, setItem and removeItem");
 }
 
 /**

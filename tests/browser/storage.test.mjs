@@ -147,7 +147,7 @@ test('two tabs sharing localStorage: the last writer wins, and a new page restor
   assert.ok(restored.saved === sa.saved || restored.saved === sb.saved, 'the saved state is one of the two tabs\', byte for byte');
   assert.deepEqual(restored, restored.saved === sa.saved ? sa : sb, 'restored as that tab has it: events and recent items');
   assert.deepEqual([sa.events, sb.events], [304, 303]);
-  assert.equal(await c.page.evaluate(() => localStorage.getItem('tandem-tabs')), restored.saved);
+  assert.equal(await c.page.evaluate(() => JSON.parse(localStorage.getItem('tandem-tabs')).state), restored.saved);
 
   // The tabs keep their own sessions in memory (they do not follow each other), and whoever
   // writes next is what the next page load gets.
@@ -163,7 +163,7 @@ test('two tabs sharing localStorage: the last writer wins, and a new page restor
   await context.close();
 });
 
-test('what the shop keeps about a shopper is one localStorage key: no cookies, no session storage, no IndexedDB', async () => {
+test('what the shop keeps about a shopper is one localStorage key: no cookies, no session storage, no IndexedDB, no item ids', async () => {
   const context = await newContext();
   const { page, log } = await openShop(context);
   const grid = await gridOrder(page);
@@ -178,10 +178,15 @@ test('what the shop keeps about a shopper is one localStorage key: no cookies, n
   }));
   assert.deepEqual(kept, { localStorage: ['tandem-demo'], sessionStorage: 0, cookie: '', indexedDB: [], caches: [] });
   assert.deepEqual(await context.cookies(), []);
-  // The saved value is the session state and nothing else: base64 of a few hundred bytes.
-  const saved = await page.evaluate(() => localStorage.getItem('tandem-demo'));
-  assert.match(saved, /^[A-Za-z0-9+/]+={0,2}$/);
-  assert.ok(!Buffer.from(saved, 'base64').toString('latin1').includes('SKU-'), 'no item ids in it: model rows only');
+  // The saved value is the session state (base64 of a few hundred bytes) and the measurement:
+  // the arm's seed, counts, and the clicks on recommendations by model row, nothing else.
+  const saved = JSON.parse(await page.evaluate(() => localStorage.getItem('tandem-demo')));
+  assert.deepEqual(Object.keys(saved), ['tandem', 'state', 'measure']);
+  assert.match(saved.state, /^[A-Za-z0-9+/]+={0,2}$/);
+  assert.deepEqual(Object.keys(saved.measure), ['seed', 'counts', 'clicks']);
+  assert.ok(saved.measure.clicks.every(([row, id]) => Number.isInteger(row) && /^[0-9a-f]{16}$/.test(id)));
+  const text = JSON.stringify(saved) + Buffer.from(saved.state, 'base64').toString('latin1');
+  assert.ok(!text.includes('SKU-'), 'no item ids in it: model rows only');
   // "Forget me" leaves nothing at all.
   await page.click('#forget');
   await page.waitForSelector('body[data-events="0"]');

@@ -1,36 +1,20 @@
 // The demo storefront and the package in headless Chromium, served on 127.0.0.1 by demo/serve.mjs
 // with its strict CSP: the strip follows the shopper's clicks, the order survives a reload and
 // resets after "forget me", views count after the dwell time, personas load their profiles, no
-// request carries event data, and the package runs in a Worker and from an esbuild bundle.
+// request carries event data, and the package runs in a Worker. Bundlers: bundlers.test.mjs.
 // Needs build/demo (scripts/demo.sh --no-serve) and build/package. Screenshots: build/artifacts/.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { build } from 'esbuild';
 import { CSP } from '../../demo/serve.mjs';
 import { artifacts, launch, recordedPage, root, serve } from './helpers.mjs';
-import { packageDir } from '../js/helpers.mjs';
 
 const NO_VIEWS = '?dwell=3600000'; // clicks only: views would add events on their own schedule
-const bundleDir = join(root, 'build/browser-bundle');
 let browser, server, base;
 
 before(async () => {
-  mkdirSync(bundleDir, { recursive: true });
-  await build({
-    entryPoints: [join(root, 'tests/browser/pages/bundle-entry.js')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    outfile: join(bundleDir, 'bundle.js'),
-    alias: { 'tandem-rec': packageDir },
-    logLevel: 'silent',
-  });
-  // Bundlers leave new URL('./tandem.wasm', import.meta.url) alone: the wasm goes next to the bundle.
-  copyFileSync(join(packageDir, 'tandem.wasm'), join(bundleDir, 'tandem.wasm'));
-  copyFileSync(join(root, 'tests/browser/pages/bundle.html'), join(bundleDir, 'bundle.html'));
-  ({ server, url: base } = await serve({ mounts: { '/test/': join(root, 'tests/browser/pages'), '/bundle/': bundleDir } }));
+  ({ server, url: base } = await serve({ mounts: { '/test/': join(root, 'tests/browser/pages') } }));
   browser = await launch();
 });
 
@@ -184,16 +168,5 @@ test('the package runs in a module Worker and persists to IndexedDB there', asyn
   const result = JSON.parse(await (await page.waitForSelector('body[data-result]')).getAttribute('data-result'));
   assert.deepEqual(result, { inWorker: true, itemCount: 300, restored: ['SKU-100010', 'SKU-100011', 'SKU-100042'], sameRanking: true });
   assert.deepEqual(log.errors, []);
-  await context.close();
-});
-
-test('an esbuild bundle of a page that imports tandem-rec works under the same CSP', async () => {
-  const context = await newContext();
-  const { page, log } = await recordedPage(context);
-  await page.goto(`${base}/bundle/bundle.html`);
-  const result = JSON.parse(await (await page.waitForSelector('body[data-result]')).getAttribute('data-result'));
-  assert.deepEqual(result, { itemCount: 300, ranked: ['SKU-100001', 'SKU-100020', 'SKU-100150'] });
-  assert.deepEqual(log.errors, []);
-  assert.deepEqual(log.violations, []);
   await context.close();
 });

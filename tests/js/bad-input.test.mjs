@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pathToFileURL } from 'node:url';
-import { Recommender, cli, doctorState, fixtureBytes, packageDir, profileFile, tempDir, warnings } from './helpers.mjs';
+import { Recommender, cli, doctorState, fixtureBytes, packageDir, profileFile, ranking, tempDir, warnings } from './helpers.mjs';
 import { memoryStorage } from './fake-module.mjs';
 
 const T0 = 1.7e12; // ms
@@ -25,7 +25,7 @@ async function open(options) {
 
 /** A session with a few events, and what it answers, to check that a failed call changed nothing. */
 function snapshot(s) {
-  return { counters: s.counters, recent: s.recentEvents(), profile: s.profile(), state: s.saveState(), ranked: s.rerank(['SKU-100001', 'SKU-100002', 'SKU-100042']) };
+  return { counters: s.counters, recent: s.recentEvents(), profile: s.profile(), state: s.saveState(), ranked: ranking(s.rerank(['SKU-100001', 'SKU-100002', 'SKU-100042'])) };
 }
 
 function browsed(rec) {
@@ -144,7 +144,7 @@ test('timestamps: negative, far-future and out-of-order times within a Date\'s r
   const t = rec.session();
   t.restoreState(s.saveState());
   assert.deepEqual(t.recentEvents(), s.recentEvents());
-  assert.deepEqual(t.rerank(['SKU-100001', 'SKU-100004', 'SKU-100200']), s.rerank(['SKU-100001', 'SKU-100004', 'SKU-100200']));
+  assert.deepEqual(ranking(t.rerank(['SKU-100001', 'SKU-100004', 'SKU-100200'])), ranking(s.rerank(['SKU-100001', 'SKU-100004', 'SKU-100200'])));
   rec.close();
 });
 
@@ -219,7 +219,7 @@ test('rerank: 10^6 candidates come back complete, sorted, each with its own scor
   const best = s.recommend({ k: 2, exclude: 'none' }).map((r) => r.item);
   assert.ok(own.get(best[0]) > own.get(best[1]));
   assert.deepEqual(ranked.slice(0, 201).map((r) => r.item), [...Array(200).fill(best[0]), best[1]]);
-  assert.deepEqual(s.rerank(candidates, { top: 10 }), ranked.slice(0, 10));
+  assert.deepEqual(ranking(s.rerank(candidates, { top: 10 })), ranking(ranked.slice(0, 10)));
   rec.close();
 });
 
@@ -409,7 +409,9 @@ test('wrong types from JavaScript throw TypeErrors with tandem messages, before 
     [{ modelBuffer: 'bytes' }, undefined, 'tandem: modelBuffer must be an ArrayBuffer or a typed array'],
     [{ modelBuffer: model }, 'fast', 'tandem: options must be an object'],
     [{ modelBuffer: model }, { onProgress: 'yes' }, 'tandem: onProgress must be a function'],
-    [{ modelBuffer: model }, { wasmUrl: 'a', wasmBinary: new Uint8Array(1) }, 'tandem: give at most one of wasmUrl and wasmBinary'],
+    [{ modelBuffer: model }, { wasmUrl: 'a', wasmBinary: new Uint8Array(1) }, 'tandem: give at most one of wasmUrl, wasmPath and wasmBinary (got wasmUrl and wasmBinary)'],
+    [{ modelBuffer: model }, { wasmPath: 'https://cdn.example/tandem/', wasmUrl: 'a' }, 'tandem: give at most one of wasmUrl, wasmPath and wasmBinary (got wasmUrl and wasmPath)'],
+    [{ modelBuffer: model }, { wasmPath: 7 }, 'tandem: wasmPath must be a string or a URL, got 7'],
   ];
   for (const [source, options, message] of creates) {
     await assert.rejects(Recommender.create(source, options), { name: 'TypeError', message }, message);
@@ -422,8 +424,8 @@ test('wrong types from JavaScript throw TypeErrors with tandem messages, before 
   const calls = [
     [() => rec.session('shopper-1'), 'tandem: session options must be an object'],
     [() => rec.session(null), 'tandem: session options must be an object'],
-    [() => rec.session({ persist: 'cookies' }), "tandem: persist must be 'localStorage', 'indexedDB' or an object with getItem, setItem and removeItem"],
-    [() => rec.session({ persist: { getItem() {} } }), "tandem: persist must be 'localStorage', 'indexedDB' or an object with getItem, setItem and removeItem"],
+    [() => rec.session({ persist: 'cookies' }), "tandem: persist must be 'localStorage', 'indexedDB', 'afterConsent' or an object with getItem, setItem and removeItem"],
+    [() => rec.session({ persist: { getItem() {} } }), "tandem: persist must be 'localStorage', 'indexedDB', 'afterConsent' or an object with getItem, setItem and removeItem"],
     [() => rec.session({ persist: storage, storageKey: 7 }), 'tandem: storageKey must be a non-empty string'],
     [() => rec.session({ persist: storage, storageKey: '' }), 'tandem: storageKey must be a non-empty string'],
     [() => s.observe('SKU-100001'), 'tandem: observe needs an event object { item, type, time }'],
@@ -626,7 +628,7 @@ test('a profile or saved state with finite values the model cannot produce (3e38
   // The surgery is sound: an in-range change to h restores and changes the ranking.
   const probe = rec.session();
   probe.restoreState(doctorState(state, 0, 0.5));
-  assert.notDeepEqual(probe.rerank(['SKU-100001', 'SKU-100002']), before.ranked);
+  assert.notDeepEqual(ranking(probe.rerank(['SKU-100001', 'SKU-100002'])), before.ranked);
   probe.close();
 
   const huge = Object.assign(good.slice(), { 3: 3e38 });

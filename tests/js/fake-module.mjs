@@ -91,13 +91,16 @@ export function createFakeModule() {
     foldRecentEvents() { this.s.profile = [this.s.profile[0] + this.s.events.length, 0, 0]; }
     reset() { this.s.events = []; this.s.unknown = 0; }
     resumeAt() { return 0; }  // the fake keeps no short-term state
-    score(row) { return row < 0 ? 0 : this.count(row) - row / 1000; }
+    scoreOf(row) { return row < 0 ? 0 : this.count(row) - row / 1000; }
+    score(rowsPtr, n, outPtr) {
+      for (let i = 0; i < n; i++) module.HEAPF32[(outPtr >> 2) + i] = this.scoreOf(module.HEAP32[(rowsPtr >> 2) + i]);
+    }
     rerank(rowsPtr, n, top, posPtr, scoresPtr) {
       const rows = Array.from(module.HEAP32.subarray(rowsPtr >> 2, (rowsPtr >> 2) + n));
-      const order = rows.map((r, i) => i).sort((a, b) => this.score(rows[b]) - this.score(rows[a]) || a - b).slice(0, top);
+      const order = rows.map((r, i) => i).sort((a, b) => this.scoreOf(rows[b]) - this.scoreOf(rows[a]) || a - b).slice(0, top);
       order.forEach((p, i) => {
         module.HEAP32[(posPtr >> 2) + i] = p;
-        module.HEAPF32[(scoresPtr >> 2) + i] = this.score(rows[p]);
+        module.HEAPF32[(scoresPtr >> 2) + i] = this.scoreOf(rows[p]);
       });
       return order.length;
     }

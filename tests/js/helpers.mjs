@@ -34,6 +34,12 @@ export function tempDir(t, prefix) {
 
 export const fixtureBytes = (options) => new Uint8Array(readFileSync(fixturePath(options)));
 
+/**
+ * A result without its recommendationId, which is new at every call: two rankings compare equal
+ * when they rank the same items the same way.
+ */
+export const ranking = (result) => result.map(({ recommendationId, ...rest }) => rest);
+
 /** Captures console.warn for the duration of fn; returns the messages. */
 export async function warnings(fn) {
   const spy = mock.method(console, 'warn', () => {});
