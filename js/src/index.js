@@ -497,8 +497,9 @@ export class Session {
 
   /** A click on a tile of a result, without a model event (see observe for the one with). */
   _click(item, recommendationId, time) {
-    this._noteClick(item, this._rec._row(item), recommendationId, time);
+    const payload = this._noteClick(item, this._rec._row(item), recommendationId, time);
     this._persist();
+    this._rec._call('onClick', payload);
   }
 
   _noteClick(item, row, recommendationId, time) {

@@ -70,10 +70,12 @@ export function page() {
 }
 
 /**
- * Runs fn(observers, mutations) with fake observers installed and setTimeout mocked: `observers`
- * collects the IntersectionObservers made, `mutations` the MutationObservers.
+ * Runs fn(observers, mutations) with fake observers installed and setTimeout mocked (and Date,
+ * starting at `now`, when given): `observers` collects the IntersectionObservers made, `mutations`
+ * the MutationObservers.
  */
-export function withObservers(fn) {
+export function withObservers(...args) {
+  const [{ now } = {}, fn] = args.length === 2 ? args : [{}, args[0]];
   const made = [], mutations = [];
   globalThis.IntersectionObserver = class {
     constructor(callback, options) {
@@ -103,7 +105,7 @@ export function withObservers(fn) {
     }
     disconnect() {}
   };
-  mock.timers.enable({ apis: ['setTimeout'] });
+  mock.timers.enable(now === undefined ? { apis: ['setTimeout'] } : { apis: ['setTimeout', 'Date'], now });
   try {
     return fn(made, mutations);
   } finally {
