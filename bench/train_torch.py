@@ -21,7 +21,8 @@ sequence.cpp, loss.cpp), on a log in the `sequences` format (Amazon Beauty):
             over the batch's targets; global-norm clipping (5); Adam (lr, 0.9, 0.999, 1e-8)
   init      tandem's init_params, value for value (same generator, same order)
 
-It times --steps training steps (default: one whole epoch, i.e. the same batches tandem trains
+With --export W.safetensors it then writes the weights for `tandem import` (the model file's tensor
+names, via bench/safetensors_io.py). It times --steps training steps (default: one whole epoch, i.e. the same batches tandem trains
 on in its epoch 2) after --warmup untimed steps, and prints training targets per second. It
 does not train to convergence. `--check` instead runs epoch 1 without dropout and prints the mean
 training loss, to compare with `tandem train --epochs 1 --dropout 0` (same init, same batches).
@@ -39,6 +40,7 @@ With dropout off, epoch 1's mean training loss agrees with tandem's to about 5e-
 """
 
 import argparse
+import struct
 import json
 import math
 import os
@@ -125,7 +127,7 @@ def read_sequences(path):
     # and no exact duplicates are possible (times are distinct).
     events = [(np.array(items, dtype=np.int64), np.zeros(len(items), dtype=np.int64),
                np.arange(len(items), dtype=np.float64)) for items in users]
-    return events, len(item_index)
+    return events, len(item_index), list(item_index)
 
 
 def build_examples(events, max_length, window, gap_buckets, repeat_buckets, session_timeout, time_origin):
@@ -382,6 +384,45 @@ def train_step(torch, F, model, opt, b, d, dropout, fusion, clip, lstm_mode="loo
     return float(loss)
 
 
+def export_for_tandem(torch, model, args, item_ids, time_origin):
+    """The trained weights as `tandem import` reads them: the model file's tensor names and shapes
+    (src/core/tensors.h), the configuration and the item ids (bench/safetensors_io.py)."""
+    from safetensors_io import write_safetensors, floats
+    d = args.dim
+    with torch.no_grad():
+        as_bytes = lambda t: floats(t.detach().float().contiguous().view(-1).tolist())
+        lstm_w = torch.cat([model.lstm.weight_ih_l0, model.lstm.weight_hh_l0], dim=1)  # gates i, f, g, o over [x; h]
+        tensors = {
+            "item_vec": ("F32", [len(item_ids), d], as_bytes(model.item_emb)),  # Beauty: no categories to add
+            "item_category": ("I32", [len(item_ids)], struct.pack(f"<{len(item_ids)}i", *([-1] * len(item_ids)))),
+            "item_bias": ("F32", [len(item_ids)], as_bytes(model.item_bias)),
+            "type_emb": ("F32", [1, d], as_bytes(model.type_emb)),
+            "gap_emb": ("F32", [args.gap_buckets, d], as_bytes(model.gap_emb)),
+            "lstm_w": ("F32", [4 * d, 2 * d], as_bytes(lstm_w)),
+            "lstm_b": ("F32", [4 * d], as_bytes(model.lstm.bias_ih_l0 + model.lstm.bias_hh_l0)),
+            "lt_type_emb": ("F32", [1, d], as_bytes(model.lt_type_emb)),
+            "lt_query": ("F32", [d], as_bytes(model.lt_query)),
+            "lt_decay": ("F32", [], as_bytes(model.lt_decay)),
+            "mlp_w1": ("F32", [d, d], as_bytes(model.mlp1.weight)),
+            "mlp_b1": ("F32", [d], as_bytes(model.mlp1.bias)),
+            "mlp_w2": ("F32", [d, d], as_bytes(model.mlp2.weight)),
+            "mlp_b2": ("F32", [d], as_bytes(model.mlp2.bias)),
+            "gate_w": ("F32", [d, 2 * d], as_bytes(model.gate.weight)),
+            "gate_b": ("F32", [d], as_bytes(model.gate.bias)),
+            "repeat_recency": ("F32", [args.repeat_buckets], as_bytes(model.repeat_recency)),
+            "repeat_type": ("F32", [1], as_bytes(model.repeat_type)),
+        }
+    stem = args.export[:-len(".safetensors")] if args.export.endswith(".safetensors") else args.export
+    write_safetensors(args.export, tensors, {"format": "tandem", "trained_with": "pytorch"})
+    config = {"dim": d, "event_types": ["purchase"], "gap_buckets": args.gap_buckets, "window": args.window,
+              "repeat_buckets": args.repeat_buckets, "session_timeout_s": args.session_timeout,
+              "time_origin_s": time_origin, "fusion": args.fusion, "purchase_event": "purchase", "categories": []}
+    with open(stem + ".config.json", "w") as f:
+        json.dump(config, f, indent=2)
+    with open(stem + ".ids.txt", "w") as f:
+        f.write("".join(i + "\n" for i in item_ids))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data",
@@ -410,6 +451,8 @@ def main():
                     help="Adam's per-tensor loop instead of its multi-tensor implementation")
     ap.add_argument("--check", action="store_true", help="epoch 1 without dropout: print the mean training loss")
     ap.add_argument("--json", action="store_true", help="print one JSON line instead of text")
+    ap.add_argument("--export", metavar="W.safetensors",
+                    help="after training, write the model for `tandem import` (W.safetensors, W.config.json, W.ids.txt)")
     args = ap.parse_args()
 
     # Before torch loads: OpenMP (intra-op) and OpenBLAS (GEMMs) thread counts.
@@ -423,7 +466,7 @@ def main():
     torch.manual_seed(args.seed)
 
     t0 = time.perf_counter()
-    events, n_items = read_sequences(args.data)
+    events, n_items, item_ids = read_sequences(args.data)
     time_origin = max(float(times[-1]) for _, _, times in events if len(times))
     examples, targets = build_examples(events, args.max_length, args.window, args.gap_buckets,
                                        args.repeat_buckets, args.session_timeout, time_origin)
@@ -484,6 +527,8 @@ def main():
                  "targets_per_s": round(done_targets / elapsed, 1),
                  "step_only_targets_per_s": round(done_targets / sum(step_times), 1),
                  "median_step_ms": round(1000 * float(np.median(step_times)), 2)})
+    if args.export:
+        export_for_tandem(torch, model, args, item_ids, time_origin)
     if args.json:
         print(json.dumps(info))
     else:

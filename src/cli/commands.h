@@ -8,6 +8,7 @@ namespace tandem::cli {
 int fixture_command(int argc, char** argv);
 int inspect_command(int argc, char** argv);
 int export_command(int argc, char** argv);
+int import_command(int argc, char** argv);
 int score_command(int argc, char** argv);
 int train_command(int argc, char** argv);
 int eval_command(int argc, char** argv);

@@ -25,7 +25,8 @@ const char* kUsage =
     "  train    learn a model from an interaction log, evaluate it, write the model file and profiles\n"
     "  eval     evaluate a model file on a log (HR, NDCG, MRR), against baselines\n"
     "  inspect  print what a model file holds; --verify runs its self-test\n"
-    "  export   write a model file again, e.g. with an int8 item table\n"
+    "  export   write a model file again, e.g. with an int8 item table, or its weights as safetensors\n"
+    "  import   build a model file from safetensors weights trained elsewhere\n"
     "  fixture  write a model with seeded random weights (tests, benchmarks)\n"
     "  score    the scores a shopper session gives, as JSON (what the browser computes)\n"
     "\n"
@@ -49,6 +50,7 @@ int run(int argc, char** argv) {
   if (command == "eval") return eval_command(n, rest);
   if (command == "inspect") return inspect_command(n, rest);
   if (command == "export") return export_command(n, rest);
+  if (command == "import") return import_command(n, rest);
   if (command == "fixture") return fixture_command(n, rest);
   if (command == "score") return score_command(n, rest);
   return fail("unknown command '" + command + "' (see tandem --help)");

@@ -11,6 +11,7 @@
 #include "core/limits.h"
 #include "core/session.h"
 #include "train/files.h"
+#include "train/safetensors.h"
 
 namespace tandem::cli {
 
@@ -28,6 +29,25 @@ int parse_or_help(Command& command, int argc, char** argv, std::vector<std::stri
   if (help) return std::fputs(command.help_text().c_str(), stdout), 0;
   if (!s.ok()) return fail(s.message());
   return -1;
+}
+
+// Writes `model` as a model file (its self-test computed from the model itself) and says so.
+int write_model_file(const Model& model, const std::string& out) {
+  std::vector<std::uint8_t> bytes;
+  Status s = write_model(model, default_selftest(model), &bytes);
+  if (s.ok()) s = write_file_atomic(out, bytes.data(), bytes.size());
+  if (!s.ok()) return fail(s.message());
+  std::printf("wrote %s: %d items, dim %d, %s item table, %zu bytes, fingerprint %s\n", out.c_str(), model.item_count(),
+              model.dim(), model.quantized() ? "int8" : "float32", bytes.size(), model.fingerprint_hex().c_str());
+  return 0;
+}
+
+// W.safetensors -> W.config.json, W.ids.txt
+std::string beside(const std::string& weights, const std::string& suffix) {
+  const std::string stem = weights.size() > 12 && weights.compare(weights.size() - 12, 12, ".safetensors") == 0
+                               ? weights.substr(0, weights.size() - 12)
+                               : weights;
+  return stem + suffix;
 }
 
 }  // namespace
@@ -61,28 +81,26 @@ int fixture_command(int argc, char** argv) {
   std::string error;
   auto model = Model::create(std::move(w), &error);
   if (!model) return fail(error);
-  std::vector<std::uint8_t> bytes;
-  Status s = write_model(*model, default_selftest(*model), &bytes);
-  if (s.ok()) s = write_file_atomic(out, bytes.data(), bytes.size());
-  if (!s.ok()) return fail(s.message());
-  std::printf("wrote %s: %d items, dim %d, %s item table, %zu bytes, fingerprint %s\n", out.c_str(), items, dim,
-              model->quantized() ? "int8" : "float32", bytes.size(), model->fingerprint_hex().c_str());
-  return 0;
+  return write_model_file(*model, out);
 }
 
 int export_command(int argc, char** argv) {
-  std::string model_path, out;
+  std::string model_path, out, safetensors;
   bool int8 = false;
-  Command command{"export", "--model MODEL --out MODEL [--int8]",
+  Command command{"export", "--model MODEL (--out MODEL [--int8] | --safetensors W.safetensors)",
                   "Writes a model file again; with --int8 its item table as int8 with per-row scales (a quarter of\n"
-                  "the size; bench/int8-agreement.sh measures how the top 10 change).",
+                  "the size; bench/int8-agreement.sh measures how the top 10 change). With --safetensors, writes its\n"
+                  "weights as W.safetensors, its configuration as W.config.json and its item ids as W.ids.txt, for\n"
+                  "other frameworks (tandem import reads them back).",
                   {{"model", "FILE", "the model file to read", &model_path},
                    {"out", "FILE", "the model file to write", &out},
-                   {"int8", "", "int8 item table", &int8}},
+                   {"int8", "", "int8 item table", &int8},
+                   {"safetensors", "FILE", "write the weights, configuration and ids for other frameworks", &safetensors}},
                   {}, {}};
   std::vector<std::string> positional;
   if (int r = parse_or_help(command, argc, argv, &positional); r >= 0) return r;
-  if (model_path.empty() || out.empty()) return fail("export needs --model FILE and --out FILE");
+  if (model_path.empty() || (out.empty() && safetensors.empty()))
+    return fail("export needs --model FILE and --out FILE or --safetensors FILE");
   LoadedModel loaded = load_model_file(model_path, true);
   if (!loaded.model) return fail(loaded.error);
   ModelWeights w = loaded.model->weights();
@@ -90,14 +108,52 @@ int export_command(int argc, char** argv) {
   std::string error;
   auto model = Model::create(std::move(w), &error);
   if (!model) return fail(error);
-  std::vector<std::uint8_t> bytes;
-  Status s = write_model(*model, default_selftest(*model), &bytes);
-  if (s.ok()) s = write_file_atomic(out, bytes.data(), bytes.size());
+  if (!safetensors.empty()) {
+    const train::SafetensorsModel files = train::export_safetensors(*model);
+    train::Outputs outputs;
+    Status s = outputs.file(safetensors, files.weights.data(), files.weights.size());
+    if (s.ok()) s = outputs.file(beside(safetensors, ".config.json"), files.config_json.data(), files.config_json.size());
+    if (s.ok()) s = outputs.file(beside(safetensors, ".ids.txt"), files.ids_text.data(), files.ids_text.size());
+    if (s.ok()) s = outputs.commit();
+    if (!s.ok()) return fail(s.message());
+    std::printf("wrote %s, %s, %s\n", safetensors.c_str(), beside(safetensors, ".config.json").c_str(),
+                beside(safetensors, ".ids.txt").c_str());
+  }
+  return out.empty() ? 0 : write_model_file(*model, out);
+}
+
+int import_command(int argc, char** argv) {
+  std::string weights, config, ids, out;
+  bool int8 = false;
+  Command command{"import", "--weights W.safetensors --config C.json --ids ids.txt --out MODEL [--int8]",
+                  "Builds a model file from weights trained elsewhere (say, in PyTorch): safetensors weights named as\n"
+                  "the model file names them, the model's configuration and its item ids (docs/model-format.md).\n"
+                  "They are validated as any model, and the file's self-test is computed from them.",
+                  {{"weights", "FILE", "the tensors, in safetensors format", &weights},
+                   {"config", "FILE", "the model's configuration (JSON), with its categories", &config},
+                   {"ids", "FILE", "the item ids, one per line, in row order", &ids},
+                   {"out", "FILE", "the model file to write", &out},
+                   {"int8", "", "int8 item table", &int8}},
+                  {}, {}};
+  std::vector<std::string> positional;
+  if (int r = parse_or_help(command, argc, argv, &positional); r >= 0) return r;
+  if (weights.empty() || config.empty() || ids.empty() || out.empty())
+    return fail("import needs --weights FILE, --config FILE, --ids FILE and --out FILE");
+  std::vector<std::uint8_t> weight_bytes, config_bytes, id_bytes;
+  for (auto [path, bytes] : {std::pair{&weights, &weight_bytes}, std::pair{&config, &config_bytes}, std::pair{&ids, &id_bytes}}) {
+    Status s = read_file(*path, bytes);
+    if (!s.ok()) return fail(s.message());
+  }
+  ModelWeights w;
+  Status s = train::import_safetensors(weight_bytes.data(), weight_bytes.size(),
+                                       std::string_view(reinterpret_cast<const char*>(config_bytes.data()), config_bytes.size()),
+                                       std::string_view(reinterpret_cast<const char*>(id_bytes.data()), id_bytes.size()), &w);
   if (!s.ok()) return fail(s.message());
-  std::printf("wrote %s: %d items, dim %d, %s item table, %zu bytes, fingerprint %s\n", out.c_str(),
-              model->item_count(), model->dim(), model->quantized() ? "int8" : "float32", bytes.size(),
-              model->fingerprint_hex().c_str());
-  return 0;
+  if (int8 && w.item_vec_q.size() == 0) quantize_item_table(w);
+  std::string error;
+  auto model = Model::create(std::move(w), &error);
+  if (!model) return fail("the imported weights are not a usable model: " + error);
+  return write_model_file(*model, out);
 }
 
 int inspect_command(int argc, char** argv) {

@@ -36,30 +36,19 @@ std::string hex_bytes(const std::uint8_t* p, std::size_t n) {
   return s;
 }
 
-// The tensors of a file of this version, in file order.
-// str: `shape[0]` NUL-terminated UTF-8 strings back to back (the item ids), so reading them is one
-// pass over bytes rather than a JSON parse of a catalog-sized array.
-enum class DType { f32, i8, i32, str };
+}  // namespace
+
 const char* dtype_name(DType t) {
   return t == DType::f32 ? "f32" : t == DType::i8 ? "i8" : t == DType::i32 ? "i32" : "str";
 }
 std::size_t dtype_size(DType t) { return t == DType::f32 ? 4 : t == DType::i8 ? 1 : t == DType::i32 ? 4 : 0; }
 
-struct TensorRef {
-  std::string name;
-  DType dtype;
-  std::vector<std::int64_t> shape;
-  void* data;  // where the values live in ModelWeights (read: destination, write: source); for str
-               // a std::vector<std::string>
-  std::size_t count() const {
-    std::size_t c = 1;
-    for (auto s : shape) c *= static_cast<std::size_t>(s);
-    return c;
-  }
-};
+std::size_t TensorRef::count() const {
+  std::size_t c = 1;
+  for (auto s : shape) c *= static_cast<std::size_t>(s);
+  return c;
+}
 
-// The tensor list for weights of the given dimensions; resizes the weights' storage to fit
-// (reading), or just points at it (writing, storage already sized).
 std::vector<TensorRef> tensor_list(ModelWeights& w, bool quantized, bool resize) {
   const TensorDims dims = tensor_dims(w);
   const std::int64_t n = dims.items, d = dims.d;
@@ -83,6 +72,8 @@ std::vector<TensorRef> tensor_list(ModelWeights& w, bool quantized, bool resize)
   });
   return list;
 }
+
+namespace {
 
 // Fills all of *out (already sized) from NUL-terminated strings, exactly out->size() of them.
 bool split_strings(const std::uint8_t* bytes, std::size_t size, std::vector<std::string>* out, std::string* error) {
@@ -252,6 +243,22 @@ json config_json(const ModelConfig& c) {
               {"fusion", fusion_name(c.fusion)},
               {"purchase_event", c.purchase_event}};
 }
+
+}  // namespace
+
+std::string model_config_json(const ModelConfig& config) { return config_json(config).dump(); }
+
+Status parse_model_config_json(std::string_view text, ModelConfig* out) {
+  const json c = json::parse(text.begin(), text.end(), nullptr, false);
+  if (c.is_discarded() || !c.is_object()) return Status::error("the model configuration must be a JSON object");
+  HeaderReader r;
+  ModelConfig config;
+  if (!parse_config(r, c, &config)) return Status::error(r.error());
+  *out = std::move(config);
+  return {};
+}
+
+namespace {
 
 // Runs a self-test against a model: expected scores (when `expected` is null, fills `got` only).
 Status run_selftest(const Model& model, const SelfTestSpec& spec, std::vector<float>* got) {

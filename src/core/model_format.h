@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/model.h"
@@ -61,6 +62,27 @@ constexpr double kMinSelfTestTolerance = 1e-5;
 SelfTestSpec default_selftest(const Model& model);
 
 Status write_model(const Model& model, const SelfTestSpec& selftest, std::vector<std::uint8_t>* out);
+
+// The tensors a model file stores, in file order: the item ids (str: `shape[0]` NUL-terminated
+// UTF-8 strings back to back, so reading them is one pass over bytes rather than a JSON parse of a
+// catalog-sized array), the item table, the item categories, then the roster of core/tensors.h.
+enum class DType { f32, i8, i32, str };
+const char* dtype_name(DType t);
+std::size_t dtype_size(DType t);  // 0 for str
+struct TensorRef {
+  std::string name;
+  DType dtype;
+  std::vector<std::int64_t> shape;
+  void* data;  // where the values live in ModelWeights (a std::vector<std::string> for str)
+  std::size_t count() const;
+};
+// `resize`: size the weights' storage for their dimensions first (reading); else only point at it.
+std::vector<TensorRef> tensor_list(ModelWeights& weights, bool quantized, bool resize);
+
+// The model's configuration as the file's header holds it ({"dim": 64, "event_types": [...], ...}),
+// and back: what safetensors exports and imports carry beside the weights (train/safetensors.h).
+std::string model_config_json(const ModelConfig& config);
+Status parse_model_config_json(std::string_view text, ModelConfig* out);
 
 struct ReadOptions {
   bool verify_selftest = false;

@@ -6,7 +6,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cli, tempDir } from './helpers.mjs';
+import { cli, root, tempDir } from './helpers.mjs';
 
 // 24 shoppers over 30 items: each walks a ring of items with a stride, so the next item is learnable.
 // Every second shopper is back an hour later for the last event (a return, after the session timeout).
@@ -290,4 +290,40 @@ test('every command has --help (and -h) listing its options; tandem --version', 
   assert.equal(run(['train', '--dim', '1']).stderr, "tandem: --dim must be an integer in 2..1024, got '1'\n");
   assert.match(run(['--version']).stdout, /^tandem \d+\.\d+\.\d+ \(model format 2\)\n$/);
   assert.match(run(['--help']).stdout, /^ {2}score {4}/m);
+});
+
+test('export --safetensors and import give back the same model; a file rewritten by the Python module imports too', (t) => {
+  const dir = tempDir(t, 'tandem-cli-');
+  const log = join(dir, 'log.csv');
+  writeFileSync(log, ringLog());
+  const model = join(dir, 'm.tandem');
+  assert.equal(run(['train', '--data', log, '--out', model, '--dim', '8', '--epochs', '2', '--batch-size', '8', '--quiet']).status, 0);
+  const ex = run(['export', '--model', model, '--safetensors', join(dir, 'w.safetensors')]);
+  assert.equal(ex.status, 0, ex.stderr);
+  const config = JSON.parse(readFileSync(join(dir, 'w.config.json'), 'utf8'));
+  assert.equal(config.dim, 8);
+  assert.deepEqual(config.categories, ['cat-0', 'cat-1', 'cat-2']);
+  assert.equal(readFileSync(join(dir, 'w.ids.txt'), 'utf8').split('\n').length, 31);
+  const fingerprint = (path) => /fingerprint ([0-9a-f]{16})/.exec(execFileSync(cli, ['inspect', path], { encoding: 'utf8' }))[1];
+  const scores = (path) => JSON.parse(execFileSync(cli, ['score', '--model', path, '--events', 'SKU-3@view@1700000000,SKU-10@cart@1700000060',
+    '--candidates', 'SKU-1,SKU-2,SKU-17,nope'], { encoding: 'utf8' }));
+  const imported = join(dir, 'back.tandem');
+  const im = run(['import', '--weights', join(dir, 'w.safetensors'), '--config', join(dir, 'w.config.json'), '--ids', join(dir, 'w.ids.txt'), '--out', imported]);
+  assert.equal(im.status, 0, im.stderr);
+  assert.equal(fingerprint(imported), fingerprint(model));
+  assert.deepEqual(scores(imported), scores(model));
+
+  const python = spawnSync('python3', ['--version']);
+  if (python.status !== 0) return t.diagnostic('python3 not found: the Python writer was not checked');
+  const rewritten = join(dir, 'py.safetensors');
+  const py = spawnSync('python3', [join(root, 'bench/safetensors_io.py'), 'roundtrip', join(dir, 'w.safetensors'), rewritten], { encoding: 'utf8' });
+  assert.equal(py.status, 0, py.stderr);
+  const again = run(['import', '--weights', rewritten, '--config', join(dir, 'w.config.json'), '--ids', join(dir, 'w.ids.txt'), '--out', join(dir, 'py.tandem')]);
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(fingerprint(join(dir, 'py.tandem')), fingerprint(model));
+
+  // Weights that do not fit the configuration are refused by name.
+  const wrong = run(['import', '--weights', join(dir, 'w.safetensors'), '--config', join(dir, 'w.config.json'), '--ids', log, '--out', join(dir, 'x.tandem')]);
+  assert.equal(wrong.status, 1);
+  assert.match(wrong.stderr, /^tandem: weights: tensor 'item_bias' has shape \[30\], the configuration and 288 ids give \[288\]\n$/);
 });
