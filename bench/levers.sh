@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the Taobao model's two levers are worth: trains the fused model of bench/taobao.json once
+# What the Taobao model's two levers are worth: trains the fused model of models/taobao.json once
 # without the category embeddings and once without the repeat term (side by side, one core each)
 # and prints each run's test table; compare its fused row with the one of
 # `bash bench/quality.sh taobao`, which has both levers.
@@ -14,7 +14,7 @@ shift $(( $# < 1 ? $# : 1 ))
 source bench/native-cli.sh
 pids=()
 for lever in categories repeat-term; do
-  "$cli" train --config bench/taobao.json --data "$data/taobao-userbehavior-sample/UserBehavior.csv" \
+  "$cli" train --config models/taobao.json --data "$data/taobao-userbehavior-sample/UserBehavior.csv" \
     --out "build/bench/taobao-no-$lever.tandem" --no-$lever --threads 1 --quiet "$@" \
     > "build/bench/taobao-no-$lever.log" 2>&1 &
   pids+=($!)

@@ -16,10 +16,10 @@ shift $(( $# < 2 ? $# : 2 ))
 source bench/native-cli.sh
 case "$which" in
   beauty)
-    exec "$cli" train --config bench/beauty.json --data "$data/amazon-beauty/Beauty.txt" \
+    exec "$cli" train --config models/beauty.json --data "$data/amazon-beauty/Beauty.txt" \
       --out build/bench/beauty.tandem --report build/bench/beauty.html --ablation --quiet "$@" ;;
   taobao)
-    exec "$cli" train --config bench/taobao.json --data "$data/taobao-userbehavior-sample/UserBehavior.csv" \
+    exec "$cli" train --config models/taobao.json --data "$data/taobao-userbehavior-sample/UserBehavior.csv" \
       --out build/bench/taobao.tandem --profiles build/bench/taobao-profiles --report build/bench/taobao.html --ablation --quiet "$@" ;;
   *)
     echo "usage: bash bench/quality.sh beauty|taobao [DATA_DIR [TRAIN_FLAGS...]]" >&2

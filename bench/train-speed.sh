@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trainer speed on Amazon Beauty: tandem's native trainer (1 and 2 threads) against a PyTorch CPU
 # implementation of the same model and training step (bench/train_torch.py, 2 threads, and 1),
-# at d 64, 256 shoppers per batch, max length 200, repeat window 50 (bench/beauty.json).
+# at d 64, 256 shoppers per batch, max length 200, repeat window 50 (models/beauty.json).
 #
 #   bash bench/train-speed.sh [DATA_DIR]     # DATA_DIR defaults to ../shared/data
 #
@@ -72,7 +72,7 @@ for run in $runs; do
   echo "[$(date +%T)] round $round: $impl, $threads thread(s)${variant:+, $variant}, load average $before"
   if [ "$impl" = tandem ]; then
     OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" \
-      measured "$cli" train --config bench/beauty.json --data "$log" --epochs 2 --patience 10 --threads "$threads" \
+      measured "$cli" train --config models/beauty.json --data "$log" --epochs 2 --patience 10 --threads "$threads" \
       --out "$out/tandem-t$threads.tandem" --log "$out/tandem-t$threads.jsonl" --quiet > "$out/tandem-t$threads.txt"
     line="$("$py" -c '
 import json, sys

@@ -32,13 +32,14 @@ fi
 stamp="$out/demo.tandem.source"
 if "$cli" --help 2>&1 | grep -qE '^\s+train\b'; then
   if [ ! -f "$out/demo.tandem" ] || [ "$(cat "$stamp" 2>/dev/null)" != trained ] \
-     || [ "$out/demo-log.csv" -nt "$out/demo.tandem" ] || [ "$cli" -nt "$out/demo.tandem" ]; then
+     || [ "$out/demo-log.csv" -nt "$out/demo.tandem" ] || [ "$cli" -nt "$out/demo.tandem" ] \
+     || [ models/demo.json -nt "$out/demo.tandem" ]; then
     echo "== training the demo model (tandem train)"
     rm -rf "$out/profiles"
-    # dim 32 and a fixed epoch budget: about two minutes on two cores, and the same model every
-    # time (a --max-minutes cap would depend on the machine's speed).
-    "$cli" train --data "$out/demo-log.csv" --format taobao --out "$out/demo.tandem" --profiles "$out/profiles" \
-      --dim 32 --epochs 30 --seed 1 --quiet
+    # models/demo.json: dim 32 and a fixed epoch budget, about two minutes on two cores, and the
+    # same model every time (a --max-minutes cap would depend on the machine's speed).
+    "$cli" train --config models/demo.json --data "$out/demo-log.csv" --out "$out/demo.tandem" --profiles "$out/profiles" \
+      --quiet
     echo trained > "$stamp"
   fi
 else
