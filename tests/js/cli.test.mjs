@@ -3,7 +3,7 @@
 // name the problem.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cli, root, tempDir } from './helpers.mjs';
@@ -326,4 +326,20 @@ test('export --safetensors and import give back the same model; a file rewritten
   const wrong = run(['import', '--weights', join(dir, 'w.safetensors'), '--config', join(dir, 'w.config.json'), '--ids', log, '--out', join(dir, 'x.tandem')]);
   assert.equal(wrong.status, 1);
   assert.match(wrong.stderr, /^tandem: weights: tensor 'item_bias' has shape \[30\], the configuration and 288 ids give \[288\]\n$/);
+});
+
+test('every recipe in models/ is a valid training config', (t) => {
+  const dir = tempDir(t, 'tandem-cli-');
+  const log = join(dir, 'log.csv');
+  writeFileSync(log, ringLog());
+  const recipes = readdirSync(join(root, 'models')).filter((f) => f.endsWith('.json'));
+  assert.ok(recipes.length >= 4, recipes.join(', '));
+  for (const recipe of recipes) {
+    const r = run(['train', '--config', join(root, 'models', recipe), '--data', log, '--format', 'taobao', '--out', join(dir, 'm.tandem'),
+      '--dim', '8', '--epochs', '1', '--quiet']);
+    assert.equal(r.status, 0, `${recipe}: ${r.stderr}`);
+    // and tandem eval accepts it as its config (training options skipped)
+    const e = run(['eval', '--config', join(root, 'models', recipe), '--model', join(dir, 'm.tandem'), '--data', log, '--format', 'taobao']);
+    assert.equal(e.status, 0, `${recipe}: ${e.stderr}`);
+  }
 });
