@@ -3,7 +3,7 @@
 # Natively find_package works. Under Emscripten the toolchain file roots every search in its
 # sysroot and adding /usr/include would leak glibc headers into the wasm build, so the two
 # header-only libraries are found with NO_CMAKE_FIND_ROOT_PATH and nlohmann is staged alone into a
-# build-tree folder (see ../shared/toolchain.md, pitfall 2).
+# build-tree folder (docs/building.md, Emscripten 2).
 add_library(tandem_eigen INTERFACE)
 add_library(tandem::eigen ALIAS tandem_eigen)
 add_library(tandem_json INTERFACE)

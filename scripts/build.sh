@@ -15,7 +15,7 @@ cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release > build/native-configure.l
 cmake --build build/native -j "$jobs"
 
 echo "== wasm build (build/wasm)"
-# Emscripten 3.1.6's tools need Debian's node modules (../shared/toolchain.md, pitfall 1); its
+# Emscripten 3.1.6's tools need Debian's node modules (docs/building.md, Emscripten 1); its
 # default test emulator flag is rejected by Node 20 (pitfall: CMAKE_CROSSCOMPILING_EMULATOR).
 export NODE_PATH=/usr/share/nodejs
 emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release \

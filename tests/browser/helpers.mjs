@@ -1,5 +1,5 @@
 // Shared by the browser tests: Debian's Chromium driven by playwright-core (flags from
-// ../shared/toolchain.md: no sandbox as root, no background networking on a closed network), the
+// docs/building.md: no sandbox as root, no background networking on a closed network), the
 // demo server on 127.0.0.1, and a page wrapper that records every request, console error and
 // CSP violation.
 import { mkdirSync } from 'node:fs';
