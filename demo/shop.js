@@ -1,7 +1,11 @@
 // The demo storefront's page logic: renders the catalog, lets tandem-rec track the visitor's
-// views and clicks on the device, and re-ranks the "Recommended for you" strip and the category
-// grid after every event. The session persists in localStorage; a persona loads a long-term profile.
-// URL knobs (for demos and tests): ?dwell=MS how long a product must be visible to count as viewed.
+// clicks, add-to-carts and purchases on the device, and re-ranks the "Recommended for you" strip
+// and the category grid after every event. Tiles in view are impressions, not interest: they are
+// counted for measurement only, so the strip does not feed on itself. The session persists in
+// localStorage; a persona loads a long-term profile. The panel shows this browser's A/B arm, its
+// counts, and what the measurement hooks would hand the shop's analytics (docs/measuring.md).
+// URL knobs (for demos and tests): ?dwell=MS how long a tile must be visible to be an impression;
+// ?holdout=SHARE the share of browsers in the holdout arm (default 0.1).
 import { Recommender } from '/tandem-rec/index.js';
 
 const $ = (id) => document.getElementById(id);
@@ -9,6 +13,7 @@ const STRIP_SIZE = 8;
 const PERSONA_KEY = 'tandem-demo-persona';
 const params = new URLSearchParams(location.search);
 const dwellMs = params.has('dwell') ? Number(params.get('dwell')) : 1000;
+const holdout = params.has('holdout') ? Number(params.get('holdout')) : 0.1;
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 // The panel speaks the shop's words whatever the model's event names are (Taobao: pv, fav, cart, buy).
 const LABELS = { pv: 'view', fav: 'saved', buy: 'purchase' };
@@ -60,7 +65,20 @@ async function main() {
     $('persona').append(option);
   }
 
+  // What a shop would hand to its analytics (gtag, a data layer...); the demo lists it instead.
+  const sent = [];
+  const hook = (what) => (e) => {
+    const name = products.get(e.item)?.name ?? e.item;
+    const where = e.recommendationId ? `${e.list} #${e.position + 1}` : 'not from a recommendation';
+    sent.unshift(h('li', {}, h('b', {}, what === 'conversion' ? e.kind : what), ` ${name} · ${where} · ${e.arm}`));
+    sent.length = Math.min(sent.length, 6);
+    showMeasurement();
+  };
   const rec = await Recommender.create({ modelUrl: '/demo.tandem' }, {
+    holdout,
+    onImpression: hook('impression'),
+    onClick: hook('click'),
+    onConversion: hook('conversion'),
     onProgress: ({ what, loaded, total }) => {
       $('status').textContent = `Loading the ${what}… ${total ? Math.round((100 * loaded) / total) + '%' : `${Math.round(loaded / 1024)} KB`}`;
     },
@@ -72,6 +90,21 @@ async function main() {
   const session = rec.session({ persist: 'localStorage', storageKey: 'tandem-demo', profile: savedPersona?.profileUrl ?? undefined });
   await session.ready.catch((e) => ($('status').textContent = e.message));
 
+  function showMeasurement() {
+    const { arm, counts } = session.measurement;
+    $('arm').textContent = arm;
+    $('arm').classList.toggle('holdout', arm === 'holdout');
+    $('arm-why').textContent = arm === 'holdout'
+      ? `This browser is in the holdout (${Math.round(holdout * 100)}% of browsers): the shop's own order and its best sellers, to measure what tandem adds.`
+      : `This browser gets tandem's rankings; ${Math.round(holdout * 100)}% of browsers are held out for comparison.`;
+    for (const k of ['impressions', 'clicks', 'conversions']) {
+      $(`count-${k}`).textContent = String(counts[arm][k]);
+      document.body.dataset[k] = String(counts[arm][k]);
+    }
+    document.body.dataset.arm = arm;
+    $('hooks').replaceChildren(...(sent.length ? sent : [h('li', { class: 'empty' }, 'Nothing yet.')]));
+  }
+
   function selectCategory(id) {
     category = id;
     for (const b of nav.children) b.classList.toggle('active', b.dataset.category === id);
@@ -79,17 +112,19 @@ async function main() {
     refresh();
   }
 
-  // The grid re-ranks on deliberate events (clicks, cart, purchase, filters) but not on passive
-  // views: moving what the shopper is looking at while they look would be disorienting, and each
-  // move would bring new products into view.
-  function refresh({ grid: rerankGrid = true } = {}) {
+  // Re-ranks on deliberate events only (clicks, cart, purchase, filters): tiles merely seen are no
+  // events, so nothing moves while the shopper looks.
+  function refresh() {
     // Asked for now: a shopper back after the session timeout gets a new visit's ranking.
-    const strip = session.recommend({ k: STRIP_SIZE, exclude: 'purchased', time: Date.now() }).filter((r) => products.has(r.item));
+    const strip = session.recommend({ k: STRIP_SIZE, exclude: 'purchased', time: Date.now(), list: 'for-you' }).filter((r) => products.has(r.item));
     // Explanations come from rerank: how much each item's score came from the long-term profile.
     const explained = new Map(session.rerank(strip.map((r) => r.item)).map((r) => [r.item, r]));
+    // The result's id on the strip: autoTrack reports its tiles' impressions and clicks with it.
+    $('strip').dataset.tandemRec = strip[0]?.recommendationId ?? '';
     $('strip').replaceChildren(
       ...strip.map((r) => {
         const el = card(products.get(r.item), categoryName.get(products.get(r.item).category), 'strip-card');
+        if (r.arm === 'holdout') return el; // best sellers: nothing personal to explain
         const longTerm = explained.get(r.item).longTerm;
         el.querySelector('.reason').textContent = longTerm >= 0.5 ? 'your taste' : 'this visit';
         el.querySelector('.reason').classList.add(longTerm >= 0.5 ? 'long' : 'short');
@@ -97,15 +132,15 @@ async function main() {
       }),
     );
 
-    if (rerankGrid) {
-      const candidates = catalog.products
-        .filter((p) => (!category || p.category === category) && (!query || p.name.toLowerCase().includes(query)))
-        .map((p) => p.id);
-      const grid = $('grid');
-      const shown = new Set(candidates);
-      for (const el of [...grid.children]) if (!shown.has(el.dataset.tandemItem)) el.remove();
-      for (const r of session.rerank(candidates)) grid.append(gridCards.get(r.item));
-    }
+    const candidates = catalog.products
+      .filter((p) => (!category || p.category === category) && (!query || p.name.toLowerCase().includes(query)))
+      .map((p) => p.id);
+    const grid = $('grid');
+    const shown = new Set(candidates);
+    for (const el of [...grid.children]) if (!shown.has(el.dataset.tandemItem)) el.remove();
+    const ranked = session.rerank(candidates, { list: 'grid' });
+    grid.dataset.tandemRec = ranked[0]?.recommendationId ?? '';
+    for (const r of ranked) grid.append(gridCards.get(r.item));
 
     const gate = session.gate;
     $('gate-long').textContent = `${Math.round(gate * 100)}%`;
@@ -119,8 +154,11 @@ async function main() {
     );
     if (!recent.length) $('recent').append(h('li', { class: 'empty' }, 'Nothing yet: browse a little.'));
     $('event-count').textContent = String(session.counters.events);
-    $('strip-why').textContent = recent.length ? 'updated as you browse' : $('persona').value ? 'from your shopping history' : 'popular right now';
+    $('strip-why').textContent = session.measurement.arm === 'holdout'
+      ? 'best sellers (holdout)'
+      : recent.length ? 'updated as you browse' : $('persona').value ? 'from your shopping history' : 'popular right now';
     document.body.dataset.events = String(session.counters.events);
+    showMeasurement();
   }
 
   // Product detail: a click on a card opens it; the buttons carry the item for autoTrack.
@@ -175,7 +213,10 @@ async function main() {
     refresh();
   });
 
-  rec.autoTrack(document.body, { session, dwellMs, onEvent: (e) => refresh({ grid: e.kind !== 'view' }) });
+  // A tile click opens the product's quick view here, so the click is the product view (a Taobao
+  // model has no click type: 'click' is recorded as its pv). A shop with product pages would mark
+  // them data-tandem-detail instead.
+  rec.autoTrack(document.body, { session, dwellMs, onEvent: () => refresh() });
   selectCategory('');
   $('status').textContent = savedPersona ? `Welcome back, ${savedPersona.name}.` : 'Ready. Browse and watch the page adapt.';
   document.body.dataset.ready = 'true';

@@ -46,10 +46,9 @@ function counted(response, key, onProgress) {
 export async function fetchBytes(url, what, key, onProgress) {
   const href = url instanceof URL ? url.href : String(url);
   if (isNode && href.startsWith('file:')) {
-    // A variable specifier keeps bundlers from pulling node:fs into browser builds; the comments
-    // tell Vite and webpack that this is on purpose (webpack would otherwise warn at every build).
-    const fsName = 'node:fs/promises';
-    const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ fsName);
+    // process.getBuiltinModule (Node 20.16+), not an import: no bundler sees a node: module to
+    // resolve or to warn about (Vite's dependency optimizer saw through a variable specifier).
+    const fs = process.getBuiltinModule('node:fs/promises');
     let data;
     try {
       data = await fs.readFile(new URL(href));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { launch, recordedPage, root, serve } from './helpers.mjs';
 
-const NO_VIEWS = '?dwell=3600000'; // clicks only: views would add events on their own schedule
+const TANDEM_ARM = '?holdout=0'; // this browser in the tandem arm (the demo holds 10% out by default)
 let browser, server, base;
 
 before(async () => {
@@ -36,7 +36,7 @@ async function pageWithWarnings(context) {
 
 async function openShop(context) {
   const { page, log } = await pageWithWarnings(context);
-  await page.goto(`${base}/${NO_VIEWS}`);
+  await page.goto(`${base}/${TANDEM_ARM}`);
   await page.waitForSelector('body[data-ready="true"], body[data-error]');
   assert.equal(await page.getAttribute('body', 'data-error'), null, 'the shop started');
   return { page, log };

@@ -1,7 +1,9 @@
 // The demo storefront and the package in headless Chromium, served on 127.0.0.1 by demo/serve.mjs
 // with its strict CSP: the strip follows the shopper's clicks, the order survives a reload and
-// resets after "forget me", views count after the dwell time, personas load their profiles, no
-// request carries event data, and the package runs in a Worker. Bundlers: bundlers.test.mjs.
+// resets after "forget me", tiles in view are impressions (the strip no longer feeds on itself),
+// the measurement readout and the holdout arm, personas load their profiles, no request carries
+// event data, and the package runs in a Worker. Bundlers: bundlers.test.mjs; consent and the
+// hooks on a page of their own: measure.test.mjs.
 // Needs build/demo (scripts/demo.sh --no-serve) and build/package. Screenshots: build/artifacts/.
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
@@ -10,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { CSP } from '../../demo/serve.mjs';
 import { artifacts, launch, recordedPage, root, serve } from './helpers.mjs';
 
-const NO_VIEWS = '?dwell=3600000'; // clicks only: views would add events on their own schedule
+const TANDEM_ARM = '?holdout=0'; // this browser in the tandem arm (the demo holds 10% out by default)
 let browser, server, base;
 
 before(async () => {
@@ -23,7 +25,7 @@ after(async () => {
   server?.close();
 });
 
-async function openShop(context, query = NO_VIEWS) {
+async function openShop(context, query = TANDEM_ARM) {
   const { page, log } = await recordedPage(context);
   const response = await page.goto(`${base}/${query}`);
   await page.waitForSelector('body[data-ready="true"], body[data-error]');
@@ -93,12 +95,54 @@ test('the order survives a reload (localStorage) and resets after "forget me"', 
   await context.close();
 });
 
-test('a product visible for the dwell time becomes a view event', async () => {
+test('tiles in view are impressions, not interest: an idle shopper\'s strip stays as it is (it no longer feeds on itself)', async () => {
   const context = await newContext();
-  const { page } = await openShop(context, '?dwell=100');
-  await page.waitForSelector('#recent li .type');
-  const type = await page.textContent('#recent li .type');
-  assert.equal(type, 'view');
+  const { page } = await openShop(context, '?holdout=0&dwell=100');
+  const before = await strip(page);
+  await page.waitForTimeout(2500); // idle, the strip and the first grid rows in view
+  assert.equal(await events(page), 0, 'no event');
+  assert.deepEqual(await strip(page), before, 'the strip did not move');
+  const impressions = Number(await page.getAttribute('body', 'data-impressions'));
+  assert.ok(impressions >= 8, `the tiles seen were counted as impressions: ${impressions}`);
+  assert.equal(await page.textContent('#count-impressions'), String(impressions));
+  const sent = await page.$$eval('#hooks li', (els) => els.map((e) => e.textContent));
+  assert.ok(sent.length > 0 && sent.every((t) => /^impression .+ · (for-you|grid) #\d+ · tandem$/.test(t)), JSON.stringify(sent));
+  await page.screenshot({ path: join(artifacts, 'storefront-measurement.png') });
+  await context.close();
+});
+
+test('measurement in the demo: a click on a recommended tile and its add-to-cart reach the hooks with the strip\'s position, counted for the arm', async () => {
+  const context = await newContext();
+  const { page } = await openShop(context);
+  const [, second] = await strip(page);
+  const name = await page.textContent(`#strip [data-tandem-item="${second.item}"] h3`);
+  await page.click(`#strip [data-tandem-item="${second.item}"]`);
+  await page.waitForSelector('body[data-events="1"]');
+  await page.click('#add-to-cart');
+  await page.waitForSelector('body[data-events="2"]');
+  assert.deepEqual(
+    await page.evaluate(() => ({ arm: document.body.dataset.arm, clicks: document.body.dataset.clicks, conversions: document.body.dataset.conversions })),
+    { arm: 'tandem', clicks: '1', conversions: '1' },
+  );
+  const sent = await page.$$eval('#hooks li', (els) => els.map((e) => e.textContent));
+  assert.ok(sent.includes(`cart ${name} · for-you #2 · tandem`), JSON.stringify(sent));
+  assert.ok(sent.includes(`click ${name} · for-you #2 · tandem`), JSON.stringify(sent));
+  await context.close();
+});
+
+test('the holdout arm in the demo: the grid keeps the catalog\'s order and the strip its best sellers, whatever the shopper clicks', async () => {
+  const context = await newContext();
+  const { page } = await openShop(context, '?holdout=1');
+  assert.equal(await page.textContent('#arm'), 'holdout');
+  const catalogOrder = await page.evaluate(async () => (await (await fetch('/catalog.json')).json()).products.map((p) => p.id));
+  assert.deepEqual(await gridOrder(page), catalogOrder);
+  const before = await strip(page);
+  const grid = await gridOrder(page);
+  for (const item of [grid[40], grid[41], grid[42]]) await clickProduct(page, `#grid [data-tandem-item="${item}"]`);
+  assert.deepEqual(await strip(page), before, 'best sellers, not personal');
+  assert.deepEqual(await gridOrder(page), catalogOrder);
+  assert.equal(await page.getAttribute('body', 'data-clicks'), '3', 'clicks are still counted, for the holdout arm');
+  assert.match(await page.textContent('#strip-why'), /holdout/);
   await context.close();
 });
 
@@ -128,7 +172,7 @@ test('strict CSP in force, nothing breaks, and no request carries event data', a
     assert.equal(r.method, 'GET', r.url);
     assert.equal(r.body, null, r.url);
     assert.ok(allowed.some((re) => re.test(url.pathname)), `unexpected request ${r.url}`);
-    assert.ok(url.search === '' || url.search === NO_VIEWS, `no query data: ${r.url}`);
+    assert.ok(url.search === '' || url.search === TANDEM_ARM, `no query data: ${r.url}`);
     assert.ok(![...skus].some((sku) => r.url.includes(sku)), `no item ids in ${r.url}`);
   }
   assert.ok(log.requests.some((r) => r.url.endsWith('/tandem-rec/tandem.wasm')) && log.requests.some((r) => r.url.endsWith('/demo.tandem')));
