@@ -1,5 +1,6 @@
 // The type declarations: every public name of the runtime classes is declared in index.d.ts, and
-// a storefront's typical use type-checks under tsc --strict (tests/js/types/usage.ts).
+// a storefront's typical use type-checks under tsc --strict (tests/js/types/usage.ts), the React
+// hooks' too (react.d.ts names only its own types, so it checks without React's).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +29,8 @@ test('a storefront\'s typical use type-checks under tsc --strict, and misuse is 
     const config = {
       compilerOptions: {
         strict: true, noEmit: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler',
-        lib: ['es2022', 'dom'], types: [], paths: { 'tandem-rec': [join(packageDir, 'index.d.ts')] },
+        lib: ['es2022', 'dom'], types: [],
+        paths: { 'tandem-rec': [join(packageDir, 'index.d.ts')], 'tandem-rec/react': [join(packageDir, 'react.d.ts')] },
       },
       files: [join(root, 'tests/js/types/usage.ts')],
     };

@@ -1,6 +1,7 @@
 // Compiled by tests/js/types.test.mjs (tsc --strict --noEmit) against the staged index.d.ts: a
 // storefront's typical use must type-check, and each @ts-expect-error line must be rejected.
-import { Recommender, Session, type Progress, type Ranked, type StorageLike } from 'tandem-rec';
+import { AUTOTRACK_EVENTS, Recommender, Session, type Arm, type ConversionEvent, type Progress, type Ranked, type Recommended, type StorageLike } from 'tandem-rec';
+import { useRecommendations, useTandem } from 'tandem-rec/react';
 
 export async function storefront(root: HTMLElement, storage: StorageLike): Promise<string[]> {
   const rec = await Recommender.create({ modelUrl: '/shop.tandem' }, { wasmUrl: '/tandem.wasm', verify: true, onProgress: (p: Progress) => p.loaded });
@@ -22,6 +23,41 @@ export async function storefront(root: HTMLElement, storage: StorageLike): Promi
   stop();
   shopper.close();
   rec.close();
+
+  // Measurement, holdout, event maps, consent.
+  const measured = await Recommender.create({ modelUrl: '/shop.tandem' }, {
+    wasmPath: 'https://cdn.example/tandem-rec/', holdout: 0.1, eventMap: 'ga4',
+    onImpression: (e) => console.log(e.recommendationId, e.position, e.list, e.arm),
+    onClick: (e) => console.log(e.item, e.position),
+    onConversion: (e: ConversionEvent) => console.log(e.kind, e.recommendationId ?? 'none'),
+  });
+  await Recommender.create({ modelUrl: '/shop.tandem' }, { eventMap: { view_item: 'view', page_view: null } });
+  const consenting = measured.session({ persist: 'afterConsent' });
+  await consenting.grantConsent();
+  await consenting.revokeConsent();
+  const top: Recommended[] = consenting.recommend({ k: 4, list: 'home' });
+  const arm: Arm = top[0].arm;
+  consenting.observe({ item: top[0].item, type: 'select_item', recommendationId: top[0].recommendationId });
+  consenting.impression({ item: top[0].item, recommendationId: top[0].recommendationId });
+  const counted: number = consenting.measurement.counts[arm].impressions + consenting.measurement.counts.holdout.conversions;
+  const unsubscribe: () => void = consenting.subscribe(() => undefined);
+  unsubscribe();
+  measured.autoTrack(root, { session: consenting, events: { click: null, detail: 'view', basket: 'cart' } });
+  const kind: string | null | undefined = measured.eventTypeFor('page_view');
+  const defaults: null = AUTOTRACK_EVENTS.impression;
+  console.log(counted, kind, defaults, measured.holdout);
+
+  // React: the hooks' types.
+  const state = useTandem({ modelUrl: '/shop.tandem' }, { holdout: 0.1, session: { persist: 'afterConsent' } });
+  const strip: Recommended[] = useRecommendations(state.session, { k: 8, list: 'strip' });
+  const grid: Ranked[] = useRecommendations(state.session, { items: ['SKU-1', 'SKU-2'] });
+  console.log(strip.length + grid.length, state.error?.message);
+
+  // @ts-expect-error: the holdout arm is 'tandem' or 'holdout'
+  const wrongArm: Arm = 'control';
+  // @ts-expect-error: event maps give kinds or null
+  await Recommender.create({ modelUrl: '/m' }, { eventMap: { view_item: 1 } });
+  console.log(wrongArm);
 
   // @ts-expect-error: a model source is required
   await Recommender.create({});
