@@ -4,12 +4,12 @@
 // (docs/measuring.md). It is kept with the session's state (persist.js's record, below), so the
 // arm, the counts and the attribution survive page loads exactly as long as the state does.
 
-export const ARMS = ['tandem', 'holdout'];
+const ARMS = ['tandem', 'holdout'];
 const COUNTS = ['impressions', 'clicks', 'conversions'];
 /** Clicks on recommendations remembered for attributing a later add-to-cart or purchase. */
 const CLICKS_KEPT = 50;
 /** How long a click on a recommendation can earn a conversion: GA4's default lookback window. */
-export const ATTRIBUTION_MS = 30 * 24 * 3600 * 1000;
+const ATTRIBUTION_MS = 30 * 24 * 3600 * 1000;
 
 /** Uniform random 32-bit words: crypto where there is one (every browser, Node 19+), else Math.random. */
 function randomWords(n) {
