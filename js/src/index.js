@@ -336,6 +336,7 @@ export class Session {
       // given): every change made meanwhile (applied at once, and replayed in order on the restored
       // state), and whether forget() made the stored state void. Nothing is saved meanwhile.
       this._pending = afterConsent ? { changes: [], forgotten: false } : null;
+      this._reading = null;       // the asynchronous read in progress, if any
       this._restored = false;     // a stored state was restored: the profile option is void
       this._profileChosen = false; // setProfile, restoreState or forget decided the profile: the option is void
       this._measure = new Measure();
@@ -371,10 +372,12 @@ export class Session {
       return null;
     }
     this._pending ??= { changes: [], forgotten: false };
-    return saved.then((text) => this._settle(text, true));
+    this._reading = saved.then((text) => this._settle(text, true));
+    return this._reading;
   }
 
   _settle(text, save) {
+    this._reading = null;
     const pending = this._pending ?? { changes: [], forgotten: false };
     // Consent withdrawn while the storage was read: back to waiting for consent, nothing restored.
     this._pending = this._consented ? null : { changes: [], forgotten: true };
@@ -838,7 +841,8 @@ export class Session {
   grantConsent() {
     this._live();
     if (!this._store) throw new TypeError("tandem: grantConsent needs a session made with persist (e.g. persist: 'afterConsent')");
-    if (this._consented) return Promise.resolve();
+    // Granted already: done once a read still in progress is.
+    if (this._consented) return Promise.resolve(this._reading).then(() => undefined);
     this._consented = true;
     return Promise.resolve(this._read(true)).then(() => undefined);
   }
