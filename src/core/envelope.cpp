@@ -28,9 +28,10 @@ EnvelopeChecksum envelope_checksum(const std::uint8_t* data, std::size_t size) {
 Status open_envelope(const EnvelopeKind& kind, const std::uint8_t* data, std::size_t size, ByteReader* payload) {
   const std::string what(kind.what);
   const std::size_t magic = kind.magic.size(), header = envelope_header_size(kind);
-  const bool magic_ok = size >= magic && std::memcmp(data, kind.magic.data(), magic) == 0;
-  if (!magic_ok) return Status::error(what + ": bad magic bytes, not a tandem " + what);
-  if (size < header + kEnvelopeChecksumSize) return Status::error(what + ": truncated (" + std::to_string(size) + " bytes)");
+  const auto truncated = [&] { return Status::error(what + ": truncated (" + std::to_string(size) + " bytes)"); };
+  if (size < magic) return truncated();
+  if (std::memcmp(data, kind.magic.data(), magic) != 0) return Status::error(what + ": bad magic bytes, not a tandem " + what);
+  if (size < header + kEnvelopeChecksumSize) return truncated();
   std::uint32_t version;
   std::memcpy(&version, data + magic, 4);
   if (version != kind.version)

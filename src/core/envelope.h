@@ -43,7 +43,8 @@ struct EnvelopeChecksum {
 };
 EnvelopeChecksum envelope_checksum(const std::uint8_t* data, std::size_t size);
 
-// Checks size, magic, version and checksum, in that order, and points *payload at the bytes between
+// Checks size (at least the magic), magic, size (at least magic, version and checksum), version and
+// checksum, in that order, and points *payload at the bytes between
 // the version and the checksum. Messages: "<what>: truncated (N bytes)", "<what>: bad magic bytes,
 // not a tandem <what>", "<what>: unsupported version V (this build reads K)", "<what>: checksum
 // mismatch (corrupt or truncated)".

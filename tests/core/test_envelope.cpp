@@ -33,7 +33,8 @@ TEST(Envelope, OpensWhatItSealedAndNamesEveryProblem) {
   ASSERT_TRUE(payload.bytes(text.data(), text.size()));
   EXPECT_EQ(text, "payload");
 
-  EXPECT_EQ(open_envelope(kTest, file.data(), 2, &payload).message(), "test file: bad magic bytes, not a tandem test file");
+  EXPECT_EQ(open_envelope(kTest, file.data(), 0, &payload).message(), "test file: truncated (0 bytes)");
+  EXPECT_EQ(open_envelope(kTest, file.data(), 2, &payload).message(), "test file: truncated (2 bytes)");
   EXPECT_EQ(open_envelope(kTest, file.data(), 10, &payload).message(), "test file: truncated (10 bytes)");
   std::vector<std::uint8_t> bad = file;
   bad[1] = 'X';
