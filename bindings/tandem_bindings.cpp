@@ -76,17 +76,11 @@ class SessionHandle {
     return session_.resume_at(now, &ended).ok() && ended ? 1 : 0;
   }
 
-  void score(std::uintptr_t rows, std::size_t count, std::uintptr_t out) {
-    session_.score(at<const std::int32_t>(rows), count, at<float>(out));
+  int rerank(std::uintptr_t rows, std::size_t count, std::size_t top, bool keep_order, std::uintptr_t positions,
+             std::uintptr_t scores, std::uintptr_t long_share) {
+    return static_cast<int>(session_.rerank(at<const std::int32_t>(rows), count, top, at<std::int32_t>(positions),
+                                            at<float>(scores), at<float>(long_share), keep_order));
   }
-  void scoreParts(std::uintptr_t rows, std::size_t count, std::uintptr_t long_term, std::uintptr_t short_term) {
-    session_.score_parts(at<const std::int32_t>(rows), count, at<float>(long_term), at<float>(short_term));
-  }
-  int rerank(std::uintptr_t rows, std::size_t count, std::size_t top, std::uintptr_t positions, std::uintptr_t scores) {
-    return static_cast<int>(
-        session_.rerank(at<const std::int32_t>(rows), count, top, at<std::int32_t>(positions), at<float>(scores)));
-  }
-  // exclude: 0 none, 1 purchased, 2 seen
   int recommend(std::size_t k, int exclude, std::uintptr_t excluded, std::size_t excluded_count, std::uintptr_t rows,
                 std::uintptr_t scores) {
     const Exclude mode = exclude == 1 ? Exclude::purchased : exclude == 2 ? Exclude::seen : Exclude::none;
@@ -144,8 +138,6 @@ EMSCRIPTEN_BINDINGS(tandem) {
       .function("foldRecentEvents", &SessionHandle::foldRecentEvents)
       .function("reset", &SessionHandle::reset)
       .function("resumeAt", &SessionHandle::resumeAt)
-      .function("score", &SessionHandle::score)
-      .function("scoreParts", &SessionHandle::scoreParts)
       .function("rerank", &SessionHandle::rerank)
       .function("recommend", &SessionHandle::recommend)
       .function("gateMean", &SessionHandle::gateMean)

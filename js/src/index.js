@@ -624,37 +624,26 @@ export class Session {
     const module = rec._module;
     // Resolve ids first: an id lookup may grow wasm memory, which replaces the heap views.
     const rows = rec._candidateRows(items);
-    // One block: rows | positions | scores | ranked rows | long parts | short parts.
-    const base = rec._scratch.reserve(n * 24 + 16);
+    // One block: rows | positions | scores | long-term shares.
+    const base = rec._scratch.reserve(n * 16 + 16);
     // Everything that can fail has been done: only now may the call end the visit.
     if (seconds !== undefined) this._resume(seconds);
     const arm = this._arm();
     const gate = handle.gateMean();
-    const positionsPtr = base + n * 4, scoresPtr = base + n * 8, rankedPtr = base + n * 12;
-    const longPtr = base + n * 16, shortPtr = base + n * 20;
+    const positionsPtr = base + n * 4, scoresPtr = base + n * 8, sharesPtr = base + n * 12;
     module.HEAP32.set(rows, base >> 2);
-    let count;
-    if (arm === 'holdout') {
-      // The control: the page's own order, as if tandem were not there.
-      count = Math.min(top, n);
-      for (let i = 0; i < count; i++) module.HEAP32[(positionsPtr >> 2) + i] = i;
-      handle.score(base, count, scoresPtr);
-    } else {
-      count = handle.rerank(base, n, Math.min(top, n), positionsPtr, scoresPtr);
-    }
-    const positions = module.HEAP32.subarray(positionsPtr >> 2, (positionsPtr >> 2) + count);
-    for (let i = 0; i < count; i++) module.HEAP32[(rankedPtr >> 2) + i] = rows[positions[i]];
-    handle.scoreParts(rankedPtr, count, longPtr, shortPtr);
+    // One pass in wasm: order (in the holdout arm, the page's own order, as if tandem were not
+    // there), scores and the long-term shares.
+    const count = handle.rerank(base, n, Math.min(top, n), arm === 'holdout', positionsPtr, scoresPtr, sharesPtr);
     const f32 = module.HEAPF32, i32 = module.HEAP32;
     const ranked = Array.from({ length: count }, (_, i) => items[i32[(positionsPtr >> 2) + i]]);
     const recommendationId = this._serve(ranked, list, arm);
     const out = new Array(count);
     for (let i = 0; i < count; i++) {
-      const long = Math.abs(f32[(longPtr >> 2) + i]), short = Math.abs(f32[(shortPtr >> 2) + i]);
       out[i] = {
         item: ranked[i],
         score: f32[(scoresPtr >> 2) + i],
-        longTerm: long + short > 0 ? long / (long + short) : 0.5,
+        longTerm: f32[(sharesPtr >> 2) + i],
         gate,
         position: i,
         recommendationId,

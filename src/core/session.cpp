@@ -245,17 +245,26 @@ void Session::score_parts(const std::int32_t* items, std::size_t count, float* l
 }
 
 std::size_t Session::rerank(const std::int32_t* items, std::size_t count, std::size_t top, std::int32_t* positions,
-                            float* scores) {
+                            float* scores, float* long_share, bool keep_order) {
   if (scores_.size() < count) scores_.resize(count);
   if (order_.size() < count) order_.resize(count);
   score(items, count, scores_.data());
   for (std::size_t i = 0; i < count; ++i) order_[i] = static_cast<std::int32_t>(i);
   top = std::min(top, count);
   const auto first = order_.begin(), last = order_.begin() + static_cast<std::ptrdiff_t>(count);
-  std::partial_sort(first, first + static_cast<std::ptrdiff_t>(top), last, Better{scores_.data()});
+  if (!keep_order) std::partial_sort(first, first + static_cast<std::ptrdiff_t>(top), last, Better{scores_.data()});
   for (std::size_t i = 0; i < top; ++i) {
     positions[i] = order_[i];
     scores[i] = scores_[static_cast<std::size_t>(order_[i])];
+  }
+  if (long_share) {
+    // The long-term profile's share of what the interest contributed: |long| / (|long| + |short|).
+    for (std::size_t i = 0; i < top; ++i) {
+      float parts[2];
+      score_parts(&items[positions[i]], 1, &parts[0], &parts[1]);
+      const float a = std::fabs(parts[0]), b = std::fabs(parts[1]);
+      long_share[i] = a + b > 0 ? a / (a + b) : 0.5f;
+    }
   }
   return top;
 }

@@ -65,10 +65,13 @@ class Session {
   // What drove each candidate's score: long[i] = (g*p).v, short[i] = ((1-g)*h).v (the rest of
   // the score is the item bias and the repeat term). Unknown rows use the fallback item.
   void score_parts(const std::int32_t* items, std::size_t count, float* long_term, float* short_term);
-  // Candidates sorted by score, best first, ties in input order. Writes the first `top` entries
-  // (positions into `items` and their scores) and returns how many were written.
+  // Candidates sorted by score, best first, ties in input order (keep_order: in input order, the
+  // control of an A/B holdout). Writes the first `top` entries (positions into `items`, their
+  // scores and, when long_share is given, the long-term profile's share of what the interest
+  // contributed, |long| / (|long| + |short|) of score_parts, 0.5 when both are 0) in one pass, and
+  // returns how many were written.
   std::size_t rerank(const std::int32_t* items, std::size_t count, std::size_t top, std::int32_t* positions,
-                     float* scores);
+                     float* scores, float* long_share = nullptr, bool keep_order = false);
   // The k best rows of the whole catalog, best first (ties: lower row first), leaving out the
   // excluded ones. Returns how many were written (< k when the catalog runs out).
   std::size_t recommend(std::size_t k, Exclude exclude, const std::int32_t* excluded, std::size_t excluded_count,

@@ -137,6 +137,36 @@ TEST(Session, ScorePartsSplitTheFusedInterest) {
   }
 }
 
+// One pass per ranking: the order, the scores and each ranked item's long-term share come from one
+// rerank call, the share being |long| / (|long| + |short|) of score_parts; keep_order keeps the
+// candidates as given (the holdout arm's control) with the same scores and shares.
+TEST(Session, RerankGivesScoresAndLongTermSharesInOnePass) {
+  auto model = small_model();
+  Session s(model);
+  feed(s, sample_events());
+  set_history(s, sample_history());
+  const std::vector<std::int32_t> c = {3, 7, 12, -1, 20, 5};
+  std::vector<std::int32_t> pos(c.size()), kept(c.size());
+  std::vector<float> scores(c.size()), shares(c.size()), kept_scores(c.size()), kept_shares(c.size());
+  ASSERT_EQ(s.rerank(c.data(), c.size(), 4, pos.data(), scores.data(), shares.data()), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    float lt, st;
+    s.score_parts(&c[static_cast<std::size_t>(pos[i])], 1, &lt, &st);
+    const float want = std::fabs(lt) + std::fabs(st) > 0 ? std::fabs(lt) / (std::fabs(lt) + std::fabs(st)) : 0.5f;
+    EXPECT_EQ(shares[i], want) << i;
+    if (i > 0) EXPECT_GE(scores[i - 1], scores[i]);
+  }
+  ASSERT_EQ(s.rerank(c.data(), c.size(), c.size(), kept.data(), kept_scores.data(), kept_shares.data(), true), c.size());
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    EXPECT_EQ(kept[i], static_cast<std::int32_t>(i));
+    for (std::size_t j = 0; j < 4; ++j)
+      if (pos[j] == kept[i]) {
+        EXPECT_EQ(kept_scores[i], scores[j]);
+        EXPECT_EQ(kept_shares[i], shares[j]);
+      }
+  }
+}
+
 TEST(Session, ScoresMatchReferenceLongAndShortOnly) {
   for (Fusion f : {Fusion::long_term, Fusion::short_term}) {
     ModelWeights w = small_weights();

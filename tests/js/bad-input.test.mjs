@@ -518,7 +518,7 @@ test('a wasm allocation that fails throws a tandem Error, changes nothing, and l
   const malloc = module._malloc;
   module._malloc = (size) => (size > 1 << 20 ? 0 : malloc(size));
   try {
-    const many = Array.from({ length: 50_000 }, (_, i) => `SKU-${100000 + (i % 300)}`);
+    const many = Array.from({ length: 70_000 }, (_, i) => `SKU-${100000 + (i % 300)}`);  // 16 bytes a candidate: past the 1 MiB this malloc refuses
     assert.throws(() => s.rerank(many, { time: LATER }), { name: 'Error', message: /^tandem: out of wasm memory \(asked for \d+ bytes\)$/ });
     const low = module.HEAPU8.slice(0, 1024);
     assert.deepEqual(snapshot(s), snapshot(reference));

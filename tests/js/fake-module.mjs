@@ -92,24 +92,18 @@ export function createFakeModule() {
     reset() { this.s.events = []; this.s.unknown = 0; }
     resumeAt() { return 0; }  // the fake keeps no short-term state
     scoreOf(row) { return row < 0 ? 0 : this.count(row) - row / 1000; }
-    score(rowsPtr, n, outPtr) {
-      for (let i = 0; i < n; i++) module.HEAPF32[(outPtr >> 2) + i] = this.scoreOf(module.HEAP32[(rowsPtr >> 2) + i]);
-    }
-    rerank(rowsPtr, n, top, posPtr, scoresPtr) {
+    rerank(rowsPtr, n, top, keepOrder, posPtr, scoresPtr, sharesPtr) {
       const rows = Array.from(module.HEAP32.subarray(rowsPtr >> 2, (rowsPtr >> 2) + n));
-      const order = rows.map((r, i) => i).sort((a, b) => this.scoreOf(rows[b]) - this.scoreOf(rows[a]) || a - b).slice(0, top);
-      order.forEach((p, i) => {
+      const order = rows.map((r, i) => i);
+      if (!keepOrder) order.sort((a, b) => this.scoreOf(rows[b]) - this.scoreOf(rows[a]) || a - b);
+      order.slice(0, top).forEach((p, i) => {
+        const row = rows[p];
+        const long = row < 0 ? 0 : Math.abs(this.s.profile[0]), short = row < 0 ? 0 : Math.abs(this.count(row));
         module.HEAP32[(posPtr >> 2) + i] = p;
-        module.HEAPF32[(scoresPtr >> 2) + i] = this.scoreOf(rows[p]);
+        module.HEAPF32[(scoresPtr >> 2) + i] = this.scoreOf(row);
+        module.HEAPF32[(sharesPtr >> 2) + i] = long + short > 0 ? long / (long + short) : 0.5;
       });
-      return order.length;
-    }
-    scoreParts(rowsPtr, n, longPtr, shortPtr) {
-      for (let i = 0; i < n; i++) {
-        const row = module.HEAP32[(rowsPtr >> 2) + i];
-        module.HEAPF32[(longPtr >> 2) + i] = row < 0 ? 0 : -this.s.profile[0];
-        module.HEAPF32[(shortPtr >> 2) + i] = row < 0 ? 0 : this.count(row);
-      }
+      return Math.min(top, n);
     }
     recommend() { return 0; }
     gateMean() { return 0.25; }
