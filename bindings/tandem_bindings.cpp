@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/long_term.h"
@@ -38,6 +39,21 @@ class ModelHandle {
   bool quantized() const { return model_->quantized(); }
   std::string fingerprint() const { return model_->fingerprint_hex(); }
   int findItem(const std::string& id) const { return model_->find_item(id); }
+  // The rows of `count` ids in one call: their UTF-8 bytes back to back at `bytes`, their byte
+  // lengths at `lengths` (int32; -1: not an id, row -1), the rows written to `rows`.
+  void findItems(std::uintptr_t bytes, std::uintptr_t lengths, std::size_t count, std::uintptr_t rows) const {
+    const char* p = at<const char>(bytes);
+    const std::int32_t* length = at<const std::int32_t>(lengths);
+    std::int32_t* out = at<std::int32_t>(rows);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (length[i] < 0) {
+        out[i] = -1;
+        continue;
+      }
+      out[i] = model_->find_item(std::string_view(p, static_cast<std::size_t>(length[i])));
+      p += length[i];
+    }
+  }
   std::string itemId(int row) const {
     return row >= 0 && row < model_->item_count() ? model_->weights().item_ids[static_cast<std::size_t>(row)] : "";
   }
@@ -121,6 +137,7 @@ EMSCRIPTEN_BINDINGS(tandem) {
       .function("quantized", &ModelHandle::quantized)
       .function("fingerprint", &ModelHandle::fingerprint)
       .function("findItem", &ModelHandle::findItem)
+      .function("findItems", &ModelHandle::findItems)
       .function("itemId", &ModelHandle::itemId)
       .function("eventTypeCount", &ModelHandle::eventTypeCount)
       .function("eventType", &ModelHandle::eventType)

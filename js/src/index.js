@@ -39,6 +39,8 @@ function fail(message) {
   return new Error(`tandem: ${message}`);
 }
 
+const encoder = new TextEncoder();
+
 /** Reusable blocks of wasm memory for moving arrays across the boundary in one go. */
 class Scratch {
   constructor(module) {
@@ -166,6 +168,35 @@ export class Recommender {
     return row;
   }
 
+  /**
+   * Looks the ids items[i] for i of `misses` up in the model, all in one call (UTF-8 bytes back to
+   * back in wasm memory, with their lengths), into rows; caches the catalog ones as _row() does.
+   */
+  _findRows(items, misses, rows) {
+    const module = this._module;
+    let bound = 0;
+    for (const i of misses) bound += 3 * items[i].length;  // UTF-8 takes at most 3 bytes per UTF-16 unit
+    // One block: lengths | rows | bytes.
+    const base = this._scratch.reserve(8 * misses.length + bound + 16);
+    const lengths = base >> 2, found = lengths + misses.length, bytes = base + 8 * misses.length;
+    let end = bytes;
+    for (let k = 0; k < misses.length; k++) {
+      const id = items[misses[k]];
+      // A lone surrogate would be encoded as U+FFFD and could match an id holding one: such an id is
+      // unknown (browsers without isWellFormed, before 2023, take that small risk).
+      const wellFormed = typeof id.isWellFormed !== 'function' || id.isWellFormed();
+      const written = wellFormed ? encoder.encodeInto(id, module.HEAPU8.subarray(end, end + 3 * id.length)).written : -1;
+      module.HEAP32[lengths + k] = written;
+      end += Math.max(0, written);
+    }
+    this._handle.findItems(bytes, base, misses.length, found << 2);
+    for (let k = 0; k < misses.length; k++) {
+      const row = module.HEAP32[found + k];
+      rows[misses[k]] = row;
+      if (row >= 0) this._rows.set(items[misses[k]], row);
+    }
+  }
+
   /** Rows of a candidate list (Int32Array; -1 for unknown ids), checking every id is a string. */
   _candidateRows(items) {
     const n = items.length, last = this._lastIds;
@@ -175,11 +206,15 @@ export class Recommender {
       if (i === n) return this._lastRows;
     }
     const rows = new Int32Array(n);
+    const misses = [];
     for (let i = 0; i < n; i++) {
       const id = items[i];
       if (typeof id !== 'string') throw new TypeError(`tandem: rerank candidate ${i} must be a string, got ${describe(id)}`);
-      rows[i] = this._row(id);
+      const row = this._rows.get(id);
+      if (row === undefined) misses.push(i);
+      else rows[i] = row;
     }
+    if (misses.length > 0) this._findRows(items, misses, rows);
     this._lastIds = items.slice();
     this._lastRows = rows;
     return rows;

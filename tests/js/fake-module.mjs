@@ -54,6 +54,14 @@ export function createFakeModule() {
     quantized() { return false; }
     fingerprint() { return this.m.fingerprint; }
     findItem(id) { return this.m.items.indexOf(id); }
+    findItems(bytesPtr, lengthsPtr, count, rowsPtr) {
+      const decoder = new TextDecoder();
+      for (let i = 0, p = bytesPtr; i < count; i++) {
+        const length = module.HEAP32[(lengthsPtr >> 2) + i];
+        module.HEAP32[(rowsPtr >> 2) + i] = length < 0 ? -1 : this.m.items.indexOf(decoder.decode(module.HEAPU8.subarray(p, p + length)));
+        p += Math.max(0, length);
+      }
+    }
     itemId(row) { return this.m.items[row] ?? ''; }
     eventTypeCount() { return this.m.types.length; }
     eventType(i) { return this.m.types[i]; }
