@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/presets.h"
 #include "cli/report.h"
 #include "core/long_term.h"
 #include "core/model_format.h"
@@ -51,7 +52,9 @@ void add_data_options(Command* c, DataArgs* a) {
       {"event-col", "COL", "delimited: the event column (optional)", &a->event_col},
       {"time-col", "COL", "delimited: the time column (optional)", &a->time_col},
       {"time-unit", "UNIT", "delimited: s, ms or iso8601", &a->time_unit},
-      {"event-map", "A=B,...", "delimited: the log's event names and the types they mean, e.g. pv=view,buy=purchase", &a->event_map},
+      {"event-map", "MAP", "delimited: the log's event names and the types they mean: ga4 (GA4's names), a JSON file "
+                           "({\"view_item\": \"view\", \"page_view\": null}: null is no interest, skipped), or pv=view,buy=purchase",
+       &a->event_map},
       {"min-user-events", "N", "k-core filter: drop shoppers with fewer events", &d.preprocess.min_user_events, 0, 1e6},
       {"min-item-count", "N", "k-core filter: drop items with fewer events", &d.preprocess.min_item_count, 0, 1e6},
       {"protocol", "NAME", "leave-one-out, or time (the last --test-days are test sessions)", &d.protocol},
@@ -61,6 +64,26 @@ void add_data_options(Command* c, DataArgs* a) {
       {"k", "K,K,...", "the cutoffs of HR@K, NDCG@K and MRR@K (10 is always among them)", &a->ks},
   };
   c->options.insert(c->options.end(), options.begin(), options.end());
+}
+
+// --event-map: "ga4" (the package's preset), a JSON file in the package's shape, or name=type pairs.
+Status parse_event_map(const std::string& text, std::vector<std::pair<std::string, std::string>>* out) {
+  if (text.empty()) return {};
+  if (text == "ga4") return parse_event_map_json(kGa4EventMap, out);
+  if (text.size() > 5 && text.compare(text.size() - 5, 5, ".json") == 0) {
+    std::vector<std::uint8_t> bytes;
+    Status s = read_file(text, &bytes);  // its errors name the file
+    if (!s.ok()) return s;
+    s = parse_event_map_json(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), out);
+    return s.ok() ? s : Status::error(text + ": " + s.message());
+  }
+  for (const std::string& pair : split_list(text, ',')) {
+    const std::size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size())
+      return Status::error("--event-map takes ga4, a JSON file, or name=type pairs separated by commas, got '" + pair + "'");
+    out->emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
+  }
+  return {};
 }
 
 // The parsed text options into the DataOptions.
@@ -87,13 +110,7 @@ Status finish_data_options(DataArgs* a, std::vector<int>* ks) {
   c.user = a->user_col, c.item = a->item_col, c.category = a->category_col, c.event = a->event_col, c.time = a->time_col;
   if (c.user.empty() || c.item.empty()) return Status::error("--format delimited needs --user-col and --item-col");
   if (!a->time_unit.empty() && !(s = parse_time_unit(a->time_unit, &c.time_unit)).ok()) return s;
-  for (const std::string& pair : split_list(a->event_map, ',')) {
-    const std::size_t eq = pair.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size())
-      return Status::error("--event-map takes name=type pairs separated by commas, got '" + pair + "'");
-    c.event_names.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
-  }
-  return {};
+  return parse_event_map(a->event_map, &c.event_names);
 }
 
 void print_data_summary(const DataArgs& a, const LoadedData& l) {
@@ -105,7 +122,21 @@ void print_data_summary(const DataArgs& a, const LoadedData& l) {
     std::printf("           %llu malformed rows skipped, %llu duplicates dropped, %llu filtered by minimum counts\n",
                 static_cast<unsigned long long>(r.malformed), static_cast<unsigned long long>(r.duplicates),
                 static_cast<unsigned long long>(r.filtered));
+  if (r.ignored)
+    std::printf("           %llu rows of events the event map calls no interest skipped\n",
+                static_cast<unsigned long long>(r.ignored));
   for (const auto& e : r.first_errors) std::printf("           %s\n", e.c_str());
+  // Pages name events by kind (view, click, cart, fav, purchase: the GA4 preset's targets) or by the
+  // model's own type names; say which types a page must call by their log names.
+  std::vector<std::pair<std::string, std::string>> ga4;
+  std::string own;
+  if (parse_event_map_json(kGa4EventMap, &ga4).ok())
+    for (const std::string& t : l.data.event_types)
+      if (std::none_of(ga4.begin(), ga4.end(), [&t](const auto& m) { return m.second == t; })) own += (own.empty() ? "" : ", ") + t;
+  if (!own.empty())
+    std::printf("note       event types %s are the log's own names, not view, click, cart, fav or purchase: pages name "
+                "them so (or map them: --event-map, js/README.md)\n",
+                own.c_str());
   std::printf("protocol   %s: %zu training targets, %zu validation cases, %zu test cases\n", a.data.protocol.c_str(),
               l.split.train.size(), l.split.validation.size(), l.split.test.size());
 }

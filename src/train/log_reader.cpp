@@ -12,6 +12,8 @@
 #include <iterator>
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
+
 #include "core/limits.h"
 
 namespace tandem::train {
@@ -69,7 +71,6 @@ bool is_blank(std::string_view line) {
   return line.find_first_not_of(" \t") == std::string_view::npos;
 }
 
-std::string quoted(std::string_view value) { return quote_value(value); }
 
 bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 int days_in_month(int y, int m) {
@@ -227,7 +228,7 @@ const char* line_problem(std::string_view line) {
 // Why a time in seconds is not usable: beyond kMaxTimeSeconds (core/limits.h).
 std::string time_problem(std::string_view text, double seconds) {
   if (valid_time(seconds)) return {};
-  return "time " + quoted(text) + " is out of range (more than 8.64e12 s, the range of a JavaScript Date, from 1970)";
+  return "time " + quote_value(text) + " is out of range (more than 8.64e12 s, the range of a JavaScript Date, from 1970)";
 }
 
 // Strings -> dense ids in first-seen order. Keys are views into a deque, whose elements never
@@ -273,9 +274,13 @@ class RowBuilder {
   void fix_event_types(const std::vector<std::pair<std::string, std::string>>& names) {
     mapped_ = !names.empty();
     for (const auto& [from, to] : names) {
-      if (event_names_.intern(from).second) name_type_.push_back(types_.intern(to).first);
+      if (event_names_.intern(from).second) name_type_.push_back(to.empty() ? kIgnored : types_.intern(to).first);
     }
   }
+
+  // A mapped event that is no interest in an item: the row is skipped and counted as ignored.
+  static constexpr std::uint32_t kIgnored = ~std::uint32_t{0};
+  void ignore() { ++report_->ignored; }
 
   // The event type of a log's event name, interning it when the types are not fixed; why not
   // otherwise. A model tells apart at most kMaxEventTypes types: rows naming one more are
@@ -286,10 +291,10 @@ class RowBuilder {
       *type = name_type_[static_cast<std::size_t>(known)];
       return {};
     }
-    if (mapped_) return "unknown event type " + quoted(name);
+    if (mapped_) return "unknown event type " + quote_value(name);
     if (const char* problem = id_problem(name)) return std::string("the event name ") + problem;
     if (types_.size() == kMaxEventTypes)
-      return "event type " + quoted(name) + " would be the 65th; a model tells apart at most 64 (--event-map merges names)";
+      return "event type " + quote_value(name) + " would be the 65th; a model tells apart at most 64 (--event-map merges names)";
     *type = types_.intern(name).first;
     event_names_.intern(name);
     name_type_.push_back(*type);
@@ -425,7 +430,7 @@ Status resolve_column(const std::string& spec, const char* role,
     return Status();
   }
   if (!header)
-    return Status::error("the " + std::string(role) + " column " + quoted(spec) +
+    return Status::error("the " + std::string(role) + " column " + quote_value(spec) +
                          " is a name, but the log has no header");
   for (std::size_t i = 0; i < header->size(); ++i) {
     if ((*header)[i] == spec) {
@@ -433,7 +438,7 @@ Status resolve_column(const std::string& spec, const char* role,
       return Status();
     }
   }
-  return Status::error("the header has no " + std::string(role) + " column " + quoted(spec));
+  return Status::error("the header has no " + std::string(role) + " column " + quote_value(spec));
 }
 
 Status check_mapping(const ColumnMapping& c) {
@@ -472,11 +477,11 @@ Status make_layout(const Dialect& d, const std::vector<std::string_view>* header
 bool parse_time(std::string_view text, TimeUnit unit, double* seconds, std::string* reason) {
   bool ok = unit == TimeUnit::iso8601 ? parse_iso8601(text, seconds) : parse_double(text, seconds);
   if (!ok) {
-    *reason = "bad time " + quoted(text);
+    *reason = "bad time " + quote_value(text);
     return false;
   }
   if (!std::isfinite(*seconds)) {
-    *reason = "time " + quoted(text) + " is not finite";
+    *reason = "time " + quote_value(text) + " is not finite";
     return false;
   }
   if (unit == TimeUnit::milliseconds) *seconds /= 1000;
@@ -552,6 +557,10 @@ Status read_delimited(LineReader& lines, const Dialect& d, const std::string& na
       if (!rows->reject(number, why)) return rows->error();
       continue;
     }
+    if (type == RowBuilder::kIgnored) {
+      rows->ignore();
+      continue;
+    }
     std::uint32_t user = rows->user(fields[layout.user]);
     std::uint32_t item = rows->item(fields[layout.item], category);
     if (layout.time < 0) time = rows->next_position(user);
@@ -606,6 +615,25 @@ Status read_sequences(LineReader& lines, bool pairs, RowBuilder* rows, bool* any
 
 }  // namespace
 
+Status parse_event_map_json(std::string_view text, std::vector<std::pair<std::string, std::string>>* out) {
+  // ordered: the targets, in the order the map names them, are the event types (the first is a
+  // page's default type).
+  const nlohmann::ordered_json j = nlohmann::ordered_json::parse(text.begin(), text.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return Status::error("an event map is a JSON object of event names and what they are, e.g. {\"view_item\": \"view\", \"page_view\": null}");
+  out->clear();
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (!it.value().is_null() && !it.value().is_string())
+      return Status::error("the event map's " + quote_value(it.key()) + " must be an event type name or null");
+    const std::string to = it.value().is_null() ? "" : it.value().get<std::string>();
+    if (const char* problem = to.empty() ? nullptr : id_problem(to))
+      return Status::error("the event map's type for " + quote_value(it.key()) + std::string(" ") + problem);
+    out->emplace_back(it.key(), to);
+  }
+  if (out->empty()) return Status::error("the event map is empty");
+  return {};
+}
+
 Status parse_log_format(std::string_view name, LogFormat* out) {
   for (const FormatName& f : kFormats) {
     if (name == f.name) {
@@ -613,7 +641,7 @@ Status parse_log_format(std::string_view name, LogFormat* out) {
       return Status();
     }
   }
-  return Status::error("unknown log format " + quoted(name) +
+  return Status::error("unknown log format " + quote_value(name) +
                        " (expected taobao, retailrocket, yoochoose, sequences, user-item or delimited)");
 }
 
@@ -627,7 +655,7 @@ Status parse_time_unit(std::string_view name, TimeUnit* out) {
   if (name == "s") *out = TimeUnit::seconds;
   else if (name == "ms") *out = TimeUnit::milliseconds;
   else if (name == "iso8601") *out = TimeUnit::iso8601;
-  else return Status::error("unknown time unit " + quoted(name) + " (expected s, ms or iso8601)");
+  else return Status::error("unknown time unit " + quote_value(name) + " (expected s, ms or iso8601)");
   return Status();
 }
 

@@ -83,8 +83,9 @@ struct ColumnMapping {
   std::string category, event, time;    // optional
   TimeUnit time_unit = TimeUnit::seconds;
   // The log's event name -> event type name. When given, it lists every accepted event (others
-  // are malformed rows) and its targets, in order, are the event types; when empty, the event
-  // types are the log's own names in first-seen order.
+  // are malformed rows) and its targets, in order, are the event types; a target of "" means the
+  // event is no interest in an item (a page view, a search): such rows are skipped and counted as
+  // ignored. When empty, the event types are the log's own names in first-seen order.
   std::vector<std::pair<std::string, std::string>> event_names;
 };
 
@@ -100,6 +101,7 @@ struct LogReport {
   std::uint64_t lines = 0;       // physical lines, including a header and blank lines
   std::uint64_t rows = 0;        // rows read (one per interaction)
   std::uint64_t malformed = 0;   // lines skipped as malformed
+  std::uint64_t ignored = 0;     // rows whose event the event map says is no interest (mapped to "")
   std::uint64_t duplicates = 0;  // exact duplicate rows dropped by build_dataset
   std::uint64_t filtered = 0;    // rows dropped by build_dataset's k-core filter
   std::vector<std::string> first_errors;  // "line 17: expected 5 fields, found 4", the first 5
@@ -121,6 +123,10 @@ struct RawLog {
   bool has_timestamps = true;
   std::vector<RawRow> rows;
 };
+
+// An event map as JSON, the shape the npm package takes too: {"view_item": "view", "page_view":
+// null, ...}; null (no interest) becomes "". Errors say what is wrong with the text.
+Status parse_event_map_json(std::string_view text, std::vector<std::pair<std::string, std::string>>* out);
 
 Status read_log(ByteSource& source, const LogOptions& options, RawLog* out, LogReport* report);
 Status read_log_file(const std::string& path, const LogOptions& options, RawLog* out,

@@ -343,3 +343,29 @@ test('every recipe in models/ is a valid training config', (t) => {
     assert.equal(e.status, 0, `${recipe}: ${e.stderr}`);
   }
 });
+
+test('--event-map ga4 reads a log in GA4 event names with the package preset: page views skipped, the kinds as types', (t) => {
+  const dir = tempDir(t, 'tandem-cli-');
+  const names = { pv: 'view_item', cart: 'add_to_cart' };
+  const rows = ringLog().trim().split('\n').flatMap((row, i) => {
+    const [u, item, , kind, time] = row.split(',');
+    const ga4 = `${u},${item},${names[kind]},${time}`;
+    return i % 5 === 0 ? [`${u},-,page_view,${time}`, ga4] : [ga4];
+  });
+  writeFileSync(join(dir, 'ga4.csv'), rows.join('\n') + '\n');
+  const r = run(['train', '--data', join(dir, 'ga4.csv'), '--format', 'delimited', '--user-col', '0', '--item-col', '1', '--event-col', '2',
+    '--time-col', '3', '--event-map', 'ga4', '--out', join(dir, 'm.tandem'), '--dim', '8', '--epochs', '1', '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /: 288 rows, 24 users, 30 items/);
+  assert.match(r.stdout, /^ {11}58 rows of events the event map calls no interest skipped$/m);
+  assert.doesNotMatch(r.stdout, /log's own names/);
+  assert.match(execFileSync(cli, ['inspect', join(dir, 'm.tandem')], { encoding: 'utf8' }), /^events {5}view, click, fav, cart, purchase \(purchase: purchase\)$/m);
+  // A JSON file in the same shape works too; names outside it are malformed rows.
+  writeFileSync(join(dir, 'map.json'), JSON.stringify({ view_item: 'view', add_to_cart: 'cart', page_view: null }));
+  const own = run(['train', '--data', join(dir, 'ga4.csv'), '--format', 'delimited', '--user-col', '0', '--item-col', '1', '--event-col', '2',
+    '--time-col', '3', '--event-map', join(dir, 'map.json'), '--out', join(dir, 'n.tandem'), '--dim', '8', '--epochs', '1', '--quiet']);
+  assert.equal(own.status, 0, own.stderr);
+  const bad = run(['train', '--data', join(dir, 'ga4.csv'), '--format', 'delimited', '--user-col', '0', '--item-col', '1',
+    '--event-map', join(dir, 'missing.json'), '--out', join(dir, 'x.tandem')]);
+  assert.match(bad.stderr, /^tandem: cannot open .*missing\.json: No such file or directory\n$/);
+});

@@ -483,5 +483,27 @@ TEST(DirtyRows, ALineOfAMillionSeparatorsIsOneMalformedRow) {
             "input: the header on line 1 has more than 4096 columns");
 }
 
+
+TEST(EventMaps, JsonMapsInTheirOrderAndSkipEventsOfNoInterest) {
+  std::vector<std::pair<std::string, std::string>> map;
+  ASSERT_TRUE(parse_event_map_json(R"({"view_item": "view", "page_view": null, "add_to_cart": "cart", "purchase": "purchase"})", &map).ok());
+  EXPECT_EQ(map, (std::vector<std::pair<std::string, std::string>>{
+                     {"view_item", "view"}, {"page_view", ""}, {"add_to_cart", "cart"}, {"purchase", "purchase"}}));
+  LogOptions o = options_for(LogFormat::delimited);
+  o.columns.user = "0", o.columns.item = "1", o.columns.event = "2", o.columns.time = "3";
+  o.columns.event_names = map;
+  const Read r = read("u,a,view_item,1\nu,-,page_view,2\nu,b,add_to_cart,3\nu,c,scroll,4\nu,b,purchase,5\n", o);
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(r.log.event_types, (Strings{"view", "cart", "purchase"})) << "in the map's order";
+  EXPECT_EQ(rows_text(r.log), (Strings{"u a view 1.000", "u b cart 3.000", "u b purchase 5.000"}));
+  EXPECT_EQ(r.report.ignored, 1u);
+  EXPECT_EQ(r.report.first_errors, Strings{"line 4: unknown event type 'scroll'"});
+  EXPECT_EQ(r.log.items, (Strings{"a", "b"})) << "an ignored row adds no ids";
+
+  EXPECT_EQ(parse_event_map_json("[1]", &map).message(),
+            "an event map is a JSON object of event names and what they are, e.g. {\"view_item\": \"view\", \"page_view\": null}");
+  EXPECT_EQ(parse_event_map_json(R"({"a": 3})", &map).message(), "the event map's 'a' must be an event type name or null");
+  EXPECT_EQ(parse_event_map_json("{}", &map).message(), "the event map is empty");
+}
 }  // namespace
 }  // namespace tandem::train
