@@ -18,9 +18,9 @@ asan_ready=1
     -DTANDEM_BUILD_CLI=OFF > build/asan-configure.log 2>&1 \
   && cmake --build build/asan -j "$(nproc)" > build/asan-build.log 2>&1; } \
   || { tail -n 40 build/asan-configure.log build/asan-build.log; echo "ASan build failed"; asan_ready=0; }
-# The devDependencies (esbuild, playwright-core, typescript) at the locked versions, when missing or stale.
+# The devDependencies (esbuild, playwright-core, typescript, vite, webpack, react) at the locked versions, when missing or stale.
 if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "== npm ci (devDependencies: esbuild, playwright-core, typescript)"
+  echo "== npm ci (devDependencies: esbuild, playwright-core, typescript, vite, webpack, react)"
   npm ci --no-audit --no-fund > build/npm-ci.log 2>&1 || { cat build/npm-ci.log; echo "npm ci failed"; exit 1; }
 fi
 # The browser tests need the demo (data, model, profiles); if preparing it fails (say, training),
