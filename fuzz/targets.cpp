@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/hash.h"
 #include "core/limits.h"
 #include "core/long_term.h"
@@ -18,6 +20,7 @@
 #include "train/export.h"
 #include "train/log_reader.h"
 #include "train/preprocess.h"
+#include "train/run.h"
 #include "train/split.h"
 #include "train/trainer.h"
 
@@ -242,46 +245,50 @@ std::string run_log(const std::uint8_t* data, std::size_t size, train::LogOption
 // ---- The training pipeline ----
 
 struct PipelineKnobs {
-  train::LogOptions log;
-  train::PreprocessOptions pre;
-  train::TrainOptions train;
+  train::DataOptions data;  // its path stays empty: the log comes from memory
+  train::RunOptions run;
   bool int8 = false;
 };
 
-// Byte 0, the data: bits 0-1 the format (taobao, sequences, user-item, or delimited with a header
-// naming the columns "user" and "item"), bit 2 strict, bit 3 the k-core filter (2 events per user
-// and per item); delimited only: bit 4 maps a "category" column, bit 5 an "event" column, bits
-// 6-7 a "time" column (none, s, ms, iso8601).
+// Byte 0, the data: bits 0-1 the format (taobao, sequences, user-item, or delimited with a header:
+// the columns named "user" and "item", and "category", "event" and "time" when the header has
+// them), bit 2 strict, bit 3 the k-core filter (2 events per user and per item), bit 4 the time
+// protocol (the last day's shoppers are the test cases) instead of leave-one-out, bit 5 category
+// embeddings off, bits 6-7 the delimited time unit (s, ms, iso8601, s).
 // Byte 1, the model: bits 0-1 the fusion (gate, long-term, short-term, gate), bit 2 an int8 item
 // table, bit 3 the sampled softmax (from 2 items, 3 negatives), bit 4 weight averaging (ema 0.5),
 // bit 5 a window and a training length of 1 (else 4 and 6), bit 6 history and branch dropout 0.5,
-// bit 7 a learning rate of 0.5 and validation without the shopper's history.
+// bit 7 a learning rate of 0.5 and evaluation without the shopper's history.
 // Always: dim 4, one epoch, batch 8, one thread, 4 gap and 2 repeat buckets.
-PipelineKnobs pipeline_knobs(std::uint8_t data, std::uint8_t model) {
+PipelineKnobs pipeline_knobs(std::uint8_t data, std::uint8_t model, std::string_view log) {
   PipelineKnobs k;
+  train::LogOptions& l = k.data.log;
   static constexpr train::LogFormat formats[4] = {train::LogFormat::taobao, train::LogFormat::sequences,
                                                   train::LogFormat::user_item, train::LogFormat::delimited};
-  k.log.format = formats[data & 3];
+  l.format = formats[data & 3];
   // The whole log in one chunk, as the CLI reads a file this small, without the default 1 MiB
   // buffer (half the time of an execution; the log targets cover the chunk sizes).
-  k.log.chunk_size = kPipelineMaxLog + 1;
-  k.log.strict = (data >> 2) & 1;
-  k.pre.min_user_events = k.pre.min_item_count = ((data >> 3) & 1) ? 2 : 0;
-  if (k.log.format == train::LogFormat::delimited) {
-    train::ColumnMapping& c = k.log.columns;
+  l.chunk_size = kPipelineMaxLog + 1;
+  l.strict = (data >> 2) & 1;
+  k.data.preprocess.min_user_events = k.data.preprocess.min_item_count = ((data >> 3) & 1) ? 2 : 0;
+  k.data.protocol = ((data >> 4) & 1) ? "time" : "leave-one-out";
+  k.data.test_days = 1;
+  k.run.categories = !((data >> 5) & 1);
+  if (l.format == train::LogFormat::delimited) {
+    train::ColumnMapping& c = l.columns;
     c.header = true;
     c.user = "user";
     c.item = "item";
-    if ((data >> 4) & 1) c.category = "category";
-    if ((data >> 5) & 1) c.event = "event";
-    static constexpr train::TimeUnit units[4] = {train::TimeUnit::seconds, train::TimeUnit::seconds,
-                                                 train::TimeUnit::milliseconds, train::TimeUnit::iso8601};
-    if ((data >> 6) & 3) {
-      c.time = "time";
-      c.time_unit = units[(data >> 6) & 3];
-    }
+    const std::vector<std::string_view> header = split(log.substr(0, log.find('\n')), ',');
+    auto has = [&header](std::string_view name) { return std::find(header.begin(), header.end(), name) != header.end(); };
+    if (has("category")) c.category = "category";
+    if (has("event")) c.event = "event";
+    if (has("time")) c.time = "time";
+    static constexpr train::TimeUnit units[4] = {train::TimeUnit::seconds, train::TimeUnit::milliseconds,
+                                                 train::TimeUnit::iso8601, train::TimeUnit::seconds};
+    c.time_unit = units[(data >> 6) & 3];
   }
-  train::TrainOptions& t = k.train;
+  train::TrainOptions& t = k.run.train;
   static constexpr Fusion fusions[4] = {Fusion::gate, Fusion::long_term, Fusion::short_term, Fusion::gate};
   t.fusion = fusions[model & 3];
   k.int8 = (model >> 2) & 1;
@@ -290,8 +297,8 @@ PipelineKnobs pipeline_knobs(std::uint8_t data, std::uint8_t model) {
     t.negatives = 3;
   }
   if ((model >> 4) & 1) t.ema = 0.5;
-  t.window = t.max_length = ((model >> 5) & 1) ? 1 : 4;
-  if (!((model >> 5) & 1)) t.max_length = 6;
+  t.window = ((model >> 5) & 1) ? 1 : 4;
+  t.max_length = ((model >> 5) & 1) ? 1 : 6;
   if ((model >> 6) & 1) t.history_dropout = t.branch_dropout = 0.5f;
   if ((model >> 7) & 1) {
     t.lr = 0.5;
@@ -338,10 +345,28 @@ void check_scores(Session& s) {
   FUZZ_CHECK(all_finite(u.data(), static_cast<std::size_t>(u.size())));
 }
 
+// Test metrics as `tandem train` and `tandem eval` print them: one row per model (and baseline),
+// every case ranked, every number a share.
+void check_report(const train::TestReport& report, std::size_t rows, std::size_t cases, std::size_t items) {
+  FUZZ_CHECK(report.table.size() == rows);
+  for (const train::TestRow& row : report.table) {
+    const train::Metrics& m = row.metrics;
+    FUZZ_CHECK(m.cases == cases && m.ranks.size() == cases);
+    for (std::size_t r : m.ranks) FUZZ_CHECK(r < items);
+    if (cases == 0) continue;
+    for (int k : report.ks)
+      for (const auto* values : {&m.hr, &m.ndcg, &m.mrr}) {
+        const double v = values->at(k);
+        FUZZ_CHECK(std::isfinite(v) && v >= 0 && v <= 1);
+      }
+  }
+  FUZZ_CHECK(report.kinds.held_out.size() == cases && report.kinds.on_return.size() == cases);
+}
+
 // The model file as the SDK gets it: read with its self-test, then used by a shopper with the
 // events and history of the log's own users, and by one profile per user.
-void use_exported(const train::Dataset& data, const std::shared_ptr<const Model>& exported,
-                  const std::vector<std::uint8_t>& bytes) {
+std::shared_ptr<const Model> use_exported(const train::Dataset& data, const std::shared_ptr<const Model>& exported,
+                                         const std::vector<std::uint8_t>& bytes) {
   const LoadedModel loaded = read_model(bytes.data(), bytes.size(), ReadOptions{true});
   if (!loaded.model) std::fprintf(stderr, "the exported model does not load: %s\n", loaded.error.c_str());
   FUZZ_CHECK(loaded.model && loaded.error.empty());
@@ -411,6 +436,7 @@ void use_exported(const train::Dataset& data, const std::shared_ptr<const Model>
     const std::string name = train::profile_file_name(data.user_ids[u]);
     FUZZ_CHECK(name.size() <= 200 && name[0] != '.' && name.find('/') == std::string::npos);
   }
+  return model;
 }
 
 train::LogOptions format_options(train::LogFormat format) {
@@ -521,34 +547,62 @@ std::string log_delimited(const std::uint8_t* data, std::size_t size) {
 
 std::string pipeline(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return "fuzz input is too short (two knob bytes)";
-  const PipelineKnobs knobs = pipeline_knobs(data[0], data[1]);
   const std::string_view text(reinterpret_cast<const char*>(data) + 2, std::min(size - 2, kPipelineMaxLog));
+  PipelineKnobs knobs = pipeline_knobs(data[0], data[1], text);
+  const train::TrainOptions& o = knobs.run.train;
 
+  // train::load_data, from memory: read, check, preprocess, split.
   train::RawLog log;
-  train::LogReport report;
+  train::LoadedData loaded;
+  train::LogReport& report = loaded.report;
   train::MemorySource source(text, "fuzz.log");
-  Status s = train::read_log(source, knobs.log, &log, &report);
+  Status s = train::read_log(source, knobs.data.log, &log, &report);
   if (!s.ok()) return refused(s);
-  check_log(log, report, knobs.log.strict);
-  const train::Dataset d = train::build_dataset(std::move(log), knobs.pre, &report);
-  check_dataset(d, report, knobs.pre.min_user_events > 0);
-  if (d.events.empty()) return "fuzz.log: no events left to train on";  // what the CLI says
-  const train::Split split = train::leave_one_out(d);
+  check_log(log, report, knobs.data.log.strict);
+  loaded.data = train::build_dataset(std::move(log), knobs.data.preprocess, &report);
+  const train::Dataset& d = loaded.data;
+  check_dataset(d, report, knobs.data.preprocess.min_user_events > 0);
+  if (d.events.empty()) return "fuzz.log: no events left to train on";  // what load_data says
+  if (knobs.data.protocol == "time") {
+    double latest = -kMaxTimeSeconds;
+    for (const Event& e : d.events) latest = std::max(latest, e.time);
+    loaded.split = train::time_split(d, latest - knobs.data.test_days * 86400.0);
+  } else {
+    loaded.split = train::leave_one_out(d);
+  }
 
-  train::Trainer trainer(d, split, knobs.train);
-  s = trainer.run(nullptr, nullptr);
+  // `tandem train`: the run (one epoch), the test table, the top-k dump, the export.
+  std::vector<train::TrainedModel> runs;
+  s = train::train_models(knobs.run, &loaded, {}, &runs);
   if (!s.ok()) return refused(s);
-  // A run that succeeded has a model (trainer.h), and every model it makes exports and loads.
-  std::shared_ptr<const Model> trained;
-  s = trainer.model(&trained);
-  if (!s.ok()) std::fprintf(stderr, "Trainer::run succeeded, Trainer::model refused: %s\n", s.message().c_str());
-  FUZZ_CHECK(s.ok() && trained);
+  // A run that succeeded has a model (run.h), and every model it makes exports and loads.
+  FUZZ_CHECK(runs.size() == 1 && runs[0].model && runs[0].trainer);
+  const std::shared_ptr<const Model>& trained = runs[0].model;
+  const std::size_t items = d.item_ids.size(), test_cases = loaded.split.test.size();
+  const train::TestReport report_test = train::evaluate_test(loaded, {{runs[0].name, trained}}, {5, 10, 20},
+                                                             o.exclude_history, true, o.window, o.session_timeout_s);
+  check_report(report_test, 3, test_cases, items);
+  const std::string topk = train::topk_lines(trained, loaded, o.exclude_history);
+  FUZZ_CHECK(static_cast<std::size_t>(std::count(topk.begin(), topk.end(), '\n')) == test_cases);
+  nlohmann::json meta{{"users", d.user_count()}, {"events", d.events.size()}, {"best_epoch", runs[0].trainer->best_epoch()}};
+  for (const train::TestRow& row : report_test.table) meta["test"][row.name] = row.metrics.ndcg.at(10);
   std::shared_ptr<const Model> exported;
   std::vector<std::uint8_t> bytes;
-  s = train::export_model(*trained, d, "{}", knobs.int8, &exported, &bytes);
+  s = train::export_model(*trained, d, meta.dump(), knobs.int8, &exported, &bytes);
   if (!s.ok()) std::fprintf(stderr, "a trained model does not export: %s\n", s.message().c_str());
   FUZZ_CHECK(s.ok() && exported && !bytes.empty());
-  use_exported(d, exported, bytes);
+
+  // The browser and `tandem score`: the file read with its self-test, sessions, profiles.
+  const std::shared_ptr<const Model> model = use_exported(d, exported, bytes);
+
+  // `tandem eval` of the file on the same log keeps every event and the same cases (the ranking
+  // itself is evaluate_test's, checked above).
+  std::size_t dropped = 0;
+  const std::size_t validation_cases = loaded.split.validation.size();
+  s = train::restrict_to_model(*model, knobs.data, &loaded, &dropped);
+  if (!s.ok()) std::fprintf(stderr, "eval refuses the log the model was trained on: %s\n", s.message().c_str());
+  FUZZ_CHECK(s.ok() && dropped == 0);
+  FUZZ_CHECK(loaded.split.test.size() == test_cases && loaded.split.validation.size() == validation_cases);
   return "";
 }
 

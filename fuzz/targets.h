@@ -36,12 +36,13 @@ std::string log_user_item(const std::uint8_t* data, std::size_t size);
 // "delimiter|header|user|item|category|event|time|unit|name=type,name=type", then the log.
 std::string log_delimited(const std::uint8_t* data, std::size_t size);
 
-// The whole training pipeline, as `tandem train` runs it: read_log, build_dataset, leave_one_out,
-// one tiny epoch (Trainer::run), export_model, read_model with its self-test, then a session over
-// the model that was read and one profile per shopper. Two knob bytes (pipeline_knobs() in
+// The whole training pipeline, as `tandem train` runs it (train/run.h): read_log, build_dataset,
+// the split, train_models with one tiny epoch, the test table (evaluate_test) and the top-k dump,
+// export_model, then read_model with its self-test, sessions over the model that was read, one
+// profile per shopper, and `tandem eval`'s restrict_to_model. Two knob bytes (pipeline_knobs() in
 // targets.cpp: the log format and reading, the trainer and export), then the log (at most
 // kPipelineMaxLog bytes of it are used, so one execution stays fast).
-constexpr std::size_t kPipelineMaxLog = 4096;
+constexpr std::size_t kPipelineMaxLog = 512;
 std::string pipeline(const std::uint8_t* data, std::size_t size);
 
 struct Target {

@@ -94,10 +94,10 @@ for t in "${targets[@]}"; do
   log="build/fuzz/$t.log"
   # One process (no -jobs/-fork): the machine has other work; -timeout catches hangs, -malloc_limit_mb
   # a small input that makes a parser allocate a lot.
-  # The pipeline target uses two knob bytes and at most 4 KiB of log (kPipelineMaxLog): longer
+  # The pipeline target uses two knob bytes and at most 512 bytes of log (kPipelineMaxLog): longer
   # inputs would only repeat work.
   extra=()
-  if [ "$t" = pipeline ]; then extra=(-max_len=4098); fi
+  if [ "$t" = pipeline ]; then extra=(-max_len=514); fi
   set +e
   "build/fuzz/fuzz_$t" "$corpus/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -malloc_limit_mb=64 -print_final_stats=1 -artifact_prefix="$findings_dir/" "${extra[@]}" > "$log" 2>&1
