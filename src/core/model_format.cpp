@@ -9,8 +9,8 @@
 #include "core/bytes.h"
 #include "core/envelope.h"
 #include "core/hash.h"
-#include "core/long_term.h"
-#include "core/session.h"
+#include "core/json_reader.h"
+#include "core/selftest.h"
 
 namespace tandem {
 
@@ -100,69 +100,6 @@ std::string shape_str(const std::vector<std::int64_t>& shape) {
   for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";
 }
-
-// ---- Reading JSON without exceptions: every access checks the type first. ----
-
-class HeaderReader {
- public:
-  const std::string& error() const { return error_; }
-  bool failed() const { return !error_.empty(); }
-
-  const json* field(const json& obj, const char* key, const std::string& path) {
-    if (failed()) return nullptr;
-    if (!obj.is_object()) return fail(path + " must be a JSON object");
-    auto it = obj.find(key);
-    if (it == obj.end()) return fail("header is missing " + path + "." + key);
-    return &*it;
-  }
-  bool integer(const json& obj, const char* key, const std::string& path, std::int64_t lo, std::int64_t hi,
-               std::int64_t* out) {
-    const json* v = field(obj, key, path);
-    if (!v) return false;
-    if (!v->is_number_integer()) return fail(path + "." + key + " must be an integer"), false;
-    const std::int64_t x = v->get<std::int64_t>();
-    if (x < lo || x > hi)
-      return fail(path + "." + key + " = " + std::to_string(x) + " is out of range " + std::to_string(lo) + ".." +
-                  std::to_string(hi)),
-             false;
-    *out = x;
-    return true;
-  }
-  bool number(const json& obj, const char* key, const std::string& path, double* out) {
-    const json* v = field(obj, key, path);
-    if (!v) return false;
-    if (!v->is_number()) return fail(path + "." + key + " must be a number"), false;
-    *out = v->get<double>();
-    return true;
-  }
-  bool string(const json& obj, const char* key, const std::string& path, std::string* out) {
-    const json* v = field(obj, key, path);
-    if (!v) return false;
-    if (!v->is_string()) return fail(path + "." + key + " must be a string"), false;
-    *out = v->get_ref<const std::string&>();
-    return true;
-  }
-  bool strings(const json& obj, const char* key, const std::string& path, std::vector<std::string>* out) {
-    const json* v = field(obj, key, path);
-    if (!v) return false;
-    if (!v->is_array()) return fail(path + "." + key + " must be an array of strings"), false;
-    out->clear();
-    out->reserve(v->size());
-    for (std::size_t i = 0; i < v->size(); ++i) {
-      const json& e = (*v)[i];
-      if (!e.is_string()) return fail(path + "." + key + "[" + std::to_string(i) + "] must be a string"), false;
-      out->push_back(e.get_ref<const std::string&>());
-    }
-    return true;
-  }
-  std::nullptr_t fail(std::string message) {
-    if (error_.empty()) error_ = std::move(message);
-    return nullptr;
-  }
-
- private:
-  std::string error_;
-};
 
 // How deep a header may nest its arrays and objects: the writer's go 4 deep. nlohmann's serializer
 // recurses once per level (the metadata is dumped), so a header of a few kilobytes nested
@@ -258,51 +195,6 @@ Status parse_model_config_json(std::string_view text, ModelConfig* out) {
   return {};
 }
 
-namespace {
-
-// Runs a self-test against a model: expected scores (when `expected` is null, fills `got` only).
-Status run_selftest(const Model& model, const SelfTestSpec& spec, std::vector<float>* got) {
-  Session session(std::shared_ptr<const Model>(&model, [](const Model*) {}));
-  for (std::size_t i = 0; i < spec.events.size(); ++i) {
-    const auto& e = spec.events[i];
-    const int type = model.find_event_type(e.type);
-    if (type < 0) return Status::error("self-test event " + std::to_string(i) + " has unknown type '" + e.type + "'");
-    Status s = session.observe(model.find_item(e.item), type, e.time);
-    if (!s.ok()) return Status::error("self-test event " + std::to_string(i) + ": " + s.message());
-  }
-  if (!spec.profile.empty()) {
-    Status s = session.set_profile(spec.profile.data(), spec.profile.size());
-    if (!s.ok()) return Status::error("self-test " + s.message());
-  }
-  std::vector<std::int32_t> rows;
-  for (const auto& id : spec.candidates) rows.push_back(model.find_item(id));
-  got->assign(rows.size(), 0.0f);
-  session.score(rows.data(), rows.size(), got->data());
-  return {};
-}
-
-}  // namespace
-
-SelfTestSpec default_selftest(const Model& model) {
-  SelfTestSpec spec;
-  const std::int32_t n = model.item_count();
-  const auto& ids = model.weights().item_ids;
-  const auto& types = model.config().event_types;
-  for (std::int32_t i = 0; i < std::min<std::int32_t>(n, 6); ++i)
-    spec.events.push_back({ids[static_cast<std::size_t>(i)], types[static_cast<std::size_t>(i) % types.size()],
-                           model.config().time_origin_s + 40.0 * i});
-  std::vector<Event> history;
-  for (std::int32_t i = 0; i < std::min<std::int32_t>(n, 3); ++i)
-    history.push_back(Event{n - 1 - i, 0, model.config().time_origin_s - 86400.0 * (i + 1)});
-  Profile profile = encode_history(model, history.data(), history.size());
-  spec.profile.resize(profile_length(model));
-  profile_to_vector(profile, spec.profile.data());
-  for (std::int32_t i = 0; i < std::min<std::int32_t>(n, 10); ++i) spec.candidates.push_back(ids[static_cast<std::size_t>(i)]);
-  std::string unknown = "unknown-item";
-  while (model.find_item(unknown) >= 0) unknown += "-";
-  spec.candidates.push_back(unknown);
-  return spec;
-}
 
 std::vector<std::uint8_t> seal_model(std::uint32_t version, const std::string& header_json,
                                      const std::vector<std::uint8_t>& data) {
@@ -359,16 +251,10 @@ Status write_model(const Model& model, const SelfTestSpec& selftest, std::vector
   if (!metadata.is_object()) return Status::error("model metadata must be a JSON object");
   header["metadata"] = metadata;
 
-  std::vector<float> expected;
-  Status s = run_selftest(model, selftest, &expected);
+  std::string selftest_block;
+  Status s = selftest_json(model, selftest, &selftest_block);  // runs it: the scores this model gives
   if (!s.ok()) return s;
-  json events = json::array();
-  for (const auto& e : selftest.events) events.push_back(json{{"item", e.item}, {"type", e.type}, {"time", e.time}});
-  header["selftest"] = json{{"events", events},
-                            {"profile", selftest.profile.empty() ? json(nullptr) : json(selftest.profile)},
-                            {"candidates", selftest.candidates},
-                            {"scores", expected},
-                            {"tolerance", selftest.tolerance}};
+  header["selftest"] = json::parse(selftest_block);
   *out = seal_model(kModelFormatVersion, header.dump(), data);
   return {};
 }
@@ -539,55 +425,10 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
     return fail("model fingerprint mismatch: header says " + fingerprint + ", the weights give " +
                 model->fingerprint_hex());
 
+  // The self-test is not the parser's: it runs the model (selftest.h) once it exists.
   if (options.verify_selftest) {
-    const json* st = r.field(header, "selftest", "header");
-    SelfTestSpec spec;
-    std::vector<float> want_scores;
-    if (st) {
-      const json* events = r.field(*st, "events", "selftest");
-      if (events && !events->is_array()) r.fail("selftest.events must be an array");
-      for (std::size_t i = 0; events && !r.failed() && i < events->size(); ++i) {
-        SelfTestSpec::Step step;
-        const std::string path = "selftest.events[" + std::to_string(i) + "]";
-        r.string((*events)[i], "item", path, &step.item);
-        r.string((*events)[i], "type", path, &step.type);
-        r.number((*events)[i], "time", path, &step.time);
-        spec.events.push_back(step);
-      }
-      const json* profile = r.field(*st, "profile", "selftest");
-      if (profile && !profile->is_null()) {
-        if (!profile->is_array()) r.fail("selftest.profile must be an array or null");
-        for (std::size_t i = 0; !r.failed() && i < profile->size(); ++i) {
-          const json& v = (*profile)[i];
-          if (!v.is_number()) r.fail("selftest.profile[" + std::to_string(i) + "] must be a number");
-          else spec.profile.push_back(v.get<float>());
-        }
-      }
-      r.strings(*st, "candidates", "selftest", &spec.candidates);
-      r.number(*st, "tolerance", "selftest", &spec.tolerance);
-      if (!r.failed() && !(spec.tolerance >= kMinSelfTestTolerance && spec.tolerance <= 1))
-        r.fail("selftest.tolerance must be between " + format_number(kMinSelfTestTolerance) +
-               " and 1 (native and wasm builds round differently), got " + format_number(spec.tolerance));
-      const json* scores = r.field(*st, "scores", "selftest");
-      if (scores && (!scores->is_array() || scores->size() != spec.candidates.size()))
-        r.fail("selftest.scores must be an array with one number per candidate");
-      for (std::size_t i = 0; !r.failed() && i < scores->size(); ++i) {
-        if (!(*scores)[i].is_number()) r.fail("selftest.scores[" + std::to_string(i) + "] must be a number");
-        else want_scores.push_back((*scores)[i].get<float>());
-      }
-    }
-    if (r.failed()) return fail("self-test is malformed: " + r.error());
-    std::vector<float> got;
-    Status s = run_selftest(*model, spec, &got);
-    if (!s.ok()) return fail(s.message());
-    for (std::size_t i = 0; i < got.size(); ++i) {
-      const double tol = spec.tolerance * std::max(1.0, std::fabs(static_cast<double>(want_scores[i])));
-      if (!(std::fabs(static_cast<double>(got[i]) - want_scores[i]) <= tol)) {
-        return fail("self-test failed: candidate '" + spec.candidates[i] + "' scored " + format_number(got[i]) +
-                    ", the file expects " + format_number(want_scores[i]) + " (tolerance " +
-                    format_number(spec.tolerance) + ")");
-      }
-    }
+    Status verified = verify_selftest(*model, result.header_json);
+    if (!verified.ok()) return fail(verified.message());
   }
   result.model = std::move(model);
   return result;

@@ -35,32 +35,14 @@
 #include <vector>
 
 #include "core/model.h"
+#include "core/selftest.h"
 
 namespace tandem {
 
 constexpr std::uint32_t kModelFormatVersion = 2;
 
-// Inputs of the self-test a model file carries; the writer fills in the expected scores by running
-// them through the model it writes.
-struct SelfTestSpec {
-  struct Step {
-    std::string item;
-    std::string type;
-    double time;
-  };
-  std::vector<Step> events;
-  std::vector<float> profile;  // d + 1 values, or empty for none
-  std::vector<std::string> candidates;
-  double tolerance = 1e-4;     // |got - expected| <= tolerance * max(1, |expected|)
-};
-// Files asking for less are refused: native and wasm builds sum in different orders, and a file
-// must load in both or in neither.
-constexpr double kMinSelfTestTolerance = 1e-5;
-
-// A self-test built from the model itself (its first items, a profile of the first of them, one
-// unknown id among the candidates): what the writer uses when it is given none.
-SelfTestSpec default_selftest(const Model& model);
-
+// Writes a model file with a self-test (selftest.h): its inputs, and the scores this model gives
+// them, which a reader checks again (ReadOptions::verify_selftest).
 Status write_model(const Model& model, const SelfTestSpec& selftest, std::vector<std::uint8_t>* out);
 
 // The tensors a model file stores, in file order: the item ids (str: `shape[0]` NUL-terminated

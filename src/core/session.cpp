@@ -5,9 +5,6 @@
 #include <limits>
 #include <string>
 
-#include "core/bytes.h"
-#include "core/envelope.h"
-#include "core/hash.h"
 #include "core/kernels.h"
 #include "core/limits.h"
 #include "core/lstm.h"
@@ -17,7 +14,6 @@ namespace tandem {
 
 namespace {
 
-constexpr EnvelopeKind kState{"session state", "TNDS", 1};
 
 std::uint32_t hash_row(std::int32_t row) { return static_cast<std::uint32_t>(row) * 2654435761u; }
 
@@ -329,88 +325,39 @@ std::size_t Session::recommend(std::size_t k, Exclude exclude, const std::int32_
   return heap.size();
 }
 
-std::vector<std::uint8_t> Session::save_state() const {
-  std::vector<std::uint8_t> out;
-  begin_envelope(kState, &out);
-  ByteWriter w(out);
-  w.put<std::uint64_t>(model_->fingerprint());
-  w.put<std::uint32_t>(static_cast<std::uint32_t>(d_));
-  w.put<std::uint32_t>(static_cast<std::uint32_t>(window_size_));
-  w.put<std::uint8_t>(has_last_ ? 1 : 0);
-  w.put<double>(last_time_);
-  w.put<std::uint64_t>(counters_.events);
-  w.put<std::uint64_t>(counters_.unknown_items);
-  w.put<std::uint64_t>(counters_.sessions);
-  w.put<std::uint64_t>(unfolded_);
-  w.bytes(h_.data(), sizeof(float) * static_cast<std::size_t>(d_));
-  w.bytes(c_.data(), sizeof(float) * static_cast<std::size_t>(d_));
-  w.bytes(profile_.pooled.data(), sizeof(float) * static_cast<std::size_t>(d_));
-  w.put<float>(profile_.log_mass);
-  for (std::size_t i = 0; i < window_size_; ++i) {
-    const Event& e = recent(i);
-    w.put<std::int32_t>(e.item);
-    w.put<std::int32_t>(e.type);
-    w.put<double>(e.time);
-  }
-  seal_envelope(&out);
-  return out;
+SessionState Session::state() const {
+  SessionState st;
+  st.h = h_;
+  st.c = c_;
+  st.profile = profile_;
+  for (std::size_t i = 0; i < window_size_; ++i) st.window.push_back(recent(i));
+  st.has_last = has_last_;
+  st.last_time = last_time_;
+  st.counters = counters_;
+  st.unfolded = unfolded_;
+  return st;
 }
 
-Status Session::restore_state(const std::uint8_t* data, std::size_t size) {
-  const std::string what = "session state: ";
-  ByteReader r(nullptr, 0);
-  Status opened = open_envelope(kState, data, size, &r);
-  if (!opened.ok()) return opened;
-  std::uint32_t dim = 0, count = 0;
-  std::uint64_t fingerprint = 0;
-  std::uint8_t has_last = 0;
-  double last_time = 0;
-  SessionCounters counters;
-  std::uint64_t unfolded = 0;
-  bool ok = r.get(&fingerprint) && r.get(&dim) && r.get(&count) && r.get(&has_last) && r.get(&last_time) &&
-            r.get(&counters.events) && r.get(&counters.unknown_items) && r.get(&counters.sessions) && r.get(&unfolded);
-  if (!ok) return Status::error(what + "truncated header");
-  if (fingerprint != model_->fingerprint())
-    return Status::error(what + "saved for another model (fingerprint " + hex64(fingerprint) + ", this model " +
-                         model_->fingerprint_hex() + ")");
-  if (dim != static_cast<std::uint32_t>(d_)) return Status::error(what + "dimension " + std::to_string(dim) + " does not match the model");
-  if (count > window_.size()) return Status::error(what + "holds more recent events than the model's window");
-  const std::size_t fbytes = sizeof(float) * static_cast<std::size_t>(d_);
-  Vector h(d_), c(d_);
-  std::vector<float> profile_values(profile_length(*model_));
-  ok = r.bytes(h.data(), fbytes) && r.bytes(c.data(), fbytes) &&
-       r.bytes(profile_values.data(), sizeof(float) * profile_values.size());
-  if (!ok) return Status::error(what + "truncated vectors");
-  if (!h.allFinite() || !c.allFinite() || !std::isfinite(last_time))
-    return Status::error(what + "holds non-finite values");
-  // What the LSTM can produce (core/limits.h): anything else is corrupt and would overflow scores.
-  if (h.cwiseAbs().maxCoeff() > 1 || c.cwiseAbs().maxCoeff() > kMaxCell)
-    return Status::error(what + "the short-term state is out of range (|h| <= 1, |c| <= " + format_number(kMaxCell) + ")");
-  if (!valid_time(last_time)) return Status::error(what + "the last event time is out of range");
-  Profile profile;
-  Status s = profile_from_vector(*model_, profile_values.data(), profile_values.size(), &profile);
-  if (!s.ok()) return Status::error(what + s.message());
-  std::vector<Event> events(count);
-  for (Event& e : events) {
-    if (!(r.get(&e.item) && r.get(&e.type) && r.get(&e.time))) return Status::error(what + "truncated event window");
-    if (e.item < 0 || e.item >= model_->item_count() || e.type < 0 || e.type >= model_->event_type_count() ||
-        !valid_time(e.time))
-      return Status::error(what + "holds an event the model cannot have produced");
-  }
-  if (r.remaining() != 0) return Status::error(what + std::to_string(r.remaining()) + " unexpected trailing bytes");
-
-  // Everything is valid: commit.
-  h_ = h;
-  c_ = c;
+void Session::set_state(const SessionState& st) {
+  h_ = st.h;
+  c_ = st.c;
   window_start_ = 0;
-  window_size_ = count;
-  std::copy(events.begin(), events.end(), window_.begin());
-  has_last_ = has_last != 0;
-  last_time_ = last_time;
-  counters_ = counters;
-  unfolded_ = unfolded;
-  set_profile(profile);
-  return {};
+  window_size_ = std::min(st.window.size(), window_.size());
+  std::copy(st.window.end() - static_cast<std::ptrdiff_t>(window_size_), st.window.end(), window_.begin());
+  has_last_ = st.has_last;
+  last_time_ = st.last_time;
+  counters_ = st.counters;
+  unfolded_ = st.unfolded;
+  set_profile(st.profile);
+}
+
+std::vector<std::uint8_t> Session::save_state() const { return write_state(*model_, state()); }
+
+Status Session::restore_state(const std::uint8_t* data, std::size_t size) {
+  SessionState st;
+  Status s = read_state(*model_, data, size, &st);
+  if (s.ok()) set_state(st);  // nothing changes unless the whole state is valid
+  return s;
 }
 
 }  // namespace tandem

@@ -13,14 +13,10 @@
 #include "core/event.h"
 #include "core/long_term.h"
 #include "core/model.h"
+#include "core/state_format.h"
 
 namespace tandem {
 
-struct SessionCounters {
-  std::uint64_t events = 0;         // events that updated the state
-  std::uint64_t unknown_items = 0;  // events whose item the model does not know (ignored)
-  std::uint64_t sessions = 0;       // short-term sessions started (first event, or after a timeout)
-};
 
 // What recommend() leaves out besides the explicit list.
 enum class Exclude {
@@ -87,8 +83,10 @@ class Session {
   std::size_t recent_count() const { return window_size_; }
   const Event& recent(std::size_t i) const;  // 0 = oldest
 
-  // The state a browser keeps between page loads: versioned, checksummed, tied to the model's
-  // fingerprint. restore_state() changes nothing unless the whole blob is valid.
+  // The state a browser keeps between page loads (its bytes: state_format.h). set_state takes a
+  // state read_state validated; restore_state changes nothing unless the whole blob is valid.
+  SessionState state() const;
+  void set_state(const SessionState& state);
   std::vector<std::uint8_t> save_state() const;
   Status restore_state(const std::uint8_t* data, std::size_t size);
 
