@@ -109,6 +109,19 @@ Status check_values(const char* name, const M& m, float limit = kMaxWeight) {
   return check_values(name, m.data(), m.size(), m.cols(), limit);
 }
 
+// A roster tensor's shape against the dimensions, and its values (one function for every tensor:
+// the roster's visitor would otherwise inline these messages once per tensor into the wasm).
+Status check_tensor(const TensorSpec& t, const TensorDims& dims, const float* values, std::int64_t rows,
+                    std::int64_t cols) {
+  const std::int64_t want_rows = dims(t.rows), want_cols = dims(t.cols);
+  if (rows != want_rows || cols != want_cols) {
+    auto shape = [&t](std::int64_t r, std::int64_t c) { return t.is_vector() ? "[" + std::to_string(r) + "]" : shape_str(r, c); };
+    return Status::error(std::string("tensor ") + t.name + ": shape " + shape(rows, cols) +
+                         " does not match the dimensions (expected " + shape(want_rows, want_cols) + ")");
+  }
+  return check_values(t.name, values, rows * cols, cols);
+}
+
 // An id of the model (item, category, event type) as core/limits.h allows them.
 Status check_id(const std::string& id, const std::string& what) {
   const char* problem = id_problem(id);
@@ -169,16 +182,7 @@ Status Model::validate() const {
   }
   const TensorDims dims = tensor_dims(w_);
   for_each_tensor(w_, [&](const TensorSpec& t, const auto& m) {
-    if (!s.ok()) return;
-    const std::int64_t rows = dims(t.rows), cols = dims(t.cols);
-    if (tensor_rows(m) != rows || tensor_cols(m) != cols) {
-      s = Status::error(std::string("tensor ") + t.name + ": shape " +
-                        (t.is_vector() ? "[" + std::to_string(tensor_rows(m)) + "]" : shape_str(tensor_rows(m), tensor_cols(m))) +
-                        " does not match the dimensions (expected " +
-                        (t.is_vector() ? "[" + std::to_string(rows) + "]" : shape_str(rows, cols)) + ")");
-      return;
-    }
-    s = check_values(t.name, tensor_values(m), rows * cols, cols);
+    if (s.ok()) s = check_tensor(t, dims, tensor_values(m), tensor_rows(m), tensor_cols(m));
   });
   if (!s.ok()) return s;
 

@@ -254,7 +254,7 @@ Status write_model(const Model& model, const SelfTestSpec& selftest, std::vector
   std::string selftest_block;
   Status s = selftest_json(model, selftest, &selftest_block);  // runs it: the scores this model gives
   if (!s.ok()) return s;
-  header["selftest"] = json::parse(selftest_block);
+  header["selftest"] = json::parse(selftest_block.data(), selftest_block.data() + selftest_block.size());
   *out = seal_model(kModelFormatVersion, header.dump(), data);
   return {};
 }

@@ -71,7 +71,9 @@ Status selftest_json(const Model& model, const SelfTestSpec& spec, std::string* 
 }
 
 Status verify_selftest(const Model& model, const std::string& header_json) {
-  const json header = json::parse(header_json, nullptr, false);
+  // Parsed through a pointer range, as the model reader parses: one instantiation of the parser.
+  const char* text = header_json.data();
+  const json header = json::parse(text, text + header_json.size(), nullptr, false);
   HeaderReader r;
   const json* st = r.field(header, "selftest", "header");
   SelfTestSpec spec;

@@ -4,6 +4,7 @@
 // CSP violation.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startServer } from '../../demo/serve.mjs';
 import { root } from '../js/helpers.mjs';
@@ -24,6 +25,24 @@ export function launch() {
 }
 
 export const serve = (options) => startServer(options);
+
+/**
+ * The demo shop with the test pages under /test/ and a Chromium, started before a file's tests and
+ * stopped after them. The returned object gets `browser` and `base` (the server's URL) once started.
+ */
+export function demoAndBrowser() {
+  const shared = { browser: null, base: null };
+  let server;
+  before(async () => {
+    ({ server, url: shared.base } = await serve({ mounts: { '/test/': join(root, 'tests/browser/pages') } }));
+    shared.browser = await launch();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    server?.close();
+  });
+  return shared;
+}
 
 /**
  * A page that records what happened: requests (method, url, body), console errors, page errors,

@@ -3,31 +3,20 @@
 // grantConsent() the session is saved and restored; revokeConsent() removes it; a browser keeps
 // its arm from one page load to the next. Needs build/demo and build/package.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { launch, recordedPage, root, serve } from './helpers.mjs';
+import { test } from 'node:test';
+import { demoAndBrowser, recordedPage } from './helpers.mjs';
 
-let browser, server, base;
-
-before(async () => {
-  ({ server, url: base } = await serve({ mounts: { '/test/': join(root, 'tests/browser/pages') } }));
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const shop = demoAndBrowser();
 
 async function open(page, query = '') {
-  await page.goto(`${base}/test/consent.html${query}`);
+  await page.goto(`${shop.base}/test/consent.html${query}`);
   await page.waitForSelector('body[data-ready="true"], body[data-error]');
   assert.equal(await page.getAttribute('body', 'data-error'), null);
   return () => page.evaluate(() => window.shop.state());
 }
 
 test('consent: nothing stored before grantConsent(); then saved and restored on the next page load; revokeConsent() removes it', async () => {
-  const context = await browser.newContext();
+  const context = await shop.browser.newContext();
   const { page, log } = await recordedPage(context);
   let state = await open(page);
   await page.evaluate(() => window.shop.browse(3));
@@ -61,7 +50,7 @@ test('consent: nothing stored before grantConsent(); then saved and restored on 
 test('holdout: a browser keeps its arm across page loads; another browser draws its own', async () => {
   const arms = [];
   for (let b = 0; b < 6; b++) {
-    const context = await browser.newContext();
+    const context = await shop.browser.newContext();
     const { page } = await recordedPage(context);
     let state = await open(page, '?consent=granted&holdout=0.5');
     await page.evaluate(() => window.shop.browse(1)); // saved with the state, seed included

@@ -5,24 +5,13 @@
 // localStorage key: no cookies, no other storage. storefront.test.mjs covers the CSP, the requests
 // and the Worker. Needs build/demo (scripts/demo.sh --no-serve) and build/package.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { launch, recordedPage, root, serve } from './helpers.mjs';
+import { test } from 'node:test';
+import { demoAndBrowser, recordedPage } from './helpers.mjs';
 
 const TANDEM_ARM = '?holdout=0'; // this browser in the tandem arm (the demo holds 10% out by default)
-let browser, server, base;
+const shop = demoAndBrowser();
 
-before(async () => {
-  ({ server, url: base } = await serve({ mounts: { '/test/': join(root, 'tests/browser/pages') } }));
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-const newContext = () => browser.newContext({ viewport: { width: 1400, height: 1000 } });
+const newContext = () => shop.browser.newContext({ viewport: { width: 1400, height: 1000 } });
 
 /** A recorded page that also keeps the console warnings. */
 async function pageWithWarnings(context) {
@@ -36,7 +25,7 @@ async function pageWithWarnings(context) {
 
 async function openShop(context) {
   const { page, log } = await pageWithWarnings(context);
-  await page.goto(`${base}/${TANDEM_ARM}`);
+  await page.goto(`${shop.base}/${TANDEM_ARM}`);
   await page.waitForSelector('body[data-ready="true"], body[data-error]');
   assert.equal(await page.getAttribute('body', 'data-error'), null, 'the shop started');
   return { page, log };
@@ -44,7 +33,7 @@ async function openShop(context) {
 
 async function openTab(context) {
   const { page, log } = await pageWithWarnings(context);
-  await page.goto(`${base}/test/tabs.html`);
+  await page.goto(`${shop.base}/test/tabs.html`);
   await page.waitForSelector('body[data-ready="true"], body[data-error]');
   assert.equal(await page.getAttribute('body', 'data-error'), null, 'the tab started');
   return { page, log, state: () => page.evaluate(() => window.tab.state()) };

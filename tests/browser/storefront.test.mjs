@@ -8,32 +8,22 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { CSP } from '../../demo/serve.mjs';
-import { artifacts, launch, recordedPage, root, serve } from './helpers.mjs';
+import { artifacts, demoAndBrowser, recordedPage } from './helpers.mjs';
 
 const TANDEM_ARM = '?holdout=0'; // this browser in the tandem arm (the demo holds 10% out by default)
-let browser, server, base;
-
-before(async () => {
-  ({ server, url: base } = await serve({ mounts: { '/test/': join(root, 'tests/browser/pages') } }));
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const shop = demoAndBrowser();
 
 async function openShop(context, query = TANDEM_ARM) {
   const { page, log } = await recordedPage(context);
-  const response = await page.goto(`${base}/${query}`);
+  const response = await page.goto(`${shop.base}/${query}`);
   await page.waitForSelector('body[data-ready="true"], body[data-error]');
   assert.equal(await page.getAttribute('body', 'data-error'), null, 'the shop started');
   return { page, log, response };
 }
 
-const newContext = () => browser.newContext({ viewport: { width: 1400, height: 1000 } });
+const newContext = () => shop.browser.newContext({ viewport: { width: 1400, height: 1000 } });
 const events = async (page) => Number(await page.getAttribute('body', 'data-events'));
 const strip = (page) =>
   page.$$eval('#strip [data-tandem-item]', (els) => els.map((e) => ({ item: e.dataset.tandemItem, category: e.dataset.category })));
@@ -168,7 +158,7 @@ test('strict CSP in force, nothing breaks, and no request carries event data', a
   const skus = new Set(grid);
   for (const r of log.requests) {
     const url = new URL(r.url);
-    assert.equal(url.origin, base, r.url);
+    assert.equal(url.origin, shop.base, r.url);
     assert.equal(r.method, 'GET', r.url);
     assert.equal(r.body, null, r.url);
     assert.ok(allowed.some((re) => re.test(url.pathname)), `unexpected request ${r.url}`);
@@ -187,7 +177,7 @@ test('strict CSP in force, nothing breaks, and no request carries event data', a
 });
 
 test('a persona loads its long-term profile and the strip follows its tastes', async () => {
-  const personas = await (await fetch(`${base}/personas.json`)).json();
+  const personas = await (await fetch(`${shop.base}/personas.json`)).json();
   const ready = personas.filter((p) => p.profileUrl);
   assert.ok(ready.length === personas.length, 'every persona has a trained profile (build/demo/profiles from tandem train)');
   const context = await newContext();
@@ -208,7 +198,7 @@ test('a persona loads its long-term profile and the strip follows its tastes', a
 test('the package runs in a module Worker and persists to IndexedDB there', async () => {
   const context = await newContext();
   const { page, log } = await recordedPage(context);
-  await page.goto(`${base}/test/worker.html`);
+  await page.goto(`${shop.base}/test/worker.html`);
   const result = JSON.parse(await (await page.waitForSelector('body[data-result]')).getAttribute('data-result'));
   assert.deepEqual(result, { inWorker: true, itemCount: 300, restored: ['SKU-100010', 'SKU-100011', 'SKU-100042'], sameRanking: true });
   assert.deepEqual(log.errors, []);
