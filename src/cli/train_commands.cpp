@@ -207,7 +207,7 @@ struct TrainArgs {
   DataArgs data;
   RunOptions run;
   std::string out, profiles, report, log, fusion;
-  bool int8 = false, quiet = false, no_repeat_term = false, no_categories = false;
+  bool int8 = false, quiet = false, no_repeat_term = false, no_categories = false, refit = false;
 };
 
 Command train_options(TrainArgs* a) {
@@ -248,6 +248,8 @@ Command train_options(TrainArgs* a) {
       {"threads", "N", "threads of the trainer", &o.threads, 1, 256},
       {"negatives", "N", "sampled softmax: negatives per step", &o.negatives, 1, 1 << 20},
       {"sampled-above", "N", "catalogs larger than this train with sampled softmax", &o.sampled_softmax_above, 1, 1099511627776.0},
+      {"refit", "", "then train the main model again on training + validation for the epochs chosen, and export that",
+       &a->refit},
       {"checkpoint", "FILE", "write a checkpoint after every epoch", &a->run.checkpoint},
       {"resume", "", "continue from --checkpoint if it exists", &a->run.resume},
       {"max-minutes", "M", "stop training after this many minutes (0: no limit)", &o.max_minutes, 0, 1e9},
@@ -345,9 +347,20 @@ int train_command(int argc, char** argv) {
     std::printf("  %-10s best epoch %d, %.1f s of training\n", run.name.c_str(), run.trainer->best_epoch(), run.seconds);
   if (!s.ok()) return fail(s.message());
 
+  // --refit: the main model again on training and validation targets, for the epochs validation
+  // chose; it is what the test table's main row measures and what is exported.
+  TrainedModel refit;
+  if (a.refit) {
+    std::printf("refit      %s on the training and validation targets for %d epochs\n", runs.front().name.c_str(),
+                runs.front().trainer->best_epoch());
+    if (!(s = refit_model(a.run, l, runs.front(), callbacks, &refit)).ok()) return fail(s.message());
+    std::printf("  %-10s refit in %.1f s\n", refit.name.c_str(), refit.seconds);
+  }
+  const TrainedModel& main = a.refit ? refit : runs.front();
+
   // Test-set evaluation of every model and the baselines, by the same code.
   std::vector<std::pair<std::string, std::shared_ptr<const Model>>> models;
-  for (const TrainedModel& run : runs) models.emplace_back(run.name, run.model);
+  for (const TrainedModel& run : runs) models.emplace_back(run.name, &run == &runs.front() ? main.model : run.model);
   const TestReport report = evaluate_test(l, models, ks, o.exclude_history, true, o.window, o.session_timeout_s);
   char heading[160];
   std::snprintf(heading, sizeof heading, "test (%zu cases, %s, whole catalog ranked%s)", l.split.test.size(),
@@ -358,13 +371,13 @@ int train_command(int argc, char** argv) {
 
   // Export the main model with its metadata and a self-test from a real shopper. Every output is
   // made before any is written, and they land together (train/files.h).
-  const TrainedModel& main = runs.front();
   json meta{{"trained_on", std::filesystem::path(a.data.data.path).filename().string()},
             {"format", a.data.format},
             {"protocol", a.data.data.protocol},
             {"users", l.data.user_count()},
             {"events", l.data.events.size()},
-            {"best_epoch", main.trainer->best_epoch()},
+            {"best_epoch", runs.front().trainer->best_epoch()},
+            {"refit", a.refit},
             {"train_seconds", main.seconds},
             {"options", {{"dim", o.dim}, {"batch_size", o.batch_size}, {"max_length", o.max_length}, {"lr", o.lr},
                          {"dropout", o.dropout}, {"history_dropout", o.history_dropout}, {"branch_dropout", o.branch_dropout},

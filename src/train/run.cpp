@@ -125,6 +125,39 @@ Status train_models(const RunOptions& options, LoadedData* loaded, const RunCall
   return {};
 }
 
+Status refit_model(const RunOptions& options, const LoadedData& loaded, const TrainedModel& chosen,
+                   const RunCallbacks& callbacks, TrainedModel* out) {
+  const int epochs = chosen.trainer->best_epoch();
+  if (epochs < 1) return Status::error("refit: the run chose no epoch");
+  auto split = std::make_shared<Split>();
+  split->train = loaded.split.train;
+  split->train.insert(split->train.end(), loaded.split.validation.begin(), loaded.split.validation.end());
+  split->test = loaded.split.test;
+  TrainOptions train = chosen.trainer->options();
+  train.epochs = train.patience = epochs;
+  train.max_minutes = 0;
+  for (const EpochLog& e : chosen.trainer->history())
+    if (static_cast<int>(train.lr_schedule.size()) < epochs) train.lr_schedule.push_back(e.lr);
+  TrainedModel run;
+  run.name = chosen.name;
+  run.split = split;
+  run.trainer = std::make_unique<Trainer>(loaded.data, *split, train);
+  if (callbacks.on_start) callbacks.on_start(run, 0);
+  const auto start = std::chrono::steady_clock::now();
+  Status s = run.trainer->run(
+      [&](const TrainProgress& p) {
+        if (callbacks.on_progress) callbacks.on_progress(run, p);
+      },
+      [&](const EpochLog& e) {
+        if (callbacks.on_epoch) callbacks.on_epoch(run, e);
+      });
+  if (s.ok()) s = run.trainer->model(&run.model);
+  if (!s.ok()) return Status::error("refit: " + s.message());
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  *out = std::move(run);
+  return {};
+}
+
 TestReport evaluate_test(const LoadedData& loaded,
                          const std::vector<std::pair<std::string, std::shared_ptr<const Model>>>& models,
                          const std::vector<int>& ks, bool exclude_history, bool baselines, int window,

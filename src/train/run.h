@@ -63,6 +63,7 @@ struct TrainedModel {
   std::unique_ptr<Trainer> trainer;
   std::shared_ptr<const Model> model;  // the best epoch's
   std::string checkpoint;              // where its checkpoints go ("" none)
+  std::shared_ptr<const Split> split;  // a refit's own split (the trainer reads it); null otherwise
   double seconds = 0;
 };
 
@@ -78,6 +79,12 @@ struct RunCallbacks {
 // With categories off, `loaded` loses its categories first.
 Status train_models(const RunOptions& options, LoadedData* loaded, const RunCallbacks& callbacks,
                     std::vector<TrainedModel>* out);
+
+// Trains `chosen`'s model again from its initialisation on the training and validation targets
+// together, for the number of epochs validation chose (chosen.trainer->best_epoch()) with the
+// learning rates those epochs had: the final model of a run once its configuration is settled.
+Status refit_model(const RunOptions& options, const LoadedData& loaded, const TrainedModel& chosen,
+                   const RunCallbacks& callbacks, TrainedModel* out);
 
 struct TestRow {
   std::string name;

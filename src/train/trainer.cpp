@@ -216,6 +216,8 @@ Status Trainer::run(const std::function<void(const TrainProgress&)>& on_progress
     const auto t0 = Clock::now();
     EpochLog log;
     log.epoch = epoch;
+    if (static_cast<std::size_t>(epoch) <= options_.lr_schedule.size())
+      adam_.set_lr(options_.lr_schedule[static_cast<std::size_t>(epoch) - 1]);
     log.lr = adam_.lr();
     log.loss = train_epoch(epoch, on_progress);
     log.seconds = seconds_since(t0);
@@ -230,7 +232,7 @@ Status Trainer::run(const std::function<void(const TrainProgress&)>& on_progress
     }
     log.validation = evaluate_model(current, data_, split_.validation, eval);
     const double score = log.validation.ndcg.at(10);
-    if (score > best_score_) {
+    if (split_.validation.empty() || score > best_score_) {  // nothing to validate on: the last epoch
       best_score_ = score;
       best_ = averaged();
       best_epoch_ = epoch;

@@ -45,6 +45,9 @@ struct TrainOptions : ModelShape {
   int negatives = 4096;
   bool exclude_history = false;  // validation ranks only items the shopper has not seen
   double max_minutes = 0;        // stop after this much training time (0: no limit)
+  // A refit (train + validation, no validation left): the learning rate of each epoch, as the run
+  // that chose the number of epochs had it. Without validation cases the last epoch is the model.
+  std::vector<double> lr_schedule;
 };
 
 struct TrainProgress {

@@ -369,3 +369,23 @@ test('--event-map ga4 reads a log in GA4 event names with the package preset: pa
     '--event-map', join(dir, 'missing.json'), '--out', join(dir, 'x.tandem')]);
   assert.match(bad.stderr, /^tandem: cannot open .*missing\.json: No such file or directory\n$/);
 });
+
+test('--refit trains the main model again on training + validation for the epochs validation chose, and exports it', (t) => {
+  const dir = tempDir(t, 'tandem-cli-');
+  const log = join(dir, 'log.csv');
+  writeFileSync(log, ringLog());
+  const base = ['train', '--data', log, '--dim', '8', '--epochs', '4', '--patience', '4', '--batch-size', '8', '--lr', '0.01', '--quiet'];
+  const plain = run([...base, '--out', join(dir, 'plain.tandem')]);
+  const refit = run([...base, '--out', join(dir, 'refit.tandem'), '--refit']);
+  const again = run([...base, '--out', join(dir, 'again.tandem'), '--refit']);
+  for (const r of [plain, refit, again]) assert.equal(r.status, 0, r.stderr);
+  const best = Number(/fused +best epoch (\d+)/.exec(refit.stdout)[1]);
+  assert.match(refit.stdout, new RegExp(`^refit {6}fused on the training and validation targets for ${best} epochs$`, 'm'));
+  // The refit's epochs train on the ring log's 216 training and 24 validation targets.
+  assert.match(refit.stdout, /^train {6}fused: dim 8, 240 targets per epoch/m);
+  const fingerprint = (r) => /fingerprint ([0-9a-f]{16})/.exec(r.stdout)[1];
+  assert.notEqual(fingerprint(refit), fingerprint(plain));
+  assert.equal(fingerprint(refit), fingerprint(again), 'the same seed refits the same model');
+  const meta = JSON.parse(/metadata   (.*)/.exec(execFileSync(cli, ['inspect', join(dir, 'refit.tandem')], { encoding: 'utf8' }))[1]);
+  assert.equal(meta.refit, true);
+});
