@@ -59,6 +59,8 @@ void add_data_options(Command* c, DataArgs* a) {
       {"min-item-count", "N", "k-core filter: drop items with fewer events", &d.preprocess.min_item_count, 0, 1e6},
       {"protocol", "NAME", "leave-one-out, or time (the last --test-days are test sessions)", &d.protocol},
       {"test-days", "D", "time protocol: days at the end of the log that are test", &d.test_days, 0, 1e6},
+      {"test", "FILE", "time protocol: a published split's test log; its sessions are the test (--data is the training log)",
+       &d.test_path},
       {"exclude-history", "", "rank only items the shopper has not interacted with", &a->exclude_history},
       {"dump-topk", "FILE", "write every test case's top 20 as JSON lines", &a->dump_topk},
       {"k", "K,K,...", "the cutoffs of HR@K, NDCG@K and MRR@K (10 is always among them)", &a->ks},

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <unordered_map>
 
 #include "core/limits.h"
 #include "train/files.h"
@@ -14,7 +15,12 @@ namespace tandem::train {
 namespace {
 
 Status split_data(const DataOptions& options, LoadedData* loaded) {
-  if (options.protocol == "leave-one-out") {
+  if (!options.test_path.empty()) {
+    const Dataset& d = loaded->data;
+    std::vector<bool> test(d.user_count());
+    for (std::size_t u = 0; u < d.user_count(); ++u) test[u] = loaded->test_users.count(d.user_ids[u]) != 0;
+    loaded->split = session_split(d, test);
+  } else if (options.protocol == "leave-one-out") {
     loaded->split = leave_one_out(loaded->data);
   } else if (options.protocol == "time") {
     double latest = -kMaxTimeSeconds;
@@ -28,11 +34,55 @@ Status split_data(const DataOptions& options, LoadedData* loaded) {
 
 }  // namespace
 
+// Adds a second log (a published split's test file, read with the same options) to `into`: its ids
+// interned after into's own, its rows after into's.
+Status append_log(RawLog&& more, RawLog* into) {
+  auto interner = [](std::vector<std::string>& names) {
+    std::unordered_map<std::string, std::uint32_t> index;
+    for (std::uint32_t i = 0; i < names.size(); ++i) index.emplace(names[i], i);
+    return [&names, index](const std::string& name) mutable {
+      auto [it, added] = index.emplace(name, static_cast<std::uint32_t>(names.size()));
+      if (added) names.push_back(name);
+      return it->second;
+    };
+  };
+  auto user = interner(into->users), item = interner(into->items), category = interner(into->categories),
+       type = interner(into->event_types);
+  std::vector<std::uint32_t> items(more.items.size()), types(more.event_types.size()), users(more.users.size());
+  for (std::size_t i = 0; i < more.items.size(); ++i) {
+    items[i] = item(more.items[i]);
+    if (items[i] == into->item_category.size()) into->item_category.push_back(-1);
+    const std::int32_t c = more.item_category[i];
+    if (c >= 0 && into->item_category[items[i]] < 0)
+      into->item_category[items[i]] = static_cast<std::int32_t>(category(more.categories[static_cast<std::size_t>(c)]));
+  }
+  for (std::size_t t = 0; t < more.event_types.size(); ++t) types[t] = type(more.event_types[t]);
+  if (into->event_types.size() > kMaxEventTypes)
+    return Status::error("the log and the test log name more than 64 event types together");
+  for (std::size_t u = 0; u < more.users.size(); ++u) users[u] = user(more.users[u]);
+  for (const RawRow& r : more.rows) into->rows.push_back({users[r.user], items[r.item], types[r.type], r.time});
+  if (into->purchase_event.empty()) into->purchase_event = more.purchase_event;
+  return {};
+}
+
 Status load_data(const DataOptions& options, LoadedData* out) {
   if (options.path.empty()) return Status::error("needs --data FILE (an interaction log)");
   RawLog raw;
   Status s = read_log_file(options.path, options.log, &raw, &out->report);
   if (!s.ok()) return s;
+  if (!options.test_path.empty()) {
+    if (options.protocol != "time") return Status::error("a test log (--test) needs --protocol time");
+    RawLog test;
+    LogReport report;
+    if (!(s = read_log_file(options.test_path, options.log, &test, &report)).ok()) return s;
+    if (!raw.has_timestamps) return Status::error("a test log (--test) needs a log with times");
+    out->test_users.insert(test.users.begin(), test.users.end());
+    out->report.lines += report.lines, out->report.rows += report.rows, out->report.malformed += report.malformed;
+    out->report.ignored += report.ignored;
+    for (const std::string& e : report.first_errors)
+      if (out->report.first_errors.size() < 5) out->report.first_errors.push_back(options.test_path + ": " + e);
+    if (!(s = append_log(std::move(test), &raw)).ok()) return s;
+  }
   out->data = build_dataset(std::move(raw), options.preprocess, &out->report);
   if (out->data.events.empty()) return Status::error(options.path + ": no events left to train on");
   return split_data(options, out);

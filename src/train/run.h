@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/model.h"
@@ -31,12 +32,14 @@ struct DataOptions {
   PreprocessOptions preprocess;      // the k-core filter
   std::string protocol = "leave-one-out";  // or "time"
   double test_days = 1;              // time protocol: sessions starting in the last test_days are test
+  std::string test_path;             // time protocol: a published split's test log (its sessions are the test)
 };
 
 struct LoadedData {
   Dataset data;
   Split split;
-  LogReport report;
+  LogReport report;                         // of the log, and the test log added in
+  std::unordered_set<std::string> test_users;  // with a test log: the ids of its sessions
 };
 
 // Reads, preprocesses and splits the log. Errors name the log.

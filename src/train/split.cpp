@@ -30,22 +30,27 @@ Split leave_one_out(const Dataset& data) {
 }
 
 Split time_split(const Dataset& data, double cutoff_time) {
+  std::vector<bool> test(data.user_count(), false);
+  for (std::size_t u = 0; u < data.user_count(); ++u)
+    test[u] = data.user_end(u) > data.user_begin(u) && data.events[data.user_begin(u)].time >= cutoff_time;
+  return session_split(data, test);
+}
+
+Split session_split(const Dataset& data, const std::vector<bool>& test_user) {
   enum Part { train, validation, test };
   const std::size_t users = data.user_count();
   std::vector<Part> part(users, train);
-  std::vector<std::size_t> before_cutoff;
+  std::vector<std::size_t> others;
   for (std::size_t u = 0; u < users; ++u) {
     if (data.user_end(u) == data.user_begin(u)) continue;
-    if (data.events[data.user_begin(u)].time >= cutoff_time)
+    if (test_user[u])
       part[u] = test;
     else
-      before_cutoff.push_back(u);
+      others.push_back(u);
   }
   auto start = [&](std::size_t u) { return data.events[data.user_begin(u)].time; };
-  std::stable_sort(before_cutoff.begin(), before_cutoff.end(),
-                   [&](std::size_t a, std::size_t b) { return start(a) < start(b); });
-  for (std::size_t k = before_cutoff.size() - before_cutoff.size() / 10; k < before_cutoff.size(); ++k)
-    part[before_cutoff[k]] = validation;
+  std::stable_sort(others.begin(), others.end(), [&](std::size_t a, std::size_t b) { return start(a) < start(b); });
+  for (std::size_t k = others.size() - others.size() / 10; k < others.size(); ++k) part[others[k]] = validation;
 
   Split split;
   for (std::size_t u = 0; u < users; ++u) {

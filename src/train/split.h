@@ -16,4 +16,8 @@ Split leave_one_out(const Dataset& data);
 // first is a case of its session's part.
 Split time_split(const Dataset& data, double cutoff_time);
 
+// The same with the test sessions given (a published split's test file): test_user[u] says whether
+// user u is a test session; of the others, the latest-starting tenth validate.
+Split session_split(const Dataset& data, const std::vector<bool>& test_user);
+
 }  // namespace tandem::train

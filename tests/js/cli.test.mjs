@@ -389,3 +389,22 @@ test('--refit trains the main model again on training + validation for the epoch
   const meta = JSON.parse(/metadata   (.*)/.exec(execFileSync(cli, ['inspect', join(dir, 'refit.tandem')], { encoding: 'utf8' }))[1]);
   assert.equal(meta.refit, true);
 });
+
+test('--test FILE: a published split whose test file names the test sessions (time protocol)', (t) => {
+  const dir = tempDir(t, 'tandem-cli-');
+  const rows = ringLog().trim().split('\n');
+  const isTest = (row) => Number(row.split(',')[0]) >= 20;  // sessions 20..23 are the test file's
+  writeFileSync(join(dir, 'train.csv'), rows.filter((r) => !isTest(r)).join('\n') + '\n');
+  writeFileSync(join(dir, 'test.csv'), rows.filter(isTest).join('\n') + '\n');
+  const args = ['--data', join(dir, 'train.csv'), '--test', join(dir, 'test.csv'), '--protocol', 'time'];
+  const r = run(['train', ...args, '--out', join(dir, 'm.tandem'), '--dim', '8', '--epochs', '1', '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+  // 24 sessions of 12 events: 4 test sessions (44 cases), a tenth of the other 20 validate (2: 22), 18 train (198).
+  assert.match(r.stdout, /: 288 rows, 24 users, 30 items/);
+  assert.match(r.stdout, /^protocol   time: 198 training targets, 22 validation cases, 44 test cases$/m);
+  const e = run(['eval', '--model', join(dir, 'm.tandem'), ...args]);
+  assert.equal(e.status, 0, e.stderr);
+  assert.match(e.stdout, /^protocol   time: 198 training targets, 22 validation cases, 44 test cases$/m);
+  const wrong = run(['train', '--data', join(dir, 'train.csv'), '--test', join(dir, 'test.csv'), '--out', join(dir, 'x.tandem')]);
+  assert.equal(wrong.stderr, 'tandem: a test log (--test) needs --protocol time\n');
+});
