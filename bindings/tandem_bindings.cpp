@@ -26,8 +26,9 @@ T* at(std::uintptr_t address) {
 class ModelHandle {
  public:
   std::string load(std::uintptr_t bytes, std::size_t size, bool verify) {
-    LoadedModel loaded = read_model(at<const std::uint8_t>(bytes), size, ReadOptions{verify});
-    if (!loaded.model) return loaded.error;
+    LoadedModel loaded;
+    Status s = read_model(at<const std::uint8_t>(bytes), size, ReadOptions{verify}, &loaded);
+    if (!s.ok()) return s.message();
     model_ = std::move(loaded.model);
     return "";
   }

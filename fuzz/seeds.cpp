@@ -41,11 +41,12 @@ bool model_seed(const std::string& dir, const std::string& name, int items, int 
   for (int i = 0; i < items; ++i) ids.push_back("i" + std::to_string(i));
   ModelWeights w = random_weights(c, std::move(ids), {"a", "b"}, 3);
   if (int8) quantize_item_table(w);
-  std::string error;
-  auto model = Model::create(std::move(w), &error);
+  std::shared_ptr<const Model> model;
   std::vector<std::uint8_t> bytes;
-  if (!model || !write_model(*model, default_selftest(*model), &bytes).ok()) {
-    std::fprintf(stderr, "fuzz_seeds: model %s: %s\n", name.c_str(), error.c_str());
+  Status s = Model::create(std::move(w), &model);
+  if (s.ok()) s = write_model(*model, default_selftest(*model), &bytes);
+  if (!s.ok()) {
+    std::fprintf(stderr, "fuzz_seeds: model %s: %s\n", name.c_str(), s.message().c_str());
     return false;
   }
   return write(dir + "/" + name, bytes);

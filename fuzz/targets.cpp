@@ -367,9 +367,10 @@ void check_report(const train::TestReport& report, std::size_t rows, std::size_t
 // events and history of the log's own users, and by one profile per user.
 std::shared_ptr<const Model> use_exported(const train::Dataset& data, const std::shared_ptr<const Model>& exported,
                                          const std::vector<std::uint8_t>& bytes) {
-  const LoadedModel loaded = read_model(bytes.data(), bytes.size(), ReadOptions{true});
-  if (!loaded.model) std::fprintf(stderr, "the exported model does not load: %s\n", loaded.error.c_str());
-  FUZZ_CHECK(loaded.model && loaded.error.empty());
+  LoadedModel loaded;
+  const Status read = read_model(bytes.data(), bytes.size(), ReadOptions{true}, &loaded);
+  if (!read.ok()) std::fprintf(stderr, "the exported model does not load: %s\n", read.message().c_str());
+  FUZZ_CHECK(read.ok() && loaded.model);
   const std::shared_ptr<const Model>& model = loaded.model;
   FUZZ_CHECK(model->fingerprint() == exported->fingerprint());
   FUZZ_CHECK(model->quantized() == exported->quantized());
@@ -459,9 +460,9 @@ std::shared_ptr<const Model> harness_model() {
     c.purchase_event = "purchase";
     std::vector<std::string> ids;
     for (int i = 0; i < 30; ++i) ids.push_back("SKU-" + std::to_string(1000 + i));
-    std::string error;
-    auto m = Model::create(random_weights(c, std::move(ids), {"shoes", "bags", "hats"}, 7), &error);
-    if (!m) std::fprintf(stderr, "harness model: %s\n", error.c_str());
+    std::shared_ptr<const Model> m;
+    const Status s = Model::create(random_weights(c, std::move(ids), {"shoes", "bags", "hats"}, 7), &m);
+    if (!s.ok()) std::fprintf(stderr, "harness model: %s\n", s.message().c_str());
     FUZZ_CHECK(m);
     return m;
   }();
@@ -470,26 +471,26 @@ std::shared_ptr<const Model> harness_model() {
 
 std::string model_file(const std::uint8_t* data, std::size_t size) {
   const std::vector<std::uint8_t> bytes = with_checksum(data, size);
-  const LoadedModel loaded = read_model(bytes.data(), bytes.size(), ReadOptions{false});
-  if (!loaded.model) {
-    FUZZ_CHECK(!loaded.error.empty());
-    return loaded.error;
-  }
-  FUZZ_CHECK(loaded.error.empty());
+  LoadedModel loaded;
+  const Status read = read_model(bytes.data(), bytes.size(), ReadOptions{false}, &loaded);
+  FUZZ_CHECK(read.ok() == (loaded.model != nullptr));
+  if (!read.ok()) return read.message();
   Session s(loaded.model);
   exercise(loaded.model, s);
 
   // What was read writes back and reads again as the same model.
   std::vector<std::uint8_t> rewritten;
   FUZZ_CHECK(write_model(*loaded.model, default_selftest(*loaded.model), &rewritten).ok());
-  const LoadedModel again = read_model(rewritten.data(), rewritten.size(), ReadOptions{false});
-  FUZZ_CHECK(again.model && again.model->fingerprint() == loaded.model->fingerprint());
+  LoadedModel again;
+  FUZZ_CHECK(read_model(rewritten.data(), rewritten.size(), ReadOptions{false}, &again).ok());
+  FUZZ_CHECK(again.model->fingerprint() == loaded.model->fingerprint());
 
   // The file's own self-test, which the SDK runs by default: only the self-test can fail now.
-  const LoadedModel verified = read_model(bytes.data(), bytes.size(), ReadOptions{true});
-  if (!verified.model) {
-    FUZZ_CHECK(verified.error.rfind("self-test", 0) == 0);
-    return verified.error;
+  LoadedModel verified;
+  const Status checked = read_model(bytes.data(), bytes.size(), ReadOptions{true}, &verified);
+  if (!checked.ok()) {
+    FUZZ_CHECK(checked.message().rfind("self-test", 0) == 0);
+    return checked.message();
   }
   return "";
 }

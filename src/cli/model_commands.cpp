@@ -78,9 +78,8 @@ int fixture_command(int argc, char** argv) {
   ModelWeights w = random_weights(config, std::move(ids), std::move(categories), seed);
   w.metadata_json = json{{"kind", "fixture"}, {"seed", seed}}.dump();
   if (int8) quantize_item_table(w);
-  std::string error;
-  auto model = Model::create(std::move(w), &error);
-  if (!model) return fail(error);
+  std::shared_ptr<const Model> model;
+  if (Status s = Model::create(std::move(w), &model); !s.ok()) return fail(s.message());
   return write_model_file(*model, out);
 }
 
@@ -101,13 +100,12 @@ int export_command(int argc, char** argv) {
   if (int r = parse_or_help(command, argc, argv, &positional); r >= 0) return r;
   if (model_path.empty() || (out.empty() && safetensors.empty()))
     return fail("export needs --model FILE and --out FILE or --safetensors FILE");
-  LoadedModel loaded = load_model_file(model_path, true);
-  if (!loaded.model) return fail(loaded.error);
+  LoadedModel loaded;
+  if (Status s = load_model_file(model_path, true, &loaded); !s.ok()) return fail(s.message());
   ModelWeights w = loaded.model->weights();
   if (int8 && !loaded.model->quantized()) quantize_item_table(w);
-  std::string error;
-  auto model = Model::create(std::move(w), &error);
-  if (!model) return fail(error);
+  std::shared_ptr<const Model> model;
+  if (Status s = Model::create(std::move(w), &model); !s.ok()) return fail(s.message());
   if (!safetensors.empty()) {
     const train::SafetensorsModel files = train::export_safetensors(*model);
     train::Outputs outputs;
@@ -150,9 +148,9 @@ int import_command(int argc, char** argv) {
                                        std::string_view(reinterpret_cast<const char*>(id_bytes.data()), id_bytes.size()), &w);
   if (!s.ok()) return fail(s.message());
   if (int8 && w.item_vec_q.size() == 0) quantize_item_table(w);
-  std::string error;
-  auto model = Model::create(std::move(w), &error);
-  if (!model) return fail("the imported weights are not a usable model: " + error);
+  std::shared_ptr<const Model> model;
+  if (Status s = Model::create(std::move(w), &model); !s.ok())
+    return fail("the imported weights are not a usable model: " + s.message());
   return write_model_file(*model, out);
 }
 
@@ -164,8 +162,8 @@ int inspect_command(int argc, char** argv) {
   if (int r = parse_or_help(command, argc, argv, &positional); r >= 0) return r;
   if (positional.size() != 1) return fail("inspect needs one model file");
   const std::string path = positional[0];
-  LoadedModel m = load_model_file(path, verify);
-  if (!m.model) return fail(m.error);
+  LoadedModel m;
+  if (Status s = load_model_file(path, verify, &m); !s.ok()) return fail(s.message());
   const Model& model = *m.model;
   const ModelConfig& c = model.config();
   const json header = json::parse(m.header_json);
@@ -211,8 +209,8 @@ int score_command(int argc, char** argv) {
   std::vector<std::string> positional;
   if (int r = parse_or_help(command, argc, argv, &positional); r >= 0) return r;
   if (model_path.empty() || candidate_list.empty()) return fail("score needs --model FILE and --candidates ID,ID,...");
-  LoadedModel m = load_model_file(model_path, true);
-  if (!m.model) return fail(m.error);
+  LoadedModel m;
+  if (Status s = load_model_file(model_path, true, &m); !s.ok()) return fail(s.message());
   const Model& model = *m.model;
   Session shopper(m.model);
   Status s;

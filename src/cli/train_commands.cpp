@@ -453,8 +453,8 @@ int eval_command(int argc, char** argv) {
   if (!s.ok()) return fail(s.message());
   if (!positional.empty()) return fail("eval takes no positional arguments, got '" + positional[0] + "'");
   if (model_path.empty()) return fail("eval needs --model FILE");
-  LoadedModel loaded = load_model_file(model_path, true);
-  if (!loaded.model) return fail(loaded.error);
+  LoadedModel loaded;
+  if (Status s = load_model_file(model_path, true, &loaded); !s.ok()) return fail(s.message());
   const Model& model = *loaded.model;
   // What the model was trained with, unless given: the log's format and the history exclusion.
   const json meta = json::parse(model.weights().metadata_json, nullptr, false);

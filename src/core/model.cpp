@@ -209,14 +209,11 @@ Status Model::build_index() {
   return {};
 }
 
-std::shared_ptr<const Model> Model::create(ModelWeights weights, std::string* error) {
+Status Model::create(ModelWeights weights, std::shared_ptr<const Model>* out) {
   std::shared_ptr<Model> m(new Model(std::move(weights)));
   Status s = m->validate();
   if (s.ok()) s = m->build_index();
-  if (!s.ok()) {
-    *error = s.message();
-    return nullptr;
-  }
+  if (!s.ok()) return s;
   const ModelConfig& c = m->w_.config;
   m->purchase_type_ = c.purchase_event.empty() ? -1 : m->find_event_type(c.purchase_event);
 
@@ -254,7 +251,8 @@ std::shared_ptr<const Model> Model::create(ModelWeights weights, std::string* er
     hash_bytes(h, tensor_values(t), static_cast<std::size_t>(tensor_rows(t) * tensor_cols(t)) * sizeof(float));
   });
   m->fingerprint_ = h;
-  return m;
+  *out = std::move(m);
+  return {};
 }
 
 std::int32_t Model::find_item(std::string_view id) const {

@@ -103,9 +103,9 @@ struct ItemQuery {
 
 class Model {
  public:
-  // Validates everything (shapes, finiteness, unique ids, ranges) and builds the id lookup.
-  // Returns null and sets *error when the weights are not a usable model.
-  static std::shared_ptr<const Model> create(ModelWeights weights, std::string* error);
+  // Validates everything (shapes, finiteness, unique ids, ranges) and builds the id lookup into
+  // *out, or says why the weights are not a usable model.
+  static Status create(ModelWeights weights, std::shared_ptr<const Model>* out);
 
   const ModelWeights& weights() const { return w_; }
   const ModelConfig& config() const { return w_.config; }

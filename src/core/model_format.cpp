@@ -76,23 +76,23 @@ std::vector<TensorRef> tensor_list(ModelWeights& w, bool quantized, bool resize)
 namespace {
 
 // Fills all of *out (already sized) from NUL-terminated strings, exactly out->size() of them.
-bool split_strings(const std::uint8_t* bytes, std::size_t size, std::vector<std::string>* out, std::string* error) {
+Status split_strings(const std::uint8_t* bytes, std::size_t size, std::vector<std::string>* out) {
   const char* p = reinterpret_cast<const char*>(bytes);
   const char* end = p + size;
   for (std::size_t i = 0; i < out->size(); ++i) {
     const char* nul = static_cast<const char*>(std::memchr(p, 0, static_cast<std::size_t>(end - p)));
     if (!nul) {
-      *error = "holds " + std::to_string(i) + " NUL-terminated strings, the shape says " + std::to_string(out->size());
-      return false;
+      return Status::error("holds " + std::to_string(i) + " NUL-terminated strings, the shape says " +
+                           std::to_string(out->size()));
     }
     (*out)[i].assign(p, nul);
     p = nul + 1;
   }
   if (p != end) {
-    *error = std::to_string(end - p) + " bytes after the last of its " + std::to_string(out->size()) + " strings";
-    return false;
+    return Status::error(std::to_string(end - p) + " bytes after the last of its " + std::to_string(out->size()) +
+                         " strings");
   }
-  return true;
+  return {};
 }
 
 std::string shape_str(const std::vector<std::int64_t>& shape) {
@@ -259,12 +259,9 @@ Status write_model(const Model& model, const SelfTestSpec& selftest, std::vector
   return {};
 }
 
-LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOptions& options) {
+Status read_model(const std::uint8_t* bytes, std::size_t size, const ReadOptions& options, LoadedModel* out) {
   LoadedModel result;
-  auto fail = [&result](std::string message) {
-    result.error = std::move(message);
-    return result;
-  };
+  auto fail = [](std::string message) { return Status::error(std::move(message)); };
   if (size == 0) return fail("model file is empty (0 bytes)");
   if (size < kPreamble)
     return fail("model file is truncated: " + std::to_string(size) + " bytes, shorter than the 16-byte preamble");
@@ -408,9 +405,8 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
       return fail("tensor " + name + ": offset " + std::to_string(offset) + " + size " + std::to_string(want) +
                   " runs past the end of the data section (" + std::to_string(data_size) + " bytes)");
     if (e.dtype == DType::str) {
-      std::string error;
-      if (!split_strings(data + offset, want, static_cast<std::vector<std::string>*>(e.data), &error))
-        return fail("tensor " + name + ": " + error);
+      Status split = split_strings(data + offset, want, static_cast<std::vector<std::string>*>(e.data));
+      if (!split.ok()) return fail("tensor " + name + ": " + split.message());
     } else {
       std::memcpy(e.data, data + offset, want);
     }
@@ -418,9 +414,8 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
   for (std::size_t k = 0; k < expected.size(); ++k)
     if (!seen[k]) return fail("tensor " + expected[k].name + " is missing from the tensor table");
 
-  std::string error;
-  std::shared_ptr<const Model> model = Model::create(std::move(w), &error);
-  if (!model) return fail("model rejected: " + error);
+  std::shared_ptr<const Model> model;
+  if (Status s = Model::create(std::move(w), &model); !s.ok()) return fail("model rejected: " + s.message());
   if (fingerprint != model->fingerprint_hex())
     return fail("model fingerprint mismatch: header says " + fingerprint + ", the weights give " +
                 model->fingerprint_hex());
@@ -431,7 +426,8 @@ LoadedModel read_model(const std::uint8_t* bytes, std::size_t size, const ReadOp
     if (!verified.ok()) return fail(verified.message());
   }
   result.model = std::move(model);
-  return result;
+  *out = std::move(result);
+  return {};
 }
 
 }  // namespace tandem

@@ -71,12 +71,12 @@ struct ReadOptions {
 };
 
 struct LoadedModel {
-  std::shared_ptr<const Model> model;  // null on error
-  std::string error;                   // what and where, when model is null
-  std::string header_json;             // the header as stored (for inspection)
+  std::shared_ptr<const Model> model;
+  std::string header_json;  // the header as stored (for inspection)
 };
 
-LoadedModel read_model(const std::uint8_t* data, std::size_t size, const ReadOptions& options = {});
+// The model a file holds, or what is wrong with it and where; *out is written only on success.
+Status read_model(const std::uint8_t* data, std::size_t size, const ReadOptions& options, LoadedModel* out);
 
 // Re-seals edited parts into a file: the preamble, the padding and the checksum around a header and
 // a data section. The writer uses it; tests use it to build deliberately broken files.

@@ -37,9 +37,8 @@ Status export_model(const Model& trained, const Dataset& data, std::string metad
   ModelWeights w = trained.weights();
   w.metadata_json = std::move(metadata_json);
   if (int8) quantize_item_table(w);
-  std::string error;
-  *model = Model::create(std::move(w), &error);
-  if (!*model) return Status::error("the exported model is not usable: " + error);
+  if (Status s = Model::create(std::move(w), model); !s.ok())
+    return Status::error("the exported model is not usable: " + s.message());
   return write_model(**model, real_selftest(**model, data), bytes);
 }
 

@@ -83,17 +83,11 @@ Status Outputs::commit() {
   return {};
 }
 
-LoadedModel load_model_file(const std::string& path, bool verify) {
+Status load_model_file(const std::string& path, bool verify, LoadedModel* out) {
   std::vector<std::uint8_t> bytes;
   Status s = read_file(path, &bytes);
-  if (!s.ok()) {
-    LoadedModel failed;
-    failed.error = s.message();
-    return failed;
-  }
-  LoadedModel m = read_model(bytes.data(), bytes.size(), ReadOptions{verify});
-  if (!m.model) m.error = path + ": " + m.error;
-  return m;
+  if (s.ok()) s = read_model(bytes.data(), bytes.size(), ReadOptions{verify}, out);
+  return s.ok() ? s : Status::error(path + ": " + s.message());
 }
 
 }  // namespace tandem::train

@@ -39,6 +39,6 @@ class Outputs {
 };
 
 // A model file, read and checked (its self-test too when `verify`); errors name the path.
-LoadedModel load_model_file(const std::string& path, bool verify);
+Status load_model_file(const std::string& path, bool verify, LoadedModel* out);
 
 }  // namespace tandem::train

@@ -89,9 +89,7 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
 Status Trainer::model(std::shared_ptr<const Model>* out, const Params<float>* params, std::string metadata_json) const {
   ModelWeights w = export_weights(params ? *params : best_, config_, data_.item_ids, data_.categories, data_.item_category);
   w.metadata_json = std::move(metadata_json);
-  std::string error;
-  *out = Model::create(std::move(w), &error);
-  return *out ? Status() : Status::error(error);
+  return Model::create(std::move(w), out);
 }
 
 double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgress&)>& on_progress) {

@@ -35,9 +35,9 @@ inline ModelWeights small_weights(int items = 40, int dim = 8, std::uint64_t see
 }
 
 inline std::shared_ptr<const Model> make_model(ModelWeights w) {
-  std::string error;
-  auto model = Model::create(std::move(w), &error);
-  EXPECT_TRUE(model) << error;
+  std::shared_ptr<const Model> model;
+  const Status s = Model::create(std::move(w), &model);
+  EXPECT_TRUE(s.ok()) << s.message();
   return model;
 }
 

@@ -51,35 +51,35 @@ TEST(Limits, TimesSpanTheRangeOfAJavaScriptDate) {
   EXPECT_FALSE(valid_time(std::numeric_limits<double>::infinity()));
 }
 
+// Why the weights are not a usable model, or "" when they are.
+std::string create_error(ModelWeights w) {
+  std::shared_ptr<const Model> model;
+  return Model::create(std::move(w), &model).message();
+}
+
 TEST(Limits, ModelsWithOutOfRangeWeightsOrBadIdsAreRefused) {
-  std::string error;
   ModelWeights w = small_weights();
   w.gate_w(0, 7) = kHuge;
-  EXPECT_FALSE(Model::create(w, &error));
-  EXPECT_EQ(error,
+  EXPECT_EQ(create_error(w),
             "tensor gate_w holds an out-of-range value (3e+38) at element 7 (row 0, column 7); weights must lie "
             "within +-10000");
   w = small_weights();
   w.item_bias[3] = -kMaxWeight;  // the limit itself is a weight
-  EXPECT_TRUE(Model::create(w, &error)) << error;
+  EXPECT_EQ(create_error(w), "");
   w = small_weights();
   quantize_item_table(w);
   w.item_vec_scale[2] = kMaxWeight;  // 127 * scale would be beyond the limit
-  EXPECT_FALSE(Model::create(w, &error));
-  EXPECT_NE(error.find("tensor item_vec_scale holds an out-of-range value"), std::string::npos) << error;
+  EXPECT_NE(create_error(w).find("tensor item_vec_scale holds an out-of-range value"), std::string::npos);
 
   w = small_weights();
   w.item_ids[4] = std::string("SKU\0X", 5);
-  EXPECT_FALSE(Model::create(w, &error));
-  EXPECT_EQ(error, "item id at row 4 holds a NUL byte");
+  EXPECT_EQ(create_error(w), "item id at row 4 holds a NUL byte");
   w = small_weights();
   w.categories[1] = "\xFF";
-  EXPECT_FALSE(Model::create(w, &error));
-  EXPECT_EQ(error, "category 1 is not valid UTF-8");
+  EXPECT_EQ(create_error(w), "category 1 is not valid UTF-8");
   w = small_weights();
   w.config.event_types[2] = "c\xC3";
-  EXPECT_FALSE(Model::create(w, &error));
-  EXPECT_EQ(error, "config.event_types[2] is not valid UTF-8");
+  EXPECT_EQ(create_error(w), "config.event_types[2] is not valid UTF-8");
 }
 
 TEST(Limits, ASelfTestToleranceBelowTheFloorIsRefused) {
@@ -89,9 +89,10 @@ TEST(Limits, ASelfTestToleranceBelowTheFloorIsRefused) {
     spec.tolerance = tolerance;
     std::vector<std::uint8_t> bytes;
     ASSERT_TRUE(write_model(*model, spec, &bytes).ok());
-    LoadedModel loaded = read_model(bytes.data(), bytes.size(), ReadOptions{true});
+    LoadedModel loaded;
+    const Status s = read_model(bytes.data(), bytes.size(), ReadOptions{true}, &loaded);
     EXPECT_FALSE(loaded.model) << tolerance;
-    EXPECT_NE(loaded.error.find("selftest.tolerance must be between 1e-05 and 1"), std::string::npos) << loaded.error;
+    EXPECT_NE(s.message().find("selftest.tolerance must be between 1e-05 and 1"), std::string::npos) << s.message();
   }
 }
 

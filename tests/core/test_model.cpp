@@ -10,9 +10,8 @@ namespace tandem::testing {
 namespace {
 
 std::string create_error(ModelWeights w) {
-  std::string error;
-  auto m = Model::create(std::move(w), &error);
-  return m ? "" : error;
+    std::shared_ptr<const Model> m;
+  return Model::create(std::move(w), &m).message();
 }
 
 TEST(Model, FindsEveryItemById) {

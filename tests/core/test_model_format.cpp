@@ -26,9 +26,10 @@ std::vector<std::uint8_t> model_file(const ModelWeights& w) {
 std::vector<std::uint8_t> good_file() { return model_file(small_weights()); }
 
 std::string load_error(const std::vector<std::uint8_t>& bytes, bool verify = true) {
-  LoadedModel m = read_model(bytes.data(), bytes.size(), ReadOptions{verify});
-  EXPECT_EQ(m.model == nullptr, !m.error.empty());
-  return m.error;
+  LoadedModel m;
+  const Status s = read_model(bytes.data(), bytes.size(), ReadOptions{verify}, &m);
+  EXPECT_EQ(m.model == nullptr, !s.ok());
+  return s.message();
 }
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
@@ -56,8 +57,9 @@ TEST(ModelFormat, RoundTripKeepsEveryScore) {
   auto model = make_model(w);
   std::vector<std::uint8_t> bytes;
   ASSERT_TRUE(write_model(*model, default_selftest(*model), &bytes).ok());
-  LoadedModel loaded = read_model(bytes.data(), bytes.size(), ReadOptions{true});
-  ASSERT_TRUE(loaded.model) << loaded.error;
+  LoadedModel loaded;
+  const Status s = read_model(bytes.data(), bytes.size(), ReadOptions{true}, &loaded);
+  ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(loaded.model->fingerprint(), model->fingerprint());
   EXPECT_EQ(json::parse(loaded.model->weights().metadata_json)["epochs"], 3);
   EXPECT_EQ(loaded.model->weights().item_ids, model->weights().item_ids);
@@ -84,8 +86,9 @@ TEST(ModelFormat, Int8ItemTableRoundTripsAndIsSmaller) {
   const auto f32 = model_file(w);
   quantize_item_table(w);
   const auto i8 = model_file(w);
-  LoadedModel loaded = read_model(i8.data(), i8.size(), ReadOptions{true});
-  ASSERT_TRUE(loaded.model) << loaded.error;
+  LoadedModel loaded;
+  const Status s = read_model(i8.data(), i8.size(), ReadOptions{true}, &loaded);
+  ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_TRUE(loaded.model->quantized());
   EXPECT_LT(i8.size() * 10, f32.size() * 6) << "int8 table: under 60% of the float32 file";
 }

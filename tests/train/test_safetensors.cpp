@@ -24,9 +24,9 @@ std::shared_ptr<const Model> fixture(bool int8) {
   for (int i = 0; i < 30; ++i) ids.push_back("SKU-" + std::to_string(i));
   ModelWeights w = random_weights(c, ids, {"shoes", "hats"}, 5);
   if (int8) quantize_item_table(w);
-  std::string error;
-  auto m = Model::create(std::move(w), &error);
-  EXPECT_TRUE(m) << error;
+  std::shared_ptr<const Model> m;
+  const Status s = Model::create(std::move(w), &m);
+  EXPECT_TRUE(s.ok()) << s.message();
   return m;
 }
 
@@ -40,9 +40,9 @@ TEST(Safetensors, ARoundTripGivesTheSameModel) {
     const SafetensorsModel files = export_safetensors(*model);
     ModelWeights w;
     ASSERT_TRUE(import(files, &w).ok()) << int8;
-    std::string error;
-    auto back = Model::create(std::move(w), &error);
-    ASSERT_TRUE(back) << error;
+    std::shared_ptr<const Model> back;
+    const Status created = Model::create(std::move(w), &back);
+    ASSERT_TRUE(created.ok()) << created.message();
     EXPECT_EQ(back->fingerprint(), model->fingerprint()) << int8;
     EXPECT_EQ(back->quantized(), int8);
     Session a(model), b(back);

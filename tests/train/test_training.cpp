@@ -76,9 +76,8 @@ Params<double> random_double_params(std::uint64_t seed) {
 std::shared_ptr<const Model> tiny_model(const Params<float>& p, const ModelConfig& mc) {
   std::vector<std::string> ids;
   for (int i = 0; i < 7; ++i) ids.push_back("i" + std::to_string(i));
-  std::string error;
-  auto model = Model::create(export_weights(p, mc, ids, {"a", "b"}, kCats), &error);
-  if (!model) ADD_FAILURE() << error;
+    std::shared_ptr<const Model> model;
+  if (const Status s = Model::create(export_weights(p, mc, ids, {"a", "b"}, kCats), &model); !s.ok()) ADD_FAILURE() << s.message();
   return model;
 }
 
