@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The demo storefront in one go: builds what is missing (scripts/build.sh, incremental), generates
 # the demo data (demo/generate.mjs -> build/demo), trains the demo model and the personas' profiles
-# with `tandem train` (until the trainer exists, writes a fixture model with the same item ids and
-# no profiles, and says so), and serves the shop on 127.0.0.1.
+# with `tandem train` (a build without the trainer uses the shipped models/demo.tandem, without
+# profiles, and says so), and serves the shop on 127.0.0.1.
 # Usage: scripts/demo.sh [--port 8080] [--no-serve]   (--no-serve: prepare build/demo only, for the tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,7 @@ if [ ! -f "$out/demo-log.csv" ] || [ demo/generate.mjs -nt "$out/demo-log.csv" ]
   node demo/generate.mjs "$out"
 fi
 
-# Retrain when the log or the trainer is newer than the model, or the model is a stand-in fixture.
+# Retrain when the log or the trainer is newer than the model, or the model is the shipped copy.
 stamp="$out/demo.tandem.source"
 if "$cli" --help 2>&1 | grep -qE '^\s+train\b'; then
   if [ ! -f "$out/demo.tandem" ] || [ "$(cat "$stamp" 2>/dev/null)" != trained ] \
@@ -43,11 +43,11 @@ if "$cli" --help 2>&1 | grep -qE '^\s+train\b'; then
     echo trained > "$stamp"
   fi
 else
-  if [ ! -f "$out/demo.tandem" ] || [ "$(cat "$stamp" 2>/dev/null)" != fixture ]; then
-    echo "== no 'tandem train' in this build yet: the demo uses a fixture model (random weights, no profiles)"
-    "$cli" fixture --out "$out/demo.tandem" --items 300 --dim 32 --seed 5
+  if [ ! -f "$out/demo.tandem" ] || [ "$(cat "$stamp" 2>/dev/null)" != shipped ]; then
+    echo "== no 'tandem train' in this build: the demo uses the shipped model models/demo.tandem (no persona profiles)"
+    cp models/demo.tandem "$out/demo.tandem"
     rm -rf "$out/profiles"
-    echo fixture > "$stamp"
+    echo shipped > "$stamp"
   fi
 fi
 

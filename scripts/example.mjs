@@ -1,14 +1,10 @@
-// The example the README's main command runs until the demo storefront lands: loads a model into
-// the npm package (real wasm, in Node), observes a few events and prints a rerank.
-// Usage: node scripts/example.mjs MODEL_FILE
+// The example the README's main command runs: loads a model into the npm package (real wasm, in
+// Node), observes a few events and prints a rerank.
+// Usage: node scripts/example.mjs [MODEL_FILE]   (default: the shipped demo model, models/demo.tandem)
 import { readFile } from 'node:fs/promises';
 import { Recommender } from '../build/package/index.js';
 
-const path = process.argv[2];
-if (!path) {
-  console.error('usage: node scripts/example.mjs MODEL_FILE');
-  process.exit(2);
-}
+const path = process.argv[2] ?? new URL('../models/demo.tandem', import.meta.url).pathname;
 const rec = await Recommender.create({ modelBuffer: await readFile(path) });
 console.log(`model ${path}: ${rec.itemCount} items, dim ${rec.dim}, events ${rec.eventTypes.join('/')}, fingerprint ${rec.fingerprint}`);
 const shopper = rec.session();

@@ -69,3 +69,16 @@ test('the demo server: content types, the strict CSP on every response, no path 
     server.close();
   }
 });
+
+test('models/demo.tandem, the shipped demo model, loads with its self-test and knows the demo catalog', async () => {
+  const { Recommender, root } = await import('./helpers.mjs');
+  const { readFileSync } = await import('node:fs');
+  const rec = await Recommender.create({ modelBuffer: readFileSync(`${root}/models/demo.tandem`) });
+  const catalog = makeCatalog();
+  // A changed generator changes the catalog: then retrain (bash scripts/demo.sh --no-serve) and
+  // copy build/demo/demo.tandem to models/demo.tandem.
+  assert.equal(rec.itemCount, catalog.products.length);
+  for (const p of catalog.products) assert.ok(rec.hasItem(p.id), `${p.id} is in models/demo.tandem`);
+  assert.deepEqual([...rec.eventTypes].sort(), ['cart', 'fav', 'purchase', 'view']);
+  rec.close();
+});
