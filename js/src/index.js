@@ -444,7 +444,8 @@ export class Session {
       this._restored = true;
       return true;
     }
-    this._warn('discard', `tandem: discarding the saved session state (${error.replace(/^session state: /, '')}); starting a fresh session`);
+    // The engine's message is passed on as it is (it names the saved state itself): JS never parses it.
+    this._warn('discard', `tandem: discarding the saved session state (${error}); starting a fresh session`);
     this._store.clear();
     return false;
   }

@@ -128,10 +128,10 @@ test('persist: a corrupt, non-base64 or other-model state is discarded with one 
   const { rec } = fake();
   const storage = memoryStorage();
   const cases = [
-    ['bm90IGEgc3RhdGU=', 'bad magic bytes, not a tandem session state'],
+    ['bm90IGEgc3RhdGU=', 'session state: bad magic bytes, not a tandem session state'],
     ['%%% not base64 %%%', 'the saved text is not base64'],
-    [btoa('STATE {"fingerprint":"f1",'), 'checksum mismatch (corrupt or truncated)'],
-    [btoa('STATE {"fingerprint":"f0","events":[],"profile":[0,0,0],"unknown":0}'), 'saved for another model (fingerprint f0, this model f1)'],
+    [btoa('STATE {"fingerprint":"f1",'), 'session state: checksum mismatch (corrupt or truncated)'],
+    [btoa('STATE {"fingerprint":"f0","events":[],"profile":[0,0,0],"unknown":0}'), 'session state: saved for another model (fingerprint f0, this model f1)'],
   ];
   for (const [text, reason] of cases) {
     storage.data.set('tandem-session', text);

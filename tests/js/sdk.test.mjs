@@ -76,7 +76,7 @@ test('persist: the real state round-trips through a storage object; another mode
     assert.equal(spy.mock.callCount(), 1);
     assert.equal(
       spy.mock.calls[0].arguments[0],
-      `tandem: discarding the saved session state (saved for another model (fingerprint ${rec.fingerprint}, this model ${other.fingerprint})); starting a fresh session`,
+      `tandem: discarding the saved session state (session state: saved for another model (fingerprint ${rec.fingerprint}, this model ${other.fingerprint})); starting a fresh session`,
     );
   } finally {
     spy.mock.restore();
