@@ -186,8 +186,10 @@ void check_dataset(const train::Dataset& d, const train::LogReport& report, bool
   FUZZ_CHECK(d.user_offsets.size() == d.user_ids.size() + 1 && d.user_offsets.front() == 0 &&
              d.user_offsets.back() == d.events.size());
   FUZZ_CHECK(d.events.size() + report.duplicates + report.filtered == report.rows);
-  FUZZ_CHECK(d.item_category.size() == d.item_ids.size());
-  for (std::int32_t c : d.item_category) FUZZ_CHECK(c >= -1 && c < static_cast<std::int32_t>(d.categories.size()));
+  const ItemCatalog& cat = d.catalog;
+  FUZZ_CHECK(cat.item_count() == d.item_ids.size() && cat.values.size() == d.item_ids.size() * cat.feature_count());
+  for (std::size_t i = 0; i < cat.values.size(); ++i)
+    FUZZ_CHECK(cat.values[i] >= -1 && cat.values[i] < cat.features[i % cat.feature_count()].rows());
   std::vector<std::size_t> item_count(d.item_ids.size(), 0);
   for (std::size_t u = 0; u < d.user_count(); ++u) {
     FUZZ_CHECK(d.user_end(u) > d.user_begin(u));
@@ -273,7 +275,7 @@ PipelineKnobs pipeline_knobs(std::uint8_t data, std::uint8_t model, std::string_
   k.data.preprocess.min_user_events = k.data.preprocess.min_item_count = ((data >> 3) & 1) ? 2 : 0;
   k.data.protocol = ((data >> 4) & 1) ? "time" : "leave-one-out";
   k.data.test_days = 1;
-  k.run.categories = !((data >> 5) & 1);
+  k.run.features = !((data >> 5) & 1);
   if (l.format == train::LogFormat::delimited) {
     train::ColumnMapping& c = l.columns;
     c.header = true;
@@ -582,7 +584,9 @@ std::string pipeline(const std::uint8_t* data, std::size_t size) {
   const std::size_t items = d.item_ids.size(), test_cases = loaded.split.test.size();
   const train::TestReport report_test = train::evaluate_test(loaded, {{runs[0].name, trained}}, {5, 10, 20},
                                                              o.exclude_history, true, o.window, o.session_timeout_s);
-  check_report(report_test, 3, test_cases, items);
+  // popularity, recently viewed, new in category (with categories), the model
+  FUZZ_CHECK(report_test.baselines == (d.catalog.find_feature("category") >= 0 ? 3u : 2u));
+  check_report(report_test, report_test.baselines + 1, test_cases, items);
   const std::string topk = train::topk_lines(trained, loaded, o.exclude_history);
   FUZZ_CHECK(static_cast<std::size_t>(std::count(topk.begin(), topk.end(), '\n')) == test_cases);
   nlohmann::json meta{{"users", d.user_count()}, {"events", d.events.size()}, {"best_epoch", runs[0].trainer->best_epoch()}};

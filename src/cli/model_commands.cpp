@@ -169,8 +169,9 @@ int inspect_command(int argc, char** argv) {
   const json header = json::parse(m.header_json);
   std::printf("model      %s\n", path.c_str());
   std::printf("format     tandem-model v%u, fingerprint %s\n", kModelFormatVersion, model.fingerprint_hex().c_str());
-  std::printf("items      %d (%s item table), %zu categories\n", model.item_count(),
-              model.quantized() ? "int8" : "float32", model.weights().categories.size());
+  const int category = model.weights().catalog.find_feature("category");
+  std::printf("items      %d (%s item table), %zu categories\n", model.item_count(), model.quantized() ? "int8" : "float32",
+              category < 0 ? 0 : model.weights().catalog.features[static_cast<std::size_t>(category)].values.size());
   std::printf("dim        %d, fusion %s, window %d, session timeout %.0f s\n", c.dim, fusion_name(c.fusion), c.window,
               c.session_timeout_s);
   std::string types;

@@ -42,6 +42,8 @@ void add_data_options(Command* c, DataArgs* a) {
   DataOptions& d = a->data;
   std::vector<Option> options = {
       {"data", "FILE", "the interaction log", &d.path},
+      {"catalog", "FILE", "the product catalog, JSON lines or CSV (docs/data.md): item features, and items no event names",
+       &d.catalog_path},
       {"format", "NAME", "taobao, retailrocket, yoochoose, sequences, user-item or delimited (docs/data.md)", &a->format},
       {"strict", "", "the first malformed row is an error instead of being skipped", &d.log.strict},
       {"delimiter", "C", "delimited: the field separator (tab: \\t)", &a->delimiter},
@@ -115,11 +117,28 @@ Status finish_data_options(DataArgs* a, std::vector<int>* ks) {
   return parse_event_map(a->event_map, &c.event_names);
 }
 
+// The item features a catalog gives, as "category (12 values), brand (3 values), price".
+std::string features_summary(const ItemCatalog& catalog) {
+  std::string out;
+  for (const Feature& f : catalog.features) {
+    out += (out.empty() ? "" : ", ") + f.name;
+    if (f.kind == FeatureKind::label || f.kind == FeatureKind::path) out += " (" + std::to_string(f.values.size()) + " values)";
+  }
+  return out.empty() ? "none" : out;
+}
+
+void print_catalog_report(const std::string& path, const LogReport& r, std::size_t added) {
+  std::printf("catalog    %s: %llu items listed, %zu of them in no event, %llu malformed rows skipped\n", path.c_str(),
+              static_cast<unsigned long long>(r.rows), added, static_cast<unsigned long long>(r.malformed));
+  for (const auto& e : r.first_errors) std::printf("           %s\n", e.c_str());
+}
+
 void print_data_summary(const DataArgs& a, const LoadedData& l) {
   const LogReport& r = l.report;
+  const int category = l.data.catalog.find_feature("category");
   std::printf("data       %s (%s): %llu rows, %zu users, %zu items, %zu categories, %zu events\n", a.data.path.c_str(),
               a.format.c_str(), static_cast<unsigned long long>(r.rows), l.data.user_count(), l.data.item_ids.size(),
-              l.data.categories.size(), l.data.events.size());
+              category < 0 ? 0 : l.data.catalog.features[static_cast<std::size_t>(category)].values.size(), l.data.events.size());
   if (r.malformed || r.duplicates || r.filtered)
     std::printf("           %llu malformed rows skipped, %llu duplicates dropped, %llu filtered by minimum counts\n",
                 static_cast<unsigned long long>(r.malformed), static_cast<unsigned long long>(r.duplicates),
@@ -209,7 +228,7 @@ struct TrainArgs {
   DataArgs data;
   RunOptions run;
   std::string out, profiles, report, log, fusion;
-  bool int8 = false, quiet = false, no_repeat_term = false, no_categories = false, refit = false;
+  bool int8 = false, quiet = false, no_repeat_term = false, no_features = false, refit = false;
 };
 
 Command train_options(TrainArgs* a) {
@@ -232,7 +251,9 @@ Command train_options(TrainArgs* a) {
       {"session-timeout", "S", "seconds of inactivity that end a visit", &o.session_timeout_s, 1, 1e9},
       {"fusion", "NAME", "gate, long or short (default gate)", &a->fusion},
       {"no-repeat-term", "", "train without the repeat term (to measure what it is worth)", &a->no_repeat_term},
-      {"no-categories", "", "train without category embeddings", &a->no_categories},
+      {"no-features", "", "train without item features (category, brand, price, ...): ids only", &a->no_features},
+      {"id-dropout", "X", "share of items trained without their id embedding each step (how new items are scored)",
+       &o.id_dropout, 0, 1},
       {"epochs", "N", "at most this many epochs (early stopping usually ends sooner)", &o.epochs, 1, 100000},
       {"patience", "N", "epochs without a better validation NDCG@10 before stopping", &o.patience, 1, 100000},
       {"batch-size", "N", "shoppers per Adam step", &o.batch_size, 1, 1 << 20},
@@ -277,18 +298,24 @@ int train_command(int argc, char** argv) {
   TrainOptions& o = a.run.train;
   o.exclude_history = a.data.exclude_history;
   o.repeat_term = !a.no_repeat_term;
-  a.run.categories = !a.no_categories;
+  a.run.features = !a.no_features;
   if (!a.fusion.empty() && !parse_fusion(a.fusion, &o.fusion))
     return fail("--fusion must be gate, long or short, got '" + a.fusion + "'");
 
   LoadedData l;
   if (!(s = load_data(a.data.data, &l)).ok()) return fail(s.message());
   print_data_summary(a.data, l);
-  // Switching a lever off measures what it is worth: no category embeddings (as if the log named
-  // no categories), no repeat term.
-  if (!a.run.categories || !o.repeat_term)
-    std::printf("levers     %s%s%s off\n", a.run.categories ? "" : "category embeddings",
-                !a.run.categories && !o.repeat_term ? " and " : "", o.repeat_term ? "" : "repeat term");
+  if (!a.data.data.catalog_path.empty()) {
+    std::size_t in_no_event = 0;
+    std::vector<char> has_event(l.data.item_ids.size(), 0);
+    for (const Event& e : l.data.events) has_event[static_cast<std::size_t>(e.item)] = 1;
+    for (char h : has_event) in_no_event += h ? 0 : 1;
+    print_catalog_report(a.data.data.catalog_path, l.catalog_report, in_no_event);
+  }
+  std::printf("features   %s\n", a.run.features ? features_summary(l.data.catalog).c_str() : "off (ids only)");
+  // Switching a lever off measures what it is worth: no item features (as if the log and the
+  // catalog named none), no repeat term.
+  if (!o.repeat_term) std::printf("levers     repeat term off\n");
   std::fflush(stdout);
 
   const std::string log_path = a.log.empty() ? a.out + ".log.jsonl" : a.log;
@@ -368,7 +395,7 @@ int train_command(int argc, char** argv) {
   std::snprintf(heading, sizeof heading, "test (%zu cases, %s, whole catalog ranked%s)", l.split.test.size(),
                 a.data.data.protocol.c_str(), o.exclude_history ? ", history excluded" : ", repeats allowed");
   print_test(report, heading);
-  print_differences(report, 2);  // after the two baselines: the main model
+  print_differences(report, report.baselines);  // after the baselines: the main model
   print_kinds(report);
 
   // Export the main model with its metadata and a self-test from a real shopper. Every output is
@@ -384,7 +411,7 @@ int train_command(int argc, char** argv) {
             {"options", {{"dim", o.dim}, {"batch_size", o.batch_size}, {"max_length", o.max_length}, {"lr", o.lr},
                          {"dropout", o.dropout}, {"history_dropout", o.history_dropout}, {"branch_dropout", o.branch_dropout},
                          {"lr_decay", o.lr_decay}, {"decay_patience", o.decay_patience}, {"ema", o.ema},
-                         {"repeat_term", o.repeat_term}, {"categories", a.run.categories}, {"seed", o.seed},
+                         {"repeat_term", o.repeat_term}, {"features", a.run.features}, {"id_dropout", o.id_dropout}, {"seed", o.seed},
                          {"exclude_history", o.exclude_history}}}};
   json test = json::object();
   for (const auto& row : report.table) test[row.name] = metrics_json(row.metrics);
@@ -469,6 +496,16 @@ int eval_command(int argc, char** argv) {
   std::vector<int> ks;
   if (!(s = finish_data_options(&a, &ks)).ok()) return fail(s.message());
 
+  // A catalog changes the model (new items, features of the moment) before the log is matched to it.
+  if (!a.data.catalog_path.empty()) {
+    std::vector<CatalogItem> items;
+    LogReport catalog_report;
+    if (!(s = read_catalog_file(a.data.catalog_path, a.data.log, &items, &catalog_report)).ok()) return fail(s.message());
+    std::size_t added = 0;
+    if (!(s = loaded.model->update_items(items, &added)).ok()) return fail(a.data.catalog_path + ": " + s.message());
+    print_catalog_report(a.data.catalog_path, catalog_report, added);
+    a.data.catalog_path.clear();
+  }
   LoadedData l;
   std::size_t dropped = 0;
   if (!(s = load_data(a.data, &l)).ok()) return fail(s.message());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "core/hash.h"
 #include "core/kernels.h"
@@ -157,18 +158,7 @@ Status Model::validate() const {
 
   const Eigen::Index n = static_cast<Eigen::Index>(w_.item_ids.size());
   if (n == 0) return Status::error("the model has no items");
-  if (static_cast<Eigen::Index>(w_.item_category.size()) != n)
-    return Status::error("tensor item_category: shape [" + std::to_string(w_.item_category.size()) +
-                         "] does not match the dimensions (expected [" + std::to_string(n) + "])");
-  for (std::size_t i = 0; i < w_.item_category.size(); ++i) {
-    std::int32_t cat = w_.item_category[i];
-    if (cat < -1 || cat >= static_cast<std::int32_t>(w_.categories.size()))
-      return Status::error("tensor item_category: row " + std::to_string(i) + " names category " +
-                           std::to_string(cat) + ", but there are " + std::to_string(w_.categories.size()));
-  }
-
-  for (std::size_t i = 0; i < w_.categories.size(); ++i)
-    if (!(s = check_id(w_.categories[i], "category " + std::to_string(i))).ok()) return s;
+  if (!(s = validate_catalog()).ok()) return s;
 
   const bool quant = w_.item_vec_q.size() > 0;
   if (quant) {
@@ -191,26 +181,209 @@ Status Model::validate() const {
   return {};
 }
 
+Status Model::validate_catalog() const {
+  const ItemCatalog& cat = w_.catalog;
+  const std::size_t n = w_.item_ids.size(), f = cat.feature_count();
+  if (f > kMaxFeatures) return Status::error("the model has " + std::to_string(f) + " item features, at most " + std::to_string(kMaxFeatures) + " are allowed");
+  if (cat.available.size() != n || cat.values.size() != n * f)
+    return Status::error("the item features are not [" + std::to_string(n) + ", " + std::to_string(f) + "] (items, features)");
+  if (w_.feature_emb.size() != f || w_.feature_bias.size() != f)
+    return Status::error("the model has " + std::to_string(f) + " item features but " + std::to_string(w_.feature_emb.size()) +
+                         " feature tables");
+  Status s;
+  for (std::size_t k = 0; k < f; ++k) {
+    const Feature& ft = cat.features[k];
+    const std::string name = "feature " + std::to_string(k);
+    if (!(s = check_id(ft.name, name + " name")).ok()) return s;
+    for (std::size_t j = 0; j < k; ++j)
+      if (cat.features[j].name == ft.name) return Status::error("feature '" + ft.name + "' appears twice");
+    const bool vocab = ft.kind == FeatureKind::label || ft.kind == FeatureKind::path;
+    if (!vocab && !ft.values.empty()) return Status::error(name + " (" + ft.name + ") is numeric but has values");
+    if (ft.kind == FeatureKind::path && ft.parent.size() != ft.values.size())
+      return Status::error(name + " (" + ft.name + "): " + std::to_string(ft.parent.size()) + " parents for " +
+                           std::to_string(ft.values.size()) + " values");
+    for (std::size_t v = 0; v < ft.values.size(); ++v) {
+      if (!(s = check_id(ft.values[v], name + " (" + ft.name + ") value " + std::to_string(v))).ok()) return s;
+      // A parent comes before its child, so no chain of parents can loop.
+      if (ft.kind == FeatureKind::path && (ft.parent[v] < -1 || ft.parent[v] >= static_cast<std::int32_t>(v)))
+        return Status::error(name + " (" + ft.name + ") value " + std::to_string(v) + " has parent " +
+                             std::to_string(ft.parent[v]) + ", which is not an earlier value");
+    }
+    const std::string table = "feature_emb." + ft.name;
+    if (!(s = check_shape(table.c_str(), w_.feature_emb[k], ft.rows(), w_.config.dim)).ok()) return s;
+    if (!(s = check_values(table.c_str(), w_.feature_emb[k])).ok()) return s;
+    const std::string bias = "feature_bias." + ft.name;
+    if (!(s = check_len(bias.c_str(), w_.feature_bias[k], ft.rows())).ok()) return s;
+    if (!(s = check_values(bias.c_str(), w_.feature_bias[k])).ok()) return s;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (cat.available[i] > 1) return Status::error("item_available: row " + std::to_string(i) + " is neither 0 nor 1");
+    for (std::size_t k = 0; k < f; ++k) {
+      const std::int32_t v = cat.value(i, k);
+      if (v < -1 || v >= cat.features[k].rows())
+        return Status::error("item_features: row " + std::to_string(i) + " names value " + std::to_string(v) + " of feature '" +
+                             cat.features[k].name + "', which has " + std::to_string(cat.features[k].rows()));
+    }
+  }
+  return {};
+}
+
+void Model::insert_index(std::int32_t row) {
+  const std::string& id = w_.item_ids[static_cast<std::size_t>(row)];
+  std::uint64_t i = xxh64(id.data(), id.size()) & slot_mask_;
+  while (slots_[i] >= 0) i = (i + 1) & slot_mask_;
+  slots_[i] = row;
+}
+
 Status Model::build_index() {
   std::size_t cap = 16;
   while (cap < w_.item_ids.size() * 2) cap <<= 1;
   slots_.assign(cap, -1);
   slot_mask_ = cap - 1;
+  removed_.assign(w_.item_ids.size(), 0);
   for (std::size_t row = 0; row < w_.item_ids.size(); ++row) {
-    const std::string& id = w_.item_ids[row];
-    std::uint64_t i = xxh64(id.data(), id.size()) & slot_mask_;
-    for (; slots_[i] >= 0; i = (i + 1) & slot_mask_) {
-      if (w_.item_ids[static_cast<std::size_t>(slots_[i])] == id)
-        return Status::error("duplicate item id '" + id + "' at rows " + std::to_string(slots_[i]) + " and " +
-                             std::to_string(row));
-    }
-    slots_[i] = static_cast<std::int32_t>(row);
+    const std::int32_t found = find_row(w_.item_ids[row]);
+    if (found >= 0)
+      return Status::error("duplicate item id '" + w_.item_ids[row] + "' at rows " + std::to_string(found) + " and " +
+                           std::to_string(row));
+    insert_index(static_cast<std::int32_t>(row));
   }
   return {};
 }
 
+void Model::add_feature_rows(const std::int32_t* values, float sign, float* vec, float* bias) const {
+  const int d = dim();
+  const ItemCatalog& cat = w_.catalog;
+  for (std::size_t k = 0; k < cat.feature_count(); ++k) {
+    cat.features[k].for_each_level(values[k], [&](std::int32_t v) {
+      const float* row = w_.feature_emb[k].data() + static_cast<std::ptrdiff_t>(v) * d;
+      for (int c = 0; c < d; ++c) vec[c] += sign * row[c];
+      *bias += sign * w_.feature_bias[k][v];
+    });
+  }
+}
+
+void Model::set_row(std::int32_t row, const float* vec) {
+  const int d = dim();
+  if (!quantized()) {
+    std::memcpy(w_.item_vec.data() + static_cast<std::ptrdiff_t>(row) * d, vec, sizeof(float) * static_cast<std::size_t>(d));
+    return;
+  }
+  float maxabs = 0;
+  for (int c = 0; c < d; ++c) maxabs = std::max(maxabs, std::fabs(vec[c]));
+  const float scale = maxabs > 0 ? maxabs / 127.0f : 1.0f;
+  w_.item_vec_scale[row] = scale;
+  std::int8_t* q = w_.item_vec_q.data() + static_cast<std::ptrdiff_t>(row) * d;
+  for (int c = 0; c < d; ++c) q[c] = static_cast<std::int8_t>(std::max(-127.0f, std::min(127.0f, std::nearbyint(vec[c] / scale))));
+}
+
+Status Model::update_items(const std::vector<CatalogItem>& items, std::size_t* added) {
+  const std::size_t f = w_.catalog.feature_count();
+  const int d = dim();
+  Status s;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!(s = check_catalog_item(items[i])).ok()) return Status::error("item " + std::to_string(i) + ": " + s.message());
+    for (std::size_t j = 0; j < i; ++j)
+      if (items[j].id == items[i].id) return Status::error("item " + std::to_string(i) + ": id " + quote_value(items[i].id) + " appears twice");
+  }
+  // New rows first (sized once), then every row's features.
+  std::size_t fresh = 0;
+  for (const CatalogItem& item : items) fresh += find_row(item.id) < 0 ? 1 : 0;
+  const std::size_t n0 = w_.item_ids.size(), n = n0 + fresh;
+  if (n > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max() / 2))
+    return Status::error("the catalog would have " + std::to_string(n) + " items");
+  if (fresh > 0) {
+    if (quantized()) {
+      w_.item_vec_q.conservativeResize(static_cast<Eigen::Index>(n), d);
+      w_.item_vec_scale.conservativeResize(static_cast<Eigen::Index>(n));
+    } else {
+      w_.item_vec.conservativeResize(static_cast<Eigen::Index>(n), d);
+    }
+    w_.item_bias.conservativeResize(static_cast<Eigen::Index>(n));
+    w_.catalog.add_items(fresh);
+    removed_.resize(n, 0);
+    std::size_t cap = slots_.size();
+    while (cap < n * 2) cap <<= 1;
+    if (cap != slots_.size()) {
+      slots_.assign(cap, -1);
+      slot_mask_ = cap - 1;
+      for (std::size_t row = 0; row < n0; ++row) insert_index(static_cast<std::int32_t>(row));
+    }
+  }
+  std::vector<float> vec(static_cast<std::size_t>(d));
+  std::vector<std::int32_t> before(f);
+  std::size_t next = n0;
+  for (const CatalogItem& item : items) {
+    std::int32_t row = find_row(item.id);
+    float bias;
+    if (row < 0) {  // a new item: the cold item and no features yet
+      row = static_cast<std::int32_t>(next++);
+      w_.item_ids.push_back(item.id);
+      insert_index(row);
+      std::copy(w_.cold_emb.data(), w_.cold_emb.data() + d, vec.begin());
+      bias = w_.cold_bias;
+    } else {  // a known item: its vector without its current features
+      item_vector(row, vec.data());
+      bias = w_.item_bias[row];
+    }
+    std::int32_t* values = w_.catalog.values.data() + static_cast<std::ptrdiff_t>(row) * static_cast<std::ptrdiff_t>(f);
+    if (static_cast<std::size_t>(row) < n0) {
+      std::copy(values, values + f, before.begin());
+      add_feature_rows(before.data(), -1, vec.data(), &bias);
+    }
+    w_.catalog.set(static_cast<std::size_t>(row), item, false);
+    add_feature_rows(values, 1, vec.data(), &bias);
+    set_row(row, vec.data());
+    w_.item_bias[row] = bias;
+    removed_[static_cast<std::size_t>(row)] = 0;
+  }
+  if (added) *added = fresh;
+  return {};
+}
+
+std::size_t Model::remove_items(const std::vector<std::string>& ids) {
+  std::size_t count = 0;
+  for (const std::string& id : ids) {
+    const std::int32_t row = find_item(id);
+    if (row < 0) continue;
+    removed_[static_cast<std::size_t>(row)] = 1;
+    ++count;
+  }
+  return count;
+}
+
+bool Model::price_change(std::int32_t row, double price, double discount, float* dvec, float* dbias) const {
+  const ItemCatalog& cat = w_.catalog;
+  const std::size_t f = cat.feature_count();
+  bool changed = false;
+  std::fill(dvec, dvec + dim(), 0.0f);
+  *dbias = 0;
+  for (const auto& [name, bucket] : {std::make_pair("price", std::isnan(price) ? -2 : price_bucket(price)),
+                                     std::make_pair("discount", std::isnan(discount) ? -2 : discount_bucket(discount))}) {
+    const int k = cat.find_feature(name);
+    if (k < 0 || bucket == -2) continue;
+    const std::int32_t now = cat.value(static_cast<std::size_t>(row), static_cast<std::size_t>(k));
+    if (now == bucket) continue;
+    std::vector<std::int32_t> values(f, -1);
+    values[static_cast<std::size_t>(k)] = now;
+    add_feature_rows(values.data(), -1, dvec, dbias);
+    values[static_cast<std::size_t>(k)] = bucket;
+    add_feature_rows(values.data(), 1, dvec, dbias);
+    changed = true;
+  }
+  return changed;
+}
+
 Status Model::create(ModelWeights weights, std::shared_ptr<const Model>* out) {
+  std::shared_ptr<Model> m;
+  Status s = create(std::move(weights), &m);
+  if (s.ok()) *out = std::move(m);
+  return s;
+}
+
+Status Model::create(ModelWeights weights, std::shared_ptr<Model>* out) {
   std::shared_ptr<Model> m(new Model(std::move(weights)));
+  for (Feature& ft : m->w_.catalog.features) ft.index();
   Status s = m->validate();
   if (s.ok()) s = m->build_index();
   if (!s.ok()) return s;
@@ -242,8 +415,17 @@ Status Model::create(ModelWeights weights, std::shared_ptr<const Model>* out) {
   for (const auto& e : c.event_types) cfg += '|' + e;
   hash_bytes(h, cfg.data(), cfg.size());
   for (const auto& id : w.item_ids) hash_bytes(h, id.data(), id.size() + 1);  // with the NUL as separator
-  for (const auto& cat : w.categories) hash_bytes(h, cat.data(), cat.size() + 1);
-  hash_bytes(h, w.item_category.data(), w.item_category.size() * sizeof(std::int32_t));
+  for (std::size_t k = 0; k < w.catalog.feature_count(); ++k) {
+    const Feature& ft = w.catalog.features[k];
+    const std::string head = ft.name + '|' + feature_kind_name(ft.kind);
+    hash_bytes(h, head.c_str(), head.size() + 1);
+    for (const auto& v : ft.values) hash_bytes(h, v.data(), v.size() + 1);
+    hash_bytes(h, ft.parent.data(), ft.parent.size() * sizeof(std::int32_t));
+    hash_bytes(h, w.feature_emb[k].data(), static_cast<std::size_t>(w.feature_emb[k].size()) * sizeof(float));
+    hash_bytes(h, w.feature_bias[k].data(), static_cast<std::size_t>(w.feature_bias[k].size()) * sizeof(float));
+  }
+  hash_bytes(h, w.catalog.values.data(), w.catalog.values.size() * sizeof(std::int32_t));
+  hash_bytes(h, w.catalog.available.data(), w.catalog.available.size());
   hash_bytes(h, w.item_vec.data(), static_cast<std::size_t>(w.item_vec.size()) * sizeof(float));
   hash_bytes(h, w.item_vec_q.data(), static_cast<std::size_t>(w.item_vec_q.size()));
   hash_bytes(h, w.item_vec_scale.data(), static_cast<std::size_t>(w.item_vec_scale.size()) * sizeof(float));
@@ -256,6 +438,11 @@ Status Model::create(ModelWeights weights, std::shared_ptr<const Model>* out) {
 }
 
 std::int32_t Model::find_item(std::string_view id) const {
+  const std::int32_t row = find_row(id);
+  return row >= 0 && !removed_[static_cast<std::size_t>(row)] ? row : -1;
+}
+
+std::int32_t Model::find_row(std::string_view id) const {
   std::uint64_t i = xxh64(id.data(), id.size()) & slot_mask_;
   while (true) {
     std::int32_t row = slots_[i];
@@ -322,14 +509,27 @@ ModelWeights random_weights(const ModelConfig& config, std::vector<std::string> 
   ModelWeights w;
   w.config = config;
   const float fan = 1.0f / std::sqrt(static_cast<float>(config.dim));
-  w.item_category.resize(item_ids.size());
-  for (auto& cat : w.item_category)
-    cat = categories.empty() ? -1 : static_cast<std::int32_t>(rng.below(categories.size()));
+  w.catalog.add_items(item_ids.size());
+  if (!categories.empty()) {
+    for (std::size_t i = 0; i < item_ids.size(); ++i) {
+      CatalogItem row;
+      row.category = categories[rng.below(categories.size())];
+      w.catalog.set(i, row, true);
+    }
+  }
   w.item_ids = std::move(item_ids);
-  w.categories = std::move(categories);
   const TensorDims dims = tensor_dims(w);
+  auto fill = [&rng](float* values, std::int64_t count, float scale) {
+    for (std::int64_t i = 0; i < count; ++i) values[i] = rng.uniform(-scale, scale);
+  };
   w.item_vec.resize(dims.items, dims.d);
-  for (Eigen::Index i = 0; i < w.item_vec.size(); ++i) w.item_vec.data()[i] = rng.uniform(-0.5f, 0.5f);
+  fill(w.item_vec.data(), w.item_vec.size(), 0.5f);
+  for (const Feature& ft : w.catalog.features) {
+    w.feature_emb.emplace_back(ft.rows(), dims.d);
+    fill(w.feature_emb.back().data(), w.feature_emb.back().size(), 0.25f);
+    w.feature_bias.emplace_back(ft.rows());
+    fill(w.feature_bias.back().data(), ft.rows(), 0.1f);
+  }
   for_each_tensor(w, [&](const TensorSpec& t, auto& m) {
     tensor_resize(m, dims(t.rows), dims(t.cols));
     float* values = tensor_values(m);

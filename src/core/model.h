@@ -2,8 +2,10 @@
 //
 // A Model is created once (from a model file by the format reader, or from trained weights by the
 // trainer), validated as a whole, and never changes afterwards; any number of Sessions read it.
-// Item representation in the file is the composed v_j = E_item[j] + E_cat[cat(j)]: the trainer
-// keeps the two tables apart, inference only needs their sum (docs/model-format.md says why).
+// Item representation in the file is the composed v_j = E_item[j] + f(features_j) (core/catalog.h):
+// the trainer keeps the tables apart, scoring only needs their sum (docs/model-format.md says why),
+// and the feature tables come along so that the catalog can change without retraining: the one
+// part of a Model that does (update_items, remove_items), keeping every existing row.
 #pragma once
 
 #include <Eigen/Core>
@@ -14,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/catalog.h"
 #include "core/status.h"
 #include "core/tensors.h"
 
@@ -55,13 +58,14 @@ struct ModelConfig : ModelShape {
 struct ModelWeights {
   ModelConfig config;
   std::vector<std::string> item_ids;      // N storefront ids, row order
-  std::vector<std::string> categories;    // category names
-  std::vector<std::int32_t> item_category;  // N, index into categories, -1 when unknown
+  ItemCatalog catalog;                    // N items' features and availability, the features' vocabularies
+  std::vector<Matrix> feature_emb;        // per feature: rows() x d
+  std::vector<Vector> feature_bias;       // per feature: rows()
 
   Matrix item_vec;        // N x d  float32 item table, or empty when quantized
   Int8Matrix item_vec_q;  // N x d  int8 item table with per-row scales (optional)
   Vector item_vec_scale;  // N      scale of each int8 row
-  Vector item_bias;       // N
+  Vector item_bias;       // N      composed: the id's bias (cold_bias without one) + the features'
 
   Matrix type_emb;  // T x d   event type, short-term input
   Matrix gap_emb;   // G x d   time-gap bucket, short-term input
@@ -81,6 +85,9 @@ struct ModelWeights {
 
   Vector repeat_recency;  // R  bonus of a candidate found in the recent window, by rank bucket
   Vector repeat_type;     // T  ... and by the type of that event
+
+  Vector cold_emb;        // d  an item without an id embedding adds this instead
+  float cold_bias = 0;    //    ... and this bias
 
   std::string metadata_json = "{}";  // training metadata, a JSON object
 };
@@ -106,6 +113,8 @@ class Model {
   // Validates everything (shapes, finiteness, unique ids, ranges) and builds the id lookup into
   // *out, or says why the weights are not a usable model.
   static Status create(ModelWeights weights, std::shared_ptr<const Model>* out);
+  // The same, for the owner who changes the catalog (update_items, remove_items).
+  static Status create(ModelWeights weights, std::shared_ptr<Model>* out);
 
   const ModelWeights& weights() const { return w_; }
   const ModelConfig& config() const { return w_.config; }
@@ -133,6 +142,23 @@ class Model {
   void item_scores(const ItemQuery& query, const std::int32_t* rows, std::int32_t first, std::int32_t count,
                    float* out) const;
 
+  // What a catalog row changes (core/catalog.h): a known id gets the features and availability
+  // the row gives (its vector and bias move by the difference of the feature rows), a new id is
+  // appended as an item without an id embedding (cold_emb, cold_bias and its features). Features
+  // and values the model was not trained with add nothing. Rows never move, so sessions and
+  // saved states stay valid; all rows are checked first, and nothing changes on an error.
+  // *added counts the new items. The fingerprint stays: it names the trained weights.
+  Status update_items(const std::vector<CatalogItem>& items, std::size_t* added = nullptr);
+  // Delists ids: find_item() no longer finds them and recommend() never returns them (their rows
+  // stay). Returns how many were known and listed. update_items() lists a removed id again.
+  std::size_t remove_items(const std::vector<std::string>& ids);
+  // Whether recommend() may return a row: listed and available.
+  bool recommendable(std::int32_t row) const { return w_.catalog.available[static_cast<std::size_t>(row)] != 0 && !removed_[static_cast<std::size_t>(row)]; }
+  // How a row's vector and bias change when shown at another price and/or discount (NaN: the
+  // catalog's): dvec[0..d) and *dbias. False when nothing changes (the model has no such feature,
+  // or the bucket is the same).
+  bool price_change(std::int32_t row, double price, double discount, float* dvec, float* dbias) const;
+
   // The fallback for ids the model does not know: the catalog's mean item vector and bias.
   const Vector& fallback_vec() const { return fallback_vec_; }
   float fallback_bias() const { return fallback_bias_; }
@@ -148,11 +174,20 @@ class Model {
  private:
   explicit Model(ModelWeights w) : w_(std::move(w)) {}
   Status validate() const;
+  Status validate_catalog() const;
+  // Row of an id, delisted or not.
+  std::int32_t find_row(std::string_view id) const;
   Status build_index();  // also finds duplicate ids
+  void insert_index(std::int32_t row);
+  // Adds (sign +1) or takes away (-1) the feature rows of `values` (F, one per feature) to the
+  // vector `vec` and the bias `bias`.
+  void add_feature_rows(const std::int32_t* values, float sign, float* vec, float* bias) const;
+  void set_row(std::int32_t row, const float* vec);  // float32 or re-quantized
 
   ModelWeights w_;
   std::vector<std::int32_t> slots_;  // open addressing over item ids: row or -1
   std::uint64_t slot_mask_ = 0;
+  std::vector<std::uint8_t> removed_;  // N: delisted by remove_items
   int purchase_type_ = -1;
   Vector fallback_vec_;
   float fallback_bias_ = 0;
@@ -161,7 +196,8 @@ class Model {
 };
 
 // Deterministic random weights of the given shape (uniform, scaled by fan-in), for fixture models,
-// tests and benchmarks; the trainer starts from the same initialisation.
+// tests and benchmarks; the trainer starts from the same initialisation. Items get a random one of
+// `categories` (a "category" feature) and item vectors composed from their feature rows.
 ModelWeights random_weights(const ModelConfig& config, std::vector<std::string> item_ids,
                             std::vector<std::string> categories, std::uint64_t seed);
 

@@ -62,8 +62,23 @@ std::vector<TensorRef> tensor_list(ModelWeights& w, bool quantized, bool resize)
     if (resize) w.item_vec.resize(n, d);
     list.push_back({"item_vec", DType::f32, {n, d}, w.item_vec.data()});
   }
-  if (resize) w.item_category.resize(static_cast<std::size_t>(n));
-  list.push_back({"item_category", DType::i32, {n}, w.item_category.data()});
+  ItemCatalog& cat = w.catalog;
+  const std::int64_t f = static_cast<std::int64_t>(cat.feature_count());
+  if (resize) {
+    cat.values.resize(static_cast<std::size_t>(n * f));
+    cat.available.resize(static_cast<std::size_t>(n));
+    w.feature_emb.resize(static_cast<std::size_t>(f));
+    w.feature_bias.resize(static_cast<std::size_t>(f));
+  }
+  list.push_back({"item_features", DType::i32, {n, f}, cat.values.data()});
+  list.push_back({"item_available", DType::i8, {n}, cat.available.data()});
+  for (std::size_t k = 0; k < cat.feature_count(); ++k) {
+    const std::int64_t rows = cat.features[k].rows();
+    if (resize) w.feature_emb[k].resize(rows, d), w.feature_bias[k].resize(rows);
+    const bool sized = k < w.feature_emb.size() && k < w.feature_bias.size();  // not before reading sizes them
+    list.push_back({"feature_emb." + cat.features[k].name, DType::f32, {rows, d}, sized ? w.feature_emb[k].data() : nullptr});
+    list.push_back({"feature_bias." + cat.features[k].name, DType::f32, {rows}, sized ? w.feature_bias[k].data() : nullptr});
+  }
   for_each_tensor(w, [&](const TensorSpec& t, auto& m) {
     const std::int64_t rows = dims(t.rows), cols = dims(t.cols);
     if (resize) tensor_resize(m, rows, cols);
@@ -181,9 +196,59 @@ json config_json(const ModelConfig& c) {
               {"purchase_event", c.purchase_event}};
 }
 
+json features_json(const ItemCatalog& catalog) {
+  json features = json::array();
+  for (const Feature& ft : catalog.features) {
+    json f{{"name", ft.name}, {"kind", feature_kind_name(ft.kind)}, {"values", ft.values}};
+    if (ft.kind == FeatureKind::path) f["parents"] = ft.parent;
+    features.push_back(std::move(f));
+  }
+  return features;
+}
+
+bool parse_features(HeaderReader& r, const json& features, std::vector<Feature>* out) {
+  if (!features.is_array()) return r.fail("items.features must be an array"), false;
+  for (std::size_t k = 0; !r.failed() && k < features.size(); ++k) {
+    const json& fj = features[k];
+    const std::string path = "items.features[" + std::to_string(k) + "]";
+    Feature ft;
+    std::string kind;
+    r.string(fj, "name", path, &ft.name);
+    if (r.string(fj, "kind", path, &kind) && !parse_feature_kind(kind, &ft.kind))
+      r.fail(path + ".kind '" + kind + "' is not one of label, path, price, discount");
+    r.strings(fj, "values", path, &ft.values);
+    if (!r.failed() && ft.kind == FeatureKind::path) {
+      const json* parents = r.field(fj, "parents", path);
+      if (parents && !parents->is_array()) r.fail(path + ".parents must be an array of integers");
+      for (std::size_t i = 0; parents && !r.failed() && i < parents->size(); ++i) {
+        const json& p = (*parents)[i];
+        if (!p.is_number_integer() || p.get<std::int64_t>() < -1 || p.get<std::int64_t>() >= static_cast<std::int64_t>(ft.values.size()))
+          r.fail(path + ".parents[" + std::to_string(i) + "] must be an integer in -1.." + std::to_string(ft.values.size()));
+        else
+          ft.parent.push_back(p.get<std::int32_t>());
+      }
+    }
+    if (!r.failed() && out->size() == kMaxFeatures) r.fail("items.features names more than " + std::to_string(kMaxFeatures) + " features");
+    out->push_back(std::move(ft));
+  }
+  return !r.failed();
+}
+
 }  // namespace
 
 std::string model_config_json(const ModelConfig& config) { return config_json(config).dump(); }
+
+std::string catalog_features_json(const ItemCatalog& catalog) { return features_json(catalog).dump(); }
+
+Status parse_catalog_features_json(std::string_view text, std::vector<Feature>* out) {
+  const json f = json::parse(text.begin(), text.end(), nullptr, false);
+  if (f.is_discarded()) return Status::error("the item features must be JSON");
+  HeaderReader r;
+  std::vector<Feature> features;
+  if (!parse_features(r, f, &features)) return Status::error(r.error());
+  *out = std::move(features);
+  return {};
+}
 
 Status parse_model_config_json(std::string_view text, ModelConfig* out) {
   const json c = json::parse(text.begin(), text.end(), nullptr, false);
@@ -229,7 +294,7 @@ Status write_model(const Model& model, const SelfTestSpec& selftest, std::vector
   header["format"] = "tandem-model";
   header["version"] = kModelFormatVersion;
   header["config"] = config_json(w.config);
-  header["items"] = json{{"count", w.item_ids.size()}, {"categories", w.categories}};
+  header["items"] = json{{"count", w.item_ids.size()}, {"features", features_json(w.catalog)}};
 
   std::vector<std::uint8_t> data;
   json tensors = json::array();
@@ -322,7 +387,8 @@ Status read_model(const std::uint8_t* bytes, std::size_t size, const ReadOptions
   std::int64_t item_count = 0;
   if (items) {
     r.integer(*items, "count", "items", 0, std::numeric_limits<std::int32_t>::max(), &item_count);
-    r.strings(*items, "categories", "items", &w.categories);
+    const json* features = r.field(*items, "features", "items");
+    if (features) parse_features(r, *features, &w.catalog.features);
   }
   std::string fingerprint;
   r.string(header, "fingerprint", "header", &fingerprint);
@@ -414,7 +480,7 @@ Status read_model(const std::uint8_t* bytes, std::size_t size, const ReadOptions
   for (std::size_t k = 0; k < expected.size(); ++k)
     if (!seen[k]) return fail("tensor " + expected[k].name + " is missing from the tensor table");
 
-  std::shared_ptr<const Model> model;
+  std::shared_ptr<Model> model;
   if (Status s = Model::create(std::move(w), &model); !s.ok()) return fail("model rejected: " + s.message());
   if (fingerprint != model->fingerprint_hex())
     return fail("model fingerprint mismatch: header says " + fingerprint + ", the weights give " +

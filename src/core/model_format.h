@@ -39,7 +39,7 @@
 
 namespace tandem {
 
-constexpr std::uint32_t kModelFormatVersion = 2;
+constexpr std::uint32_t kModelFormatVersion = 3;
 
 // Writes a model file with a self-test (selftest.h): its inputs, and the scores this model gives
 // them, which a reader checks again (ReadOptions::verify_selftest).
@@ -66,12 +66,17 @@ std::vector<TensorRef> tensor_list(ModelWeights& weights, bool quantized, bool r
 std::string model_config_json(const ModelConfig& config);
 Status parse_model_config_json(std::string_view text, ModelConfig* out);
 
+// The item features (names, kinds, vocabularies; core/catalog.h) as the file's header holds them
+// (items.features: [{"name", "kind", "values", "parents"}]), and back (for the safetensors export).
+std::string catalog_features_json(const ItemCatalog& catalog);
+Status parse_catalog_features_json(std::string_view text, std::vector<Feature>* out);
+
 struct ReadOptions {
   bool verify_selftest = false;
 };
 
 struct LoadedModel {
-  std::shared_ptr<const Model> model;
+  std::shared_ptr<Model> model;  // its owner may change its catalog (Model::update_items)
   std::string header_json;  // the header as stored (for inspection)
 };
 

@@ -46,13 +46,17 @@ Session::Session(std::shared_ptr<const Model> model) : model_(std::move(model)),
   repeat_mask_ = cap - 1;
 }
 
-Status Session::observe(std::int32_t item, int type, double time) {
+Status Session::observe(std::int32_t item, int type, double time, double price, double discount) {
   if (type < 0 || type >= model_->event_type_count())
     return Status::error("event type " + std::to_string(type) + " is out of range (the model has " +
                          std::to_string(model_->event_type_count()) + " event types)");
   if (!valid_time(time)) return Status::error("event time must be a number of seconds within +-8.64e12 (the range of a JavaScript Date)");
   if (item < -1 || item >= model_->item_count())
     return Status::error("item row " + std::to_string(item) + " is out of range");
+  if (!std::isnan(price) && !(price >= 0 && price <= kMaxPrice))
+    return Status::error("price must be a number in [0, 1e12]");
+  if (!std::isnan(discount) && !(discount >= 0 && discount < 1))
+    return Status::error("discount must be a share in [0, 1) (0.25 is 25 % off)");
   if (item < 0) {
     ++counters_.unknown_items;
     return {};
@@ -69,6 +73,8 @@ Status Session::observe(std::int32_t item, int type, double time) {
   has_last_ = true;
 
   lstm_input(*model_, item, type, gap, xh_.data());
+  float dbias;
+  if (model_->price_change(item, price, discount, scratch_.data(), &dbias)) xh_.head(d_) += scratch_.head(d_);
   lstm_step(*model_, xh_.data(), h_.data(), c_.data(), z_.data());
   push_recent(Event{item, type, time});
   ++counters_.events;
@@ -202,7 +208,8 @@ float Session::gate_mean() {
   return gate_.mean();
 }
 
-void Session::score(const std::int32_t* items, std::size_t count, float* out) {
+void Session::score(const std::int32_t* items, std::size_t count, float* out, const double* prices,
+                    const double* discounts) {
   refresh();
   // Unknown rows are scored as row 0 and then replaced by the fallback item's score.
   rows_.resize(std::max(rows_.size(), count));
@@ -217,6 +224,13 @@ void Session::score(const std::int32_t* items, std::size_t count, float* out) {
     const float fallback = model_->fallback_vec().dot(u_) + model_->fallback_bias();
     for (std::size_t i = 0; i < count; ++i)
       if (items[i] < 0 || items[i] >= model_->item_count()) out[i] = fallback;
+  }
+  const double none = std::numeric_limits<double>::quiet_NaN();
+  for (std::size_t i = 0; (prices || discounts) && i < count; ++i) {
+    float dbias;
+    if (items[i] >= 0 && items[i] < model_->item_count() &&
+        model_->price_change(items[i], prices ? prices[i] : none, discounts ? discounts[i] : none, scratch_.data(), &dbias))
+      out[i] += scratch_.head(d_).dot(u_) + dbias;
   }
   if (window_size_ == 0) return;
   for (std::size_t i = 0; i < count; ++i)
@@ -241,10 +255,11 @@ void Session::score_parts(const std::int32_t* items, std::size_t count, float* l
 }
 
 std::size_t Session::rerank(const std::int32_t* items, std::size_t count, std::size_t top, std::int32_t* positions,
-                            float* scores, float* long_share, bool keep_order) {
+                            float* scores, float* long_share, bool keep_order, const double* prices,
+                            const double* discounts) {
   if (scores_.size() < count) scores_.resize(count);
   if (order_.size() < count) order_.resize(count);
-  score(items, count, scores_.data());
+  score(items, count, scores_.data(), prices, discounts);
   for (std::size_t i = 0; i < count; ++i) order_[i] = static_cast<std::int32_t>(i);
   top = std::min(top, count);
   const auto first = order_.begin(), last = order_.begin() + static_cast<std::ptrdiff_t>(count);
@@ -305,7 +320,7 @@ std::size_t Session::recommend(std::size_t k, Exclude exclude, const std::int32_
       // score kept (-inf until the heap is full) strictly.
       if (!(block[i] > threshold)) continue;
       const Entry e{block[i], first + i};
-      if (std::binary_search(excluded_.begin(), excluded_.end(), e.row)) continue;
+      if (!model_->recommendable(e.row) || std::binary_search(excluded_.begin(), excluded_.end(), e.row)) continue;
       if (heap.size() < k) {
         heap.push_back(e);
         std::push_heap(heap.begin(), heap.end(), worse);

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -33,8 +34,12 @@ class Session {
 
   // One event: `item` is a model row or -1 for an id the model does not know (counted, ignored).
   // `time` in seconds. A gap longer than the model's session timeout starts a new short-term
-  // session (the LSTM state resets). Errors: a type out of range, a non-finite time.
-  Status observe(std::int32_t item, int type, double time);
+  // session (the LSTM state resets). `price` and `discount`: what the page showed the item at
+  // (NaN: the catalog's; Model::price_change), for this event's input; the window keeps the row,
+  // so folding and the repeat term use the catalog's item. Errors: a type out of range, a
+  // non-finite time.
+  Status observe(std::int32_t item, int type, double time, double price = std::numeric_limits<double>::quiet_NaN(),
+                 double discount = std::numeric_limits<double>::quiet_NaN());
 
   // The shopper is back at `now` (seconds, the time of the request). When more than the session
   // timeout has passed since the last event, the visit has ended: the short-term state resets, as
@@ -56,8 +61,11 @@ class Session {
   // Forgets the short-term state, the window and the counters; keeps the profile.
   void reset();
 
-  // Scores of candidate rows (-1: an unknown id, scored with the model's fallback item).
-  void score(const std::int32_t* items, std::size_t count, float* out);
+  // Scores of candidate rows (-1: an unknown id, scored with the model's fallback item). prices and
+  // discounts (count each, NaN: the catalog's; null: all the catalog's) score an item as the page
+  // shows it now.
+  void score(const std::int32_t* items, std::size_t count, float* out, const double* prices = nullptr,
+             const double* discounts = nullptr);
   // What drove each candidate's score: long[i] = (g*p).v, short[i] = ((1-g)*h).v (the rest of
   // the score is the item bias and the repeat term). Unknown rows use the fallback item.
   void score_parts(const std::int32_t* items, std::size_t count, float* long_term, float* short_term);
@@ -66,10 +74,12 @@ class Session {
   // scores and, when long_share is given, the long-term profile's share of what the interest
   // contributed, |long| / (|long| + |short|) of score_parts, 0.5 when both are 0) in one pass, and
   // returns how many were written.
+  // prices and discounts as for score(); long_share uses the catalog's values.
   std::size_t rerank(const std::int32_t* items, std::size_t count, std::size_t top, std::int32_t* positions,
-                     float* scores, float* long_share = nullptr, bool keep_order = false);
+                     float* scores, float* long_share = nullptr, bool keep_order = false,
+                     const double* prices = nullptr, const double* discounts = nullptr);
   // The k best rows of the whole catalog, best first (ties: lower row first), leaving out the
-  // excluded ones. Returns how many were written (< k when the catalog runs out).
+  // excluded ones and those the catalog does not list as available (Model::recommendable). Returns how many were written (< k when the catalog runs out).
   std::size_t recommend(std::size_t k, Exclude exclude, const std::int32_t* excluded, std::size_t excluded_count,
                         std::int32_t* rows, float* scores);
 

@@ -6,9 +6,13 @@
 // checkpoints (train/params.h). Adding a tensor is one line here, a member of the same name in
 // ModelWeights and train::Params, and its math.
 //
-// The catalog side stays outside the roster because the trainer and the model hold it differently:
-// the trainer learns an item table and a category table apart (item_emb, cat_emb), the model keeps
-// their sum (item_vec, float32 or int8 with per-row scales) with the ids and categories.
+// The catalog side stays outside the roster because the trainer and the model hold it differently,
+// and its tables are as many as the catalog has features (core/catalog.h): the trainer learns an
+// id table and one table per feature apart (item_emb, feature_emb, feature_bias), the model keeps
+// their sum (item_vec, float32 or int8 with per-row scales, and item_bias) with the feature tables,
+// so that items added or repriced after training are composed the same way. item_bias is the id's
+// bias in the trainer and the composed bias in the model; cold_emb and cold_bias stand in for the
+// id's embedding and bias of an item that has none.
 #pragma once
 
 #include <cstdint>
@@ -82,7 +86,9 @@ struct TensorSpec {
   X(gate_w, d, d2, fan_2d, fan)                          \
   X(gate_b, d, one, zero, bias)                          \
   X(repeat_recency, repeats, one, zero, repeat)          \
-  X(repeat_type, types, one, zero, repeat)
+  X(repeat_type, types, one, zero, repeat)               \
+  X(cold_emb, d, one, zero, emb)                         \
+  X(cold_bias, one, one, zero, bias)
 
 // Uniform access to a roster member whatever holds it: an Eigen matrix or vector (rows x 1), or
 // a scalar (lt_decay, 1 x 1).

@@ -2,7 +2,8 @@
 //
 // Events are sorted by (user, time) stably and stored contiguously per user; items, categories,
 // event types and users are mapped to dense indices, and the shop's own id strings are kept so
-// the model file can carry them.
+// the model file can carry them. Items a catalog lists without any event are rows too (they have
+// no events: cold items).
 #pragma once
 
 #include <cstddef>
@@ -10,14 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "core/catalog.h"
 #include "core/event.h"
 
 namespace tandem::train {
 
 struct Dataset {
   std::vector<std::string> item_ids;            // row -> the shop's item id
-  std::vector<std::int32_t> item_category;      // row -> index into categories, -1 unknown
-  std::vector<std::string> categories;          // category names (the log's own ids)
+  ItemCatalog catalog;                          // the items' features: the log's categories, a catalog file's
   std::vector<std::string> event_types;         // the log's behaviour names, e.g. view, cart, fav, purchase
   std::string purchase_event;                   // which of event_types is a purchase, "" none
   std::vector<std::string> user_ids;            // user index -> the log's user id

@@ -203,4 +203,45 @@ Metrics evaluate_recently_viewed(const Dataset& data, const std::vector<Case>& c
   });
 }
 
+Metrics evaluate_new_in_category(const Dataset& data, const std::vector<Case>& cases, const std::vector<double>& counts,
+                                  int window, const EvalOptions& options) {
+  const int feature = data.catalog.find_feature("category");
+  const std::size_t n = data.item_ids.size();
+  std::vector<std::int32_t> category(n, -1);
+  std::size_t categories = 0;
+  if (feature >= 0) {
+    categories = data.catalog.features[static_cast<std::size_t>(feature)].values.size();
+    for (std::size_t j = 0; j < n; ++j) category[j] = data.catalog.value(j, static_cast<std::size_t>(feature));
+  }
+  // A category's popularity: its items' counts, as a share of the largest category's.
+  std::vector<double> popularity(categories, 0.0);
+  for (std::size_t j = 0; j < n; ++j)
+    if (category[j] >= 0) popularity[static_cast<std::size_t>(category[j])] += counts[j];
+  const double most = std::max(1.0, popularity.empty() ? 1.0 : *std::max_element(popularity.begin(), popularity.end()));
+  const double top = *std::max_element(counts.begin(), counts.end()) + 1.0;
+  return evaluate_scorer(data, cases, options, [&]() -> CaseScorer {
+    std::vector<double> share(categories, 0.0);
+    return [&, share](const Case& c, std::vector<float>& scores) mutable {
+      std::fill(share.begin(), share.end(), 0.0);
+      const std::size_t begin = data.user_begin(c.user);
+      const std::size_t first = c.target - begin > static_cast<std::size_t>(window) ? c.target - static_cast<std::size_t>(window) : begin;
+      for (std::size_t i = first; i < c.target; ++i) {
+        const std::int32_t cat = category[static_cast<std::size_t>(data.events[i].item)];
+        if (cat >= 0) share[static_cast<std::size_t>(cat)] += 1.0 / static_cast<double>(c.target - first);
+      }
+      // Items without events first, by their category's share of the window, then its popularity;
+      // then the others by popularity.
+      for (std::size_t j = 0; j < n; ++j) {
+        if (counts[j] > 0) {
+          scores[j] = static_cast<float>(counts[j] / top - 2);
+        } else {
+          const std::int32_t cat = category[j];
+          scores[j] = cat < 0 ? 0.0f
+                              : static_cast<float>(share[static_cast<std::size_t>(cat)] + 0.5 * popularity[static_cast<std::size_t>(cat)] / most);
+        }
+      }
+    };
+  });
+}
+
 }  // namespace tandem::train

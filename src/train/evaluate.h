@@ -90,5 +90,10 @@ Metrics evaluate_popularity(const Dataset& data, const std::vector<Case>& cases,
                             const EvalOptions& options);
 Metrics evaluate_recently_viewed(const Dataset& data, const std::vector<Case>& cases, const std::vector<double>& counts,
                                  const EvalOptions& options);
+// New in category: the reference for items no event before the held-out part names (counts 0).
+// Those come first, by their category's share of the shopper's last `window` events, then by the
+// category's popularity (the counts of its items); every other item after them, by popularity.
+Metrics evaluate_new_in_category(const Dataset& data, const std::vector<Case>& cases, const std::vector<double>& counts,
+                                 int window, const EvalOptions& options);
 
 }  // namespace tandem::train

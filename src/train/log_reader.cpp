@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/catalog.h"
 #include "core/limits.h"
 
 namespace tandem::train {
@@ -744,6 +745,143 @@ Status read_log_file(const std::string& path, const LogOptions& options, RawLog*
   FileSource source(path);
   if (!source.status().ok()) return source.status();
   return read_log(source, options, out, report);
+}
+
+namespace {
+
+// A CSV catalog row's cells as a CatalogItem (header names the columns; empty cells are not given).
+std::string catalog_row_from_cells(const std::vector<std::string>& header, const std::vector<std::string_view>& cells,
+                                   CatalogItem* out) {
+  CatalogItem item;
+  bool has_id = false;
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    const std::string_view cell = cells[c];
+    const std::string& name = header[c];
+    if (cell.empty()) continue;
+    auto number = [&](std::optional<double>* field) -> std::string {
+      double v = 0;
+      if (!parse_double(cell, &v)) return "bad " + name + " " + quote_value(cell);
+      *field = v;
+      return {};
+    };
+    std::string why;
+    if (name == "id") item.id = std::string(cell), has_id = true;
+    else if (name == "category") item.category = std::string(cell);
+    else if (name == "brand") item.brand = std::string(cell);
+    else if (name == "price") why = number(&item.price);
+    else if (name == "list_price") why = number(&item.list_price);
+    else if (name == "discount") why = number(&item.discount);
+    else if (name == "available") {
+      if (cell == "true" || cell == "1" || cell == "yes") item.available = true;
+      else if (cell == "false" || cell == "0" || cell == "no") item.available = false;
+      else why = "available " + quote_value(cell) + " is not true or false";
+    } else {
+      item.extra.emplace_back(name, std::string(cell));
+    }
+    if (!why.empty()) return why;
+  }
+  if (!has_id) return "empty id";
+  Status s = check_catalog_item(item);
+  if (!s.ok()) return s.message();
+  *out = std::move(item);
+  return {};
+}
+
+}  // namespace
+
+Status read_catalog(ByteSource& source, const LogOptions& options, std::vector<CatalogItem>* out, LogReport* report) {
+  LogReport local;
+  if (!report) report = &local;
+  *report = LogReport();
+  LineReader lines(source, options.chunk_size, options.max_line);
+  std::vector<CatalogItem> items;
+  std::unordered_map<std::string, std::uint64_t> first_line;  // id -> the line that listed it
+  std::vector<std::string> header;  // CSV only
+  bool csv = false, any_data = false;
+  std::vector<std::string_view> fields;
+  std::string scratch;
+  std::string_view line;
+  bool too_long = false;
+  Status error;
+  auto reject = [&](std::uint64_t number, const std::string& reason) {
+    const std::string text = "line " + std::to_string(number) + ": " + reason;
+    if (options.strict) {
+      error = Status::error(source.name() + ": " + text);
+      return false;
+    }
+    ++report->malformed;
+    if (report->first_errors.size() < kReportedErrors) report->first_errors.push_back(text);
+    return true;
+  };
+  while (lines.next(&line, &too_long)) {
+    const std::uint64_t number = lines.line_number();
+    if (!too_long && is_blank(line)) continue;
+    const bool first = !any_data;
+    any_data = true;
+    if (first && !too_long) {
+      const std::size_t start = line.find_first_not_of(" \t");
+      csv = line[start] != '{';
+      if (csv) {  // the header: the columns' names
+        const char* reason = line_problem(line);
+        std::size_t count = 0;
+        if (reason || !split_fields(line, ',', kMaxColumns + 1, &fields, &count, &scratch, &reason))
+          return Status::error(source.name() + ": bad header on line " + std::to_string(number) + ": " + reason);
+        if (count > kMaxColumns) return Status::error(source.name() + ": the header has more than " + std::to_string(kMaxColumns) + " columns");
+        for (std::string_view f : fields) {
+          if (const char* problem = id_problem(f))
+            return Status::error(source.name() + ": the header's column " + std::to_string(header.size() + 1) + " name " + problem);
+          if (std::find(header.begin(), header.end(), f) != header.end())
+            return Status::error(source.name() + ": the header names column " + quote_value(f) + " twice");
+          header.emplace_back(f);
+        }
+        if (std::find(header.begin(), header.end(), "id") == header.end())
+          return Status::error(source.name() + ": the header has no id column");
+        continue;
+      }
+    }
+    ++report->rows;
+    CatalogItem item;
+    std::string why;
+    if (too_long) {
+      why = "line is too long";
+    } else if (const char* problem = line_problem(line)) {
+      why = problem;
+    } else if (csv) {
+      const char* reason = nullptr;
+      std::size_t count = 0;
+      if (!split_fields(line, ',', header.size(), &fields, &count, &scratch, &reason)) why = reason;
+      else if (count != header.size()) why = "expected " + std::to_string(header.size()) + " fields, found " + std::to_string(count);
+      else why = catalog_row_from_cells(header, fields, &item);
+    } else {
+      Status s = parse_catalog_item(line, &item);
+      if (!s.ok()) why = s.message();
+    }
+    if (why.empty()) {
+      auto [it, added] = first_line.emplace(item.id, number);
+      if (!added) why = "item " + quote_value(item.id) + " is listed again (first on line " + std::to_string(it->second) + ")";
+    }
+    if (!why.empty()) {
+      --report->rows;
+      if (!reject(number, why)) return error;
+      continue;
+    }
+    items.push_back(std::move(item));
+  }
+  report->lines = lines.line_number();
+  if (!source.status().ok()) return source.status();
+  if (!any_data) return Status::error(source.name() + " is empty");
+  if (items.empty())
+    return Status::error(source.name() + " has no valid rows (" + std::to_string(report->malformed) + " malformed" +
+                         (report->first_errors.empty() ? std::string(")") : ", the first: " + report->first_errors.front() + ")"));
+  *out = std::move(items);
+  return Status();
+}
+
+Status read_catalog_file(const std::string& path, const LogOptions& options, std::vector<CatalogItem>* out,
+                         LogReport* report) {
+  FileSource source(path);
+  if (!source.status().ok()) return source.status();
+  return read_catalog(source, options, out, report);
 }
 
 }  // namespace tandem::train

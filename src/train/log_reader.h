@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/catalog.h"
 #include "core/status.h"
 
 namespace tandem::train {
@@ -129,6 +130,14 @@ struct RawLog {
 Status parse_event_map_json(std::string_view text, std::vector<std::pair<std::string, std::string>>* out);
 
 Status read_log(ByteSource& source, const LogOptions& options, RawLog* out, LogReport* report);
+
+// A product catalog (docs/data.md, "Catalogs"): JSON lines (a first non-blank line starting with
+// '{') or CSV with a header naming the columns. Rows follow the dirty-row policy of logs (strict,
+// the line limit, the report: rows counts the items kept); an id listed twice makes the later row
+// malformed. Errors name the source.
+Status read_catalog(ByteSource& source, const LogOptions& options, std::vector<CatalogItem>* out, LogReport* report);
+Status read_catalog_file(const std::string& path, const LogOptions& options, std::vector<CatalogItem>* out,
+                         LogReport* report);
 Status read_log_file(const std::string& path, const LogOptions& options, RawLog* out,
                      LogReport* report);
 

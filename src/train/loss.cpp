@@ -60,8 +60,11 @@ double softmax_rows(Mat<S>& logits, const std::vector<Eigen::Index>& target_col)
 }  // namespace
 
 template <class S>
-double softmax_loss(const Params<S>& params, const Mat<S>& items, const Mat<S>& u, const std::vector<Target>& targets,
-                    const NegativeSample* sample, Mat<S>* du, Mat<S>* item_grads, Params<S>* grads) {
+double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Mat<S>& u, const std::vector<Target>& targets,
+                    const NegativeSample* sample, Mat<S>* du, ItemTable<S>* table_grads, Params<S>* grads) {
+  const Mat<S>& items = table.vec;
+  Mat<S>* item_grads = &table_grads->vec;
+  Mat<S>* bias_grads = &table_grads->bias;
   const Eigen::Index m = u.rows();
   du->setZero(m, u.cols());
   double loss = 0;
@@ -81,7 +84,7 @@ double softmax_loss(const Params<S>& params, const Mat<S>& items, const Mat<S>& 
     {
       Part& part = parts[static_cast<std::size_t>(omp_get_thread_num())];
       part.item_grads.setZero(item_grads->rows(), item_grads->cols());
-      part.item_bias.setZero(grads->item_bias.rows(), 1);
+      part.item_bias.setZero(bias_grads->rows(), 1);
       part.repeat_recency.setZero(grads->repeat_recency.rows(), 1);
       part.repeat_type.setZero(grads->repeat_type.rows(), 1);
       Mat<S> logits;
@@ -90,7 +93,7 @@ double softmax_loss(const Params<S>& params, const Mat<S>& items, const Mat<S>& 
       for (Eigen::Index b = 0; b < blocks; ++b) {
         const Eigen::Index first = b * kBlock, rows = std::min(kBlock, m - first);
         logits.noalias() = u.middleRows(first, rows) * items.transpose();
-        logits.rowwise() += params.item_bias.col(0).transpose();
+        logits.rowwise() += table.bias.col(0).transpose();
         target_col.resize(static_cast<std::size_t>(rows));
         for (Eigen::Index r = 0; r < rows; ++r) {
           const Target& t = targets[static_cast<std::size_t>(first + r)];
@@ -112,7 +115,7 @@ double softmax_loss(const Params<S>& params, const Mat<S>& items, const Mat<S>& 
     for (const Part& part : parts) {
       loss += part.loss;
       *item_grads += part.item_grads;
-      grads->item_bias += part.item_bias;
+      *bias_grads += part.item_bias;
       grads->repeat_recency += part.repeat_recency;
       grads->repeat_type += part.repeat_type;
     }
@@ -129,7 +132,7 @@ double softmax_loss(const Params<S>& params, const Mat<S>& items, const Mat<S>& 
   for (Eigen::Index j = 0; j < k; ++j) {
     const std::int32_t item = sample->items[static_cast<std::size_t>(j)];
     cand.row(j) = items.row(item);
-    cand_bias[j] = params.item_bias(item, 0);
+    cand_bias[j] = table.bias(item, 0);
     correction[j] = S(sample->sampler->log_expected(item));
     drawn[static_cast<std::size_t>(j)] = {item, j + 1};
   }
@@ -146,7 +149,7 @@ double softmax_loss(const Params<S>& params, const Mat<S>& items, const Mat<S>& 
     const Target& t = targets[static_cast<std::size_t>(r)];
     const auto same = columns_of(t.item);
     for (auto it = same.first; it != same.second; ++it) logits(r, it->second) = -std::numeric_limits<S>::infinity();
-    logits(r, 0) = u.row(r).dot(items.row(t.item)) + params.item_bias(t.item, 0) - S(sample->sampler->log_expected(t.item));
+    logits(r, 0) = u.row(r).dot(items.row(t.item)) + table.bias(t.item, 0) - S(sample->sampler->log_expected(t.item));
     for (const RepeatHit& h : *t.repeats) {
       if (h.item == t.item) {
         logits(r, 0) += repeat_bonus(params, h);
@@ -172,7 +175,7 @@ double softmax_loss(const Params<S>& params, const Mat<S>& items, const Mat<S>& 
     }
     du->row(r) += logits(r, 0) * items.row(t.item);
     item_grads->row(t.item) += logits(r, 0) * u.row(r);
-    grads->item_bias(t.item, 0) += logits(r, 0);
+    (*bias_grads)(t.item, 0) += logits(r, 0);
   }
   du->noalias() += logits.rightCols(k) * cand;
   const Mat<S> dcand = logits.rightCols(k).transpose() * u;
@@ -180,16 +183,16 @@ double softmax_loss(const Params<S>& params, const Mat<S>& items, const Mat<S>& 
   for (Eigen::Index j = 0; j < k; ++j) {
     const std::int32_t item = sample->items[static_cast<std::size_t>(j)];
     item_grads->row(item) += dcand.row(j);
-    grads->item_bias(item, 0) += dbias[j];
+    (*bias_grads)(item, 0) += dbias[j];
   }
   return loss;
 }
 
-template double softmax_loss<float>(const Params<float>&, const Mat<float>&, const Mat<float>&,
-                                    const std::vector<Target>&, const NegativeSample*, Mat<float>*, Mat<float>*,
+template double softmax_loss<float>(const Params<float>&, const ItemTable<float>&, const Mat<float>&,
+                                    const std::vector<Target>&, const NegativeSample*, Mat<float>*, ItemTable<float>*,
                                     Params<float>*);
-template double softmax_loss<double>(const Params<double>&, const Mat<double>&, const Mat<double>&,
-                                     const std::vector<Target>&, const NegativeSample*, Mat<double>*, Mat<double>*,
+template double softmax_loss<double>(const Params<double>&, const ItemTable<double>&, const Mat<double>&,
+                                     const std::vector<Target>&, const NegativeSample*, Mat<double>*, ItemTable<double>*,
                                      Params<double>*);
 
 }  // namespace tandem::train

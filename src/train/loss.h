@@ -37,11 +37,11 @@ class NegativeSampler {
   int count_;
 };
 
-// Sum of the losses of the targets (rows of u). Fills du (rows like u) and accumulates the
-// gradients of the composed item table (item_grads, N x d), the item biases and the repeat
-// terms (into grads). `sample` null: full softmax.
+// Sum of the losses of the targets (rows of u) over the composed item table. Fills du (rows like
+// u) and accumulates the gradients of the composed table (vectors and biases, into table_grads)
+// and of the repeat terms (into grads). `sample` null: full softmax.
 template <class S>
-double softmax_loss(const Params<S>& params, const Mat<S>& items, const Mat<S>& u, const std::vector<Target>& targets,
-                    const NegativeSample* sample, Mat<S>* du, Mat<S>* item_grads, Params<S>* grads);
+double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Mat<S>& u, const std::vector<Target>& targets,
+                    const NegativeSample* sample, Mat<S>* du, ItemTable<S>* table_grads, Params<S>* grads);
 
 }  // namespace tandem::train

@@ -17,7 +17,10 @@ Params<float> init_params(const Dims& dims, std::uint64_t seed) {
     for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = rng.uniform(-scale, scale);
   };
   fill(p.item_emb, dims.items, d, emb);
-  fill(p.cat_emb, std::max<std::int64_t>(1, dims.categories), d, emb * 0.5f);
+  for (std::int64_t rows : dims.feature_rows) {
+    fill(p.feature_emb.emplace_back(), rows, d, emb * 0.5f);
+    p.feature_bias.emplace_back().setZero(rows, 1);
+  }
   for_each_tensor(p, [&](const TensorSpec& t, Mat<float>& m) {
     const std::int64_t rows = dims(t.rows), cols = dims(t.cols);
     switch (t.trained) {
@@ -34,18 +37,30 @@ Params<float> init_params(const Dims& dims, std::uint64_t seed) {
   return p;
 }
 
+Dims make_dims(const TensorDims& roster, const ItemCatalog& catalog) {
+  Dims dims;
+  static_cast<TensorDims&>(dims) = roster;
+  for (const Feature& f : catalog.features) dims.feature_rows.push_back(f.rows());
+  return dims;
+}
+
 ModelWeights export_weights(const Params<float>& p, const ModelConfig& config, std::vector<std::string> item_ids,
-                            std::vector<std::string> categories, std::vector<std::int32_t> item_category) {
+                            ItemCatalog catalog, const std::vector<std::uint8_t>& cold) {
   ModelWeights w;
   w.config = config;
-  w.item_vec = compose_items(p, item_category);
+  ItemTable<float> items = compose_items(p, catalog, cold);
+  w.item_vec = std::move(items.vec);
   w.item_ids = std::move(item_ids);
-  w.categories = std::move(categories);
-  w.item_category = std::move(item_category);
+  w.catalog = std::move(catalog);
+  for (std::size_t k = 0; k < p.feature_emb.size(); ++k) {
+    w.feature_emb.push_back(p.feature_emb[k]);
+    w.feature_bias.push_back(p.feature_bias[k].col(0));
+  }
   for_each_tensor_pair(w, p, [](const TensorSpec&, auto& out, const Mat<float>& in) {
     tensor_resize(out, in.rows(), in.cols());
     std::copy(in.data(), in.data() + in.size(), tensor_values(out));
   });
+  w.item_bias = items.bias.col(0);  // composed (the roster's item_bias is the id's)
   return w;
 }
 

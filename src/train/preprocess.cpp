@@ -110,23 +110,21 @@ Dataset build_dataset(RawLog&& log, const PreprocessOptions& options, LogReport*
     report->filtered = filtered;
   }
 
-  std::vector<bool> user_used(log.users.size()), item_used(log.items.size()),
-      category_used(log.categories.size());
+  std::vector<bool> user_used(log.users.size()), item_used(log.items.size());
   for (std::size_t u = 0; u < log.users.size(); ++u) user_used[u] = offsets[u + 1] > offsets[u];
   for (const RawRow& r : rows) item_used[r.item] = true;
-  for (std::size_t i = 0; i < log.items.size(); ++i) {
-    if (item_used[i] && log.item_category[i] >= 0) category_used[log.item_category[i]] = true;
-  }
 
   Dataset d;
-  std::vector<std::int32_t> user_map, item_map, category_map;
+  std::vector<std::int32_t> user_map, item_map;
   d.user_ids = keep_marked(std::move(log.users), user_used, &user_map);
   d.item_ids = keep_marked(std::move(log.items), item_used, &item_map);
-  d.categories = keep_marked(std::move(log.categories), category_used, &category_map);
-  d.item_category.assign(d.item_ids.size(), -1);
+  // The log's categories are the catalog's "category" feature (levels of a path if they hold '/').
+  d.catalog.add_items(d.item_ids.size());
   for (std::size_t i = 0; i < item_map.size(); ++i) {
-    if (item_map[i] >= 0 && log.item_category[i] >= 0)
-      d.item_category[item_map[i]] = category_map[log.item_category[i]];
+    if (item_map[i] < 0 || log.item_category[i] < 0) continue;
+    CatalogItem row;
+    row.category = log.categories[static_cast<std::size_t>(log.item_category[i])];
+    d.catalog.set(static_cast<std::size_t>(item_map[i]), row, true);
   }
   d.event_types = std::move(log.event_types);
   d.purchase_event = std::move(log.purchase_event);

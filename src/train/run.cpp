@@ -65,6 +65,19 @@ Status append_log(RawLog&& more, RawLog* into) {
   return {};
 }
 
+void apply_catalog(const std::vector<CatalogItem>& items, Dataset* data) {
+  std::unordered_map<std::string, std::size_t> rows;
+  for (std::size_t i = 0; i < data->item_ids.size(); ++i) rows.emplace(data->item_ids[i], i);
+  for (const CatalogItem& item : items) {
+    auto [it, added] = rows.emplace(item.id, data->item_ids.size());
+    if (added) {
+      data->item_ids.push_back(item.id);
+      data->catalog.add_items(1);
+    }
+    data->catalog.set(it->second, item, true);
+  }
+}
+
 Status load_data(const DataOptions& options, LoadedData* out) {
   if (options.path.empty()) return Status::error("needs --data FILE (an interaction log)");
   RawLog raw;
@@ -85,6 +98,11 @@ Status load_data(const DataOptions& options, LoadedData* out) {
   }
   out->data = build_dataset(std::move(raw), options.preprocess, &out->report);
   if (out->data.events.empty()) return Status::error(options.path + ": no events left to train on");
+  if (!options.catalog_path.empty()) {
+    std::vector<CatalogItem> items;
+    if (!(s = read_catalog_file(options.catalog_path, options.log, &items, &out->catalog_report)).ok()) return s;
+    apply_catalog(items, &out->data);
+  }
   return split_data(options, out);
 }
 
@@ -115,8 +133,7 @@ Status restrict_to_model(const Model& model, const DataOptions& options, LoadedD
   d.events = std::move(events);
   d.user_offsets = std::move(offsets);
   d.item_ids = model.weights().item_ids;
-  d.item_category = model.weights().item_category;
-  d.categories = model.weights().categories;
+  d.catalog = model.weights().catalog;
   d.event_types = model.config().event_types;
   d.purchase_event = model.config().purchase_event;
   return split_data(options, loaded);  // cases index the events: split what is left
@@ -128,9 +145,10 @@ const char* run_name(Fusion fusion) {
 
 Status train_models(const RunOptions& options, LoadedData* loaded, const RunCallbacks& callbacks,
                     std::vector<TrainedModel>* out) {
-  if (!options.categories) {
-    loaded->data.categories.clear();
-    loaded->data.item_category.assign(loaded->data.item_ids.size(), -1);
+  if (!options.features) {
+    ItemCatalog& catalog = loaded->data.catalog;
+    catalog.features.clear();
+    catalog.values.clear();
   }
   std::vector<Fusion> fusions = {options.train.fusion};
   if (options.ablation)
@@ -223,7 +241,10 @@ TestReport evaluate_test(const LoadedData& loaded,
   if (baselines) {
     report.table.push_back({"popularity", evaluate_popularity(d, test, counts, eval)});
     report.table.push_back({"recently viewed", evaluate_recently_viewed(d, test, counts, eval)});
+    if (d.catalog.find_feature("category") >= 0)
+      report.table.push_back({"new in category", evaluate_new_in_category(d, test, counts, window, eval)});
   }
+  report.baselines = report.table.size();
   for (const auto& [name, model] : models) report.table.push_back({name, evaluate_model(model, d, test, eval)});
   report.kinds = case_kinds(d, test, counts, window, session_timeout_s);
   return report;

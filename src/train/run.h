@@ -33,17 +33,24 @@ struct DataOptions {
   std::string protocol = "leave-one-out";  // or "time"
   double test_days = 1;              // time protocol: sessions starting in the last test_days are test
   std::string test_path;             // time protocol: a published split's test log (its sessions are the test)
+  std::string catalog_path;          // a product catalog (docs/data.md): features, and items no event names
 };
 
 struct LoadedData {
   Dataset data;
   Split split;
   LogReport report;                         // of the log, and the test log added in
+  LogReport catalog_report;                 // of the catalog, when there is one
   std::unordered_set<std::string> test_users;  // with a test log: the ids of its sessions
 };
 
-// Reads, preprocesses and splits the log. Errors name the log.
+// Reads, preprocesses and splits the log, with the catalog's items and features. Errors name the
+// file.
 Status load_data(const DataOptions& options, LoadedData* out);
+
+// A catalog's rows into a dataset: known items get the features the rows give (over the log's
+// categories), items no event names are added without events.
+void apply_catalog(const std::vector<CatalogItem>& items, Dataset* data);
 
 // For evaluating a model file: the events whose items the model knows, in the model's rows (a
 // Session ignores the others too), split again by the same protocol; *dropped counts the rest.
@@ -56,7 +63,7 @@ const char* run_name(Fusion fusion);
 struct RunOptions {
   TrainOptions train;
   bool ablation = false;    // also the other two fusions, as long-only and short-only
-  bool categories = true;   // false: category embeddings off, as if the log named none
+  bool features = true;     // false: item features off (ids only), as if the log and catalog named none
   std::string checkpoint;   // after every epoch (FILE, FILE.long-only, FILE.short-only)
   bool resume = false;      // continue from the checkpoints that exist
 };
@@ -79,7 +86,7 @@ struct RunCallbacks {
 };
 
 // Trains the main model (options.train.fusion) and, with ablation, the others, in that order.
-// With categories off, `loaded` loses its categories first.
+// With features off, `loaded` loses its item features first.
 Status train_models(const RunOptions& options, LoadedData* loaded, const RunCallbacks& callbacks,
                     std::vector<TrainedModel>* out);
 
@@ -97,11 +104,12 @@ struct TestRow {
 struct TestReport {
   std::vector<int> ks;
   std::vector<TestRow> table;  // baselines first (when asked for), then the models in order
+  std::size_t baselines = 0;   // how many rows are baselines
   CaseKinds kinds;
 };
 
-// Every test case ranked over the whole catalog by the baselines (popularity, recently viewed) and
-// each model. window and session_timeout_s: the main model's, for the breakdown of the cases.
+// Every test case ranked over the whole catalog by the baselines (popularity, recently viewed, and
+// new in category when the items have categories) and each model. window and session_timeout_s: the main model's, for the breakdown of the cases.
 TestReport evaluate_test(const LoadedData& loaded, const std::vector<std::pair<std::string, std::shared_ptr<const Model>>>& models,
                          const std::vector<int>& ks, bool exclude_history, bool baselines, int window,
                          double session_timeout_s);

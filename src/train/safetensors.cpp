@@ -52,7 +52,7 @@ SafetensorsModel export_safetensors(const Model& model) {
     data += bytes;
   }
   json config = json::parse(model_config_json(w.config));
-  config["categories"] = w.categories;
+  config["features"] = json::parse(catalog_features_json(w.catalog));
   out.config_json = config.dump(2) + "\n";
   for (const std::string& id : w.item_ids) out.ids_text += id + "\n";
   return out;
@@ -64,14 +64,8 @@ Status import_safetensors(const std::uint8_t* weights, std::size_t size, std::st
   Status s = parse_model_config_json(config_json, &w.config);
   if (!s.ok()) return Status::error("config: " + s.message());
   const json config = json::parse(config_json.begin(), config_json.end(), nullptr, false);
-  if (config.contains("categories")) {
-    const json& cats = config["categories"];
-    if (!cats.is_array()) return Status::error("config: categories must be an array of names");
-    for (const json& c : cats) {
-      if (!c.is_string()) return Status::error("config: categories must be an array of names");
-      w.categories.push_back(c.get<std::string>());
-    }
-  }
+  if (config.contains("features") && !(s = parse_catalog_features_json(config["features"].dump(), &w.catalog.features)).ok())
+    return Status::error("config: " + s.message());
   for (std::size_t pos = 0; pos < ids_text.size();) {
     std::size_t end = std::min(ids_text.find('\n', pos), ids_text.size());
     std::string_view id = ids_text.substr(pos, end - pos);

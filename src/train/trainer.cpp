@@ -67,14 +67,19 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
     targets_ += ex.targets();
   }
 
-  Dims dims;
-  dims.d = options.dim;
-  dims.items = static_cast<std::int64_t>(data.item_ids.size());
-  dims.categories = static_cast<std::int64_t>(data.categories.size());
-  dims.types = static_cast<std::int64_t>(data.event_types.size());
-  dims.gaps = options.gap_buckets;
-  dims.repeats = options.repeat_buckets;
-  params_ = init_params(dims, options.seed);
+  // Items that no training example holds (listed in a catalog, or only in validation and test
+  // events) have no id embedding to learn: they are always composed as cold items.
+  cold_.assign(data.item_ids.size(), 1);
+  for (const Example& ex : examples_)
+    for (std::size_t i = 0; i < ex.window_end; ++i) cold_[static_cast<std::size_t>(ex.user_events[i].item)] = 0;
+
+  TensorDims roster;
+  roster.d = options.dim;
+  roster.items = static_cast<std::int64_t>(data.item_ids.size());
+  roster.types = static_cast<std::int64_t>(data.event_types.size());
+  roster.gaps = options.gap_buckets;
+  roster.repeats = options.repeat_buckets;
+  params_ = init_params(make_dims(roster, data.catalog), options.seed);
   best_ = params_;
   if (options.ema > 0) ema_ = params_;
   adam_ = Adam(params_, AdamOptions{options.lr, 0.9, 0.999, 1e-8, options.weight_decay});
@@ -87,7 +92,7 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
 }
 
 Status Trainer::model(std::shared_ptr<const Model>* out, const Params<float>* params, std::string metadata_json) const {
-  ModelWeights w = export_weights(params ? *params : best_, config_, data_.item_ids, data_.categories, data_.item_category);
+  ModelWeights w = export_weights(params ? *params : best_, config_, data_.item_ids, data_.catalog, cold_);
   w.metadata_json = std::move(metadata_json);
   return Model::create(std::move(w), out);
 }
@@ -106,13 +111,19 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
   std::vector<SequenceTape<float>> tapes(batch);
   std::vector<Params<float>> thread_grads(static_cast<std::size_t>(threads));
   std::vector<Mat<float>> thread_items(static_cast<std::size_t>(threads));
+  std::vector<std::uint8_t> cold = cold_;
   double loss_sum = 0;
   std::size_t done_targets = 0;
 
   for (std::size_t step = 0; step < steps; ++step) {
     const std::size_t first = step * batch, count = std::min(batch, order.size() - first);
-    const Mat<float> items = compose_items(params_, data_.item_category);
     const std::uint64_t step_seed = mix(mix(options_.seed, static_cast<std::uint64_t>(epoch)), step);
+    if (options_.id_dropout > 0) {  // this step's share of items without their id embedding
+      Rng drop(mix(step_seed, 0x1dU));
+      for (std::size_t j = 0; j < cold.size(); ++j) cold[j] = cold_[j] || drop.uniform(0.0f, 1.0f) < options_.id_dropout;
+    }
+    const ItemTable<float> table = compose_items(params_, data_.catalog, cold);
+    const Mat<float>& items = table.vec;
 
 #pragma omp parallel for schedule(static) num_threads(threads)
     for (std::size_t b = 0; b < count; ++b)
@@ -131,11 +142,11 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
     }
 
     Params<float> grads = params_.zeros_like();
-    Mat<float> item_grads = Mat<float>::Zero(n, d);
+    ItemTable<float> item_grads{Mat<float>::Zero(n, d), Mat<float>::Zero(n, 1)};
     Mat<float> du;
     NegativeSample sample;
     if (sampler_) sample = sampler_->draw(step_seed);
-    const double loss = softmax_loss(params_, items, u, targets, sampler_ ? &sample : nullptr, &du,
+    const double loss = softmax_loss(params_, table, u, targets, sampler_ ? &sample : nullptr, &du,
                                      &item_grads, &grads);
 
 #pragma omp parallel num_threads(threads)
@@ -156,9 +167,9 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
       if (thread_grads[static_cast<std::size_t>(t)].item_emb.size() == 0) continue;
       auto part = thread_grads[static_cast<std::size_t>(t)].tensors();
       for (std::size_t i = 0; i < total.size(); ++i) *total[i] += *part[i];
-      item_grads += thread_items[static_cast<std::size_t>(t)];
+      item_grads.vec += thread_items[static_cast<std::size_t>(t)];
     }
-    distribute_item_grads(item_grads, data_.item_category, &grads);
+    distribute_item_grads(item_grads, data_.catalog, cold, &grads);
     if (!options_.repeat_term) {  // initialised to 0, and Adam leaves a parameter without gradient where it is
       grads.repeat_recency.setZero();
       grads.repeat_type.setZero();

@@ -38,6 +38,9 @@ struct TrainOptions : ModelShape {
   double ema = 0;                // decay per step of the weights' moving average that validation and
                                  // export use (0: off, the raw weights); warmed up as (1 + t) / (10 + t)
   bool repeat_term = true;       // false: the repeat weights stay 0 (to measure what the term is worth)
+  float id_dropout = 0.1f;       // share of items composed without their id embedding each step (the
+                                 // cold vector and their features instead), so that items new since
+                                 // training are scored by what they are
   double clip_norm = 5.0;
   std::uint64_t seed = 1;
   int threads = 2;
@@ -113,6 +116,7 @@ class Trainer {
   SequenceConfig sequence_;
   std::vector<Example> examples_;
   std::size_t targets_ = 0;
+  std::vector<std::uint8_t> cold_;  // N: items no training example holds (no id embedding)
   std::unique_ptr<NegativeSampler> sampler_;  // set when the catalog is large enough to sample
   Params<float> params_, best_, ema_;  // ema_: the moving average (empty when off)
   Adam adam_;

@@ -75,8 +75,8 @@ TEST(Limits, ModelsWithOutOfRangeWeightsOrBadIdsAreRefused) {
   w.item_ids[4] = std::string("SKU\0X", 5);
   EXPECT_EQ(create_error(w), "item id at row 4 holds a NUL byte");
   w = small_weights();
-  w.categories[1] = "\xFF";
-  EXPECT_EQ(create_error(w), "category 1 is not valid UTF-8");
+  w.catalog.features[0].values[1] = "\xFF";
+  EXPECT_EQ(create_error(w), "feature 0 (category) value 1 is not valid UTF-8");
   w = small_weights();
   w.config.event_types[2] = "c\xC3";
   EXPECT_EQ(create_error(w), "config.event_types[2] is not valid UTF-8");

@@ -59,8 +59,8 @@ TEST(Model, RejectsBadConfigAndIds) {
   w.item_ids[3] = std::string("bad\xff", 4);
   EXPECT_EQ(create_error(w), "item id at row 3 is not valid UTF-8");
   w = small_weights();
-  w.item_category[0] = 3;
-  EXPECT_EQ(create_error(w), "tensor item_category: row 0 names category 3, but there are 3");
+  w.catalog.values[0] = 3;
+  EXPECT_EQ(create_error(w), "item_features: row 0 names value 3 of feature 'category', which has 3");
 }
 
 TEST(Model, QuantizedTableStaysCloseToFloat) {

@@ -136,7 +136,7 @@ TEST(ModelFormat, RejectsBadMagicAndUnknownVersion) {
             "not a tandem model file: bad magic bytes at offset 0 (found 89 58 44 4d 0d 0a 1a 0a, expected 89 54 44 4d 0d 0a 1a 0a)");
   bytes = good_file();
   bytes[8] = 1;
-  EXPECT_EQ(load_error(bytes), "unsupported model format version 1 at offset 8 (this build reads version 2)");
+  EXPECT_EQ(load_error(bytes), "unsupported model format version 1 at offset 8 (this build reads version 3)");
 }
 
 TEST(ModelFormat, RejectsChecksumMismatch) {
@@ -229,10 +229,10 @@ TEST(ModelFormat, RejectsAStringTableThatDoesNotMatchTheCount) {
 }
 
 TEST(ModelFormat, RejectsMissingUnknownAndRepeatedTensors) {
-  auto bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["tensors"].erase(4); });
+  auto bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["tensors"].erase(7); });
   EXPECT_EQ(load_error(bytes), "tensor type_emb is missing from the tensor table");
   bytes = edited([](json& h, std::vector<std::uint8_t>&) { tensor(h, "gate_b")["name"] = "gate_c"; });
-  EXPECT_EQ(load_error(bytes), "tensor 'gate_c' (tensors[16]) is not part of format version 2");
+  EXPECT_EQ(load_error(bytes), "tensor 'gate_c' (tensors[19]) is not part of format version 3");
   bytes = edited([](json& h, std::vector<std::uint8_t>&) { h["tensors"].push_back(h["tensors"][1]); });
   EXPECT_EQ(load_error(bytes), "tensor 'item_vec' appears twice in the tensor table");
 }

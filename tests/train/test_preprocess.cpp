@@ -58,8 +58,9 @@ TEST(Preprocess, SortsByUserThenTimeStably) {
                                         "u1: a/purchase@5 b/view@20 c/view@20"}));
   EXPECT_EQ(b.data.user_offsets, (std::vector<std::size_t>{0, 3, 6}));
   EXPECT_EQ(b.data.item_ids, (Strings{"a", "b", "c"}));
-  EXPECT_EQ(b.data.categories, (Strings{"c1", "c2"}));
-  EXPECT_EQ(b.data.item_category, (std::vector<std::int32_t>{0, 0, 1}));
+  EXPECT_EQ(b.data.catalog.features.at(0).name, "category");
+  EXPECT_EQ(b.data.catalog.features.at(0).values, (Strings{"c1", "c2"}));
+  EXPECT_EQ(b.data.catalog.values, (std::vector<std::int32_t>{0, 0, 1}));
   EXPECT_EQ(b.data.event_types, (Strings{"view", "cart", "fav", "purchase"}));
   EXPECT_EQ(b.data.purchase_event, "purchase");
   EXPECT_TRUE(b.data.has_timestamps);
@@ -94,8 +95,8 @@ TEST(Preprocess, KCoreFilterIteratesToAFixedPoint) {
   EXPECT_EQ(histories(b.data), (Strings{"A: x/view@1 y/view@2", "D: x/view@1 y/view@2"}));
   EXPECT_EQ(b.data.user_ids, (Strings{"A", "D"}));
   EXPECT_EQ(b.data.item_ids, (Strings{"x", "y"}));
-  EXPECT_EQ(b.data.categories, (Strings{"cx", "cy"}));  // cz went with z
-  EXPECT_EQ(b.data.item_category, (std::vector<std::int32_t>{0, 1}));
+  EXPECT_EQ(b.data.catalog.features.at(0).values, (Strings{"cx", "cy"}));  // cz went with z
+  EXPECT_EQ(b.data.catalog.values, (std::vector<std::int32_t>{0, 1}));
   EXPECT_EQ(b.report.filtered, 3u);
   for (std::size_t u = 0; u < b.data.user_count(); ++u)
     EXPECT_GE(b.data.user_end(u) - b.data.user_begin(u), 2u);
@@ -127,7 +128,7 @@ TEST(Preprocess, EverythingFilteredLeavesAnEmptyDataset) {
   EXPECT_EQ(b.data.user_offsets, (std::vector<std::size_t>{0}));
   EXPECT_TRUE(b.data.events.empty());
   EXPECT_TRUE(b.data.item_ids.empty());
-  EXPECT_TRUE(b.data.categories.empty());
+  EXPECT_TRUE(b.data.catalog.features.empty());
   EXPECT_EQ(b.data.event_types.size(), 4u);  // the vocabulary of event types stays whole
 }
 
@@ -135,8 +136,8 @@ TEST(Preprocess, SequencesKeepTheirOrderAndPositions) {
   Built b = build("1 5 6 7\n2 7 5\n", LogFormat::sequences);
   EXPECT_EQ(histories(b.data), (Strings{"1: 5/purchase@0 6/purchase@1 7/purchase@2", "2: 7/purchase@0 5/purchase@1"}));
   EXPECT_FALSE(b.data.has_timestamps);
-  EXPECT_EQ(b.data.item_category, (std::vector<std::int32_t>{-1, -1, -1}));
-  EXPECT_TRUE(b.data.categories.empty());
+  EXPECT_TRUE(b.data.catalog.features.empty());
+  EXPECT_EQ(b.data.catalog.item_count(), 3u);
 }
 
 }  // namespace

@@ -87,7 +87,7 @@ TEST(Safetensors, WrongFilesAreRefusedByName) {
 
   SafetensorsModel f = export_safetensors(*fixture(false));
   f.ids_text += "SKU-extra\n";
-  EXPECT_EQ(message(f), "weights: tensor 'item_bias' has shape [30], the configuration and 31 ids give [31]");
+  EXPECT_EQ(message(f), "weights: tensor 'item_available' has shape [30], the configuration and 31 ids give [31]");
   f = export_safetensors(*fixture(false));
   f.config_json = R"({"dim": 8})";
   EXPECT_EQ(message(f), "config: header is missing config.event_types");

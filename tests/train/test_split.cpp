@@ -14,7 +14,7 @@ namespace {
 Dataset with_times(const std::vector<std::vector<double>>& users) {
   Dataset d;
   d.item_ids = {"i"};
-  d.item_category = {-1};
+  d.catalog.add_items(1);
   d.event_types = {"view"};
   d.user_offsets = {0};
   for (std::size_t u = 0; u < users.size(); ++u) {
