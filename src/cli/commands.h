@@ -10,6 +10,7 @@ int inspect_command(int argc, char** argv);
 int export_command(int argc, char** argv);
 int import_command(int argc, char** argv);
 int score_command(int argc, char** argv);
+int catalog_command(int argc, char** argv);
 int train_command(int argc, char** argv);
 int eval_command(int argc, char** argv);
 

@@ -1,4 +1,4 @@
-// tandem fixture | inspect | export | score: model files without training.
+// tandem fixture | inspect | export | import | catalog | score: model files without training.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -11,6 +11,7 @@
 #include "core/limits.h"
 #include "core/session.h"
 #include "train/files.h"
+#include "train/log_reader.h"
 #include "train/safetensors.h"
 
 namespace tandem::cli {
@@ -251,6 +252,49 @@ int score_command(int argc, char** argv) {
   // Candidates are the caller's bytes: any that are not UTF-8 (unknown to the model) print with U+FFFD.
   std::printf("%s\n", out.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
   return 0;
+}
+
+int catalog_command(int argc, char** argv) {
+  std::string model_path, catalog_path, out;
+  bool partial = false, strict = false;
+  Command command{"catalog", "--model MODEL --catalog FILE --out MODEL [options]",
+                  "Brings a model's catalog up to date without retraining: new items get vectors from their features\n"
+                  "(category, brand, price, discount, ...), known items the features the catalog gives now (a new\n"
+                  "price or discount), and items the catalog no longer lists are dropped (--partial keeps them).",
+                  {{"model", "FILE", "the model file", &model_path},
+                   {"catalog", "FILE", "the catalog, JSON lines or CSV (docs/data.md)", &catalog_path},
+                   {"out", "FILE", "the model file to write", &out},
+                   {"partial", "", "the catalog lists changes only: keep the items it does not list", &partial},
+                   {"strict", "", "the first malformed catalog row is an error instead of being skipped", &strict}},
+                  {}, {}};
+  std::vector<std::string> positional;
+  if (int r = parse_or_help(command, argc, argv, &positional); r >= 0) return r;
+  if (model_path.empty() || catalog_path.empty() || out.empty()) return fail("catalog needs --model FILE, --catalog FILE and --out FILE");
+  LoadedModel m;
+  if (Status s = load_model_file(model_path, true, &m); !s.ok()) return fail(s.message());
+  std::vector<CatalogItem> items;
+  train::LogReport report;
+  train::LogOptions options;
+  options.strict = strict;
+  if (Status s = train::read_catalog_file(catalog_path, options, &items, &report); !s.ok()) return fail(s.message());
+  std::size_t added = 0;
+  if (Status s = m.model->update_items(items, &added); !s.ok()) return fail(catalog_path + ": " + s.message());
+  // Without --partial, the catalog is the whole assortment: what it does not list is delisted.
+  std::vector<std::uint8_t> keep(static_cast<std::size_t>(m.model->item_count()), 1);
+  std::size_t removed = 0;
+  if (!partial) {
+    std::vector<std::uint8_t> listed(keep.size(), 0);
+    for (const CatalogItem& item : items) listed[static_cast<std::size_t>(m.model->find_item(item.id))] = 1;
+    for (std::size_t i = 0; i < keep.size(); ++i) removed += (keep[i] = listed[i]) ? 0 : 1;
+  }
+  if (removed == keep.size()) return fail(catalog_path + " lists none of the model's items and no new ones: the model would have no items");
+  std::printf("catalog    %s: %llu rows, %llu malformed rows skipped; %zu items updated, %zu added, %zu dropped%s\n",
+              catalog_path.c_str(), static_cast<unsigned long long>(report.rows), static_cast<unsigned long long>(report.malformed),
+              items.size() - added, added, removed, partial ? " (--partial)" : "");
+  for (const auto& e : report.first_errors) std::printf("           %s\n", e.c_str());
+  std::shared_ptr<const Model> model;
+  if (Status s = Model::create(compact_items(m.model->weights(), keep), &model); !s.ok()) return fail(s.message());
+  return write_model_file(*model, out);
 }
 
 }  // namespace tandem::cli

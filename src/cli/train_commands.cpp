@@ -252,8 +252,10 @@ Command train_options(TrainArgs* a) {
       {"fusion", "NAME", "gate, long or short (default gate)", &a->fusion},
       {"no-repeat-term", "", "train without the repeat term (to measure what it is worth)", &a->no_repeat_term},
       {"no-features", "", "train without item features (category, brand, price, ...): ids only", &a->no_features},
-      {"id-dropout", "X", "share of items trained without their id embedding each step (how new items are scored)",
+      {"id-dropout", "X", "share of each step's target items trained without their id embedding (how new items are scored)",
        &o.id_dropout, 0, 1},
+      {"min-id-count", "N", "items with fewer training events are scored by their features alone (no id embedding)",
+       &o.min_id_count, 1, 1e6},
       {"epochs", "N", "at most this many epochs (early stopping usually ends sooner)", &o.epochs, 1, 100000},
       {"patience", "N", "epochs without a better validation NDCG@10 before stopping", &o.patience, 1, 100000},
       {"batch-size", "N", "shoppers per Adam step", &o.batch_size, 1, 1 << 20},
@@ -411,7 +413,7 @@ int train_command(int argc, char** argv) {
             {"options", {{"dim", o.dim}, {"batch_size", o.batch_size}, {"max_length", o.max_length}, {"lr", o.lr},
                          {"dropout", o.dropout}, {"history_dropout", o.history_dropout}, {"branch_dropout", o.branch_dropout},
                          {"lr_decay", o.lr_decay}, {"decay_patience", o.decay_patience}, {"ema", o.ema},
-                         {"repeat_term", o.repeat_term}, {"features", a.run.features}, {"id_dropout", o.id_dropout}, {"seed", o.seed},
+                         {"repeat_term", o.repeat_term}, {"features", a.run.features}, {"id_dropout", o.id_dropout}, {"min_id_count", o.min_id_count}, {"seed", o.seed},
                          {"exclude_history", o.exclude_history}}}};
   json test = json::object();
   for (const auto& row : report.table) test[row.name] = metrics_json(row.metrics);

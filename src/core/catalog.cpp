@@ -34,8 +34,10 @@ Status check_number(const char* what, double v, double hi) {
 // A JSON value as a label: strings as they are, integers and booleans written out; null: none.
 Status label_of(const json& v, const std::string& what, std::optional<std::string>* out) {
   if (v.is_null()) return {};
-  if (v.is_string()) *out = v.get<std::string>();
-  else if (v.is_number_integer() || v.is_number_unsigned() || v.is_boolean()) *out = v.dump();
+  if (v.is_string()) *out = v.get_ref<const std::string&>();
+  else if (v.is_number_unsigned()) *out = std::to_string(v.get<std::uint64_t>());
+  else if (v.is_number_integer()) *out = std::to_string(v.get<std::int64_t>());
+  else if (v.is_boolean()) *out = v.get<bool>() ? "true" : "false";
   else return Status::error(what + " must be a string or an integer");
   return {};
 }
@@ -119,6 +121,12 @@ int discount_bucket(double discount) {
   return 1 + static_cast<int>(std::min<double>(b, kDiscountBuckets - 2));
 }
 
+const char* category_problem(std::string_view c) {
+  if (const char* problem = id_problem(c)) return problem;
+  if (c.front() == '/' || c.back() == '/' || c.find("//") != std::string_view::npos) return "has an empty level";
+  return nullptr;
+}
+
 std::optional<double> CatalogItem::effective_discount() const {
   if (discount) return discount;
   if (list_price && price) return *list_price > 0 ? 1 - *price / *list_price : 0;
@@ -128,10 +136,8 @@ std::optional<double> CatalogItem::effective_discount() const {
 Status check_catalog_item(const CatalogItem& item) {
   Status s = check_label("id", item.id);
   if (s.ok() && item.category && !item.category->empty()) {
-    s = check_label("category", *item.category);
-    const std::string& c = *item.category;
-    if (s.ok() && (c.front() == '/' || c.back() == '/' || c.find("//") != std::string::npos))
-      s = Status::error("category " + quote_value(c) + " has an empty level");
+    if (const char* problem = category_problem(*item.category))
+      s = Status::error("category " + quote_value(*item.category) + " " + problem);
   }
   if (s.ok() && item.brand && !item.brand->empty()) s = check_label("brand", *item.brand);
   if (s.ok() && item.price) s = check_number("price", *item.price, kMaxPrice);
@@ -159,13 +165,13 @@ Status check_catalog_item(const CatalogItem& item) {
 }
 
 Status parse_catalog_item(std::string_view text, CatalogItem* out) {
-  const json obj = json::parse(text.begin(), text.end(), nullptr, false);
+  const json obj = json::parse(text.data(), text.data() + text.size(), nullptr, false);
   if (obj.is_discarded()) return Status::error("the row is not valid JSON");
   return item_from_json(obj, out);
 }
 
 Status parse_catalog_items(std::string_view text, std::vector<CatalogItem>* out) {
-  const json arr = json::parse(text.begin(), text.end(), nullptr, false);
+  const json arr = json::parse(text.data(), text.data() + text.size(), nullptr, false);
   if (arr.is_discarded() || !arr.is_array()) return Status::error("the items must be a JSON array of objects");
   std::vector<CatalogItem> items(arr.size());
   for (std::size_t i = 0; i < arr.size(); ++i) {
@@ -234,11 +240,32 @@ void ItemCatalog::add_items(std::size_t count) {
   available.resize(available.size() + count, 1);
 }
 
+void ItemCatalog::lookup(const CatalogItem& row, std::int32_t* out, std::uint8_t* available) const {
+  auto put = [&](std::string_view name, std::int32_t value) {
+    const int f = find_feature(name);
+    if (f >= 0) out[f] = value;
+  };
+  auto label = [&](std::string_view name, const std::string& text) {
+    const int f = find_feature(name);
+    if (f >= 0) out[f] = features[static_cast<std::size_t>(f)].find(text);
+  };
+  if (row.category) label("category", *row.category);
+  if (row.brand) label("brand", *row.brand);
+  if (row.price) put("price", price_bucket(*row.price));
+  if (const std::optional<double> discount = row.effective_discount()) put("discount", discount_bucket(*discount));
+  for (const auto& [name, value] : row.extra) label(name, value);
+  if (row.available) *available = *row.available ? 1 : 0;
+}
+
 void ItemCatalog::set(std::size_t item, const CatalogItem& row, bool grow) {
-  // The feature a field sets: found, or (with grow) added with a column of -1 for every item.
+  if (!grow) {
+    lookup(row, values.data() + item * features.size(), &available[item]);
+    return;
+  }
+  // The feature a field sets: found, or added with a column of -1 for every item.
   auto feature = [&](std::string_view name, FeatureKind kind) -> int {
     int f = find_feature(name);
-    if (f >= 0 || !grow || features.size() >= kMaxFeatures) return f;
+    if (f >= 0 || features.size() >= kMaxFeatures) return f;
     const std::size_t n = item_count(), old = features.size();
     std::vector<std::int32_t> wider(n * (old + 1), -1);
     for (std::size_t i = 0; i < n; ++i) std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(i * old), old, wider.begin() + static_cast<std::ptrdiff_t>(i * (old + 1)));
@@ -256,7 +283,7 @@ void ItemCatalog::set(std::size_t item, const CatalogItem& row, bool grow) {
     const int f = text.empty() && find_feature(name) < 0 ? -1 : feature(name, kind);
     if (f < 0) return;
     Feature& ft = features[static_cast<std::size_t>(f)];
-    put(f, grow ? ft.intern(text) : ft.find(text));
+    put(f, ft.intern(text));
   };
   if (row.category) label("category", FeatureKind::path, *row.category);
   if (row.brand) label("brand", FeatureKind::label, *row.brand);

@@ -56,6 +56,10 @@ struct CatalogItem {
   std::optional<double> effective_discount() const;
 };
 
+// Why `category` cannot be a category (an id's problems, or "has an empty level" for a path such
+// as home//knives), or nullptr when it can.
+const char* category_problem(std::string_view category);
+
 // Checks every field against the catalog's rules (ids as core/limits.h, path levels non-empty,
 // prices finite in [0, kMaxPrice], a list price not below the price, discounts in [0, 1), not
 // both a discount and a list price, extra column names not one of the named fields).
@@ -110,6 +114,9 @@ struct ItemCatalog {
   // `grow`, values and features not known yet are added (reading a training catalog); without it,
   // they are looked up and unknown ones give -1 (a trained model meets a new brand or column).
   void set(std::size_t item, const CatalogItem& row, bool grow);
+  // The same without changing anything: the features a row gives over `values` (F, the item's
+  // current ones) and its availability over *available; unknown features and values give -1.
+  void lookup(const CatalogItem& row, std::int32_t* values, std::uint8_t* available) const;
 };
 
 }  // namespace tandem

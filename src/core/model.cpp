@@ -8,6 +8,7 @@
 #include "core/hash.h"
 #include "core/kernels.h"
 #include "core/limits.h"
+#include "core/model_checks.h"
 #include "core/random.h"
 
 namespace tandem {
@@ -65,19 +66,10 @@ TensorDims tensor_dims(const ModelWeights& w) {
   return dims;
 }
 
-namespace {
+namespace checks {
 
 std::string shape_str(Eigen::Index rows, Eigen::Index cols) {
   return "[" + std::to_string(rows) + ", " + std::to_string(cols) + "]";
-}
-
-template <class M>
-Status check_shape(const char* name, const M& m, Eigen::Index rows, Eigen::Index cols) {
-  if (m.rows() != rows || m.cols() != cols) {
-    return Status::error(std::string("tensor ") + name + ": shape " + shape_str(m.rows(), m.cols()) +
-                         " does not match the dimensions (expected " + shape_str(rows, cols) + ")");
-  }
-  return {};
 }
 
 Status check_len(const char* name, const Vector& v, Eigen::Index n) {
@@ -88,10 +80,7 @@ Status check_len(const char* name, const Vector& v, Eigen::Index n) {
   return {};
 }
 
-// Every weight finite and within kMaxWeight (limit: the bound for this tensor), so that no
-// accepted model can overflow on the way to a score (core/limits.h).
-Status check_values(const char* name, const float* data, Eigen::Index count, Eigen::Index cols,
-                    float limit = kMaxWeight) {
+Status check_values(const char* name, const float* data, Eigen::Index count, Eigen::Index cols, float limit) {
   for (Eigen::Index i = 0; i < count; ++i) {
     if (!std::isfinite(data[i]) || std::fabs(data[i]) > limit) {
       std::string s = std::string("tensor ") + name + " holds " +
@@ -105,10 +94,16 @@ Status check_values(const char* name, const float* data, Eigen::Index count, Eig
   return {};
 }
 
-template <class M>
-Status check_values(const char* name, const M& m, float limit = kMaxWeight) {
-  return check_values(name, m.data(), m.size(), m.cols(), limit);
+Status check_id(const std::string& id, const std::string& what) {
+  const char* problem = id_problem(id);
+  return problem ? Status::error(what + " " + problem) : Status();
 }
+
+}  // namespace checks
+
+namespace {
+
+using namespace checks;
 
 // A roster tensor's shape against the dimensions, and its values (one function for every tensor:
 // the roster's visitor would otherwise inline these messages once per tensor into the wasm).
@@ -121,12 +116,6 @@ Status check_tensor(const TensorSpec& t, const TensorDims& dims, const float* va
                          " does not match the dimensions (expected " + shape(want_rows, want_cols) + ")");
   }
   return check_values(t.name, values, rows * cols, cols);
-}
-
-// An id of the model (item, category, event type) as core/limits.h allows them.
-Status check_id(const std::string& id, const std::string& what) {
-  const char* problem = id_problem(id);
-  return problem ? Status::error(what + " " + problem) : Status();
 }
 
 void hash_bytes(std::uint64_t& h, const void* data, std::size_t size) { h = xxh64(data, size, h); }
@@ -181,53 +170,6 @@ Status Model::validate() const {
   return {};
 }
 
-Status Model::validate_catalog() const {
-  const ItemCatalog& cat = w_.catalog;
-  const std::size_t n = w_.item_ids.size(), f = cat.feature_count();
-  if (f > kMaxFeatures) return Status::error("the model has " + std::to_string(f) + " item features, at most " + std::to_string(kMaxFeatures) + " are allowed");
-  if (cat.available.size() != n || cat.values.size() != n * f)
-    return Status::error("the item features are not [" + std::to_string(n) + ", " + std::to_string(f) + "] (items, features)");
-  if (w_.feature_emb.size() != f || w_.feature_bias.size() != f)
-    return Status::error("the model has " + std::to_string(f) + " item features but " + std::to_string(w_.feature_emb.size()) +
-                         " feature tables");
-  Status s;
-  for (std::size_t k = 0; k < f; ++k) {
-    const Feature& ft = cat.features[k];
-    const std::string name = "feature " + std::to_string(k);
-    if (!(s = check_id(ft.name, name + " name")).ok()) return s;
-    for (std::size_t j = 0; j < k; ++j)
-      if (cat.features[j].name == ft.name) return Status::error("feature '" + ft.name + "' appears twice");
-    const bool vocab = ft.kind == FeatureKind::label || ft.kind == FeatureKind::path;
-    if (!vocab && !ft.values.empty()) return Status::error(name + " (" + ft.name + ") is numeric but has values");
-    if (ft.kind == FeatureKind::path && ft.parent.size() != ft.values.size())
-      return Status::error(name + " (" + ft.name + "): " + std::to_string(ft.parent.size()) + " parents for " +
-                           std::to_string(ft.values.size()) + " values");
-    for (std::size_t v = 0; v < ft.values.size(); ++v) {
-      if (!(s = check_id(ft.values[v], name + " (" + ft.name + ") value " + std::to_string(v))).ok()) return s;
-      // A parent comes before its child, so no chain of parents can loop.
-      if (ft.kind == FeatureKind::path && (ft.parent[v] < -1 || ft.parent[v] >= static_cast<std::int32_t>(v)))
-        return Status::error(name + " (" + ft.name + ") value " + std::to_string(v) + " has parent " +
-                             std::to_string(ft.parent[v]) + ", which is not an earlier value");
-    }
-    const std::string table = "feature_emb." + ft.name;
-    if (!(s = check_shape(table.c_str(), w_.feature_emb[k], ft.rows(), w_.config.dim)).ok()) return s;
-    if (!(s = check_values(table.c_str(), w_.feature_emb[k])).ok()) return s;
-    const std::string bias = "feature_bias." + ft.name;
-    if (!(s = check_len(bias.c_str(), w_.feature_bias[k], ft.rows())).ok()) return s;
-    if (!(s = check_values(bias.c_str(), w_.feature_bias[k])).ok()) return s;
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    if (cat.available[i] > 1) return Status::error("item_available: row " + std::to_string(i) + " is neither 0 nor 1");
-    for (std::size_t k = 0; k < f; ++k) {
-      const std::int32_t v = cat.value(i, k);
-      if (v < -1 || v >= cat.features[k].rows())
-        return Status::error("item_features: row " + std::to_string(i) + " names value " + std::to_string(v) + " of feature '" +
-                             cat.features[k].name + "', which has " + std::to_string(cat.features[k].rows()));
-    }
-  }
-  return {};
-}
-
 void Model::insert_index(std::int32_t row) {
   const std::string& id = w_.item_ids[static_cast<std::size_t>(row)];
   std::uint64_t i = xxh64(id.data(), id.size()) & slot_mask_;
@@ -251,163 +193,9 @@ Status Model::build_index() {
   return {};
 }
 
-void Model::add_feature_rows(const std::int32_t* values, float sign, float* vec, float* bias) const {
-  const int d = dim();
-  const ItemCatalog& cat = w_.catalog;
-  for (std::size_t k = 0; k < cat.feature_count(); ++k) {
-    cat.features[k].for_each_level(values[k], [&](std::int32_t v) {
-      const float* row = w_.feature_emb[k].data() + static_cast<std::ptrdiff_t>(v) * d;
-      for (int c = 0; c < d; ++c) vec[c] += sign * row[c];
-      *bias += sign * w_.feature_bias[k][v];
-    });
-  }
-}
-
-void Model::set_row(std::int32_t row, const float* vec) {
-  const int d = dim();
-  if (!quantized()) {
-    std::memcpy(w_.item_vec.data() + static_cast<std::ptrdiff_t>(row) * d, vec, sizeof(float) * static_cast<std::size_t>(d));
-    return;
-  }
-  float maxabs = 0;
-  for (int c = 0; c < d; ++c) maxabs = std::max(maxabs, std::fabs(vec[c]));
-  const float scale = maxabs > 0 ? maxabs / 127.0f : 1.0f;
-  w_.item_vec_scale[row] = scale;
-  std::int8_t* q = w_.item_vec_q.data() + static_cast<std::ptrdiff_t>(row) * d;
-  for (int c = 0; c < d; ++c) q[c] = static_cast<std::int8_t>(std::max(-127.0f, std::min(127.0f, std::nearbyint(vec[c] / scale))));
-}
-
-Status Model::update_items(const std::vector<CatalogItem>& items, std::size_t* added) {
-  const std::size_t f = w_.catalog.feature_count();
-  const int d = dim();
-  Status s;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (!(s = check_catalog_item(items[i])).ok()) return Status::error("item " + std::to_string(i) + ": " + s.message());
-    for (std::size_t j = 0; j < i; ++j)
-      if (items[j].id == items[i].id) return Status::error("item " + std::to_string(i) + ": id " + quote_value(items[i].id) + " appears twice");
-  }
-  // New rows first (sized once), then every row's features.
-  std::size_t fresh = 0;
-  for (const CatalogItem& item : items) fresh += find_row(item.id) < 0 ? 1 : 0;
-  const std::size_t n0 = w_.item_ids.size(), n = n0 + fresh;
-  if (n > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max() / 2))
-    return Status::error("the catalog would have " + std::to_string(n) + " items");
-  if (fresh > 0) {
-    if (quantized()) {
-      w_.item_vec_q.conservativeResize(static_cast<Eigen::Index>(n), d);
-      w_.item_vec_scale.conservativeResize(static_cast<Eigen::Index>(n));
-    } else {
-      w_.item_vec.conservativeResize(static_cast<Eigen::Index>(n), d);
-    }
-    w_.item_bias.conservativeResize(static_cast<Eigen::Index>(n));
-    w_.catalog.add_items(fresh);
-    removed_.resize(n, 0);
-    std::size_t cap = slots_.size();
-    while (cap < n * 2) cap <<= 1;
-    if (cap != slots_.size()) {
-      slots_.assign(cap, -1);
-      slot_mask_ = cap - 1;
-      for (std::size_t row = 0; row < n0; ++row) insert_index(static_cast<std::int32_t>(row));
-    }
-  }
-  std::vector<float> vec(static_cast<std::size_t>(d));
-  std::vector<std::int32_t> before(f);
-  std::size_t next = n0;
-  for (const CatalogItem& item : items) {
-    std::int32_t row = find_row(item.id);
-    float bias;
-    if (row < 0) {  // a new item: the cold item and no features yet
-      row = static_cast<std::int32_t>(next++);
-      w_.item_ids.push_back(item.id);
-      insert_index(row);
-      std::copy(w_.cold_emb.data(), w_.cold_emb.data() + d, vec.begin());
-      bias = w_.cold_bias;
-    } else {  // a known item: its vector without its current features
-      item_vector(row, vec.data());
-      bias = w_.item_bias[row];
-    }
-    std::int32_t* values = w_.catalog.values.data() + static_cast<std::ptrdiff_t>(row) * static_cast<std::ptrdiff_t>(f);
-    if (static_cast<std::size_t>(row) < n0) {
-      std::copy(values, values + f, before.begin());
-      add_feature_rows(before.data(), -1, vec.data(), &bias);
-    }
-    w_.catalog.set(static_cast<std::size_t>(row), item, false);
-    add_feature_rows(values, 1, vec.data(), &bias);
-    set_row(row, vec.data());
-    w_.item_bias[row] = bias;
-    removed_[static_cast<std::size_t>(row)] = 0;
-  }
-  if (added) *added = fresh;
-  return {};
-}
-
-std::size_t Model::remove_items(const std::vector<std::string>& ids) {
-  std::size_t count = 0;
-  for (const std::string& id : ids) {
-    const std::int32_t row = find_item(id);
-    if (row < 0) continue;
-    removed_[static_cast<std::size_t>(row)] = 1;
-    ++count;
-  }
-  return count;
-}
-
-bool Model::price_change(std::int32_t row, double price, double discount, float* dvec, float* dbias) const {
-  const ItemCatalog& cat = w_.catalog;
-  const std::size_t f = cat.feature_count();
-  bool changed = false;
-  std::fill(dvec, dvec + dim(), 0.0f);
-  *dbias = 0;
-  for (const auto& [name, bucket] : {std::make_pair("price", std::isnan(price) ? -2 : price_bucket(price)),
-                                     std::make_pair("discount", std::isnan(discount) ? -2 : discount_bucket(discount))}) {
-    const int k = cat.find_feature(name);
-    if (k < 0 || bucket == -2) continue;
-    const std::int32_t now = cat.value(static_cast<std::size_t>(row), static_cast<std::size_t>(k));
-    if (now == bucket) continue;
-    std::vector<std::int32_t> values(f, -1);
-    values[static_cast<std::size_t>(k)] = now;
-    add_feature_rows(values.data(), -1, dvec, dbias);
-    values[static_cast<std::size_t>(k)] = bucket;
-    add_feature_rows(values.data(), 1, dvec, dbias);
-    changed = true;
-  }
-  return changed;
-}
-
-Status Model::create(ModelWeights weights, std::shared_ptr<const Model>* out) {
-  std::shared_ptr<Model> m;
-  Status s = create(std::move(weights), &m);
-  if (s.ok()) *out = std::move(m);
-  return s;
-}
-
-Status Model::create(ModelWeights weights, std::shared_ptr<Model>* out) {
-  std::shared_ptr<Model> m(new Model(std::move(weights)));
-  for (Feature& ft : m->w_.catalog.features) ft.index();
-  Status s = m->validate();
-  if (s.ok()) s = m->build_index();
-  if (!s.ok()) return s;
-  const ModelConfig& c = m->w_.config;
-  m->purchase_type_ = c.purchase_event.empty() ? -1 : m->find_event_type(c.purchase_event);
-
-  const int d = c.dim;
-  // The mean item (it runs at every page load, so through the SIMD kernels).
-  m->fallback_vec_ = Vector::Zero(d);
-  const ModelWeights& mw = m->w_;
-  if (m->quantized())
-    kernels::column_sums_i8(mw.item_vec_q.data(), mw.item_vec_scale.data(), m->item_count(), d, m->fallback_vec_.data());
-  else
-    kernels::column_sums(mw.item_vec.data(), m->item_count(), d, m->fallback_vec_.data());
-  m->fallback_vec_ /= static_cast<float>(m->item_count());
-  m->fallback_bias_ = m->w_.item_bias.mean();
-
-  // A pooled profile value is a weighted mean of item vectors plus type embeddings, so it cannot
-  // exceed their largest magnitude; twice that leaves room for rounding over any number of folds.
-  const float largest_item = m->quantized() ? 128 * mw.item_vec_scale.maxCoeff() : mw.item_vec.cwiseAbs().maxCoeff();
-  m->profile_limit_ = 2 * (largest_item + mw.lt_type_emb.cwiseAbs().maxCoeff()) + 1e-6f;
-
-  // Fingerprint: the configuration, the ids and every tensor's bytes, in a fixed order.
-  const ModelWeights& w = m->w_;
+// The configuration, the ids, the catalog and every tensor's bytes, in a fixed order.
+std::uint64_t weights_fingerprint(const ModelWeights& w) {
+  const ModelConfig& c = w.config;
   std::uint64_t h = 0x74616e64656d31ULL;  // "tandem1"
   std::string cfg = std::to_string(c.dim) + '|' + std::to_string(c.gap_buckets) + '|' + std::to_string(c.window) + '|' +
                     std::to_string(c.repeat_buckets) + '|' + format_number(c.session_timeout_s) + '|' +
@@ -432,7 +220,46 @@ Status Model::create(ModelWeights weights, std::shared_ptr<Model>* out) {
   for_each_tensor(w, [&h](const TensorSpec&, const auto& t) {
     hash_bytes(h, tensor_values(t), static_cast<std::size_t>(tensor_rows(t) * tensor_cols(t)) * sizeof(float));
   });
-  m->fingerprint_ = h;
+  return h;
+}
+
+Status Model::create(ModelWeights weights, std::shared_ptr<const Model>* out) {
+  std::shared_ptr<Model> m;
+  Status s = create(std::move(weights), &m);
+  if (s.ok()) *out = std::move(m);
+  return s;
+}
+
+void Model::derive(bool first) {
+  const int d = dim();
+  // The mean item (it runs at every page load, so through the SIMD kernels).
+  fallback_vec_ = Vector::Zero(d);
+  if (quantized())
+    kernels::column_sums_i8(w_.item_vec_q.data(), w_.item_vec_scale.data(), item_count(), d, fallback_vec_.data());
+  else
+    kernels::column_sums(w_.item_vec.data(), item_count(), d, fallback_vec_.data());
+  fallback_vec_ /= static_cast<float>(item_count());
+  fallback_bias_ = w_.item_bias.mean();
+
+  // A pooled profile value is a weighted mean of item vectors plus type embeddings, so it cannot
+  // exceed their largest magnitude; twice that leaves room for rounding over any number of folds.
+  // A catalog change never lowers it: profiles accepted before stay accepted.
+  const float largest_item = quantized() ? 128 * w_.item_vec_scale.maxCoeff() : w_.item_vec.cwiseAbs().maxCoeff();
+  const float limit = 2 * (largest_item + w_.lt_type_emb.cwiseAbs().maxCoeff()) + 1e-6f;
+  profile_limit_ = first ? limit : std::max(profile_limit_, limit);
+}
+
+Status Model::create(ModelWeights weights, std::shared_ptr<Model>* out) {
+  std::shared_ptr<Model> m(new Model(std::move(weights)));
+  for (Feature& ft : m->w_.catalog.features) ft.index();
+  Status s = m->validate();
+  if (s.ok()) s = m->build_index();
+  if (!s.ok()) return s;
+  const ModelConfig& c = m->w_.config;
+  m->purchase_type_ = c.purchase_event.empty() ? -1 : m->find_event_type(c.purchase_event);
+
+  m->derive(true);
+  m->fingerprint_ = weights_fingerprint(m->w_);
   *out = std::move(m);
   return {};
 }

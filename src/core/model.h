@@ -168,6 +168,8 @@ class Model {
   float profile_limit() const { return profile_limit_; }
 
   // Identity of these weights: sessions, profiles and states made with another model are refused.
+  // Set when the model is created; catalog changes keep it (a file written afterwards gets the
+  // fingerprint of what it holds: weights_fingerprint).
   std::uint64_t fingerprint() const { return fingerprint_; }
   std::string fingerprint_hex() const;
 
@@ -183,6 +185,8 @@ class Model {
   // vector `vec` and the bias `bias`.
   void add_feature_rows(const std::int32_t* values, float sign, float* vec, float* bias) const;
   void set_row(std::int32_t row, const float* vec);  // float32 or re-quantized
+  // What follows from the item table: the fallback item and the profile limit (first: at creation).
+  void derive(bool first);
 
   ModelWeights w_;
   std::vector<std::int32_t> slots_;  // open addressing over item ids: row or -1
@@ -194,6 +198,13 @@ class Model {
   float profile_limit_ = 0;
   std::uint64_t fingerprint_ = 0;
 };
+
+// What Model::fingerprint() is for a model created from these weights.
+std::uint64_t weights_fingerprint(const ModelWeights& weights);
+
+// The weights without the rows whose `keep` is 0 (a catalog's delisted items dropped for good, as
+// `tandem catalog` writes them): ids, item table, biases and features, in the same order.
+ModelWeights compact_items(const ModelWeights& weights, const std::vector<std::uint8_t>& keep);
 
 // Deterministic random weights of the given shape (uniform, scaled by fan-in), for fixture models,
 // tests and benchmarks; the trainer starts from the same initialisation. Items get a random one of

@@ -311,7 +311,7 @@ Status write_model(const Model& model, const SelfTestSpec& selftest, std::vector
   }
   header["tensors"] = tensors;
   header["data_size"] = data.size();
-  header["fingerprint"] = model.fingerprint_hex();
+  header["fingerprint"] = hex64(weights_fingerprint(w));  // after catalog changes, what the file holds
   json metadata = json::parse(w.metadata_json, nullptr, false);
   if (!metadata.is_object()) return Status::error("model metadata must be a JSON object");
   header["metadata"] = metadata;

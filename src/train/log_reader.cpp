@@ -548,7 +548,7 @@ Status read_delimited(LineReader& lines, const Dialect& d, const std::string& na
     std::string_view category;
     if (why.empty() && layout.category >= 0 && fields[layout.category] != d.missing_category) {
       category = fields[layout.category];
-      if (const char* problem = category.empty() ? nullptr : id_problem(category)) why = std::string("the category ") + problem;
+      if (const char* problem = category.empty() ? nullptr : category_problem(category)) why = std::string("the category ") + problem;
     }
     double time = 0;
     if (why.empty() && layout.time >= 0) parse_time(fields[layout.time], d.columns.time_unit, &time, &why);

@@ -67,11 +67,14 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
     targets_ += ex.targets();
   }
 
-  // Items that no training example holds (listed in a catalog, or only in validation and test
-  // events) have no id embedding to learn: they are always composed as cold items.
-  cold_.assign(data.item_ids.size(), 1);
+  // Items that training examples hold fewer than min_id_count times (none: listed in a catalog, or
+  // only in validation and test events) get no id embedding: they are always composed as cold
+  // items, as an item new since training will be.
+  std::vector<std::uint32_t> count(data.item_ids.size(), 0);
   for (const Example& ex : examples_)
-    for (std::size_t i = 0; i < ex.window_end; ++i) cold_[static_cast<std::size_t>(ex.user_events[i].item)] = 0;
+    for (std::size_t i = 0; i < ex.window_end; ++i) ++count[static_cast<std::size_t>(ex.user_events[i].item)];
+  cold_.resize(count.size());
+  for (std::size_t j = 0; j < count.size(); ++j) cold_[j] = count[j] < static_cast<std::uint32_t>(std::max(1, options.min_id_count));
 
   TensorDims roster;
   roster.d = options.dim;
@@ -118,9 +121,17 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
   for (std::size_t step = 0; step < steps; ++step) {
     const std::size_t first = step * batch, count = std::min(batch, order.size() - first);
     const std::uint64_t step_seed = mix(mix(options_.seed, static_cast<std::uint64_t>(epoch)), step);
-    if (options_.id_dropout > 0) {  // this step's share of items without their id embedding
+    if (options_.id_dropout > 0) {
+      // A share of this step's target items is composed without its id embedding for the step
+      // (as targets, inputs and negatives alike): the model learns how likely an item it has no
+      // id embedding for is to come next, as an item new since training will be.
+      cold = cold_;
       Rng drop(mix(step_seed, 0x1dU));
-      for (std::size_t j = 0; j < cold.size(); ++j) cold[j] = cold_[j] || drop.uniform(0.0f, 1.0f) < options_.id_dropout;
+      for (std::size_t b = 0; b < count; ++b) {
+        const Example& ex = examples_[order[first + b]];
+        for (std::size_t k = 0; k < ex.targets(); ++k)
+          if (drop.uniform() < options_.id_dropout) cold[static_cast<std::size_t>(ex.target_item(k))] = 1;
+      }
     }
     const ItemTable<float> table = compose_items(params_, data_.catalog, cold);
     const Mat<float>& items = table.vec;

@@ -38,9 +38,10 @@ struct TrainOptions : ModelShape {
   double ema = 0;                // decay per step of the weights' moving average that validation and
                                  // export use (0: off, the raw weights); warmed up as (1 + t) / (10 + t)
   bool repeat_term = true;       // false: the repeat weights stay 0 (to measure what the term is worth)
-  float id_dropout = 0.1f;       // share of items composed without their id embedding each step (the
-                                 // cold vector and their features instead), so that items new since
-                                 // training are scored by what they are
+  float id_dropout = 0.1f;       // share of each step's target items composed without their id
+                                 // embedding (the cold vector and their features instead), so that
+                                 // items new since training are scored by what they are
+  int min_id_count = 1;          // items with fewer training events never get an id embedding
   double clip_norm = 5.0;
   std::uint64_t seed = 1;
   int threads = 2;

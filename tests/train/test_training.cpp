@@ -18,6 +18,7 @@
 #include "train/params.h"
 #include "train/sequence.h"
 #include "train/split.h"
+#include "train/run.h"
 #include "train/trainer.h"
 
 namespace tandem::train {
@@ -517,6 +518,66 @@ TrainOptions tiny_options() {
   o.lr = 1e-2;
   o.dropout = 0.1f;
   return o;
+}
+
+// Items without an id embedding: one a catalog lists without events, and those training holds
+// fewer than min_id_count times. The exported model composes them as Model::update_items composes
+// an item added later with the same features, to the last bit.
+TEST(Trainer, ItemsWithoutAnIdEmbeddingExportAsItemsAddedLaterWouldBe) {
+  Dataset data = cycle_dataset();
+  CatalogItem listed;
+  listed.id = "catalog-only";
+  listed.category = "y";
+  apply_catalog({listed}, &data);
+  const Split split = leave_one_out(data);
+  TrainOptions o = tiny_options();
+  o.epochs = 2;
+  o.id_dropout = 0.3f;
+  // What training holds of each item: every event up to a shopper's last training target.
+  std::vector<std::size_t> held(data.item_ids.size(), 0), last(data.user_count(), 0);
+  for (const Case& c : split.train) last[c.user] = std::max(last[c.user], c.target);
+  for (std::size_t u = 0; u < data.user_count(); ++u)
+    for (std::size_t i = data.user_begin(u); i <= last[u] && last[u] > 0; ++i) ++held[static_cast<std::size_t>(data.events[i].item)];
+  std::vector<std::size_t> sorted(held.begin(), held.begin() + 30);
+  std::sort(sorted.begin(), sorted.end());
+  o.min_id_count = static_cast<int>(sorted[10]);  // about a third of the items have no id embedding
+  Trainer trainer(data, split, o);
+  ASSERT_TRUE(trainer.run(nullptr, nullptr).ok());
+  std::shared_ptr<const Model> trained;
+  ASSERT_TRUE(trainer.model(&trained).ok());
+  std::shared_ptr<Model> model;
+  ASSERT_TRUE(Model::create(ModelWeights(trained->weights()), &model).ok());
+  const int d = model->dim();
+  std::vector<float> want(static_cast<std::size_t>(d)), got(static_cast<std::size_t>(d));
+  CatalogItem later;
+  later.id = "added-later";
+  later.category = "y";
+  ASSERT_TRUE(model->update_items({later}).ok());
+  const std::int32_t added = model->find_item("added-later"), cold = model->find_item("catalog-only");
+  model->item_vector(added, want.data());
+  model->item_vector(cold, got.data());
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(model->weights().item_bias[cold], model->weights().item_bias[added]);
+  // The cold vector was learned (id dropout makes targets cold), and warm items differ from it.
+  EXPECT_GT(model->weights().cold_emb.norm(), 0.0f);
+  std::size_t warm = 0, rare = 0;
+  for (std::int32_t row = 0; row < 30; ++row) {
+    model->item_vector(row, got.data());
+    CatalogItem same;
+    same.id = "as-" + std::to_string(row);
+    same.category = std::string(1, static_cast<char>('x' + row % 3));
+    ASSERT_TRUE(model->update_items({same}).ok());
+    model->item_vector(model->find_item(same.id), want.data());
+    if (held[static_cast<std::size_t>(row)] < static_cast<std::size_t>(o.min_id_count)) {
+      ++rare;
+      EXPECT_EQ(got, want) << "row " << row << ", held " << held[static_cast<std::size_t>(row)] << " times";
+    } else {
+      ++warm;
+      EXPECT_NE(got, want) << "row " << row;
+    }
+  }
+  EXPECT_GT(warm, 0u);
+  EXPECT_GT(rare, 0u) << "the test needs items held fewer than min_id_count times";
 }
 
 TEST(Trainer, LearnsAPredictableSequenceAndBeatsPopularity) {

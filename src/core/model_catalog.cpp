@@ -1,0 +1,240 @@
+// The catalog side of a Model: validating the item features and changing the catalog after
+// training (new items, new prices, delisted items). Runs once per model load or catalog change,
+// never per score: compiled for size in the wasm build (src/core/CMakeLists.txt).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/limits.h"
+#include "core/model.h"
+#include "core/model_checks.h"
+
+namespace tandem {
+
+using namespace checks;
+
+Status Model::validate_catalog() const {
+  const ItemCatalog& cat = w_.catalog;
+  const std::size_t n = w_.item_ids.size(), f = cat.feature_count();
+  if (f > kMaxFeatures) return Status::error("the model has " + std::to_string(f) + " item features, at most " + std::to_string(kMaxFeatures) + " are allowed");
+  if (cat.available.size() != n || cat.values.size() != n * f)
+    return Status::error("the item features are not [" + std::to_string(n) + ", " + std::to_string(f) + "] (items, features)");
+  if (w_.feature_emb.size() != f || w_.feature_bias.size() != f)
+    return Status::error("the model has " + std::to_string(f) + " item features but " + std::to_string(w_.feature_emb.size()) +
+                         " feature tables");
+  Status s;
+  for (std::size_t k = 0; k < f; ++k) {
+    const Feature& ft = cat.features[k];
+    const std::string name = "feature " + std::to_string(k);
+    if (!(s = check_id(ft.name, name + " name")).ok()) return s;
+    for (std::size_t j = 0; j < k; ++j)
+      if (cat.features[j].name == ft.name) return Status::error("feature '" + ft.name + "' appears twice");
+    const bool vocab = ft.kind == FeatureKind::label || ft.kind == FeatureKind::path;
+    if (!vocab && !ft.values.empty()) return Status::error(name + " (" + ft.name + ") is numeric but has values");
+    if (ft.kind == FeatureKind::path && ft.parent.size() != ft.values.size())
+      return Status::error(name + " (" + ft.name + "): " + std::to_string(ft.parent.size()) + " parents for " +
+                           std::to_string(ft.values.size()) + " values");
+    for (std::size_t v = 0; v < ft.values.size(); ++v) {
+      if (!(s = check_id(ft.values[v], name + " (" + ft.name + ") value " + std::to_string(v))).ok()) return s;
+      // A parent comes before its child, so no chain of parents can loop.
+      if (ft.kind == FeatureKind::path && (ft.parent[v] < -1 || ft.parent[v] >= static_cast<std::int32_t>(v)))
+        return Status::error(name + " (" + ft.name + ") value " + std::to_string(v) + " has parent " +
+                             std::to_string(ft.parent[v]) + ", which is not an earlier value");
+    }
+    const std::string table = "feature_emb." + ft.name;
+    if (!(s = check_shape(table.c_str(), w_.feature_emb[k], ft.rows(), w_.config.dim)).ok()) return s;
+    if (!(s = check_values(table.c_str(), w_.feature_emb[k])).ok()) return s;
+    const std::string bias = "feature_bias." + ft.name;
+    if (!(s = check_len(bias.c_str(), w_.feature_bias[k], ft.rows())).ok()) return s;
+    if (!(s = check_values(bias.c_str(), w_.feature_bias[k])).ok()) return s;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (cat.available[i] > 1) return Status::error("item_available: row " + std::to_string(i) + " is neither 0 nor 1");
+    for (std::size_t k = 0; k < f; ++k) {
+      const std::int32_t v = cat.value(i, k);
+      if (v < -1 || v >= cat.features[k].rows())
+        return Status::error("item_features: row " + std::to_string(i) + " names value " + std::to_string(v) + " of feature '" +
+                             cat.features[k].name + "', which has " + std::to_string(cat.features[k].rows()));
+    }
+  }
+  return {};
+}
+
+void Model::add_feature_rows(const std::int32_t* values, float sign, float* vec, float* bias) const {
+  const int d = dim();
+  const ItemCatalog& cat = w_.catalog;
+  for (std::size_t k = 0; k < cat.feature_count(); ++k) {
+    cat.features[k].for_each_level(values[k], [&](std::int32_t v) {
+      const float* row = w_.feature_emb[k].data() + static_cast<std::ptrdiff_t>(v) * d;
+      for (int c = 0; c < d; ++c) vec[c] += sign * row[c];
+      *bias += sign * w_.feature_bias[k][v];
+    });
+  }
+}
+
+void Model::set_row(std::int32_t row, const float* vec) {
+  const int d = dim();
+  if (!quantized()) {
+    std::memcpy(w_.item_vec.data() + static_cast<std::ptrdiff_t>(row) * d, vec, sizeof(float) * static_cast<std::size_t>(d));
+    return;
+  }
+  float maxabs = 0;
+  for (int c = 0; c < d; ++c) maxabs = std::max(maxabs, std::fabs(vec[c]));
+  const float scale = maxabs > 0 ? maxabs / 127.0f : 1.0f;
+  w_.item_vec_scale[row] = scale;
+  std::int8_t* q = w_.item_vec_q.data() + static_cast<std::ptrdiff_t>(row) * d;
+  for (int c = 0; c < d; ++c) q[c] = static_cast<std::int8_t>(std::max(-127.0f, std::min(127.0f, std::nearbyint(vec[c] / scale))));
+}
+
+Status Model::update_items(const std::vector<CatalogItem>& items, std::size_t* added) {
+  const std::size_t f = w_.catalog.feature_count(), n0 = w_.item_ids.size();
+  const int d = dim();
+  // Every row is checked and its new vector composed before anything changes.
+  std::unordered_map<std::string_view, std::size_t> seen;
+  std::vector<std::int32_t> rows(items.size()), values(items.size() * f);
+  std::vector<std::uint8_t> available(items.size());
+  std::vector<float> vecs(items.size() * static_cast<std::size_t>(d)), biases(items.size());
+  std::vector<std::int32_t> before(f);
+  std::size_t fresh = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const CatalogItem& item = items[i];
+    const std::string at = "item " + std::to_string(i) + ": ";
+    if (Status s = check_catalog_item(item); !s.ok()) return Status::error(at + s.message());
+    if (!seen.emplace(item.id, i).second) return Status::error(at + "id " + quote_value(item.id) + " appears twice");
+    const std::int32_t row = find_row(item.id);
+    float* vec = vecs.data() + i * static_cast<std::size_t>(d);
+    std::int32_t* v = values.data() + i * f;
+    float bias;
+    if (row < 0) {  // a new item: the cold item, no features yet
+      rows[i] = static_cast<std::int32_t>(n0 + fresh++);
+      std::copy(w_.cold_emb.data(), w_.cold_emb.data() + d, vec);
+      bias = w_.cold_bias;
+      std::fill(v, v + f, -1);
+      available[i] = 1;
+    } else {  // a known item: its vector without its current features
+      rows[i] = row;
+      item_vector(row, vec);
+      bias = w_.item_bias[row];
+      std::copy_n(w_.catalog.values.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(row) * f), f, v);
+      add_feature_rows(v, -1, vec, &bias);
+      available[i] = w_.catalog.available[static_cast<std::size_t>(row)];
+    }
+    w_.catalog.lookup(item, v, &available[i]);
+    add_feature_rows(v, 1, vec, &bias);
+    biases[i] = bias;
+    if (Status s = check_values(("the vector of " + quote_value(item.id)).c_str(), vec, d, d); !s.ok()) return Status::error(at + s.message());
+    if (Status s = check_values(("the bias of " + quote_value(item.id)).c_str(), &biases[i], 1, 1); !s.ok()) return Status::error(at + s.message());
+  }
+  const std::size_t n = n0 + fresh;
+  if (n > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max() / 2))
+    return Status::error("the catalog would have " + std::to_string(n) + " items");
+
+  if (fresh > 0) {
+    if (quantized()) {
+      w_.item_vec_q.conservativeResize(static_cast<Eigen::Index>(n), d);
+      w_.item_vec_scale.conservativeResize(static_cast<Eigen::Index>(n));
+    } else {
+      w_.item_vec.conservativeResize(static_cast<Eigen::Index>(n), d);
+    }
+    w_.item_bias.conservativeResize(static_cast<Eigen::Index>(n));
+    w_.catalog.add_items(fresh);
+    w_.item_ids.resize(n);
+    removed_.resize(n, 0);
+    std::size_t cap = slots_.size();
+    while (cap < n * 2) cap <<= 1;
+    if (cap != slots_.size()) {
+      slots_.assign(cap, -1);
+      slot_mask_ = cap - 1;
+      for (std::size_t row = 0; row < n0; ++row) insert_index(static_cast<std::int32_t>(row));
+    }
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::int32_t row = rows[i];
+    const std::size_t r = static_cast<std::size_t>(row);
+    if (r >= n0) {
+      w_.item_ids[r] = items[i].id;
+      insert_index(row);
+    }
+    std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(i * f), f, w_.catalog.values.begin() + static_cast<std::ptrdiff_t>(r * f));
+    w_.catalog.available[r] = available[i];
+    set_row(row, vecs.data() + i * static_cast<std::size_t>(d));
+    w_.item_bias[row] = biases[i];
+    removed_[r] = 0;
+  }
+  derive(false);
+  if (added) *added = fresh;
+  return {};
+}
+
+std::size_t Model::remove_items(const std::vector<std::string>& ids) {
+  std::size_t count = 0;
+  for (const std::string& id : ids) {
+    const std::int32_t row = find_item(id);
+    if (row < 0) continue;
+    removed_[static_cast<std::size_t>(row)] = 1;
+    ++count;
+  }
+  return count;
+}
+
+bool Model::price_change(std::int32_t row, double price, double discount, float* dvec, float* dbias) const {
+  const ItemCatalog& cat = w_.catalog;
+  const std::size_t f = cat.feature_count();
+  bool changed = false;
+  std::fill(dvec, dvec + dim(), 0.0f);
+  *dbias = 0;
+  for (const auto& [name, bucket] : {std::make_pair("price", std::isnan(price) ? -2 : price_bucket(price)),
+                                     std::make_pair("discount", std::isnan(discount) ? -2 : discount_bucket(discount))}) {
+    const int k = cat.find_feature(name);
+    if (k < 0 || bucket == -2) continue;
+    const std::int32_t now = cat.value(static_cast<std::size_t>(row), static_cast<std::size_t>(k));
+    if (now == bucket) continue;
+    std::vector<std::int32_t> values(f, -1);
+    values[static_cast<std::size_t>(k)] = now;
+    add_feature_rows(values.data(), -1, dvec, dbias);
+    values[static_cast<std::size_t>(k)] = bucket;
+    add_feature_rows(values.data(), 1, dvec, dbias);
+    changed = true;
+  }
+  return changed;
+}
+
+ModelWeights compact_items(const ModelWeights& w, const std::vector<std::uint8_t>& keep) {
+  ModelWeights out = w;
+  const std::size_t n = w.item_ids.size(), f = w.catalog.feature_count();
+  std::vector<Eigen::Index> rows;
+  for (std::size_t i = 0; i < n; ++i)
+    if (keep[i]) rows.push_back(static_cast<Eigen::Index>(i));
+  const Eigen::Index kept = static_cast<Eigen::Index>(rows.size());
+  out.item_ids.clear();
+  out.catalog.values.clear();
+  out.catalog.available.clear();
+  out.item_bias.resize(kept);
+  if (w.item_vec_q.size() > 0) {
+    out.item_vec_q.resize(kept, w.item_vec_q.cols());
+    out.item_vec_scale.resize(kept);
+  } else {
+    out.item_vec.resize(kept, w.item_vec.cols());
+  }
+  for (Eigen::Index k = 0; k < kept; ++k) {
+    const Eigen::Index r = rows[static_cast<std::size_t>(k)];
+    const std::size_t i = static_cast<std::size_t>(r);
+    out.item_ids.push_back(w.item_ids[i]);
+    out.catalog.values.insert(out.catalog.values.end(), w.catalog.values.begin() + static_cast<std::ptrdiff_t>(i * f),
+                              w.catalog.values.begin() + static_cast<std::ptrdiff_t>((i + 1) * f));
+    out.catalog.available.push_back(w.catalog.available[i]);
+    out.item_bias[k] = w.item_bias[r];
+    if (w.item_vec_q.size() > 0) {
+      out.item_vec_q.row(k) = w.item_vec_q.row(r);
+      out.item_vec_scale[k] = w.item_vec_scale[r];
+    } else {
+      out.item_vec.row(k) = w.item_vec.row(r);
+    }
+  }
+  return out;
+}
+
+}  // namespace tandem
