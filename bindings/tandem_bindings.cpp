@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/catalog.h"
 #include "core/long_term.h"
 #include "core/model_format.h"
 #include "core/profile_format.h"
@@ -32,7 +33,29 @@ class ModelHandle {
     model_ = std::move(loaded.model);
     return "";
   }
-  const std::shared_ptr<const Model>& model() const { return model_; }
+  std::shared_ptr<const Model> model() const { return model_; }
+
+  // Catalog rows as a JSON array (core/catalog.h): known ids updated, new ones added. Sessions see
+  // the change at once (rows never move). Returns the error, "" on success; nothing changes on one.
+  std::string updateItems(const std::string& json) {
+    std::vector<CatalogItem> items;
+    Status s = parse_catalog_items(json, &items);
+    if (s.ok()) s = model_->update_items(items);
+    return s.message();
+  }
+  // Delists ids given as findItems takes them; returns how many were listed.
+  int removeItems(std::uintptr_t bytes, std::uintptr_t lengths, std::size_t count) {
+    const char* p = at<const char>(bytes);
+    const std::int32_t* length = at<const std::int32_t>(lengths);
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (length[i] < 0) continue;
+      ids.emplace_back(p, static_cast<std::size_t>(length[i]));
+      p += length[i];
+    }
+    return static_cast<int>(model_->remove_items(ids));
+  }
+  bool recommendable(int row) const { return row >= 0 && row < model_->item_count() && model_->recommendable(row); }
 
   int itemCount() const { return model_->item_count(); }
   int dim() const { return model_->dim(); }
@@ -65,14 +88,17 @@ class ModelHandle {
   std::string metadata() const { return model_->weights().metadata_json; }
 
  private:
-  std::shared_ptr<const Model> model_;
+  std::shared_ptr<Model> model_;
 };
 
 class SessionHandle {
  public:
   explicit SessionHandle(const ModelHandle& model) : session_(model.model()) {}
 
-  std::string observe(int row, int type, double time) { return session_.observe(row, type, time).message(); }
+  // price, discount: NaN for the catalog's.
+  std::string observe(int row, int type, double time, double price, double discount) {
+    return session_.observe(row, type, time, price, discount).message();
+  }
   std::string setProfile(std::uintptr_t values, std::size_t count) {
     return session_.set_profile(at<const float>(values), count).message();
   }
@@ -93,10 +119,12 @@ class SessionHandle {
     return session_.resume_at(now, &ended).ok() && ended ? 1 : 0;
   }
 
+  // prices, discounts: float64 per candidate (NaN: the catalog's), or 0 for none.
   int rerank(std::uintptr_t rows, std::size_t count, std::size_t top, bool keep_order, std::uintptr_t positions,
-             std::uintptr_t scores, std::uintptr_t long_share) {
+             std::uintptr_t scores, std::uintptr_t long_share, std::uintptr_t prices, std::uintptr_t discounts) {
     return static_cast<int>(session_.rerank(at<const std::int32_t>(rows), count, top, at<std::int32_t>(positions),
-                                            at<float>(scores), at<float>(long_share), keep_order));
+                                            at<float>(scores), at<float>(long_share), keep_order,
+                                            at<const double>(prices), at<const double>(discounts)));
   }
   int recommend(std::size_t k, int exclude, std::uintptr_t excluded, std::size_t excluded_count, std::uintptr_t rows,
                 std::uintptr_t scores) {
@@ -139,6 +167,9 @@ EMSCRIPTEN_BINDINGS(tandem) {
       .function("fingerprint", &ModelHandle::fingerprint)
       .function("findItem", &ModelHandle::findItem)
       .function("findItems", &ModelHandle::findItems)
+      .function("updateItems", &ModelHandle::updateItems)
+      .function("removeItems", &ModelHandle::removeItems)
+      .function("recommendable", &ModelHandle::recommendable)
       .function("itemId", &ModelHandle::itemId)
       .function("eventTypeCount", &ModelHandle::eventTypeCount)
       .function("eventType", &ModelHandle::eventType)
