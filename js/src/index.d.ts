@@ -105,7 +105,37 @@ export interface SessionOptions {
   storageKey?: string;
 }
 
-export interface ShopperEvent {
+/** Prices and discounts as a page shows them (the catalog's rules: prices in [0, 1e12], a discount a share in [0, 1)). */
+export interface Offer {
+  /** The price the item is shown at; left out: the catalog's. */
+  price?: number;
+  /** The share off the list price (0.25 is 25 % off); left out: the catalog's. At most one of discount and listPrice. */
+  discount?: number;
+  /** The list price, with `price`: the discount is 1 - price / listPrice. */
+  listPrice?: number;
+}
+
+/** A rerank candidate at the page's current price and discount. */
+export interface Candidate extends Offer {
+  item: string;
+}
+
+/**
+ * A product for addItems: a new id is added (scored by its features), a known one gets the fields
+ * given. Any other key is a label column the model may have been trained with (colour, material).
+ */
+export interface CatalogItem extends Offer {
+  id: string;
+  /** A path of levels, 'home/kitchen/knives' ('' clears it). */
+  category?: string;
+  /** '' clears it. */
+  brand?: string;
+  /** false: findable, scored, never recommended. */
+  available?: boolean;
+  [label: string]: string | number | boolean | undefined;
+}
+
+export interface ShopperEvent extends Offer {
   /** The storefront's item id. Unknown ids are counted and ignored. */
   item: string;
   /** One of the model's eventTypes, a kind ('view', 'click', 'cart', 'fav', 'purchase') or an eventMap name (default: the model's first type). */
@@ -200,7 +230,7 @@ export interface AutoTrackOptions {
   /** What each sighting records (AUTOTRACK_EVENTS by default). */
   events?: AutoTrackEvents;
   /** Called after each model event is observed, e.g. to re-render recommendations; `kind` is what the page saw. */
-  onEvent?: (event: Required<Omit<ShopperEvent, 'recommendationId'>> & { kind: EventKind | 'impression' | string }) => void;
+  onEvent?: (event: Required<Pick<ShopperEvent, 'item' | 'type' | 'time'>> & { kind: EventKind | 'impression' | string }) => void;
 }
 
 export declare class Recommender {
@@ -216,7 +246,14 @@ export declare class Recommender {
   readonly metadata: Record<string, unknown>;
   /** The share of browsers in the holdout arm. */
   readonly holdout: number;
+  /** Whether the model knows an id (a delisted one it no longer does). */
   hasItem(id: string): boolean;
+  /** Whether recommend() may return an id: known and not marked unavailable. */
+  isRecommendable(id: string): boolean;
+  /** Adds new products (scored by their features, no retraining) and updates known ones; throws and changes nothing on a bad item. */
+  addItems(items: CatalogItem[]): { added: number; updated: number };
+  /** Delists products: unknown to observe and rerank, never recommended. Returns how many were listed. */
+  removeItems(ids: string[]): number;
   /** The model's event type for a kind, type or eventMap name; null when the map says to ignore it; undefined when the model has none. */
   eventTypeFor(kind: EventKind | string): string | null | undefined;
   session(options?: SessionOptions): Session;
@@ -238,8 +275,8 @@ export declare class Session {
   impression(impression: { item: string; recommendationId: string; time?: number }): void;
   /** The shopper is back at `time` (ms, default now): after the session timeout the visit has ended and its short-term state resets. */
   resume(time?: number): void;
-  /** Every candidate (or the top ones), best first, ties in input order; in the holdout arm, in input order. */
-  rerank(items: string[], options?: RerankOptions): Ranked[];
+  /** Every candidate (or the top ones), best first, ties in input order; in the holdout arm, in input order. Candidates may carry the page's price and discount. */
+  rerank(items: (string | Candidate)[], options?: RerankOptions): Ranked[];
   /** The catalog's best k; in the holdout arm, its most popular (the model's order for an unknown shopper). */
   recommend(options?: RecommendOptions): Recommended[];
   /** A vector, a profile file's bytes or null apply at once; a URL is fetched (the promise settles when applied). */

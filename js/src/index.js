@@ -142,6 +142,8 @@ export class Recommender {
     this.holdout = holdout;
     this._hooks = hooks;
     this.itemCount = handle.itemCount();
+    // The rows the model file holds; addItems appends rows after them, in the order it is called.
+    this._trainedCount = this.itemCount;
     this.dim = handle.dim();
     this.profileLength = handle.profileLength();
     this.fingerprint = handle.fingerprint();
@@ -169,35 +171,46 @@ export class Recommender {
   }
 
   /**
+   * Writes the ids items[i] for i of `which` into wasm memory as the bindings take them (UTF-8
+   * bytes back to back, their lengths as int32, -1 for an id that cannot be one), after `extra`
+   * bytes the caller uses; returns { base (the extra bytes), lengths, bytes } addresses.
+   */
+  _writeIds(items, which, extra) {
+    const module = this._module;
+    let bound = 0;
+    for (const i of which) bound += 3 * items[i].length;  // UTF-8 takes at most 3 bytes per UTF-16 unit
+    // One block: extra | lengths | bytes.
+    const base = this._scratch.reserve(extra + 4 * which.length + bound + 16);
+    const lengths = base + extra, bytes = lengths + 4 * which.length;
+    let end = bytes;
+    for (let k = 0; k < which.length; k++) {
+      const id = items[which[k]];
+      // A lone surrogate would be encoded as U+FFFD and could match an id holding one: such an id is
+      // unknown (browsers without isWellFormed, before 2023, take that small risk).
+      const written = wellFormed(id) ? encoder.encodeInto(id, module.HEAPU8.subarray(end, end + 3 * id.length)).written : -1;
+      module.HEAP32[(lengths >> 2) + k] = written;
+      end += Math.max(0, written);
+    }
+    return { base, lengths, bytes };
+  }
+
+  /**
    * Looks the ids items[i] for i of `misses` up in the model, all in one call (UTF-8 bytes back to
    * back in wasm memory, with their lengths), into rows; caches the catalog ones as _row() does.
    */
   _findRows(items, misses, rows) {
     const module = this._module;
-    let bound = 0;
-    for (const i of misses) bound += 3 * items[i].length;  // UTF-8 takes at most 3 bytes per UTF-16 unit
-    // One block: lengths | rows | bytes.
-    const base = this._scratch.reserve(8 * misses.length + bound + 16);
-    const lengths = base >> 2, found = lengths + misses.length, bytes = base + 8 * misses.length;
-    let end = bytes;
+    // One block: rows | lengths | bytes.
+    const { base, lengths, bytes } = this._writeIds(items, misses, 4 * misses.length);
+    this._handle.findItems(bytes, lengths, misses.length, base);
     for (let k = 0; k < misses.length; k++) {
-      const id = items[misses[k]];
-      // A lone surrogate would be encoded as U+FFFD and could match an id holding one: such an id is
-      // unknown (browsers without isWellFormed, before 2023, take that small risk).
-      const wellFormed = typeof id.isWellFormed !== 'function' || id.isWellFormed();
-      const written = wellFormed ? encoder.encodeInto(id, module.HEAPU8.subarray(end, end + 3 * id.length)).written : -1;
-      module.HEAP32[lengths + k] = written;
-      end += Math.max(0, written);
-    }
-    this._handle.findItems(bytes, base, misses.length, found << 2);
-    for (let k = 0; k < misses.length; k++) {
-      const row = module.HEAP32[found + k];
+      const row = module.HEAP32[(base >> 2) + k];
       rows[misses[k]] = row;
       if (row >= 0) this._rows.set(items[misses[k]], row);
     }
   }
 
-  /** Rows of a candidate list (Int32Array; -1 for unknown ids), checking every id is a string. */
+  /** Rows of a candidate list of ids (Int32Array; -1 for unknown ids), checking every id is a string. */
   _candidateRows(items) {
     const n = items.length, last = this._lastIds;
     if (last !== null && last.length === n) {
@@ -209,7 +222,7 @@ export class Recommender {
     const misses = [];
     for (let i = 0; i < n; i++) {
       const id = items[i];
-      if (typeof id !== 'string') throw new TypeError(`tandem: rerank candidate ${i} must be a string, got ${describe(id)}`);
+      if (typeof id !== 'string') throw new TypeError(`tandem: rerank candidate ${i} must be an item id or { item, price, discount }, got ${describe(id)}`);
       const row = this._rows.get(id);
       if (row === undefined) misses.push(i);
       else rows[i] = row;
@@ -238,11 +251,70 @@ export class Recommender {
     if (hook) report(name, () => hook(payload));
   }
 
-  /** Whether the model knows a storefront item id. */
+  /** Whether the model knows a storefront item id (delisted ones, removeItems, it no longer knows). */
   hasItem(id) {
     this._live();
     if (typeof id !== 'string') throw new TypeError('tandem: item ids are strings');
     return this._row(id) >= 0;
+  }
+
+  /** Whether recommend() may return an item: the model knows it, and it is not marked unavailable. */
+  isRecommendable(id) {
+    const handle = this._live();
+    if (typeof id !== 'string') throw new TypeError('tandem: item ids are strings');
+    const row = this._row(id);
+    return row >= 0 && handle.recommendable(row);
+  }
+
+  /**
+   * Adds new products and updates known ones, without retraining: `{ id, category, brand, price,
+   * listPrice, discount, available, ...labels }` each, every field but the id optional. A new id
+   * is scored by its features (category path, brand, price and discount buckets, labels the model
+   * was trained with) and the model's cold-item vector; a known id gets the fields given (the
+   * others stay). `available: false` keeps an item findable but out of recommend(). Sessions see
+   * the change at once. Everything is checked before anything changes: a call that throws has
+   * changed nothing. Returns how many ids were new and how many were known (or delisted before).
+   * @param {import('./index.d.ts').CatalogItem[]} items
+   * @returns {{added: number, updated: number}}
+   */
+  addItems(items) {
+    const handle = this._live();
+    if (!Array.isArray(items)) throw new TypeError(`tandem: addItems needs an array of items { id, category, price, ... }, got ${describe(items)}`);
+    const rows = Array.from(items, catalogRow);
+    const before = handle.itemCount();
+    const error = handle.updateItems(JSON.stringify(rows));
+    if (error) throw fail(`addItems: ${error}`);
+    this._catalogChanged();
+    const added = this.itemCount - before;
+    return { added, updated: rows.length - added };
+  }
+
+  /**
+   * Delists products: the model no longer knows them (observe and rerank treat them as unknown ids)
+   * and recommend() never returns them. addItems lists an id again. Returns how many were listed.
+   * @param {string[]} ids
+   */
+  removeItems(ids) {
+    const handle = this._live();
+    if (!Array.isArray(ids)) throw new TypeError(`tandem: removeItems needs an array of item ids, got ${describe(ids)}`);
+    const all = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      if (typeof ids[i] !== 'string') throw new TypeError(`tandem: removeItems id ${i} must be a string, got ${describe(ids[i])}`);
+      all[i] = i;
+    }
+    const { lengths, bytes } = this._writeIds(ids, all, 0);
+    const count = handle.removeItems(bytes, lengths, ids.length);
+    for (const id of ids) this._rows.delete(id);
+    this._catalogChanged();
+    return count;
+  }
+
+  /** After addItems or removeItems: ids map to other rows, the item count grew, rankings changed. */
+  _catalogChanged() {
+    this._lastIds = null;
+    this._lastRows = null;
+    this.itemCount = this._handle.itemCount();
+    for (const ref of this._sessions) ref.deref()?._changed();
   }
 
   /**
@@ -428,12 +500,20 @@ export class Session {
   _restoreSaved(text) {
     let error;
     try {
-      const { state, measure } = parseRecord(text);
+      const { state, measure, items } = parseRecord(text);
       let bytes;
       try {
         bytes = fromBase64(state);
       } catch {
         throw new Error('the saved text is not base64');
+      }
+      // Rows that addItems appended are this page's: the state is restored only where they hold
+      // the same ids (the page added the same items, in the same order, before the session).
+      const rec = this._rec;
+      for (const [row, id] of items) {
+        if (row >= rec.itemCount || rec._id(row) !== id) {
+          throw new Error(`it names item ${JSON.stringify(id)}, added with addItems, which this page has not added (yet) as item ${row}: add items before making sessions`);
+        }
       }
       error = this._restoreBytes(bytes);
       if (!error && measure) this._measure = this._measure.onTopOf(measure);
@@ -467,8 +547,21 @@ export class Session {
   /** Saves the state and the measurement after a change (nothing until the stored state has been read). */
   _persist() {
     if (this._store && this._consented && this._pending === null && this._handle) {
-      this._store.save(recordText(toBase64(this._handle.saveState()), this._measure));
+      this._store.save(recordText(toBase64(this._handle.saveState()), this._measure, this._addedRows()));
     }
+  }
+
+  /** The [row, id] pairs of rows the state and the measurement name that addItems appended (none: null). */
+  _addedRows() {
+    const rec = this._rec, handle = this._handle, first = rec._trainedCount;
+    if (rec.itemCount === first) return null;
+    const rows = new Set();
+    for (let i = 0; i < handle.recentCount(); i++) {
+      const row = handle.recentItem(i);
+      if (row >= first) rows.add(row);
+    }
+    for (const [row] of this._measure.clicks) if (row >= first) rows.add(row);
+    return Array.from(rows, (row) => [row, rec._id(row)]);
   }
 
   /**
@@ -584,8 +677,9 @@ export class Session {
    * Records one event. `type`: one of the model's event types, a kind ('view', 'click', 'cart',
    * 'fav', 'purchase') or a name of the Recommender's eventMap (mapped to null: ignored). With
    * `recommendationId`, a click on that recommendation or a conversion from it (see measuring.md).
-   * Unknown item ids are counted and ignored; bad types throw.
-   * @param {{item: string, type?: string, time?: number, recommendationId?: string}} event time in milliseconds (Date.now()), default now
+   * Unknown item ids are counted and ignored; bad types throw. `price` and `discount` (or `listPrice`
+   * with `price`): what the page showed the item at, for this event (default: the catalog's).
+   * @param {import('./index.d.ts').ShopperEvent} event time in milliseconds (Date.now()), default now
    */
   observe(event) {
     const handle = this._live();
@@ -593,6 +687,8 @@ export class Session {
     const rec = this._rec;
     const { item, type = rec.eventTypes[0], time = Date.now(), recommendationId } = event;
     if (typeof item !== 'string' || item.length === 0) throw new TypeError(`tandem: event.item must be a non-empty string, got ${describe(item)}`);
+    // The price and discount the page showed the item at (NaN: the catalog's).
+    const [price, discount] = pageOffer(event, 'event', 'event.');
     const resolved = typeof type === 'string' ? resolveEvent(rec._names, type) : null;
     if (resolved === null) {
       const mapped = rec._names.eventMap.size > 0 ? ' or names in its eventMap' : '';
@@ -604,9 +700,9 @@ export class Session {
     let hook = null, payload;
     if (resolved.type !== undefined) {
       const typeIndex = rec._typeIndex.get(resolved.type);
-      const error = handle.observe(row, typeIndex, seconds);
+      const error = handle.observe(row, typeIndex, seconds, price, discount);
       if (error) throw fail(error);
-      this._keep(() => handle.observe(row, typeIndex, seconds));
+      this._keep(() => handle.observe(row, typeIndex, seconds, price, discount));
       const conversion = rec._conversions.get(resolved.type);
       if (conversion) [hook, payload] = ['onConversion', this._noteConversion(item, row, conversion, resolved.type, time, recommendationId)];
     } else if (resolved.missing) {
@@ -644,13 +740,15 @@ export class Session {
    * With `time` (milliseconds, e.g. Date.now()), the ranking is asked for at that time: once more
    * than the model's session timeout has passed since the last event, the visit has ended and
    * the new one starts without its short-term state (see resume()).
-   * @param {string[]} items
+   * A candidate is an id, or `{ item, price, discount }` (or `listPrice` with `price`) to score it at
+   * the page's current price and discount; a field left out is the catalog's (addItems).
+   * @param {(string | import('./index.d.ts').Candidate)[]} items
    * @param {{top?: number, time?: number, list?: string}} [options]
    * @returns {import('./index.d.ts').Ranked[]}
    */
   rerank(items, options = {}) {
     const handle = this._live();
-    if (!Array.isArray(items)) throw new TypeError('tandem: rerank needs an array of item ids');
+    if (!Array.isArray(items)) throw new TypeError('tandem: rerank needs an array of item ids (or { item, price, discount } objects)');
     checkOptions(options, 'rerank');
     const seconds = options.time === undefined ? undefined : this._time(options.time, 'time');
     const n = items.length;
@@ -658,21 +756,28 @@ export class Session {
     const list = checkList(options.list);
     const rec = this._rec;
     const module = rec._module;
+    // Candidates given as { item, price, discount }: their ids, and the prices and discounts the
+    // page shows (NaN: the catalog's); ids alone: the list itself, nothing copied.
+    const { ids, prices, discounts } = candidateOffers(items);
     // Resolve ids first: an id lookup may grow wasm memory, which replaces the heap views.
-    const rows = rec._candidateRows(items);
-    // One block: rows | positions | scores | long-term shares.
-    const base = rec._scratch.reserve(n * 16 + 16);
+    const rows = rec._candidateRows(ids);
+    // One block: rows | positions | scores | long-term shares | prices | discounts (float64, 8-aligned).
+    const offers = prices !== null || discounts !== null;
+    const base = rec._scratch.reserve(n * 16 + (offers ? n * 16 : 0) + 16);
     // Everything that can fail has been done: only now may the call end the visit.
     if (seconds !== undefined) this._resume(seconds);
     const arm = this._arm();
     const gate = handle.gateMean();
     const positionsPtr = base + n * 4, scoresPtr = base + n * 8, sharesPtr = base + n * 12;
+    const pricesPtr = prices === null ? 0 : base + n * 16, discountsPtr = discounts === null ? 0 : base + n * 24;
     module.HEAP32.set(rows, base >> 2);
+    if (prices !== null) module.HEAPF64.set(prices, pricesPtr >> 3);
+    if (discounts !== null) module.HEAPF64.set(discounts, discountsPtr >> 3);
     // One pass in wasm: order (in the holdout arm, the page's own order, as if tandem were not
-    // there), scores and the long-term shares.
-    const count = handle.rerank(base, n, Math.min(top, n), arm === 'holdout', positionsPtr, scoresPtr, sharesPtr);
+    // there), scores (at the page's prices) and the long-term shares.
+    const count = handle.rerank(base, n, Math.min(top, n), arm === 'holdout', positionsPtr, scoresPtr, sharesPtr, pricesPtr, discountsPtr);
     const f32 = module.HEAPF32, i32 = module.HEAP32;
-    const ranked = Array.from({ length: count }, (_, i) => items[i32[(positionsPtr >> 2) + i]]);
+    const ranked = Array.from({ length: count }, (_, i) => ids[i32[(positionsPtr >> 2) + i]]);
     const recommendationId = this._serve(ranked, list, arm);
     const out = new Array(count);
     for (let i = 0; i < count; i++) {
@@ -989,6 +1094,121 @@ function checkOptions(options, what) {
 function checkCount(value, name) {
   if (!Number.isInteger(value) || value < 0) throw new TypeError(`tandem: ${name} must be a non-negative integer, got ${describe(value)}`);
   return value;
+}
+
+/**
+ * A rerank candidate list -> { ids, prices, discounts }: the list itself when it holds ids only
+ * (prices and discounts null), else the ids and Float64Arrays of the prices and discounts given
+ * (NaN where left out: the catalog's; an array stays null when no candidate gives one).
+ */
+function candidateOffers(items) {
+  const n = items.length;
+  let i = 0;
+  while (i < n && typeof items[i] === 'string') i++;
+  if (i === n) return { ids: items, prices: null, discounts: null };
+  const ids = new Array(n);
+  let prices = null, discounts = null;
+  for (i = 0; i < n; i++) {
+    const c = items[i];
+    if (typeof c === 'string') {
+      ids[i] = c;
+      continue;
+    }
+    if (c === null || typeof c !== 'object' || Array.isArray(c) || typeof c.item !== 'string') {
+      const got = c !== null && typeof c === 'object' && !Array.isArray(c) ? `{ item: ${describe(c.item)} }` : describe(c);
+      throw new TypeError(`tandem: rerank candidate ${i} must be an item id or { item, price, discount }, got ${got}`);
+    }
+    ids[i] = c.item;
+    const [price, discount] = pageOffer(c, `rerank candidate ${i}`, `rerank candidate ${i} `);
+    if (!Number.isNaN(price)) (prices ??= new Float64Array(n).fill(NaN))[i] = price;
+    if (!Number.isNaN(discount)) (discounts ??= new Float64Array(n).fill(NaN))[i] = discount;
+  }
+  return { ids, prices, discounts };
+}
+
+/** Whether a string can be UTF-8 (no lone surrogates; assumed where isWellFormed is missing, before 2023). */
+function wellFormed(id) {
+  return typeof id.isWellFormed !== 'function' || id.isWellFormed();
+}
+
+// The catalog's rules for numbers (src/core/catalog.h): prices in [0, 1e12], discounts a share in [0, 1).
+const MAX_PRICE = 1e12;
+
+function checkPrice(value, name) {
+  if (typeof value !== 'number') throw new TypeError(`tandem: ${name} must be a number, got ${describe(value)}`);
+  if (!(value >= 0 && value <= MAX_PRICE)) throw new RangeError(`tandem: ${name} must be a number in [0, 1e12], got ${value}`);
+  return value;
+}
+
+function checkDiscount(value, name) {
+  if (typeof value !== 'number') throw new TypeError(`tandem: ${name} must be a share in [0, 1) (0.25 is 25 % off), got ${describe(value)}`);
+  if (!(value >= 0 && value < 1)) throw new RangeError(`tandem: ${name} must be a share in [0, 1) (0.25 is 25 % off), got ${value}`);
+  return value;
+}
+
+/**
+ * The price and discount a page shows an item at (rerank's { item, price, discount } and observe's
+ * event), each NaN for "the catalog's". `listPrice` with `price` gives the discount as addItems
+ * does: 1 - price / listPrice.
+ */
+function pageOffer(object, owner, field) {
+  const { price, discount, listPrice } = object;
+  const p = price === undefined ? NaN : checkPrice(price, `${field}price`);
+  let d = discount === undefined ? NaN : checkDiscount(discount, `${field}discount`);
+  if (listPrice !== undefined) {
+    checkPrice(listPrice, `${field}listPrice`);
+    if (discount !== undefined) throw new TypeError(`tandem: ${owner}: give discount or listPrice, not both`);
+    if (price === undefined) throw new TypeError(`tandem: ${owner}: listPrice needs price (the discount is 1 - price / listPrice)`);
+    if (listPrice < price) throw new RangeError(`tandem: ${owner}: listPrice ${listPrice} is below the price ${price}`);
+    d = listPrice > 0 ? 1 - price / listPrice : 0;
+  }
+  return [p, d];
+}
+
+// Fields of a catalog row the engine names (src/core/catalog.h); any other key is a label column.
+const CATALOG_FIELDS = new Set(['id', 'category', 'brand', 'price', 'listPrice', 'discount', 'available']);
+
+/**
+ * One item of addItems as the engine's JSON row ({ id, category, brand, price, list_price,
+ * discount, available, labels... }), every field checked: a TypeError or RangeError naming the
+ * item and the field. Fields left out (or undefined) are not given: a known item keeps them.
+ */
+function catalogRow(item, i) {
+  const where = `addItems item ${i}`;
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    throw new TypeError(`tandem: ${where} must be an object { id, category, price, ... }, got ${describe(item)}`);
+  }
+  const { id, category, brand, price, listPrice, discount, available } = item;
+  if (typeof id !== 'string' || id.length === 0) throw new TypeError(`tandem: ${where}: id must be a non-empty string, got ${describe(id)}`);
+  if (!wellFormed(id)) throw new TypeError(`tandem: ${where}: id ${describe(id)} holds a lone surrogate (not UTF-8)`);
+  const row = { id };
+  for (const [key, value] of [['category', category], ['brand', brand]]) {
+    if (value === undefined) continue;
+    // '' clears the field; a category is a path of levels, 'home/kitchen'.
+    if (typeof value !== 'string' || !wellFormed(value)) throw new TypeError(`tandem: ${where}: ${key} must be a string, got ${describe(value)}`);
+    row[key] = value;
+  }
+  const field = `${where}: `;
+  if (price !== undefined) row.price = checkPrice(price, `${field}price`);
+  if (listPrice !== undefined) row.list_price = checkPrice(listPrice, `${field}listPrice`);
+  if (discount !== undefined) row.discount = checkDiscount(discount, `${field}discount`);
+  if (listPrice !== undefined && discount !== undefined) throw new TypeError(`tandem: ${where}: give discount or listPrice, not both`);
+  if (listPrice !== undefined && price === undefined) throw new TypeError(`tandem: ${where}: listPrice needs price (the discount is 1 - price / listPrice)`);
+  if (listPrice !== undefined && listPrice < price) throw new RangeError(`tandem: ${where}: listPrice ${listPrice} is below the price ${price}`);
+  if (available !== undefined) {
+    if (typeof available !== 'boolean') throw new TypeError(`tandem: ${where}: available must be true or false, got ${describe(available)}`);
+    row.available = available;
+  }
+  for (const key of Object.keys(item)) {
+    const value = item[key];
+    if (CATALOG_FIELDS.has(key) || value === undefined) continue;
+    if (key === 'list_price') throw new TypeError(`tandem: ${where}: list_price is spelled listPrice here`);
+    if (!(typeof value === 'string' && wellFormed(value)) && !Number.isSafeInteger(value) && typeof value !== 'boolean') {
+      throw new TypeError(`tandem: ${where}: label ${describe(key)} must be a string, an integer or a boolean, got ${describe(value)}`);
+    }
+    Object.defineProperty(row, key, { value, enumerable: true }); // a key such as __proto__ too
+  }
+  return row;
 }
 
 function describe(value) {

@@ -103,17 +103,23 @@ export class Measure {
   }
 }
 
-/** The text a session saves: the engine's state (base64) and the measurement, as one JSON record. */
-export function recordText(stateBase64, measure) {
-  return JSON.stringify({ tandem: 1, state: stateBase64, measure });
+/**
+ * The text a session saves: the engine's state (base64) and the measurement, as one JSON record;
+ * with `items` ([row, id] pairs), the ids of rows that addItems appended, which the state names.
+ */
+export function recordText(stateBase64, measure, items) {
+  return JSON.stringify(items && items.length > 0 ? { tandem: 1, state: stateBase64, measure, items } : { tandem: 1, state: stateBase64, measure });
 }
 
+/** The most [row, id] pairs a record names: the engine's window (at most 4096 events) and the remembered clicks. */
+const ITEMS_KEPT = 4096 + CLICKS_KEPT;
+
 /**
- * A saved text -> { state (base64), measure (Measure or null) }; throws an Error saying what is
+ * A saved text -> { state (base64), measure (Measure or null), items ([row, id] pairs) }; throws an Error saying what is
  * wrong. Text that is not a JSON record is a state saved by tandem-rec 0.1 (base64 alone).
  */
 export function parseRecord(text) {
-  if (!text.startsWith('{')) return { state: text, measure: null };
+  if (!text.startsWith('{')) return { state: text, measure: null, items: [] };
   let record;
   try {
     record = JSON.parse(text);
@@ -121,5 +127,8 @@ export function parseRecord(text) {
     throw new Error('the saved record is not JSON');
   }
   if (record === null || record.tandem !== 1 || typeof record.state !== 'string') throw new Error('not a tandem-rec session record');
-  return { state: record.state, measure: Measure.from(record.measure) };
+  const { items = [] } = record;
+  const pair = (p) => Array.isArray(p) && p.length === 2 && isCount(p[0]) && typeof p[1] === 'string';
+  if (!Array.isArray(items) || items.length > ITEMS_KEPT || !items.every(pair)) throw new Error('the saved item ids are malformed');
+  return { state: record.state, measure: Measure.from(record.measure), items };
 }

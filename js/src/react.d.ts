@@ -1,5 +1,5 @@
 // Types of tandem-rec/react. React is an optional peer dependency of tandem-rec.
-import type { CreateOptions, CreateSource, Ranked, Recommended, Recommender, SessionOptions, Session } from './index.js';
+import type { Candidate, CreateOptions, CreateSource, Ranked, Recommended, Recommender, SessionOptions, Session } from './index.js';
 
 export interface TandemState {
   /** The loaded Recommender, or null while loading or after an error. */
@@ -15,7 +15,7 @@ export declare function useTandem(source: CreateSource, options?: CreateOptions 
 
 export interface RecommendationsOptions {
   /** Rerank these candidates instead of recommending from the whole catalog. */
-  items?: string[];
+  items?: (string | Candidate)[];
   /** How many (recommend: default 10; rerank: all). */
   k?: number;
   exclude?: 'none' | 'purchased' | 'seen' | string[];
@@ -24,5 +24,5 @@ export interface RecommendationsOptions {
 }
 
 /** The session's recommendations (or its ranking of `items`), recomputed after every change of its state. */
-export declare function useRecommendations(session: Session | null, options: RecommendationsOptions & { items: string[] }): Ranked[];
+export declare function useRecommendations(session: Session | null, options: RecommendationsOptions & { items: (string | Candidate)[] }): Ranked[];
 export declare function useRecommendations(session: Session | null, options?: RecommendationsOptions): Recommended[];

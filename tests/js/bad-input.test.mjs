@@ -52,8 +52,8 @@ test('item ids: non-strings and the empty string throw TypeErrors naming the val
     [['SKU-100001'], 'an array'], [new String('SKU-100001'), 'an object'], [Symbol('SKU'), 'Symbol(SKU)'], [7n, '7n (a BigInt)']]) {
     assert.throws(() => s.observe({ item, type: 'view', time: T0 + 30_000 }), { name: 'TypeError', message: `tandem: event.item must be a non-empty string, got ${shown}` });
   }
-  assert.throws(() => s.rerank(['SKU-100001', 42]), { name: 'TypeError', message: 'tandem: rerank candidate 1 must be a string, got 42' });
-  assert.throws(() => s.rerank(['SKU-100001', , 'SKU-100002']), { name: 'TypeError', message: 'tandem: rerank candidate 1 must be a string, got undefined' }); // eslint-disable-line no-sparse-arrays
+  assert.throws(() => s.rerank(['SKU-100001', 42]), { name: 'TypeError', message: 'tandem: rerank candidate 1 must be an item id or { item, price, discount }, got 42' });
+  assert.throws(() => s.rerank(['SKU-100001', , 'SKU-100002']), { name: 'TypeError', message: 'tandem: rerank candidate 1 must be an item id or { item, price, discount }, got undefined' }); // eslint-disable-line no-sparse-arrays
   assert.throws(() => rec.hasItem(42), { name: 'TypeError', message: 'tandem: item ids are strings' });
   assert.throws(() => s.recommend({ exclude: ['SKU-100001', 5] }), { name: 'TypeError', message: 'tandem: excluded ids must be strings' });
   assert.deepEqual(snapshot(s), before);
@@ -430,9 +430,9 @@ test('wrong types from JavaScript throw TypeErrors with tandem messages, before 
     [() => rec.session({ persist: storage, storageKey: '' }), 'tandem: storageKey must be a non-empty string'],
     [() => s.observe('SKU-100001'), 'tandem: observe needs an event object { item, type, time }'],
     [() => s.observe(), 'tandem: observe needs an event object { item, type, time }'],
-    [() => s.rerank('SKU-100001'), 'tandem: rerank needs an array of item ids'],
-    [() => s.rerank({ 0: 'SKU-100001', length: 1 }), 'tandem: rerank needs an array of item ids'],
-    [() => s.rerank(new Set(['SKU-100001'])), 'tandem: rerank needs an array of item ids'],
+    [() => s.rerank('SKU-100001'), 'tandem: rerank needs an array of item ids (or { item, price, discount } objects)'],
+    [() => s.rerank({ 0: 'SKU-100001', length: 1 }), 'tandem: rerank needs an array of item ids (or { item, price, discount } objects)'],
+    [() => s.rerank(new Set(['SKU-100001'])), 'tandem: rerank needs an array of item ids (or { item, price, discount } objects)'],
     [() => s.rerank(['SKU-100001'], null), 'tandem: rerank options must be an object, got null'],
     [() => s.rerank(['SKU-100001'], 3), 'tandem: rerank options must be an object, got 3'],
     [() => s.rerank(['SKU-100001'], { top: '3' }), 'tandem: top must be a non-negative integer, got "3"'],
@@ -467,7 +467,7 @@ test('a rerank or recommend asked for at a later time that fails on another argu
   const reference = browsed(rec); // never makes the failing call
   const calls = [
     [(s) => s.rerank(['SKU-100001'], { time: LATER, top: -1 }), 'tandem: top must be a non-negative integer, got -1'],
-    [(s) => s.rerank(['SKU-100001', 7], { time: LATER }), 'tandem: rerank candidate 1 must be a string, got 7'],
+    [(s) => s.rerank(['SKU-100001', 7], { time: LATER }), 'tandem: rerank candidate 1 must be an item id or { item, price, discount }, got 7'],
     [(s) => s.recommend({ time: LATER, k: 1.5 }), 'tandem: k must be a non-negative integer, got 1.5'],
     [(s) => s.recommend({ time: LATER, exclude: 'bought' }), `tandem: exclude must be 'none', 'purchased', 'seen' or an array of ids, got "bought"`],
     [(s) => s.recommend({ time: LATER, exclude: ['SKU-100001', null] }), 'tandem: excluded ids must be strings'],

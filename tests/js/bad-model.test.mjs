@@ -44,7 +44,7 @@ test('bad magic, unknown version, checksum mismatch', async () => {
   await rejects(bytes, 'tandem: not a tandem model file: bad magic bytes at offset 0 (found 89 54 44 00 0d 0a 1a 0a, expected 89 54 44 4d 0d 0a 1a 0a)');
   bytes = good();
   bytes[8] = 7;
-  await rejects(bytes, 'tandem: unsupported model format version 7 at offset 8 (this build reads version 2)');
+  await rejects(bytes, 'tandem: unsupported model format version 7 at offset 8 (this build reads version 3)');
   bytes = good();
   bytes[bytes.length - 30] ^= 1;
   await rejects(bytes, /^tandem: model file checksum mismatch: stored [0-9a-f]{16}, computed [0-9a-f]{16} over bytes \[0, \d+\) \(the file is corrupt\)$/);

@@ -20,6 +20,7 @@ export function createFakeModule() {
     HEAPU8: new Uint8Array(memory),
     HEAP32: new Int32Array(memory),
     HEAPF32: new Float32Array(memory),
+    HEAPF64: new Float64Array(memory),
     live,
     loads: [],
     _malloc(size) {
@@ -53,16 +54,51 @@ export function createFakeModule() {
     profileLength() { return 3; }
     quantized() { return false; }
     fingerprint() { return this.m.fingerprint; }
-    findItem(id) { return this.m.items.indexOf(id); }
+    findItem(id) {
+      const row = this.m.items.indexOf(id);
+      return this.m.removed?.has(row) ? -1 : row;
+    }
     findItems(bytesPtr, lengthsPtr, count, rowsPtr) {
       const decoder = new TextDecoder();
       for (let i = 0, p = bytesPtr; i < count; i++) {
         const length = module.HEAP32[(lengthsPtr >> 2) + i];
-        module.HEAP32[(rowsPtr >> 2) + i] = length < 0 ? -1 : this.m.items.indexOf(decoder.decode(module.HEAPU8.subarray(p, p + length)));
+        module.HEAP32[(rowsPtr >> 2) + i] = length < 0 ? -1 : this.findItem(decoder.decode(module.HEAPU8.subarray(p, p + length)));
         p += Math.max(0, length);
       }
     }
     itemId(row) { return this.m.items[row] ?? ''; }
+    // The catalog: rows as the engine's JSON gives them, kept to check what the JS layer sent.
+    updateItems(json) {
+      const rows = JSON.parse(json);
+      module.catalogCalls = [...(module.catalogCalls ?? []), rows];
+      const bad = rows.findIndex((r) => r.fake_error);
+      if (bad >= 0) return `item ${bad}: ${rows[bad].fake_error}`;
+      this.m.removed ??= new Set();
+      this.m.unavailable ??= new Set();
+      for (const r of rows) {
+        if (!this.m.items.includes(r.id)) this.m.items.push(r.id);
+        const row = this.m.items.indexOf(r.id);
+        this.m.removed.delete(row);
+        if (r.available === false) this.m.unavailable.add(row);
+        if (r.available === true) this.m.unavailable.delete(row);
+      }
+      return '';
+    }
+    removeItems(bytesPtr, lengthsPtr, count) {
+      this.m.removed ??= new Set();
+      let n = 0;
+      for (let i = 0, p = bytesPtr; i < count; i++) {
+        const length = module.HEAP32[(lengthsPtr >> 2) + i];
+        const row = length < 0 ? -1 : this.findItem(decoder.decode(module.HEAPU8.subarray(p, p + length)));
+        p += Math.max(0, length);
+        if (row >= 0) {
+          this.m.removed.add(row);
+          n++;
+        }
+      }
+      return n;
+    }
+    recommendable(row) { return row >= 0 && row < this.m.items.length && !this.m.removed?.has(row) && !this.m.unavailable?.has(row); }
     eventTypeCount() { return this.m.types.length; }
     eventType(i) { return this.m.types[i]; }
     purchaseEvent() { return this.m.purchase; }
@@ -76,8 +112,9 @@ export function createFakeModule() {
       this.model = model;
       this.s = { events: [], profile: [0, 0, 0], unknown: 0 };
     }
-    observe(row, type, time) {
+    observe(row, type, time, price, discount) {
       if (time < 0) return 'fake: negative time';
+      this.offers = [...(this.offers ?? []), [price, discount]];
       if (row < 0) this.s.unknown++;
       else this.s.events.push([row, type, time]);
       return '';
@@ -100,8 +137,10 @@ export function createFakeModule() {
     reset() { this.s.events = []; this.s.unknown = 0; }
     resumeAt() { return 0; }  // the fake keeps no short-term state
     scoreOf(row) { return row < 0 ? 0 : this.count(row) - row / 1000; }
-    rerank(rowsPtr, n, top, keepOrder, posPtr, scoresPtr, sharesPtr) {
+    rerank(rowsPtr, n, top, keepOrder, posPtr, scoresPtr, sharesPtr, pricesPtr, discountsPtr) {
       const rows = Array.from(module.HEAP32.subarray(rowsPtr >> 2, (rowsPtr >> 2) + n));
+      const f64 = (ptr) => (ptr === 0 ? null : Array.from(module.HEAPF64.subarray(ptr >> 3, (ptr >> 3) + n)));
+      this.lastOffers = { prices: f64(pricesPtr), discounts: f64(discountsPtr) };
       const order = rows.map((r, i) => i);
       if (!keepOrder) order.sort((a, b) => this.scoreOf(rows[b]) - this.scoreOf(rows[a]) || a - b);
       order.slice(0, top).forEach((p, i) => {

@@ -104,7 +104,7 @@ export function unseal(bytes) {
 }
 
 /** Builds a model file around a header object (or raw header text) and a data section, with a valid checksum. */
-export function seal(header, data, version = 2) {
+export function seal(header, data, version = 3) {
   const text = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
   const start = align64(16 + text.length);
   const out = new Uint8Array(start + data.length + 8);

@@ -130,8 +130,8 @@ test('observe counts unknown ids without throwing and rejects bad input with mes
   });
   assert.throws(() => s.observe({ item: 'SKU-100003', time: NaN }), { message: 'tandem: event.time must be a finite number of milliseconds, got NaN' });
   assert.throws(() => s.observe(null), { message: 'tandem: observe needs an event object { item, type, time }' });
-  assert.throws(() => s.rerank('SKU-1'), { message: 'tandem: rerank needs an array of item ids' });
-  assert.throws(() => s.rerank([1]), { message: 'tandem: rerank candidate 0 must be a string, got 1' });
+  assert.throws(() => s.rerank('SKU-1'), { message: 'tandem: rerank needs an array of item ids (or { item, price, discount } objects)' });
+  assert.throws(() => s.rerank([1]), { message: 'tandem: rerank candidate 0 must be an item id or { item, price, discount }, got 1' });
   assert.deepEqual(s.counters, { events: 1, unknownItems: 1, sessions: 1 });
   rec.close();
 });

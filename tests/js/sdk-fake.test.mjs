@@ -331,3 +331,60 @@ test('persist: a profile set while an asynchronous storage is read wins over the
   assert.deepEqual(Array.from(t.profile()), [5, 5, 5], 'an explicit setProfile outlives the restore');
   assert.deepEqual(t.recentEvents().map((e) => e.item), ['A', 'B']);
 });
+
+test('addItems sends the engine one JSON array of rows in its spelling: listPrice as list_price, labels as they are, undefined fields left out', () => {
+  const { module, rec } = fake();
+  const s = rec.session();
+  let changes = 0;
+  s.subscribe(() => changes++);
+  const result = rec.addItems([
+    { id: 'E', category: 'home/kitchen', brand: 'acme', price: 19.5, listPrice: 25, colour: 'red', size: 42, organic: true, note: undefined },
+    { id: 'A', discount: 0.25, available: false, brand: '' },
+  ]);
+  assert.deepEqual(result, { added: 1, updated: 1 });
+  assert.deepEqual(module.catalogCalls, [[
+    { id: 'E', category: 'home/kitchen', brand: 'acme', price: 19.5, list_price: 25, colour: 'red', size: 42, organic: true },
+    { id: 'A', brand: '', discount: 0.25, available: false },
+  ]]);
+  assert.equal(rec.itemCount, 5);
+  assert.equal(rec.hasItem('E'), true);
+  assert.equal(rec.isRecommendable('A'), false);
+  assert.equal(changes, 1, 'the session\'s subscribers hear of the change');
+  // An engine error is passed on with the call's name, and nothing in the JS layer changed.
+  assert.throws(() => rec.addItems([{ id: 'F', fake_error: 'category is odd' }]), { name: 'Error', message: 'tandem: addItems: item 0: category is odd' });
+  assert.equal(rec.itemCount, 5);
+  assert.equal(changes, 1);
+});
+
+test('removeItems passes the ids as findItems takes them and forgets the cached rows; the last candidate list is looked up again', () => {
+  const { rec } = fake();
+  const s = rec.session();
+  const list = ['A', 'B', 'Z'];
+  assert.deepEqual(s.rerank(list).map((r) => r.item), ['A', 'Z', 'B']); // the fake scores -row / 1000, an unknown id 0
+  assert.equal(rec.hasItem('B'), true); // cached
+  assert.equal(rec.removeItems(['B', 'nope', 'B']), 1);
+  assert.equal(rec.hasItem('B'), false);
+  s.observe({ item: 'B', time: T });
+  assert.equal(s.counters.unknownItems, 1, 'B is an unknown id now');
+  rec.addItems([{ id: 'Z' }]);
+  assert.equal(rec.hasItem('Z'), true);
+  const ranked = s.rerank(list); // the same array: its rows are resolved again
+  assert.equal(ranked.find((r) => r.item === 'Z').score, Math.fround(-4 / 1000), 'Z is row 4 now');
+  assert.equal(ranked.find((r) => r.item === 'B').score, 0, 'B scores as unknown');
+});
+
+test('rerank hands the engine float64 prices and discounts per candidate (NaN: the catalog\'s), or none at all for ids alone', () => {
+  const { rec } = fake();
+  const s = rec.session();
+  const handle = s._handle;
+  s.rerank(['A', 'B']);
+  assert.deepEqual(handle.lastOffers, { prices: null, discounts: null });
+  const ranked = s.rerank(['A', { item: 'B', price: 9.5 }, { item: 'C', discount: 0.2 }, { item: 'D', price: 30, listPrice: 40 }, { item: 'A' }]);
+  assert.deepEqual(ranked.map((r) => r.item).sort(), ['A', 'A', 'B', 'C', 'D']);
+  assert.deepEqual(handle.lastOffers, { prices: [NaN, 9.5, NaN, 30, NaN], discounts: [NaN, NaN, 0.2, 0.25, NaN] });
+  s.rerank([{ item: 'B', price: 1 }]);
+  assert.deepEqual(handle.lastOffers, { prices: [1], discounts: null });
+  s.observe({ item: 'A', time: T, price: 3, discount: 0.1 });
+  s.observe({ item: 'B', time: T });
+  assert.deepEqual(handle.offers, [[3, 0.1], [NaN, NaN]]);
+});

@@ -59,6 +59,24 @@ export async function storefront(root: HTMLElement, storage: StorageLike): Promi
   await Recommender.create({ modelUrl: '/m' }, { eventMap: { view_item: 1 } });
   console.log(wrongArm);
 
+  // The catalog: new arrivals and prices without retraining, candidates at the page's prices.
+  const changed: { added: number; updated: number } = rec.addItems([
+    { id: 'SKU-9', category: 'home/kitchen', brand: 'acme', price: 19.99, listPrice: 24.99, colour: 'red' },
+    { id: 'SKU-1', discount: 0.25, available: false },
+  ]);
+  const delisted: number = rec.removeItems(['SKU-3']);
+  const listed: boolean = rec.isRecommendable('SKU-1') && rec.hasItem('SKU-9');
+  shopper.rerank(['SKU-1', { item: 'SKU-2', price: 9.5, discount: 0.1 }, { item: 'SKU-9', price: 15, listPrice: 20 }], { top: 2 });
+  shopper.observe({ item: 'SKU-2', type: 'view', price: 9.5, discount: 0.1 });
+  useRecommendations(state.session, { items: [{ item: 'SKU-1', discount: 0.3 }] });
+  console.log(changed.added + changed.updated + delisted, listed);
+  // @ts-expect-error: available is true or false
+  rec.addItems([{ id: 'SKU-9', available: 'yes' }]);
+  // @ts-expect-error: a catalog item needs its id
+  rec.addItems([{ price: 3 }]);
+  // @ts-expect-error: a candidate's price is a number
+  shopper.rerank([{ item: 'SKU-1', price: '9.99' }]);
+
   // @ts-expect-error: a model source is required
   await Recommender.create({});
   // @ts-expect-error: persist takes a storage kind or a storage object
