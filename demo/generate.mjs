@@ -1,10 +1,16 @@
 // The demo shop's data, generated deterministically (seeded PRNG, no Math.random): a catalog of
-// 300 products in 10 categories with SVG pictures, named personas, and an interaction log in the
+// 300 products in 10 categories (paths under 5 departments) with brands, list prices, sales that
+// start and end over the simulated month, and SVG pictures; a few new arrivals the log never saw
+// (the shop adds them at runtime with addItems); named personas; and an interaction log in the
 // Taobao UserBehavior CSV layout (user_id,item_id,category_id,behavior_type,timestamp; pv, cart,
-// fav, buy; unix seconds) that the trainer learns the demo model from. Shoppers have long-term
-// tastes (two favourite categories) and short-term intents that often differ (a gift, a one-off
-// need), and sessions run view -> cart -> purchase funnels.
-// Usage: node demo/generate.mjs [out dir, default build/demo]   writes catalog.json, personas.json, demo-log.csv
+// fav, buy; unix seconds) that the trainer learns the demo model from, with the catalog the trainer
+// reads beside it (--catalog: today's prices and list prices, and which products are new). Shoppers have long-term tastes (two
+// favourite categories) and short-term intents that often differ (a gift, a one-off need), and
+// sessions run view -> cart -> purchase funnels. Bargain hunters (a fifth of the shoppers, and the
+// persona Nina) pick what is on sale on the day they shop far more often than the others do, and
+// products launched during the month draw more views while they are new.
+// Usage: node demo/generate.mjs [out dir, default build/demo]
+//   writes catalog.json (the shop's), catalog.jsonl (the trainer's), personas.json, demo-log.csv
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,18 +38,19 @@ function prng(seed) {
   return { next, int, pick, weighted };
 }
 
-// Each category: display name, hue, price range, the glyph its pictures draw, and name parts.
+// Each category: its path (department/category: the model's category feature has a row for each
+// level), display name, hue, price range, brands, the glyph its pictures draw, and name parts.
 export const CATEGORIES = [
-  { id: 'running', name: 'Running', hue: 12, price: [19, 160], glyph: 'shoe', adj: ['Trail', 'Road', 'Tempo', 'Marathon', 'Featherlight', 'Cushioned'], noun: ['Running Shoe', 'Racing Flat', 'Running Socks', 'Hydration Vest', 'Split Shorts'] },
-  { id: 'outdoor', name: 'Outdoor', hue: 140, price: [15, 320], glyph: 'tent', adj: ['Alpine', 'Ridge', 'Basecamp', 'Summit', 'Backcountry', 'Pathfinder'], noun: ['Tent', 'Sleeping Bag', 'Headlamp', 'Trekking Poles', 'Daypack'] },
-  { id: 'kitchen', name: 'Kitchen', hue: 28, price: [9, 220], glyph: 'pan', adj: ['Cast-Iron', 'Copper', 'Chef\u2019s', 'Nonstick', 'Carbon-Steel', 'Everyday'], noun: ['Skillet', 'Saucepan', 'Knife', 'Dutch Oven', 'Cutting Board'] },
-  { id: 'coffee', name: 'Coffee & Tea', hue: 30, price: [6, 180], glyph: 'mug', adj: ['Single-Origin', 'Ceramic', 'Pour-Over', 'Espresso', 'Matcha', 'Cold-Brew'], noun: ['Beans', 'Mug', 'Grinder', 'Kettle', 'Tea Set'] },
-  { id: 'books', name: 'Books', hue: 220, price: [8, 45], glyph: 'books', adj: ['Illustrated', 'Collected', 'Pocket', 'Annotated', 'First-Edition', 'Paperback'], noun: ['Novel', 'Cookbook', 'Field Guide', 'Poetry', 'Atlas'] },
-  { id: 'audio', name: 'Audio', hue: 265, price: [25, 400], glyph: 'headphones', adj: ['Studio', 'Wireless', 'Noise-Cancelling', 'Hi-Fi', 'Portable', 'Vintage'], noun: ['Headphones', 'Earbuds', 'Speaker', 'Turntable', 'DAC'] },
-  { id: 'toys', name: 'Toys & Baby', hue: 48, price: [7, 90], glyph: 'blocks', adj: ['Wooden', 'Soft', 'Stacking', 'Rainbow', 'Musical', 'Montessori'], noun: ['Blocks', 'Plush Bear', 'Rattle', 'Puzzle', 'Play Mat'] },
-  { id: 'beauty', name: 'Beauty', hue: 330, price: [8, 120], glyph: 'bottle', adj: ['Rose', 'Hydrating', 'Vitamin C', 'Botanical', 'Mineral', 'Overnight'], noun: ['Serum', 'Face Cream', 'Cleanser', 'Lip Balm', 'Sunscreen'] },
-  { id: 'garden', name: 'Garden', hue: 100, price: [5, 150], glyph: 'plant', adj: ['Terracotta', 'Heirloom', 'Self-Watering', 'Hanging', 'Raised', 'Herb'], noun: ['Planter', 'Seed Kit', 'Pruning Shears', 'Watering Can', 'Trellis'] },
-  { id: 'home', name: 'Home Decor', hue: 190, price: [12, 260], glyph: 'lamp', adj: ['Linen', 'Walnut', 'Brass', 'Woven', 'Nordic', 'Marble'], noun: ['Table Lamp', 'Throw Pillow', 'Vase', 'Wall Clock', 'Rug'] },
+  { id: 'running', path: 'sport/running', name: 'Running', hue: 12, price: [19, 160], brands: ['Stride', 'Kinetic', 'Pacer', 'Trailhead'], glyph: 'shoe', adj: ['Trail', 'Road', 'Tempo', 'Marathon', 'Featherlight', 'Cushioned'], noun: ['Running Shoe', 'Racing Flat', 'Running Socks', 'Hydration Vest', 'Split Shorts'] },
+  { id: 'outdoor', path: 'sport/outdoor', name: 'Outdoor', hue: 140, price: [15, 320], brands: ['Northwall', 'Cairn', 'Ember', 'Trailhead'], glyph: 'tent', adj: ['Alpine', 'Ridge', 'Basecamp', 'Summit', 'Backcountry', 'Pathfinder'], noun: ['Tent', 'Sleeping Bag', 'Headlamp', 'Trekking Poles', 'Daypack'] },
+  { id: 'kitchen', path: 'home/kitchen', name: 'Kitchen', hue: 28, price: [9, 220], brands: ['Forge & Co', 'Cuisina', 'Hearth', 'Plain Goods'], glyph: 'pan', adj: ['Cast-Iron', 'Copper', 'Chef\u2019s', 'Nonstick', 'Carbon-Steel', 'Everyday'], noun: ['Skillet', 'Saucepan', 'Knife', 'Dutch Oven', 'Cutting Board'] },
+  { id: 'coffee', path: 'food/coffee', name: 'Coffee & Tea', hue: 30, price: [6, 180], brands: ['Roastery 9', 'Leaf & Bean', 'Crema', 'Plain Goods'], glyph: 'mug', adj: ['Single-Origin', 'Ceramic', 'Pour-Over', 'Espresso', 'Matcha', 'Cold-Brew'], noun: ['Beans', 'Mug', 'Grinder', 'Kettle', 'Tea Set'] },
+  { id: 'books', path: 'media/books', name: 'Books', hue: 220, price: [8, 45], brands: ['Quarto Press', 'Lantern Books', 'Margin', 'Fieldnote'], glyph: 'books', adj: ['Illustrated', 'Collected', 'Pocket', 'Annotated', 'First-Edition', 'Paperback'], noun: ['Novel', 'Cookbook', 'Field Guide', 'Poetry', 'Atlas'] },
+  { id: 'audio', path: 'media/audio', name: 'Audio', hue: 265, price: [25, 400], brands: ['Sonora', 'Fidelio', 'Bassline', 'Echo Lab'], glyph: 'headphones', adj: ['Studio', 'Wireless', 'Noise-Cancelling', 'Hi-Fi', 'Portable', 'Vintage'], noun: ['Headphones', 'Earbuds', 'Speaker', 'Turntable', 'DAC'] },
+  { id: 'toys', path: 'family/toys', name: 'Toys & Baby', hue: 48, price: [7, 90], brands: ['Little Oak', 'Hoppy', 'Nestling', 'Plain Goods'], glyph: 'blocks', adj: ['Wooden', 'Soft', 'Stacking', 'Rainbow', 'Musical', 'Montessori'], noun: ['Blocks', 'Plush Bear', 'Rattle', 'Puzzle', 'Play Mat'] },
+  { id: 'beauty', path: 'family/beauty', name: 'Beauty', hue: 330, price: [8, 120], brands: ['Rosewater', 'Dermaline', 'Glow Lab', 'Bloom'], glyph: 'bottle', adj: ['Rose', 'Hydrating', 'Vitamin C', 'Botanical', 'Mineral', 'Overnight'], noun: ['Serum', 'Face Cream', 'Cleanser', 'Lip Balm', 'Sunscreen'] },
+  { id: 'garden', path: 'home/garden', name: 'Garden', hue: 100, price: [5, 150], brands: ['Greenhand', 'Terra', 'Sprout', 'Plain Goods'], glyph: 'plant', adj: ['Terracotta', 'Heirloom', 'Self-Watering', 'Hanging', 'Raised', 'Herb'], noun: ['Planter', 'Seed Kit', 'Pruning Shears', 'Watering Can', 'Trellis'] },
+  { id: 'home', path: 'home/decor', name: 'Home Decor', hue: 190, price: [12, 260], brands: ['Nordhem', 'Linen Row', 'Brass & Oak', 'Plain Goods'], glyph: 'lamp', adj: ['Linen', 'Walnut', 'Brass', 'Woven', 'Nordic', 'Marble'], noun: ['Table Lamp', 'Throw Pillow', 'Vase', 'Wall Clock', 'Rug'] },
 ];
 
 export const PERSONAS = [
@@ -51,13 +58,20 @@ export const PERSONAS = [
   { id: 'leo', userId: '1002', name: 'Leo', blurb: 'Home cook and coffee nerd', tastes: ['kitchen', 'coffee'] },
   { id: 'ava', userId: '1003', name: 'Ava', blurb: 'New parent nesting at home', tastes: ['toys', 'home'] },
   { id: 'sam', userId: '1004', name: 'Sam', blurb: 'Audiophile and reader', tastes: ['audio', 'books'] },
+  { id: 'nina', userId: '1005', name: 'Nina', blurb: 'Bargain hunter furnishing her flat', tastes: ['home', 'kitchen'], bargain: true },
 ];
 
 const PER_CATEGORY = 30;
 const FIRST_SKU = 100000;
+const FIRST_ARRIVAL = 200000;
 const SHOPPERS = 800;
+const BARGAIN_SHARE = 0.2; // of the shoppers, who favour what is on sale that day
+const NEW_DAYS = 12; // a product launched this many days ago or less is in the "new" collection
+const NOVELTY_DAYS = 10, NOVELTY = 6; // how long and how much more a launched product is looked at
+const BRAND_APPEAL = [1.8, 1, 0.7, 0.5]; // a category's brands, leading brand first
+const CATEGORY_OF = new Map(CATEGORIES.map((c) => [c.id, c]));
 const START = Date.UTC(2026, 9, 1) / 1000; // the log covers October 2026
-const DAYS = 30;
+export const DAYS = 30; // days 0..29 are the log; day 30 is "today", the shop's catalog now
 
 const GLYPHS = {
   shoe: '<path d="M40 120 q10 -40 40 -40 l20 20 q30 10 60 12 q16 2 16 18 v10 H40z" fill="FG"/><rect x="40" y="140" width="136" height="10" rx="4" fill="#fff" opacity=".85"/>',
@@ -79,9 +93,48 @@ function picture(category, variant) {
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200"><rect width="200" height="200" fill="${bg}"/>${GLYPHS[category.glyph].replaceAll('FG', fg)}</svg>`;
 }
 
+// Prices end in .99; a sale price too.
+const shopPrice = (x) => Number((Math.max(1, Math.round(x)) - 0.01).toFixed(2));
+
+/** A product's price on a day: the price of the sale running that day, else the list price. */
+export function priceOn(product, day) {
+  const sale = product.sales.find((x) => day >= x.from && (x.to === null || day < x.to));
+  return sale ? sale.price : product.listPrice;
+}
+
+/** The share off the list price on a day (0 without a sale). */
+export const discountOn = (product, day) => 1 - priceOn(product, day) / product.listPrice;
+
+/**
+ * The catalog: 300 products (id, name, category, path, brand, listPrice, sales, today's price, the
+ * launch day and the collection), and the new arrivals (the same fields, launched today) that no
+ * log row names. A sale { from, to, price } runs on days from <= day < to (to null: still on);
+ * those running today (day 30) are today's discounts.
+ */
 export function makeCatalog() {
   const rng = prng(7);
+  const market = prng(13); // brands and sales: the names and list prices stay those of the first demo
   const products = [];
+  const product = (id, name, category, listPrice, variant) => {
+    const p = { id, name, category: category.id, path: category.path, brand: market.pick(category.brands), listPrice, sales: [], price: listPrice, launch: 0, collection: 'core', picture: picture(category, variant) };
+    // One product in eight is launched during the month: not in the shop before, much looked at
+    // in its first days; those of the last twelve days are still the "new" collection today.
+    if (market.next() < 0.125) {
+      p.launch = market.int(6, DAYS - 1);
+      if (p.launch >= DAYS - NEW_DAYS) p.collection = 'new';
+    }
+    // Prices change over the month: one product in six had a flash sale of a few days that is over,
+    // one in four went on sale on some day and still is (10-50 % off).
+    const off = () => shopPrice(listPrice * (1 - market.int(1, 5) / 10));
+    if (market.next() < 1 / 6) {
+      const from = market.int(0, DAYS - 8);
+      p.sales.push({ from, to: from + market.int(2, 5), price: off() });
+    }
+    if (market.next() < 0.25) p.sales.push({ from: market.int(0, DAYS - 1), to: null, price: off() });
+    p.sales = p.sales.filter((x) => x.price < listPrice);
+    p.price = priceOn(p, DAYS);
+    return p;
+  };
   for (const [c, category] of CATEGORIES.entries()) {
     const names = new Set();
     for (let k = 0; k < PER_CATEGORY; k++) {
@@ -91,25 +144,50 @@ export function makeCatalog() {
       if (names.has(name)) name = `${name} ${k}`;
       names.add(name);
       const [lo, hi] = category.price;
-      // Shop prices end in .99; cheaper items are more common.
-      const price = Math.max(1, Math.round(lo + (hi - lo) * rng.next() ** 1.6)) - 0.01;
-      products.push({
-        id: `SKU-${FIRST_SKU + c * PER_CATEGORY + k}`,
-        name,
-        category: category.id,
-        price: Number(price.toFixed(2)),
-        picture: picture(category, k),
-      });
+      // Cheaper items are more common.
+      const listPrice = shopPrice(lo + (hi - lo) * rng.next() ** 1.6);
+      products.push(product(`SKU-${FIRST_SKU + c * PER_CATEGORY + k}`, name, category, listPrice, k));
     }
   }
-  return { categories: CATEGORIES.map(({ id, name }) => ({ id, name })), products };
+  // New arrivals: one per category, named from the category's parts, never in the log.
+  const arrivals = CATEGORIES.map((category, c) => {
+    const [lo, hi] = category.price;
+    const p = product(`SKU-${FIRST_ARRIVAL + c}`, `New ${category.adj[c % category.adj.length]} ${category.noun[(c + 2) % category.noun.length]}`, category, shopPrice((lo + hi) / 3), 7);
+    p.brand = category.brands[0]; // the category's leading brand
+    p.sales = [];
+    p.price = p.listPrice;
+    p.launch = DAYS;
+    p.collection = 'new';
+    return p;
+  });
+  return { categories: CATEGORIES.map(({ id, name, path }) => ({ id, name, path })), products, arrivals };
 }
 
 /**
- * The log rows of one shopper: [user, item, category, behaviour, time]. `loyalty` is the share of
- * sessions whose intent is one of the long-term tastes.
+ * The catalog the trainer reads (tandem train --catalog, JSON lines; docs/data.md): every product
+ * as the shop lists it today, its category path, brand, price and list price (the discount is
+ * 1 - price / list_price), and a label column, its collection ('new' for the last twelve days'
+ * launches, else 'core'). The trainer takes one row per item: the sales that ended during the
+ * month are in the log (the bargain hunters' clicks), not in this file.
  */
-function shopperRows(rng, userId, tastes, byCategory, sessions, loyalty) {
+export function trainerCatalog(catalog) {
+  return catalog.products.map((p) => ({ id: p.id, category: p.path, brand: p.brand, price: p.price, list_price: p.listPrice, collection: p.collection }));
+}
+
+/** How much more than its popularity a product draws on a day: 0 before its launch, more while new, more on sale. */
+function appeal(product, day, saleWeight) {
+  if (day < product.launch) return 0;
+  const novelty = product.launch > 0 && day - product.launch < NOVELTY_DAYS ? NOVELTY : 1;
+  const brand = BRAND_APPEAL[CATEGORY_OF.get(product.category).brands.indexOf(product.brand)];
+  return brand * novelty * (1 + saleWeight * discountOn(product, day));
+}
+
+/**
+ * The log rows of one shopper: [user, item, category path, behaviour, time]. `loyalty` is the share
+ * of sessions whose intent is one of the long-term tastes; a bargain hunter picks an item on sale
+ * that day (40 % off) about six times as often as at its list price, other shoppers 1.2 times.
+ */
+function shopperRows(rng, userId, tastes, byCategory, sessions, loyalty, bargain = false) {
   const rows = [];
   const categoryIds = CATEGORIES.map((c) => c.id);
   const others = categoryIds.filter((c) => !tastes.includes(c));
@@ -121,6 +199,7 @@ function shopperRows(rng, userId, tastes, byCategory, sessions, loyalty) {
     // Long-term tastes drive most sessions; the rest are short-term intents elsewhere.
     const intent = rng.next() < loyalty ? tastes[rng.weighted([0.65, 0.35])] : rng.pick(others);
     const length = rng.int(2, 8);
+    const saleWeight = bargain ? 12 : 0.5;
     const viewed = [], carted = [];
     let category = intent;
     for (let e = 0; e < length; e++) {
@@ -128,7 +207,7 @@ function shopperRows(rng, userId, tastes, byCategory, sessions, loyalty) {
       const items = byCategory.get(category);
       let item;
       if (viewed.length && rng.next() < 0.25) item = rng.pick(viewed); // revisits, as in real logs
-      else item = items[rng.weighted(items.map((_, r) => 1 / (r + 2) ** 0.8))];
+      else item = items[rng.weighted(items.map((p, r) => appeal(p, day, saleWeight) / (r + 2) ** 0.8))];
       let behaviour = 'pv';
       const r = rng.next();
       if (carted.length && r < 0.12) {
@@ -141,7 +220,7 @@ function shopperRows(rng, userId, tastes, byCategory, sessions, loyalty) {
         behaviour = 'fav';
       }
       if (behaviour === 'pv' || behaviour === 'fav') viewed.push(item);
-      rows.push([userId, item.id, item.category, behaviour, t]);
+      rows.push([userId, item.id, item.path, behaviour, t]);
       t += rng.int(15, 180);
     }
   }
@@ -160,14 +239,16 @@ export function makeLog(catalog) {
     }
   }
   const rows = [];
-  for (const persona of PERSONAS) rows.push(...shopperRows(rng, persona.userId, persona.tastes, byCategory, 20, 0.9)); // clear-cut tastes: a demo should show them
+  // Clear-cut tastes: a demo should show them.
+  for (const persona of PERSONAS) rows.push(...shopperRows(rng, persona.userId, persona.tastes, byCategory, 24, 0.95, persona.bargain));
   const ids = CATEGORIES.map((c) => c.id);
   for (let u = 0; u < SHOPPERS; u++) {
     const first = rng.pick(ids);
     let second;
     do second = rng.pick(ids);
     while (second === first);
-    rows.push(...shopperRows(rng, String(2001 + u), [first, second], byCategory, rng.int(6, 14), 0.8));
+    const bargain = rng.next() < BARGAIN_SHARE;
+    rows.push(...shopperRows(rng, String(2001 + u), [first, second], byCategory, rng.int(6, 14), 0.8, bargain));
   }
   return rows;
 }
@@ -177,9 +258,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const rows = makeLog(catalog);
   await mkdir(out, { recursive: true });
   await writeFile(join(out, 'catalog.json'), JSON.stringify(catalog));
+  await writeFile(join(out, 'catalog.jsonl'), trainerCatalog(catalog).map((r) => JSON.stringify(r)).join('\n') + '\n');
   await writeFile(join(out, 'personas.json'), JSON.stringify(PERSONAS, null, 2));
   await writeFile(join(out, 'demo-log.csv'), rows.map((r) => r.join(',')).join('\n') + '\n');
   const behaviours = {};
   for (const r of rows) behaviours[r[3]] = (behaviours[r[3]] ?? 0) + 1;
-  console.log(`demo data in ${out}: ${catalog.products.length} products, ${rows.length} log rows (${Object.entries(behaviours).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  const onSale = catalog.products.filter((p) => p.price < p.listPrice).length;
+  console.log(`demo data in ${out}: ${catalog.products.length} products (${onSale} on sale today), ${catalog.arrivals.length} new arrivals, ${rows.length} log rows (${Object.entries(behaviours).map(([k, v]) => `${k} ${v}`).join(', ')})`);
 }

@@ -4,6 +4,10 @@
 // counted for measurement only, so the strip does not feed on itself. The session persists in
 // localStorage; a persona loads a long-term profile. The panel shows this browser's A/B arm, its
 // counts, and what the measurement hooks would hand the shop's analytics (docs/measuring.md).
+// The back office bar is the shop's side: it adds a new arrival to the catalog or puts a product on
+// sale with rec.addItems, on this page, without retraining (the model scores a new product by its
+// category, brand, price and collection); its changes are kept in localStorage and made again on
+// the next page load, before the shopper's session is restored.
 // URL knobs (for demos and tests): ?dwell=MS how long a tile must be visible to be an impression;
 // ?holdout=SHARE the share of browsers in the holdout arm (default 0.1).
 import { Recommender } from '/tandem-rec/index.js';
@@ -11,6 +15,8 @@ import { Recommender } from '/tandem-rec/index.js';
 const $ = (id) => document.getElementById(id);
 const STRIP_SIZE = 8;
 const PERSONA_KEY = 'tandem-demo-persona';
+const SHOP_KEY = 'tandem-demo-shop'; // the back office's changes: { arrivals: [ids], sales: { id: discount } }
+const DISCOUNTS = [0, 10, 20, 30, 40, 50];
 const params = new URLSearchParams(location.search);
 const dwellMs = params.has('dwell') ? Number(params.get('dwell')) : 1000;
 const holdout = params.has('holdout') ? Number(params.get('holdout')) : 0.1;
@@ -31,26 +37,57 @@ function h(tag, attrs = {}, ...children) {
 
 const pictureUrl = (product) => `data:image/svg+xml,${encodeURIComponent(product.picture)}`;
 
+const offPercent = (product) => Math.round(100 * (1 - product.price / product.listPrice));
+
+/** The price, and on sale the list price struck through. */
+function priceTag(product) {
+  const tag = h('span', { class: 'price' }, money.format(product.price));
+  return product.price < product.listPrice ? h('span', { class: 'prices' }, tag, ' ', h('s', { class: 'list-price' }, money.format(product.listPrice))) : tag;
+}
+
 function card(product, categoryName, extraClass = '') {
+  const badges = [];
+  if (product.collection === 'new') badges.push(h('span', { class: 'badge new' }, 'New'));
+  if (product.price < product.listPrice) badges.push(h('span', { class: 'badge sale' }, `\u2212${offPercent(product)} %`));
   return h(
     'article',
     { class: `card ${extraClass}`, 'data-tandem-item': product.id, 'data-category': product.category, tabindex: '0' },
+    h('div', { class: 'badges' }, ...badges),
     h('img', { src: pictureUrl(product), alt: product.name, loading: 'lazy', width: '200', height: '200' }),
-    h('p', { class: 'card-category' }, categoryName),
+    h('p', { class: 'card-category' }, `${categoryName} \u00b7 ${product.brand}`),
     h('h3', {}, product.name),
-    h('div', { class: 'card-foot' }, h('span', { class: 'price' }, money.format(product.price)), h('span', { class: 'reason' })),
+    h('div', { class: 'card-foot' }, priceTag(product), h('span', { class: 'reason' })),
   );
 }
+
+/** The back office's changes kept from earlier page loads (a demo's stand-in for the shop's own catalog feed). */
+function loadShop() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(SHOP_KEY) ?? 'null');
+    if (saved && Array.isArray(saved.arrivals) && saved.sales && typeof saved.sales === 'object') return saved;
+  } catch {
+    // a broken copy: start from the catalog as trained
+  }
+  return { arrivals: [], sales: {} };
+}
+
+/** A product as the engine's catalog takes it (rec.addItems). */
+const catalogItem = (p) => ({ id: p.id, category: p.path, brand: p.brand, price: p.price, listPrice: p.listPrice, collection: p.collection });
+/** A product's price at a discount (0..1) off its list price. */
+const salePrice = (p, discount) => (discount > 0 ? Math.round(p.listPrice * (1 - discount) * 100) / 100 : p.listPrice);
 
 async function main() {
   const [catalog, personas] = await Promise.all(['/catalog.json', '/personas.json'].map((u) => fetch(u).then((r) => r.json())));
   const products = new Map(catalog.products.map((p) => [p.id, p]));
+  const arrivals = new Map(catalog.arrivals.map((p) => [p.id, p]));
+  const listed = catalog.products.slice(); // the grid's products, in the catalog's order, then the arrivals added
   const categoryName = new Map(catalog.categories.map((c) => [c.id, c.name]));
   let category = ''; // '' = all
   let query = '';
   let cartCount = 0;
 
-  // The grid's cards are made once and moved on every re-rank, so tracking and focus survive.
+  // The grid's cards are made once (again after a price change) and moved on every re-rank, so
+  // tracking and focus survive.
   const gridCards = new Map(catalog.products.map((p) => [p.id, card(p, categoryName.get(p.category))]));
 
   const nav = $('categories');
@@ -83,7 +120,42 @@ async function main() {
       $('status').textContent = `Loading the ${what}… ${total ? Math.round((100 * loaded) / total) + '%' : `${Math.round(loaded / 1024)} KB`}`;
     },
   });
-  $('model-info').textContent = `${rec.itemCount} items, dim ${rec.dim}, fingerprint ${rec.fingerprint.slice(0, 8)}`;
+  const trainedItems = rec.itemCount;
+  const showModel = () => {
+    $('model-info').textContent = `${trainedItems} items trained${rec.itemCount > trainedItems ? ` + ${rec.itemCount - trainedItems} added` : ''}, dim ${rec.dim}, fingerprint ${rec.fingerprint.slice(0, 8)}`;
+    document.body.dataset.items = String(rec.itemCount);
+  };
+
+  // The back office: arrivals and sales made on earlier page loads are made again first, so that a
+  // session restored below finds the items it names (rows added with addItems are this page's).
+  const shop = loadShop();
+  const addArrival = (id) => {
+    const p = arrivals.get(id);
+    rec.addItems([catalogItem(p)]);
+    arrivals.delete(id);
+    products.set(id, p);
+    listed.push(p);
+    gridCards.set(id, card(p, categoryName.get(p.category)));
+    return p;
+  };
+  const putOnSale = (id, discount) => {
+    const p = products.get(id);
+    p.price = salePrice(p, discount);
+    rec.addItems([{ id, price: p.price, discount }]);
+    const old = gridCards.get(id), fresh = card(p, categoryName.get(p.category));
+    gridCards.set(id, fresh);
+    if (old.isConnected) old.replaceWith(fresh);
+    return p;
+  };
+  const saveShop = () => localStorage.setItem(SHOP_KEY, JSON.stringify(shop));
+  try {
+    for (const id of shop.arrivals) if (arrivals.has(id)) addArrival(id);
+    for (const [id, discount] of Object.entries(shop.sales)) if (products.has(id)) putOnSale(id, discount);
+  } catch (e) {
+    console.warn(`the back office's saved changes do not apply (${e.message}); starting from the catalog as trained`);
+    localStorage.removeItem(SHOP_KEY);
+  }
+  showModel();
 
   const savedPersona = personas.find((p) => p.id === localStorage.getItem(PERSONA_KEY) && p.profileUrl);
   $('persona').value = savedPersona?.id ?? '';
@@ -109,6 +181,9 @@ async function main() {
     category = id;
     for (const b of nav.children) b.classList.toggle('active', b.dataset.category === id);
     $('grid-title').textContent = id ? categoryName.get(id) : 'All products';
+    // The back office offers this category's new arrival first.
+    const arrival = [...arrivals.values()].find((p) => p.category === id);
+    if (arrival) $('arrival').value = arrival.id;
     refresh();
   }
 
@@ -132,7 +207,7 @@ async function main() {
       }),
     );
 
-    const candidates = catalog.products
+    const candidates = listed
       .filter((p) => (!category || p.category === category) && (!query || p.name.toLowerCase().includes(query)))
       .map((p) => p.id);
     const grid = $('grid');
@@ -171,7 +246,7 @@ async function main() {
     $('product-img').alt = p.name;
     $('product-name').textContent = p.name;
     $('product-category').textContent = categoryName.get(p.category);
-    $('product-price').textContent = money.format(p.price);
+    $('product-price').replaceChildren(priceTag(p));
     $('add-to-cart').dataset.tandemItem = p.id;
     $('buy-now').dataset.tandemItem = p.id;
     if (!dialog.open) dialog.showModal();
@@ -212,6 +287,45 @@ async function main() {
     $('status').textContent = 'Forgotten: this browser keeps nothing about you now.';
     refresh();
   });
+
+  // The back office bar.
+  const showBackOffice = () => {
+    $('arrival').replaceChildren(
+      ...[...arrivals.values()].map((p) => h('option', { value: p.id }, `${categoryName.get(p.category)} \u00b7 ${p.name} (${p.brand}, ${money.format(p.price)})`)),
+    );
+    $('add-arrival').disabled = arrivals.size === 0;
+    const current = $('sale-item').value;
+    const byName = [...products.values()].sort((a, b) => a.category.localeCompare(b.category) || a.name.localeCompare(b.name));
+    $('sale-item').replaceChildren(
+      ...byName.map((p) => h('option', { value: p.id }, `${categoryName.get(p.category)} \u00b7 ${p.name} (${money.format(p.price)}${p.price < p.listPrice ? `, ${offPercent(p)} % off` : ''})`)),
+    );
+    if (current) $('sale-item').value = current;
+    document.body.dataset.shopChanges = String(shop.arrivals.length + Object.keys(shop.sales).length);
+  };
+  $('sale-discount').replaceChildren(...DISCOUNTS.map((d) => h('option', { value: String(d) }, d ? `${d} % off` : 'no sale')));
+  $('add-arrival').addEventListener('click', () => {
+    const p = addArrival($('arrival').value);
+    shop.arrivals.push(p.id);
+    saveShop();
+    $('status').textContent = `New arrival: ${p.name}. Scored by its category, brand, price and collection; no retraining.`;
+    showModel();
+    showBackOffice();
+    refresh();
+  });
+  $('apply-sale').addEventListener('click', () => {
+    const id = $('sale-item').value, discount = Number($('sale-discount').value) / 100;
+    const p = putOnSale(id, discount);
+    shop.sales[id] = discount;
+    saveShop();
+    $('status').textContent = discount ? `${p.name} is ${Math.round(discount * 100)} % off: ${money.format(p.price)}.` : `${p.name} is back at ${money.format(p.price)}.`;
+    showBackOffice();
+    refresh();
+  });
+  $('reset-shop').addEventListener('click', () => {
+    localStorage.removeItem(SHOP_KEY);
+    location.reload();
+  });
+  showBackOffice();
 
   // A tile click opens the product's quick view here, so the click is the product view (a Taobao
   // model has no click type: 'click' is recorded as its pv). A shop with product pages would mark

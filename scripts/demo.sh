@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo storefront in one go: builds what is missing (scripts/build.sh, incremental), generates
-# the demo data (demo/generate.mjs -> build/demo), trains the demo model and the personas' profiles
-# with `tandem train` (a build without the trainer uses the shipped models/demo.tandem, without
+# the demo data (demo/generate.mjs -> build/demo: the shop's catalog, the trainer's catalog with
+# brands, prices and list prices, the log), trains the demo model and the personas' profiles with
+# `tandem train --catalog` (a build without the trainer uses the shipped models/demo.tandem, without
 # profiles, and says so), and serves the shop on 127.0.0.1.
 # Usage: scripts/demo.sh [--port 8080] [--no-serve]   (--no-serve: prepare build/demo only, for the tests)
 set -euo pipefail
@@ -24,7 +25,7 @@ node scripts/stage-package.mjs build/wasm build/package > /dev/null
 
 out=build/demo
 # The data is a pure function of demo/generate.mjs: regenerate only when it changed.
-if [ ! -f "$out/demo-log.csv" ] || [ demo/generate.mjs -nt "$out/demo-log.csv" ]; then
+if [ ! -f "$out/demo-log.csv" ] || [ ! -f "$out/catalog.jsonl" ] || [ demo/generate.mjs -nt "$out/demo-log.csv" ]; then
   node demo/generate.mjs "$out"
 fi
 
@@ -32,14 +33,15 @@ fi
 stamp="$out/demo.tandem.source"
 if "$cli" --help 2>&1 | grep -qE '^\s+train\b'; then
   if [ ! -f "$out/demo.tandem" ] || [ "$(cat "$stamp" 2>/dev/null)" != trained ] \
-     || [ "$out/demo-log.csv" -nt "$out/demo.tandem" ] || [ "$cli" -nt "$out/demo.tandem" ] \
-     || [ models/demo.json -nt "$out/demo.tandem" ]; then
+     || [ "$out/demo-log.csv" -nt "$out/demo.tandem" ] || [ "$out/catalog.jsonl" -nt "$out/demo.tandem" ] \
+     || [ "$cli" -nt "$out/demo.tandem" ] || [ models/demo.json -nt "$out/demo.tandem" ]; then
     echo "== training the demo model (tandem train)"
     rm -rf "$out/profiles"
-    # models/demo.json: dim 32 and a fixed epoch budget, about two minutes on two cores, and the
-    # same model every time (a --max-minutes cap would depend on the machine's speed).
-    "$cli" train --config models/demo.json --data "$out/demo-log.csv" --out "$out/demo.tandem" --profiles "$out/profiles" \
-      --quiet
+    # models/demo.json: dim 32 and a fixed epoch budget (early stopping on validation within it),
+    # under a minute on two cores, and the same model every time (a --max-minutes cap would depend
+    # on the machine's speed).
+    "$cli" train --config models/demo.json --data "$out/demo-log.csv" --catalog "$out/catalog.jsonl" \
+      --out "$out/demo.tandem" --profiles "$out/profiles" --quiet
     echo trained > "$stamp"
   fi
 else

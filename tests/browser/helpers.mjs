@@ -1,7 +1,8 @@
 // Shared by the browser tests: Debian's Chromium driven by playwright-core (flags from
 // docs/building.md: no sandbox as root, no background networking on a closed network), the
-// demo server on 127.0.0.1, and a page wrapper that records every request, console error and
-// CSP violation.
+// demo server on 127.0.0.1, a page wrapper that records every request, console error and
+// CSP violation, and the demo shop's own helpers (open it, read its strip and grid, click a product).
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
@@ -66,4 +67,33 @@ export async function recordedPage(context) {
     });
   });
   return { page, log };
+}
+
+/** This browser in the tandem arm (the demo holds 10% out by default). */
+export const TANDEM_ARM = '?holdout=0';
+
+/** Opens the demo shop (from `shop`, a demoAndBrowser()) in a recorded page and waits until it is ready. */
+export async function openShop(shop, context, query = TANDEM_ARM) {
+  const { page, log } = await recordedPage(context);
+  const response = await page.goto(`${shop.base}/${query}`);
+  await page.waitForSelector('body[data-ready="true"], body[data-error]');
+  assert.equal(await page.getAttribute('body', 'data-error'), null, 'the shop started');
+  return { page, log, response };
+}
+
+/** The shop's event count (body[data-events]). */
+export const events = async (page) => Number(await page.getAttribute('body', 'data-events'));
+/** The "Recommended for you" strip: [{ item, category }], best first. */
+export const strip = (page) =>
+  page.$$eval('#strip [data-tandem-item]', (els) => els.map((e) => ({ item: e.dataset.tandemItem, category: e.dataset.category })));
+/** The grid's item ids, best first. */
+export const gridOrder = (page) => page.$$eval('#grid [data-tandem-item]', (els) => els.map((e) => e.dataset.tandemItem));
+
+/** Clicks a product card (a click event), waits for the page to take it in, closes the product dialog. */
+export async function clickProduct(page, selector) {
+  const n = await events(page);
+  await page.click(selector);
+  await page.waitForSelector(`body[data-events="${n + 1}"]`);
+  await page.click('#product [data-close]');
+  await page.waitForSelector('#product', { state: 'hidden' });
 }

@@ -1,8 +1,11 @@
 // The demo's generator and static server: the data is deterministic and a valid Taobao
-// UserBehavior log with funnels and personas; the server sends the right types and the strict CSP.
+// UserBehavior log with funnels and personas over a catalog with brands, prices and sales that
+// change over the month (the trainer's catalog file beside it), bargain hunters who favour what is
+// on sale that day, and new arrivals no log row names; the server sends the right types and the
+// strict CSP; the shipped demo model knows the catalog and its features.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CATEGORIES, PERSONAS, makeCatalog, makeLog } from '../../demo/generate.mjs';
+import { CATEGORIES, DAYS, PERSONAS, discountOn, makeCatalog, makeLog, priceOn, trainerCatalog } from '../../demo/generate.mjs';
 import { CSP, startServer } from '../../demo/serve.mjs';
 
 test('the generator is deterministic and writes a Taobao UserBehavior log over the catalog', () => {
@@ -15,15 +18,66 @@ test('the generator is deterministic and writes a Taobao UserBehavior log over t
   const byId = new Map(catalog.products.map((p) => [p.id, p]));
   for (const p of catalog.products) {
     assert.match(p.id, /^SKU-\d+$/);
-    assert.ok(p.price > 0 && p.name && p.picture.startsWith('<svg'), p.id);
+    assert.ok(p.price > 0 && p.price <= p.listPrice && p.name && p.picture.startsWith('<svg'), p.id);
+    const category = CATEGORIES.find((c) => c.id === p.category);
+    assert.equal(p.path, category.path);
+    assert.match(p.path, /^[a-z]+\/[a-z]+$/);
+    assert.ok(category.brands.includes(p.brand), p.id);
+    assert.equal(p.price, priceOn(p, DAYS), 'the price is today\'s');
   }
-  for (const [user, item, category, behaviour, time] of rows) {
+  for (const [user, item, path, behaviour, time] of rows) {
     assert.match(user, /^\d+$/);
-    assert.equal(byId.get(item)?.category, category, `${item} is in the catalog under ${category}`);
+    assert.equal(byId.get(item)?.path, path, `${item} is in the catalog under ${path}`);
     assert.ok(['pv', 'cart', 'fav', 'buy'].includes(behaviour));
     assert.ok(Number.isInteger(time) && time > 1.7e9);
   }
   assert.ok(rows.length > 20000, `${rows.length} rows`);
+});
+
+test('the catalog: sales start and end over the month, today\'s prices are the trainer\'s catalog, new arrivals are in no log row', () => {
+  const catalog = makeCatalog();
+  const rows = makeLog(catalog);
+  // Sales change over the days: products whose price on some day differs from today's.
+  const changed = catalog.products.filter((p) => Array.from({ length: DAYS }, (_, d) => priceOn(p, d)).some((x) => x !== p.price));
+  const onSaleToday = catalog.products.filter((p) => p.price < p.listPrice);
+  assert.ok(changed.length >= 60, `${changed.length} products had another price during the month`);
+  assert.ok(onSaleToday.length >= 40 && onSaleToday.length <= 120, `${onSaleToday.length} on sale today`);
+  assert.ok(changed.some((p) => p.price === p.listPrice), 'some sales are over');
+  assert.ok(changed.some((p) => discountOn(p, 0) === 0 && p.price < p.listPrice), 'some started during the month');
+  // The trainer's catalog file: one row per product in the format tandem train --catalog reads.
+  const rowsOut = trainerCatalog(catalog);
+  assert.equal(rowsOut.length, 300);
+  for (const [i, r] of rowsOut.entries()) {
+    const p = catalog.products[i];
+    assert.deepEqual(Object.keys(r), ['id', 'category', 'brand', 'price', 'list_price', 'collection']);
+    assert.deepEqual(r, { id: p.id, category: p.path, brand: p.brand, price: p.price, list_price: p.listPrice, collection: p.collection });
+  }
+  assert.ok(rowsOut.filter((r) => r.collection === 'new').length >= 5, 'some products are new');
+  // New arrivals: one per category, unknown to the log, at their list price.
+  assert.deepEqual(catalog.arrivals.map((a) => a.category), CATEGORIES.map((c) => c.id));
+  const logged = new Set(rows.map((r) => r[1]));
+  for (const a of catalog.arrivals) {
+    assert.ok(!logged.has(a.id) && !catalog.products.some((p) => p.id === a.id), a.id);
+    assert.equal(a.collection, 'new');
+    assert.equal(a.price, a.listPrice);
+  }
+});
+
+test('bargain hunters favour what is on sale on the day they shop; the persona Nina is one', () => {
+  const catalog = makeCatalog();
+  const rows = makeLog(catalog);
+  const byId = new Map(catalog.products.map((p) => [p.id, p]));
+  const start = Date.UTC(2026, 9, 1) / 1000;
+  // The share of a shopper's views of items on sale that day.
+  const saleShare = (mine) => {
+    const views = mine.filter((r) => r[3] === 'pv');
+    return views.filter((r) => discountOn(byId.get(r[1]), Math.floor((r[4] - start) / 86400)) > 0).length / views.length;
+  };
+  const nina = PERSONAS.find((p) => p.bargain);
+  assert.equal(nina.id, 'nina');
+  const others = PERSONAS.filter((p) => !p.bargain).map((p) => saleShare(rows.filter((r) => r[0] === p.userId)));
+  const hers = saleShare(rows.filter((r) => r[0] === nina.userId));
+  assert.ok(others.every((x) => hers > 1.4 * x), `Nina views items on sale ${(100 * hers).toFixed(0)} % of the time, the others ${others.map((x) => (100 * x).toFixed(0)).join(', ')} %`);
 });
 
 test('the log has funnels (every buy follows a cart of the same item), personas, and intents beyond the tastes', () => {
@@ -38,9 +92,10 @@ test('the log has funnels (every buy follows a cart of the same item), personas,
     }
   }
   assert.ok(buys > 500);
+  const categoryOf = new Map(CATEGORIES.map((c) => [c.path, c.id]));
   for (const persona of PERSONAS) {
     const mine = rows.filter((r) => r[0] === persona.userId);
-    const inTaste = mine.filter((r) => persona.tastes.includes(r[2])).length;
+    const inTaste = mine.filter((r) => persona.tastes.includes(categoryOf.get(r[2]))).length;
     assert.ok(mine.length > 60, `${persona.name} has a history`);
     assert.ok(inTaste / mine.length > 0.5, `${persona.name}'s history follows the tastes`);
     assert.ok(inTaste < mine.length, `${persona.name} also shops outside them`);
@@ -79,6 +134,17 @@ test('models/demo.tandem, the shipped demo model, loads with its self-test and k
   // copy build/demo/demo.tandem to models/demo.tandem.
   assert.equal(rec.itemCount, catalog.products.length);
   for (const p of catalog.products) assert.ok(rec.hasItem(p.id), `${p.id} is in models/demo.tandem`);
+  for (const a of catalog.arrivals) assert.ok(!rec.hasItem(a.id), `${a.id} is a new arrival`);
   assert.deepEqual([...rec.eventTypes].sort(), ['cart', 'fav', 'purchase', 'view']);
+  // Trained with the demo's catalog (version 3: item features), so an arrival is scored as itself.
+  const { unseal } = await import('./helpers.mjs');
+  const { header } = unseal(new Uint8Array(readFileSync(`${root}/models/demo.tandem`)));
+  assert.equal(header.version, 3);
+  assert.deepEqual(header.items.features.map((f) => f.name), ['category', 'brand', 'price', 'discount', 'collection']);
+  const s = rec.session();
+  const [arrival] = catalog.arrivals;
+  const unknown = s.rerank([arrival.id])[0].score;
+  assert.deepEqual(rec.addItems([{ id: arrival.id, category: arrival.path, brand: arrival.brand, price: arrival.price, listPrice: arrival.listPrice, collection: 'new' }]), { added: 1, updated: 0 });
+  assert.notEqual(s.rerank([arrival.id])[0].score, unknown);
   rec.close();
 });
