@@ -237,6 +237,7 @@ export declare class Recommender {
   static create(source: CreateSource, options?: CreateOptions): Promise<Recommender>;
   readonly eventTypes: string[];
   readonly purchaseEvent: string | null;
+  /** The model's items: those it was trained with plus those addItems added (delisted ones included). */
   readonly itemCount: number;
   readonly dim: number;
   /** Length of a profile vector: dim + 1. */

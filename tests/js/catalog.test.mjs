@@ -295,7 +295,8 @@ test('rerank with { item, price, discount } gives the score addItems with that p
   // The second route: the same prices and discounts put into the catalog with addItems.
   rec.addItems(offers.filter((o) => typeof o !== 'string' && o.item.startsWith('SKU') && Object.keys(o).length > 1).map(({ item, ...rest }) => ({ id: item, ...rest })));
   const stored = scoresOf(s, ids);
-  for (const id of ids) {
+  // (An unknown id scores as the catalog's mean item, which the catalog change moved: not compared.)
+  for (const id of ids.filter((x) => x !== 'unknown-id')) {
     assertClose(assert, atPage.get(id), stored.get(id), 1e-5, `${id}: rerank at the page's price vs addItems`);
   }
   t.diagnostic(`SKU-103 at 99, 45 % off: catalog ${plain.get('SKU-103').toFixed(6)}, rerank offer ${atPage.get('SKU-103').toFixed(6)}, after addItems ${stored.get('SKU-103').toFixed(6)}`);

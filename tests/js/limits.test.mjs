@@ -28,37 +28,45 @@ const KiB = 1024, MiB = 1024 * 1024;
 
 /**
  * Bytes of the wasm heap in use: malloc'd and not freed, plus malloc's own bookkeeping. Takes 4 KiB
- * blocks until the next one could only come from growing the heap (the top of the heap), counts
- * what it got, and frees it all again; it never grows the heap itself. Free pieces smaller than a
- * block count as used (fragmentation), so compare it between states that should be alike.
+ * blocks until the next one could only come from growing the heap (the top of the heap), then
+ * 512- and 64-byte blocks until the next one comes from that top again (the free pieces between
+ * used ones, which a model load leaves), counts what it got, and frees it all again; it never
+ * grows the heap itself. Free pieces smaller than 72 bytes count as used (fragmentation), so
+ * compare it between states that should be alike.
  */
 function liveBytes(module) {
-  const request = 4096, guard = 256 * KiB;
+  const guard = 256 * KiB;
   const size = module.HEAPU8.length;
-  const blocks = [];
-  let top = false;
+  const taken = [];
+  let free = 0, highest = 0, top = false;
   try {
-    for (;;) {
-      const p = module._malloc(request);
-      if (!p) break;
-      if (module.HEAPU8.length !== size) {
-        module._free(p);
-        break;
+    for (const request of [4096, 512, 64]) {
+      const blocks = [];
+      for (;;) {
+        const p = module._malloc(request);
+        if (!p) break;
+        // Grown, or (after the 4 KiB pass) from the top of the heap again: this size is done.
+        if (module.HEAPU8.length !== size || (request < 4096 && top && p > highest)) {
+          module._free(p);
+          break;
+        }
+        blocks.push(p);
+        taken.push(p);
+        highest = Math.max(highest, p);
+        if (request === 4096 && p + request + guard > size) {
+          top = true; // taken from the top of the heap: everything above it is free as well
+          break;
+        }
       }
-      blocks.push(p);
-      if (p + request + guard > size) {
-        top = true; // taken from the top of the heap: everything above it is free as well
-        break;
-      }
+      const sorted = blocks.slice().sort((a, b) => a - b);
+      let chunk = request + 8; // a block's size with malloc's header (dlmalloc: 4 bytes, 8-aligned)
+      for (let i = 1; i < sorted.length; i++) chunk = Math.min(chunk, sorted[i] - sorted[i - 1]);
+      if (request === 4096 && top) free += (blocks.length - 1) * chunk + (size - blocks.at(-1));
+      else free += blocks.length * chunk;
     }
   } finally {
-    for (const p of blocks) module._free(p);
+    for (const p of taken) module._free(p);
   }
-  const sorted = blocks.slice().sort((a, b) => a - b);
-  let chunk = Infinity; // a block's size with malloc's header
-  for (let i = 1; i < sorted.length; i++) chunk = Math.min(chunk, sorted[i] - sorted[i - 1]);
-  if (!Number.isFinite(chunk)) chunk = request;
-  const free = top ? (blocks.length - 1) * chunk + (size - blocks.at(-1)) : blocks.length * chunk;
   return size - free;
 }
 
@@ -159,10 +167,19 @@ function round(module, bytes, badBytes) {
   const profile = Float32Array.from({ length: rec.profileLength }, (_, i) => Math.sin(i));
   const candidates = [...Array.from({ length: 48 }, (_, i) => `SKU-${100000 + i * 5}`), 'gone-1', 'gone-2'];
   const storage = memoryStorage();
+  // The catalog changes too: new items (the model's tables grow), new prices, a delisted item, a
+  // failing call; and rankings at the page's prices.
+  rec.addItems(Array.from({ length: 40 }, (_, i) => ({ id: `NEW-${i}`, category: `category-${i % 5}`, price: 10 + i })));
+  rec.addItems([{ id: 'SKU-100005', price: 99, discount: 0.3 }, { id: 'SKU-100010', available: false }]);
+  rec.removeItems(['SKU-100015']);
+  assert.throws(() => rec.addItems([{ id: 'NEW-X' }, { id: 'NEW-Y', category: 'a//b' }]), /empty level/);
+  const offers = candidates.map((id, i) => (i % 3 ? id : { item: id, price: 5 + i, discount: (i % 5) / 10 }));
   const sessions = Array.from({ length: 100 }, (_, i) => rec.session({ profile, persist: storage, storageKey: `k${i % 10}` }));
   sessions.forEach((s, i) => {
-    for (let e = 0; e < 60; e++) s.observe({ item: candidates[(i + e) % 50], type: rec.eventTypes[e % 4], time: T0 + e * 30_000 });
+    for (let e = 0; e < 60; e++) s.observe({ item: candidates[(i + e) % 50], type: rec.eventTypes[e % 4], time: T0 + e * 30_000, price: e % 2 ? 20 : undefined });
+    s.observe({ item: `NEW-${i % 40}`, time: T0 + 61 * 30_000 });
     s.rerank(candidates);
+    s.rerank([...offers, `NEW-${i % 40}`]);
     s.rerank(candidates.slice(0, 20 + (i % 20)), { top: 5 });
     s.recommend({ k: 10, exclude: i % 2 ? 'seen' : candidates.slice(0, 10) });
     const state = s.saveState();
@@ -184,7 +201,7 @@ function round(module, bytes, badBytes) {
   rec.close();
 }
 
-test('close() gives every byte back: identical rounds of Recommender + 100 sessions + every call leave the wasm heap as they found it', async (t) => {
+test('close() gives every byte back: identical rounds of Recommender + catalog changes + 100 sessions + every call leave the wasm heap as they found it', async (t) => {
   const bytes = fixtureBytes();
   const badBytes = bytes.slice();
   badBytes[badBytes.length - 20] ^= 1;
