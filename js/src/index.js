@@ -1,6 +1,7 @@
 // tandem-rec: private, on-device reranking for storefront pages.
 //
-// Recommender: the model (immutable, shared by sessions), created asynchronously once per page.
+// Recommender: the model, shared by its sessions (its weights fixed, its catalog changed by addItems
+// and removeItems), created asynchronously once per page.
 // Session: one shopper's short-term state; observe / rerank / recommend are synchronous.
 // Both hold wasm memory: close() frees it (a FinalizationRegistry frees what a page forgets).
 // The wasm handles are thin (bindings/tandem_bindings.cpp); checking arguments, moving arrays,
