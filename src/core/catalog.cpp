@@ -257,6 +257,32 @@ void ItemCatalog::lookup(const CatalogItem& row, std::int32_t* out, std::uint8_t
   if (row.available) *available = *row.available ? 1 : 0;
 }
 
+void ItemCatalog::drop_unused_values() {
+  const std::size_t f = features.size();
+  for (std::size_t k = 0; k < f; ++k) {
+    Feature& ft = features[k];
+    if (ft.kind != FeatureKind::label && ft.kind != FeatureKind::path) continue;
+    std::vector<char> used(ft.values.size(), 0);
+    for (std::size_t i = 0; i < item_count(); ++i) ft.for_each_level(value(i, k), [&](std::int32_t v) { used[static_cast<std::size_t>(v)] = 1; });
+    std::vector<std::int32_t> map(ft.values.size(), -1);
+    Feature kept;
+    kept.name = ft.name;
+    kept.kind = ft.kind;
+    for (std::size_t v = 0; v < ft.values.size(); ++v) {
+      if (!used[v]) continue;
+      map[v] = static_cast<std::int32_t>(kept.values.size());
+      kept.values.push_back(ft.values[v]);
+      if (ft.kind == FeatureKind::path) kept.parent.push_back(ft.parent[v] < 0 ? -1 : map[static_cast<std::size_t>(ft.parent[v])]);
+    }
+    for (std::size_t i = 0; i < item_count(); ++i) {
+      std::int32_t& v = values[i * f + k];
+      if (v >= 0) v = map[static_cast<std::size_t>(v)];
+    }
+    kept.index();
+    ft = std::move(kept);
+  }
+}
+
 void ItemCatalog::set(std::size_t item, const CatalogItem& row, bool grow) {
   if (!grow) {
     lookup(row, values.data() + item * features.size(), &available[item]);

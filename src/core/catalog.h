@@ -114,6 +114,8 @@ struct ItemCatalog {
   // `grow`, values and features not known yet are added (reading a training catalog); without it,
   // they are looked up and unknown ones give -1 (a trained model meets a new brand or column).
   void set(std::size_t item, const CatalogItem& row, bool grow);
+  // Drops the label and path values no item has (a path keeps the levels above used ones).
+  void drop_unused_values();
   // The same without changing anything: the features a row gives over `values` (F, the item's
   // current ones) and its availability over *available; unknown features and values give -1.
   void lookup(const CatalogItem& row, std::int32_t* values, std::uint8_t* available) const;

@@ -76,6 +76,7 @@ void apply_catalog(const std::vector<CatalogItem>& items, Dataset* data) {
     }
     data->catalog.set(it->second, item, true);
   }
+  data->catalog.drop_unused_values();  // the log's categories the catalog replaced
 }
 
 Status load_data(const DataOptions& options, LoadedData* out) {

@@ -121,10 +121,11 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
   for (std::size_t step = 0; step < steps; ++step) {
     const std::size_t first = step * batch, count = std::min(batch, order.size() - first);
     const std::uint64_t step_seed = mix(mix(options_.seed, static_cast<std::uint64_t>(epoch)), step);
-    if (options_.id_dropout > 0) {
+    if (options_.id_dropout > 0 && data_.catalog.feature_count() > 0) {
       // A share of this step's target items is composed without its id embedding for the step
       // (as targets, inputs and negatives alike): the model learns how likely an item it has no
-      // id embedding for is to come next, as an item new since training will be.
+      // id embedding for is to come next, as an item new since training will be. Without item
+      // features every cold item is the same vector, and there is nothing to learn.
       cold = cold_;
       Rng drop(mix(step_seed, 0x1dU));
       for (std::size_t b = 0; b < count; ++b) {

@@ -40,7 +40,8 @@ struct TrainOptions : ModelShape {
   bool repeat_term = true;       // false: the repeat weights stay 0 (to measure what the term is worth)
   float id_dropout = 0.1f;       // share of each step's target items composed without their id
                                  // embedding (the cold vector and their features instead), so that
-                                 // items new since training are scored by what they are
+                                 // items new since training are scored by what they are (only
+                                 // when the items have features)
   int min_id_count = 1;          // items with fewer training events never get an id embedding
   double clip_norm = 5.0;
   std::uint64_t seed = 1;

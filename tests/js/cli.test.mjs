@@ -61,7 +61,8 @@ test('train writes the model, profiles, log, report, top-k dump and checkpoint; 
   const lines = r.stdout.split('\n');
   const at = lines.indexOf('NDCG@10 by what the test case holds out, and by when it is asked for:');
   assert.ok(at > 0, r.stdout);
-  const names = ['popularity', 'recently viewed', 'fused', 'long-only', 'short-only'];
+  // The log's categories make the new-in-category baseline (the reference for items not seen before).
+  const names = ['popularity', 'recently viewed', 'new in category', 'fused', 'long-only', 'short-only'];
   assert.equal(lines[at + 1], `test case                 cases   share  ${names.join('  ')}`);
   const groups = lines.slice(at + 2, at + 8).map((line) => /^(.+?) +(\d+) +([\d.]+)%((?: +[\d.]+)+)$/.exec(line));
   assert.deepEqual(groups.map((k) => k && k[1]), ['in the recent window', 'earlier in the history', 'new to the shopper', 'item not seen before',
@@ -129,26 +130,28 @@ test('train writes the model, profiles, log, report, top-k dump and checkpoint; 
   assert.match(k.stdout, /^model +HR@1 +NDCG@1 +MRR@1 +HR@3 +NDCG@3 +MRR@3 +HR@10 +NDCG@10 +MRR@10$/m);
 });
 
-test('--no-categories and --no-repeat-term train the model without those levers, and say so', (t) => {
+test('--no-features and --no-repeat-term train the model without those levers, and say so', (t) => {
   const dir = tempDir(t, 'tandem-levers-');
   const log = join(dir, 'log.csv');
   writeFileSync(log, ringLog());
   const out = join(dir, 'm.tandem');
   const r = run(['train', '--data', log, '--format', 'taobao', '--dim', '8', '--epochs', '1', '--batch-size', '8',
-    '--no-categories', '--no-repeat-term', '--out', out, '--quiet']);
+    '--no-features', '--no-repeat-term', '--out', out, '--quiet']);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^levers     category embeddings and repeat term off$/m);
+  assert.match(r.stdout, /^features   off \(ids only\)$/m);
+  assert.match(r.stdout, /^levers     repeat term off$/m);
   const inspect = execFileSync(cli, ['inspect', out, '--verify'], { encoding: 'utf8' });
   assert.match(inspect, /items {6}30 \(float32 item table\), 0 categories/);
   assert.match(inspect, /self-test  passed/);
   const meta = JSON.parse(/metadata   (.*)/.exec(inspect)[1]);
   assert.equal(meta.options.repeat_term, false);
-  assert.equal(meta.options.categories, false);
+  assert.equal(meta.options.features, false);
 
   const plain = run(['train', '--data', log, '--format', 'taobao', '--dim', '8', '--epochs', '1', '--batch-size', '8',
     '--out', join(dir, 'plain.tandem'), '--quiet']);
   assert.equal(plain.status, 0, plain.stderr);
   assert.doesNotMatch(plain.stdout, /^levers/m);
+  assert.match(plain.stdout, /^features   category \(3 values\)$/m);
   assert.match(execFileSync(cli, ['inspect', join(dir, 'plain.tandem')], { encoding: 'utf8' }), /30 \(float32 item table\), 3 categories/);
 });
 
@@ -288,7 +291,7 @@ test('every command has --help (and -h) listing its options; tandem --version', 
   // Ranges and defaults come from the same table that parses and checks the values.
   assert.match(run(['train', '--help']).stdout, /^ {2}--dim D {19}the model dimension \(2\.\.1024, default 64\)$/m);
   assert.equal(run(['train', '--dim', '1']).stderr, "tandem: --dim must be an integer in 2..1024, got '1'\n");
-  assert.match(run(['--version']).stdout, /^tandem \d+\.\d+\.\d+ \(model format 2\)\n$/);
+  assert.match(run(['--version']).stdout, /^tandem \d+\.\d+\.\d+ \(model format 3\)\n$/);
   assert.match(run(['--help']).stdout, /^ {2}score {4}/m);
 });
 
@@ -302,7 +305,7 @@ test('export --safetensors and import give back the same model; a file rewritten
   assert.equal(ex.status, 0, ex.stderr);
   const config = JSON.parse(readFileSync(join(dir, 'w.config.json'), 'utf8'));
   assert.equal(config.dim, 8);
-  assert.deepEqual(config.categories, ['cat-0', 'cat-1', 'cat-2']);
+  assert.deepEqual(config.features, [{ name: 'category', kind: 'path', values: ['cat-0', 'cat-1', 'cat-2'], parents: [-1, -1, -1] }]);
   assert.equal(readFileSync(join(dir, 'w.ids.txt'), 'utf8').split('\n').length, 31);
   const fingerprint = (path) => /fingerprint ([0-9a-f]{16})/.exec(execFileSync(cli, ['inspect', path], { encoding: 'utf8' }))[1];
   const scores = (path) => JSON.parse(execFileSync(cli, ['score', '--model', path, '--events', 'SKU-3@view@1700000000,SKU-10@cart@1700000060',
@@ -325,7 +328,56 @@ test('export --safetensors and import give back the same model; a file rewritten
   // Weights that do not fit the configuration are refused by name.
   const wrong = run(['import', '--weights', join(dir, 'w.safetensors'), '--config', join(dir, 'w.config.json'), '--ids', log, '--out', join(dir, 'x.tandem')]);
   assert.equal(wrong.status, 1);
-  assert.match(wrong.stderr, /^tandem: weights: tensor 'item_bias' has shape \[30\], the configuration and 288 ids give \[288\]\n$/);
+  assert.match(wrong.stderr, /^tandem: weights: tensor 'item_available' has shape \[30\], the configuration and 288 ids give \[288\]\n$/);
+});
+
+test('--catalog trains with item features; tandem catalog adds, reprices and drops items of a model file', (t) => {
+  const dir = tempDir(t, 'tandem-catalog-');
+  const log = join(dir, 'log.csv');
+  writeFileSync(log, ringLog());
+  // Every item with a brand and a price, some discounted; two items no event names.
+  const rows = [];
+  for (let i = 0; i < 30; i++) rows.push({ id: `SKU-${i}`, category: `shop/cat-${i % 3}`, brand: `b${i % 4}`, price: 5 + i, ...(i % 5 === 0 ? { list_price: 10 + 2 * i } : {}) });
+  rows.push({ id: 'SKU-LISTED', category: 'shop/cat-1', brand: 'b1', price: 20 }, { id: 'SKU-HIDDEN', category: 'shop/cat-2', available: false });
+  writeFileSync(join(dir, 'catalog.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n{"id": "SKU-BAD", "discount": 2}\n');
+  const model = join(dir, 'm.tandem');
+  const r = run(['train', '--data', log, '--catalog', join(dir, 'catalog.jsonl'), '--out', model, '--dim', '8', '--epochs', '2', '--batch-size', '8', '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^catalog    .*catalog\.jsonl: 32 items listed, 2 of them in no event, 1 malformed rows skipped$/m);
+  assert.match(r.stdout, /^ {11}line 33: discount 2 is not a share in \[0, 1\) \(0\.25 is 25 % off\)$/m);
+  assert.match(r.stdout, /^features   category \(4 values\), brand \(4 values\), price, discount$/m);
+  assert.match(r.stdout, /^data .* 288 rows, 24 users, 32 items, 4 categories, 288 events$/m);
+  const scores = (path, candidates, events = 'SKU-3@view@1700000000,SKU-6@view@1700000060') =>
+    JSON.parse(execFileSync(cli, ['score', '--model', path, '--events', events, '--candidates', candidates.join(',')], { encoding: 'utf8' })).scores;
+
+  // The whole assortment now: SKU-29 gone, SKU-4 repriced, SKU-NEW added like SKU-LISTED (no events).
+  const now = rows.filter((x) => x.id !== 'SKU-29' && x.id !== 'SKU-HIDDEN').map((x) => (x.id === 'SKU-4' ? { ...x, price: 400 } : x));
+  now.push({ id: 'SKU-NEW', category: 'shop/cat-1', brand: 'b1', price: 20 });
+  writeFileSync(join(dir, 'now.jsonl'), now.map((x) => JSON.stringify(x)).join('\n') + '\n');
+  const updated = join(dir, 'now.tandem');
+  const c = run(['catalog', '--model', model, '--catalog', join(dir, 'now.jsonl'), '--out', updated]);
+  assert.equal(c.status, 0, c.stderr);
+  assert.match(c.stdout, /^catalog    .*now\.jsonl: 31 rows, 0 malformed rows skipped; 30 items updated, 1 added, 2 dropped$/m);
+  assert.match(c.stdout, /^wrote .*now\.tandem: 31 items, dim 8, float32 item table/m);
+  assert.match(execFileSync(cli, ['inspect', updated, '--verify'], { encoding: 'utf8' }), /self-test  passed/);
+  const before = scores(model, ['SKU-4', 'SKU-5', 'SKU-LISTED']);
+  const after = scores(updated, ['SKU-4', 'SKU-5', 'SKU-LISTED', 'SKU-NEW', 'SKU-29']);
+  assert.notEqual(after['SKU-4'], before['SKU-4'], 'the new price moves the score');
+  assert.ok(Math.abs(after['SKU-5'] - before['SKU-5']) < 1e-6, 'an item whose features did not change scores as before');
+  assert.ok(Math.abs(after['SKU-NEW'] - after['SKU-LISTED']) < 1e-6, 'a new item scores as a catalog item without events of the same features');
+  // --partial keeps what the file does not list.
+  writeFileSync(join(dir, 'sale.jsonl'), '{"id": "SKU-7", "discount": 0.5}\n');
+  const p = run(['catalog', '--model', model, '--catalog', join(dir, 'sale.jsonl'), '--out', join(dir, 'sale.tandem'), '--partial']);
+  assert.equal(p.status, 0, p.stderr);
+  assert.match(p.stdout, /1 items updated, 0 added, 0 dropped \(--partial\)$/m);
+  assert.match(p.stdout, /sale\.tandem: 32 items/);
+  // Errors name the problem.
+  assert.equal(run(['catalog', '--model', model, '--out', join(dir, 'x.tandem')]).stderr, 'tandem: catalog needs --model FILE, --catalog FILE and --out FILE\n');
+  writeFileSync(join(dir, 'strict.jsonl'), '{"id": "SKU-1"}\n{"id": "SKU-2", "price": -1}\n');
+  assert.equal(run(['catalog', '--model', model, '--catalog', join(dir, 'strict.jsonl'), '--out', join(dir, 'x.tandem'), '--strict']).stderr,
+    `tandem: ${join(dir, 'strict.jsonl')}: line 2: price -1 is not a number in [0, 1e+12]\n`);
+  writeFileSync(join(dir, 'none.jsonl'), '{"id": "SKU-1"}\n');
+  assert.match(run(['catalog', '--model', model, '--catalog', join(dir, 'none.jsonl'), '--out', join(dir, 'x.tandem')]).stdout, /31 dropped/);
 });
 
 test('every recipe in models/ is a valid training config', (t) => {

@@ -107,6 +107,7 @@ TEST(CatalogReader, ACatalogAddsFeaturesAndItemsNoEventNames) {
   EXPECT_EQ(names, (std::vector<std::string>{"category", "brand", "price", "discount"}));
   const Feature& category = c.features[0];
   EXPECT_EQ(category.values, (std::vector<std::string>{"c1", "toys", "toys/blocks", "toys/dolls"}));
+  EXPECT_EQ(category.parent, (std::vector<std::int32_t>{-1, -1, 1, 1}));
   EXPECT_EQ(c.value(0, 0), 0);  // a: the log's category
   EXPECT_EQ(c.value(1, 0), 2);  // b: the catalog's path over the log's c1
   EXPECT_EQ(c.value(2, 0), 3);
@@ -114,6 +115,16 @@ TEST(CatalogReader, ACatalogAddsFeaturesAndItemsNoEventNames) {
   EXPECT_EQ(c.value(2, 3), discount_bucket(0.3));
   EXPECT_EQ(c.value(0, 1), -1);
   EXPECT_EQ(d.events.size(), 3u);  // z has no events: a cold item
+  // A value no item keeps any more (the log's category of an item the catalog moved) is dropped.
+  CatalogItem moved;
+  moved.id = "a";
+  moved.category = "toys/blocks";
+  apply_catalog({moved}, &d);
+  EXPECT_EQ(d.catalog.features[0].values, (std::vector<std::string>{"toys", "toys/blocks", "toys/dolls"}));
+  EXPECT_EQ(d.catalog.features[0].parent, (std::vector<std::int32_t>{-1, 0, 0}));
+  EXPECT_EQ(d.catalog.value(0, 0), 1);
+  EXPECT_EQ(d.catalog.value(2, 0), 2);
+  EXPECT_EQ(d.catalog.features[0].find("toys/dolls"), 2);
 }
 
 }  // namespace
