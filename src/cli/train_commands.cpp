@@ -228,7 +228,7 @@ struct TrainArgs {
   DataArgs data;
   RunOptions run;
   std::string out, profiles, report, log, fusion;
-  bool int8 = false, quiet = false, no_repeat_term = false, no_features = false, no_popularity = false, refit = false;
+  bool int8 = false, quiet = false, no_repeat_term = false, no_features = false, refit = false;
 };
 
 Command train_options(TrainArgs* a) {
@@ -254,7 +254,6 @@ Command train_options(TrainArgs* a) {
       {"no-features", "", "train without item features (category, brand, price, ...): ids only", &a->no_features},
       {"id-dropout", "X", "share of each step's target items trained without their id embedding (how new items are scored)",
        &o.id_dropout, 0, 1},
-      {"no-popularity", "", "train without the popularity feature (how often training holds each item)", &a->no_popularity},
       {"min-id-count", "N", "items with fewer training events are scored by their features alone (no id embedding)",
        &o.min_id_count, 1, 1e6},
       {"epochs", "N", "at most this many epochs (early stopping usually ends sooner)", &o.epochs, 1, 100000},
@@ -302,7 +301,6 @@ int train_command(int argc, char** argv) {
   o.exclude_history = a.data.exclude_history;
   o.repeat_term = !a.no_repeat_term;
   a.run.features = !a.no_features;
-  o.popularity = !a.no_popularity;
   if (!a.fusion.empty() && !parse_fusion(a.fusion, &o.fusion))
     return fail("--fusion must be gate, long or short, got '" + a.fusion + "'");
 
@@ -316,9 +314,7 @@ int train_command(int argc, char** argv) {
     for (char h : has_event) in_no_event += h ? 0 : 1;
     print_catalog_report(a.data.data.catalog_path, l.catalog_report, in_no_event);
   }
-  const bool popularity = a.run.features && o.popularity && l.data.catalog.feature_count() > 0;
-  std::printf("features   %s%s\n", a.run.features ? features_summary(l.data.catalog).c_str() : "off (ids only)",
-              popularity ? ", popularity (from the training events)" : "");
+  std::printf("features   %s\n", a.run.features ? features_summary(l.data.catalog).c_str() : "off (ids only)");
   // Switching a lever off measures what it is worth: no item features (as if the log and the
   // catalog named none), no repeat term.
   if (!o.repeat_term) std::printf("levers     repeat term off\n");
@@ -417,7 +413,7 @@ int train_command(int argc, char** argv) {
             {"options", {{"dim", o.dim}, {"batch_size", o.batch_size}, {"max_length", o.max_length}, {"lr", o.lr},
                          {"dropout", o.dropout}, {"history_dropout", o.history_dropout}, {"branch_dropout", o.branch_dropout},
                          {"lr_decay", o.lr_decay}, {"decay_patience", o.decay_patience}, {"ema", o.ema},
-                         {"repeat_term", o.repeat_term}, {"features", a.run.features}, {"id_dropout", o.id_dropout}, {"min_id_count", o.min_id_count}, {"popularity", o.popularity}, {"seed", o.seed},
+                         {"repeat_term", o.repeat_term}, {"features", a.run.features}, {"id_dropout", o.id_dropout}, {"min_id_count", o.min_id_count}, {"seed", o.seed},
                          {"exclude_history", o.exclude_history}}}};
   json test = json::object();
   for (const auto& row : report.table) test[row.name] = metrics_json(row.metrics);

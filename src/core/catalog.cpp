@@ -95,13 +95,12 @@ const char* feature_kind_name(FeatureKind kind) {
     case FeatureKind::path: return "path";
     case FeatureKind::price: return "price";
     case FeatureKind::discount: return "discount";
-    case FeatureKind::popularity: return "popularity";
   }
   return "label";
 }
 
 bool parse_feature_kind(std::string_view name, FeatureKind* out) {
-  for (FeatureKind k : {FeatureKind::label, FeatureKind::path, FeatureKind::price, FeatureKind::discount, FeatureKind::popularity}) {
+  for (FeatureKind k : {FeatureKind::label, FeatureKind::path, FeatureKind::price, FeatureKind::discount}) {
     if (name == feature_kind_name(k)) {
       *out = k;
       return true;
@@ -114,11 +113,6 @@ int price_bucket(double price) {
   if (!(price >= 0)) return 0;
   const double b = std::floor(2 * std::log2(1 + price));
   return 1 + static_cast<int>(std::min<double>(b, kPriceBuckets - 2));
-}
-
-int popularity_bucket(double count) {
-  if (!(count >= 1)) return 0;
-  return 1 + static_cast<int>(std::min<double>(std::floor(std::log2(count)), kPopularityBuckets - 2));
 }
 
 int discount_bucket(double discount) {
@@ -192,7 +186,6 @@ std::int32_t Feature::rows() const {
   switch (kind) {
     case FeatureKind::price: return kPriceBuckets;
     case FeatureKind::discount: return kDiscountBuckets;
-    case FeatureKind::popularity: return kPopularityBuckets;
     default: return static_cast<std::int32_t>(values.size());
   }
 }
@@ -243,12 +236,8 @@ int ItemCatalog::find_feature(std::string_view name) const {
 }
 
 void ItemCatalog::add_items(std::size_t count) {
-  const std::size_t first = item_count();
   values.resize(values.size() + count * features.size(), -1);
   available.resize(available.size() + count, 1);
-  for (std::size_t k = 0; k < features.size(); ++k)
-    if (features[k].kind == FeatureKind::popularity)
-      for (std::size_t i = first; i < first + count; ++i) values[i * features.size() + k] = 0;
 }
 
 void ItemCatalog::lookup(const CatalogItem& row, std::int32_t* out, std::uint8_t* available) const {

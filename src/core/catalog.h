@@ -27,7 +27,6 @@ enum class FeatureKind : std::uint8_t {
   path,      // a path of levels separated by '/', each level a value with its parent
   price,     // a price, in log buckets
   discount,  // the share off the list price, in buckets of 10 %
-  popularity,  // how often training events hold the item, in log2 buckets (0: never; items added later)
 };
 const char* feature_kind_name(FeatureKind kind);
 bool parse_feature_kind(std::string_view name, FeatureKind* out);
@@ -37,8 +36,6 @@ constexpr int kPriceBuckets = 40;     // 1 + floor(2 log2(1 + price)): half-octa
 constexpr int kDiscountBuckets = 11;  // 1 + floor(10 * discount) for a discount in (0, 1)
 int price_bucket(double price);        // NaN: 0
 int discount_bucket(double discount);  // NaN or 0: 0
-constexpr int kPopularityBuckets = 16;  // 0 for none, 1 + floor(log2(count)) capped
-int popularity_bucket(double count);
 
 // A catalog may name at most this many features (category, brand, price, discount and extras).
 constexpr std::size_t kMaxFeatures = 32;
@@ -111,7 +108,7 @@ struct ItemCatalog {
   std::int32_t value(std::size_t item, std::size_t feature) const { return values[item * features.size() + feature]; }
   // Index of a feature by name, or -1.
   int find_feature(std::string_view name) const;
-  // Appends `count` items without features (popularity: 0, never in training), available.
+  // Appends `count` items without features, available.
   void add_items(std::size_t count);
   // Sets an item's features from what a catalog row gives: fields left out keep their value. With
   // `grow`, values and features not known yet are added (reading a training catalog); without it,

@@ -113,8 +113,6 @@ Status Model::update_items(const std::vector<CatalogItem>& items, std::size_t* a
       std::copy(w_.cold_emb.data(), w_.cold_emb.data() + d, vec);
       bias = w_.cold_bias;
       std::fill(v, v + f, -1);
-      for (std::size_t k = 0; k < f; ++k)
-        if (w_.catalog.features[k].kind == FeatureKind::popularity) v[k] = 0;  // never in training
       available[i] = 1;
     } else {  // a known item: its vector without its current features
       rows[i] = row;

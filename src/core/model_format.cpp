@@ -215,7 +215,7 @@ bool parse_features(HeaderReader& r, const json& features, std::vector<Feature>*
     std::string kind;
     r.string(fj, "name", path, &ft.name);
     if (r.string(fj, "kind", path, &kind) && !parse_feature_kind(kind, &ft.kind))
-      r.fail(path + ".kind '" + kind + "' is not one of label, path, price, discount, popularity");
+      r.fail(path + ".kind '" + kind + "' is not one of label, path, price, discount");
     r.strings(fj, "values", path, &ft.values);
     if (!r.failed() && ft.kind == FeatureKind::path) {
       const json* parents = r.field(fj, "parents", path);

@@ -61,33 +61,10 @@ double softmax_rows(Mat<S>& logits, const std::vector<Eigen::Index>& target_col)
 
 template <class S>
 double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Mat<S>& u, const std::vector<Target>& targets,
-                    const NegativeSample* sample, Mat<S>* du, ItemTable<S>* table_grads, Params<S>* grads,
-                    const TargetFeature* shift) {
+                    const NegativeSample* sample, Mat<S>* du, ItemTable<S>* table_grads, Params<S>* grads) {
   const Mat<S>& items = table.vec;
   Mat<S>* item_grads = &table_grads->vec;
   Mat<S>* bias_grads = &table_grads->bias;
-  // The target's value of the shifted feature, and its value in the table (-1: no shift).
-  const auto shifted = [shift](std::int32_t item, std::int32_t* from, std::int32_t* to) {
-    if (!shift) return false;
-    *from = (*shift->as_item)[static_cast<std::size_t>(item)];
-    *to = (*shift->as_target)[static_cast<std::size_t>(item)];
-    return *from != *to;
-  };
-  // The logit change of the target of u_row, and (after the softmax) its gradients.
-  const auto shift_logit = [&](const auto& u_row, std::int32_t from, std::int32_t to) {
-    const Mat<S>& e = params.feature_emb[shift->feature];
-    const Mat<S>& b = params.feature_bias[shift->feature];
-    return u_row.dot(e.row(to) - e.row(from)) + b(to, 0) - b(from, 0);
-  };
-  const auto shift_grads = [&](const auto& u_row, auto du_row, S g, std::int32_t from, std::int32_t to, Mat<S>& emb_grad,
-                               Mat<S>& bias_grad) {
-    const Mat<S>& e = params.feature_emb[shift->feature];
-    du_row += g * (e.row(to) - e.row(from));
-    emb_grad.row(to) += g * u_row;
-    emb_grad.row(from) -= g * u_row;
-    bias_grad(to, 0) += g;
-    bias_grad(from, 0) -= g;
-  };
   const Eigen::Index m = u.rows();
   du->setZero(m, u.cols());
   double loss = 0;
@@ -100,7 +77,7 @@ double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Ma
     const int threads = std::max(1, std::min(omp_get_max_threads(), static_cast<int>(blocks)));
     struct Part {
       double loss = 0;
-      Mat<S> item_grads, item_bias, repeat_recency, repeat_type, shift_emb, shift_bias;
+      Mat<S> item_grads, item_bias, repeat_recency, repeat_type;
     };
     std::vector<Part> parts(static_cast<std::size_t>(threads));
 #pragma omp parallel num_threads(threads)
@@ -110,10 +87,6 @@ double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Ma
       part.item_bias.setZero(bias_grads->rows(), 1);
       part.repeat_recency.setZero(grads->repeat_recency.rows(), 1);
       part.repeat_type.setZero(grads->repeat_type.rows(), 1);
-      if (shift) {
-        part.shift_emb.setZero(params.feature_emb[shift->feature].rows(), params.feature_emb[shift->feature].cols());
-        part.shift_bias.setZero(params.feature_bias[shift->feature].rows(), 1);
-      }
       Mat<S> logits;
       std::vector<Eigen::Index> target_col;
 #pragma omp for schedule(static)
@@ -126,8 +99,6 @@ double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Ma
           const Target& t = targets[static_cast<std::size_t>(first + r)];
           for (const RepeatHit& h : *t.repeats) logits(r, h.item) += repeat_bonus(params, h);
           target_col[static_cast<std::size_t>(r)] = t.item;
-          std::int32_t from, to;
-          if (shifted(t.item, &from, &to)) logits(r, t.item) += shift_logit(u.row(first + r), from, to);
         }
         part.loss += softmax_rows(logits, target_col);
         for (Eigen::Index r = 0; r < rows; ++r) {
@@ -137,12 +108,6 @@ double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Ma
           }
         }
         du->middleRows(first, rows).noalias() = logits * items;
-        for (Eigen::Index r = 0; r < rows; ++r) {
-          const std::int32_t item = targets[static_cast<std::size_t>(first + r)].item;
-          std::int32_t from, to;
-          if (shifted(item, &from, &to))
-            shift_grads(u.row(first + r), du->row(first + r), logits(r, item), from, to, part.shift_emb, part.shift_bias);
-        }
         part.item_grads.noalias() += logits.transpose() * u.middleRows(first, rows);
         part.item_bias.col(0) += logits.colwise().sum().transpose();
       }
@@ -153,10 +118,6 @@ double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Ma
       *bias_grads += part.item_bias;
       grads->repeat_recency += part.repeat_recency;
       grads->repeat_type += part.repeat_type;
-      if (shift) {
-        grads->feature_emb[shift->feature] += part.shift_emb;
-        grads->feature_bias[shift->feature] += part.shift_bias;
-      }
     }
     return loss;
   }
@@ -189,8 +150,6 @@ double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Ma
     const auto same = columns_of(t.item);
     for (auto it = same.first; it != same.second; ++it) logits(r, it->second) = -std::numeric_limits<S>::infinity();
     logits(r, 0) = u.row(r).dot(items.row(t.item)) + table.bias(t.item, 0) - S(sample->sampler->log_expected(t.item));
-    std::int32_t from, to;
-    if (shifted(t.item, &from, &to)) logits(r, 0) += shift_logit(u.row(r), from, to);
     for (const RepeatHit& h : *t.repeats) {
       if (h.item == t.item) {
         logits(r, 0) += repeat_bonus(params, h);
@@ -215,10 +174,6 @@ double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Ma
       grads->repeat_type(h.type, 0) += g;
     }
     du->row(r) += logits(r, 0) * items.row(t.item);
-    std::int32_t from, to;
-    if (shifted(t.item, &from, &to))
-      shift_grads(u.row(r), du->row(r), logits(r, 0), from, to, grads->feature_emb[shift->feature],
-                  grads->feature_bias[shift->feature]);
     item_grads->row(t.item) += logits(r, 0) * u.row(r);
     (*bias_grads)(t.item, 0) += logits(r, 0);
   }
@@ -235,9 +190,9 @@ double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Ma
 
 template double softmax_loss<float>(const Params<float>&, const ItemTable<float>&, const Mat<float>&,
                                     const std::vector<Target>&, const NegativeSample*, Mat<float>*, ItemTable<float>*,
-                                    Params<float>*, const TargetFeature*);
+                                    Params<float>*);
 template double softmax_loss<double>(const Params<double>&, const ItemTable<double>&, const Mat<double>&,
                                      const std::vector<Target>&, const NegativeSample*, Mat<double>*, ItemTable<double>*,
-                                     Params<double>*, const TargetFeature*);
+                                     Params<double>*);
 
 }  // namespace tandem::train

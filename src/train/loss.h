@@ -17,16 +17,6 @@ struct Target {
 
 class NegativeSampler;
 
-// A feature whose value is another one when the item is the target of a prediction. The item's
-// popularity counts every training event of it, the predicted one too; as a target it takes the
-// bucket without that event (what the item had been seen before it was predicted), so that a
-// target seen nowhere else counts as an item never seen, as an item new since training is.
-struct TargetFeature {
-  std::size_t feature = 0;                               // index into the feature tables
-  const std::vector<std::int32_t>* as_item = nullptr;    // N: the value the composed table holds
-  const std::vector<std::int32_t>* as_target = nullptr;  // N: the value as a target
-};
-
 // A shared set of negatives for one batch, drawn with replacement from the sampler's proposal.
 struct NegativeSample {
   std::vector<std::int32_t> items;
@@ -49,11 +39,9 @@ class NegativeSampler {
 
 // Sum of the losses of the targets (rows of u) over the composed item table. Fills du (rows like
 // u) and accumulates the gradients of the composed table (vectors and biases, into table_grads)
-// and of the repeat terms and the target feature's rows (into grads). `sample` null: full
-// softmax; `shift` null: targets score as the table composes them.
+// and of the repeat terms (into grads). `sample` null: full softmax.
 template <class S>
 double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Mat<S>& u, const std::vector<Target>& targets,
-                    const NegativeSample* sample, Mat<S>* du, ItemTable<S>* table_grads, Params<S>* grads,
-                    const TargetFeature* shift = nullptr);
+                    const NegativeSample* sample, Mat<S>* du, ItemTable<S>* table_grads, Params<S>* grads);
 
 }  // namespace tandem::train

@@ -75,25 +75,6 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
     for (std::size_t i = 0; i < ex.window_end; ++i) ++count[static_cast<std::size_t>(ex.user_events[i].item)];
   cold_.resize(count.size());
   for (std::size_t j = 0; j < count.size(); ++j) cold_[j] = count[j] < static_cast<std::uint32_t>(std::max(1, options.min_id_count));
-  // The items' popularity in training, a feature of its own (with item features: an ids-only
-  // model has the id embeddings for it); as a target, an item counts without that event.
-  catalog_ = data.catalog;
-  if (options.popularity && catalog_.feature_count() > 0 && catalog_.feature_count() < kMaxFeatures) {
-    const std::size_t f = catalog_.feature_count(), n = data.item_ids.size();
-    std::vector<std::int32_t> values(n * (f + 1));
-    popularity_.resize(n);
-    popularity_as_target_.resize(n);
-    for (std::size_t j = 0; j < n; ++j) {
-      std::copy_n(catalog_.values.begin() + static_cast<std::ptrdiff_t>(j * f), f, values.begin() + static_cast<std::ptrdiff_t>(j * (f + 1)));
-      values[j * (f + 1) + f] = popularity_[j] = popularity_bucket(count[j]);
-      popularity_as_target_[j] = popularity_bucket(count[j] > 0 ? count[j] - 1.0 : 0.0);
-    }
-    Feature popularity;
-    popularity.name = "popularity";
-    popularity.kind = FeatureKind::popularity;
-    catalog_.features.push_back(std::move(popularity));
-    catalog_.values = std::move(values);
-  }
 
   TensorDims roster;
   roster.d = options.dim;
@@ -101,7 +82,7 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
   roster.types = static_cast<std::int64_t>(data.event_types.size());
   roster.gaps = options.gap_buckets;
   roster.repeats = options.repeat_buckets;
-  params_ = init_params(make_dims(roster, catalog_), options.seed);
+  params_ = init_params(make_dims(roster, data.catalog), options.seed);
   best_ = params_;
   if (options.ema > 0) ema_ = params_;
   adam_ = Adam(params_, AdamOptions{options.lr, 0.9, 0.999, 1e-8, options.weight_decay});
@@ -114,7 +95,7 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
 }
 
 Status Trainer::model(std::shared_ptr<const Model>* out, const Params<float>* params, std::string metadata_json) const {
-  ModelWeights w = export_weights(params ? *params : best_, config_, data_.item_ids, catalog_, cold_);
+  ModelWeights w = export_weights(params ? *params : best_, config_, data_.item_ids, data_.catalog, cold_);
   w.metadata_json = std::move(metadata_json);
   return Model::create(std::move(w), out);
 }
@@ -140,7 +121,7 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
   for (std::size_t step = 0; step < steps; ++step) {
     const std::size_t first = step * batch, count = std::min(batch, order.size() - first);
     const std::uint64_t step_seed = mix(mix(options_.seed, static_cast<std::uint64_t>(epoch)), step);
-    if (options_.id_dropout > 0 && catalog_.feature_count() > 0) {
+    if (options_.id_dropout > 0 && data_.catalog.feature_count() > 0) {
       // A share of this step's target items is composed without its id embedding for the step
       // (as targets, inputs and negatives alike): the model learns how likely an item it has no
       // id embedding for is to come next, as an item new since training will be. Without item
@@ -153,7 +134,7 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
           if (drop.uniform() < options_.id_dropout) cold[static_cast<std::size_t>(ex.target_item(k))] = 1;
       }
     }
-    const ItemTable<float> table = compose_items(params_, catalog_, cold);
+    const ItemTable<float> table = compose_items(params_, data_.catalog, cold);
     const Mat<float>& items = table.vec;
 
 #pragma omp parallel for schedule(static) num_threads(threads)
@@ -177,9 +158,8 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
     Mat<float> du;
     NegativeSample sample;
     if (sampler_) sample = sampler_->draw(step_seed);
-    TargetFeature shift{catalog_.feature_count() - 1, &popularity_, &popularity_as_target_};
     const double loss = softmax_loss(params_, table, u, targets, sampler_ ? &sample : nullptr, &du,
-                                     &item_grads, &grads, popularity_.empty() ? nullptr : &shift);
+                                     &item_grads, &grads);
 
 #pragma omp parallel num_threads(threads)
     {
@@ -201,7 +181,7 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
       for (std::size_t i = 0; i < total.size(); ++i) *total[i] += *part[i];
       item_grads.vec += thread_items[static_cast<std::size_t>(t)];
     }
-    distribute_item_grads(item_grads, catalog_, cold, &grads);
+    distribute_item_grads(item_grads, data_.catalog, cold, &grads);
     if (!options_.repeat_term) {  // initialised to 0, and Adam leaves a parameter without gradient where it is
       grads.repeat_recency.setZero();
       grads.repeat_type.setZero();

@@ -43,7 +43,6 @@ struct TrainOptions : ModelShape {
                                  // items new since training are scored by what they are (only
                                  // when the items have features)
   int min_id_count = 1;          // items with fewer training events never get an id embedding
-  bool popularity = true;        // with item features: how often training holds an item, as a feature
   double clip_norm = 5.0;
   std::uint64_t seed = 1;
   int threads = 2;
@@ -120,8 +119,6 @@ class Trainer {
   std::vector<Example> examples_;
   std::size_t targets_ = 0;
   std::vector<std::uint8_t> cold_;  // N: items no training example holds (no id embedding)
-  ItemCatalog catalog_;             // the data's item features, and the popularity feature
-  std::vector<std::int32_t> popularity_, popularity_as_target_;  // N: its bucket, and as a target (empty: none)
   std::unique_ptr<NegativeSampler> sampler_;  // set when the catalog is large enough to sample
   Params<float> params_, best_, ema_;  // ema_: the moving average (empty when off)
   Adam adam_;

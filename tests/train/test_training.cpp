@@ -144,15 +144,7 @@ Pass run(const Params<double>& p, Fusion fusion, const Dropouts& drop, const Neg
   pass.grads = p.zeros_like();
   Mat<double> du;
   ItemTable<double> item_grads{Mat<double>::Zero(7, 3), Mat<double>::Zero(7, 1)};
-  // Targets take another price bucket than the table's, as the trainer's popularity does.
-  const std::size_t price = static_cast<std::size_t>(kCatalog.find_feature("price"));
-  std::vector<std::int32_t> as_item(7), as_target(7);
-  for (std::size_t j = 0; j < 7; ++j) {
-    as_item[j] = kCatalog.value(j, price);
-    as_target[j] = j % 2 ? as_item[j] + 1 : as_item[j];
-  }
-  const TargetFeature shift{price, &as_item, &as_target};
-  pass.loss = softmax_loss(p, table, u, targets, sample, &du, &item_grads, &pass.grads, &shift);
+  pass.loss = softmax_loss(p, table, u, targets, sample, &du, &item_grads, &pass.grads);
   Eigen::Index row = 0;
   for (std::size_t b = 0; b < users.size(); ++b) {
     const auto steps = static_cast<Eigen::Index>(tapes[b].steps);
@@ -519,10 +511,6 @@ std::shared_ptr<const Model> usable_model(const Trainer& trainer, const Params<f
 
 TrainOptions tiny_options() {
   TrainOptions o;
-  // In the cycle log the next item follows from the last one's id alone: ids only, as the trainer's
-  // tests before item features (the catalog tests switch these on).
-  o.id_dropout = 0;
-  o.popularity = false;
   o.dim = 8;
   o.epochs = 6;
   o.patience = 6;
@@ -534,8 +522,7 @@ TrainOptions tiny_options() {
 
 // Items without an id embedding: one a catalog lists without events, and those training holds
 // fewer than min_id_count times. The exported model composes them as Model::update_items composes
-// an item added later with the same features (to the last bit for the item without events; for
-// the others, but for their popularity: a new item's is 0).
+// an item added later with the same features, to the last bit.
 TEST(Trainer, ItemsWithoutAnIdEmbeddingExportAsItemsAddedLaterWouldBe) {
   Dataset data = cycle_dataset();
   CatalogItem listed;
@@ -546,7 +533,6 @@ TEST(Trainer, ItemsWithoutAnIdEmbeddingExportAsItemsAddedLaterWouldBe) {
   TrainOptions o = tiny_options();
   o.epochs = 2;
   o.id_dropout = 0.3f;
-  o.popularity = true;
   // What training holds of each item: every event up to a shopper's last training target.
   std::vector<std::size_t> held(data.item_ids.size(), 0), last(data.user_count(), 0);
   for (const Case& c : split.train) last[c.user] = std::max(last[c.user], c.target);
@@ -574,8 +560,6 @@ TEST(Trainer, ItemsWithoutAnIdEmbeddingExportAsItemsAddedLaterWouldBe) {
   EXPECT_EQ(model->weights().item_bias[cold], model->weights().item_bias[added]);
   // The cold vector was learned (id dropout makes targets cold), and warm items differ from it.
   EXPECT_GT(model->weights().cold_emb.norm(), 0.0f);
-  const int k = model->weights().catalog.find_feature("popularity");
-  ASSERT_GE(k, 0);
   std::size_t warm = 0, rare = 0;
   for (std::int32_t row = 0; row < 30; ++row) {
     model->item_vector(row, got.data());
@@ -584,16 +568,9 @@ TEST(Trainer, ItemsWithoutAnIdEmbeddingExportAsItemsAddedLaterWouldBe) {
     same.category = std::string(1, static_cast<char>('x' + row % 3));
     ASSERT_TRUE(model->update_items({same}).ok());
     model->item_vector(model->find_item(same.id), want.data());
-    // The item's popularity in training (a new item's is 0: never).
-    const Matrix& popularity = model->weights().feature_emb[static_cast<std::size_t>(k)];
-    const int bucket = popularity_bucket(static_cast<double>(held[static_cast<std::size_t>(row)]));
-    ASSERT_EQ(model->weights().catalog.value(static_cast<std::size_t>(row), static_cast<std::size_t>(k)), bucket);
-    for (int c = 0; c < d; ++c) want[static_cast<std::size_t>(c)] += popularity(bucket, c) - popularity(0, c);
     if (held[static_cast<std::size_t>(row)] < static_cast<std::size_t>(o.min_id_count)) {
       ++rare;
-      for (int c = 0; c < d; ++c)
-        EXPECT_NEAR(got[static_cast<std::size_t>(c)], want[static_cast<std::size_t>(c)], 1e-6)
-            << "row " << row << ", held " << held[static_cast<std::size_t>(row)] << " times";
+      EXPECT_EQ(got, want) << "row " << row << ", held " << held[static_cast<std::size_t>(row)] << " times";
     } else {
       ++warm;
       EXPECT_NE(got, want) << "row " << row;
