@@ -127,9 +127,10 @@ std::string features_summary(const ItemCatalog& catalog) {
   return out.empty() ? "none" : out;
 }
 
-void print_catalog_report(const std::string& path, const LogReport& r, std::size_t added) {
-  std::printf("catalog    %s: %llu items listed, %zu of them in no event, %llu malformed rows skipped\n", path.c_str(),
-              static_cast<unsigned long long>(r.rows), added, static_cast<unsigned long long>(r.malformed));
+// `count` items of the catalog are `what` ("in no event", "new to the model").
+void print_catalog_report(const std::string& path, const LogReport& r, std::size_t count, const char* what) {
+  std::printf("catalog    %s: %llu items listed, %zu of them %s, %llu malformed rows skipped\n", path.c_str(),
+              static_cast<unsigned long long>(r.rows), count, what, static_cast<unsigned long long>(r.malformed));
   for (const auto& e : r.first_errors) std::printf("           %s\n", e.c_str());
 }
 
@@ -312,7 +313,7 @@ int train_command(int argc, char** argv) {
     std::vector<char> has_event(l.data.item_ids.size(), 0);
     for (const Event& e : l.data.events) has_event[static_cast<std::size_t>(e.item)] = 1;
     for (char h : has_event) in_no_event += h ? 0 : 1;
-    print_catalog_report(a.data.data.catalog_path, l.catalog_report, in_no_event);
+    print_catalog_report(a.data.data.catalog_path, l.catalog_report, in_no_event, "in no event");
   }
   std::printf("features   %s\n", a.run.features ? features_summary(l.data.catalog).c_str() : "off (ids only)");
   // Switching a lever off measures what it is worth: no item features (as if the log and the
@@ -505,7 +506,7 @@ int eval_command(int argc, char** argv) {
     if (!(s = read_catalog_file(a.data.catalog_path, a.data.log, &items, &catalog_report)).ok()) return fail(s.message());
     std::size_t added = 0;
     if (!(s = loaded.model->update_items(items, &added)).ok()) return fail(a.data.catalog_path + ": " + s.message());
-    print_catalog_report(a.data.catalog_path, catalog_report, added);
+    print_catalog_report(a.data.catalog_path, catalog_report, added, "new to the model");
     a.data.catalog_path.clear();
   }
   LoadedData l;

@@ -365,6 +365,11 @@ test('--catalog trains with item features; tandem catalog adds, reprices and dro
   assert.notEqual(after['SKU-4'], before['SKU-4'], 'the new price moves the score');
   assert.ok(Math.abs(after['SKU-5'] - before['SKU-5']) < 1e-6, 'an item whose features did not change scores as before');
   assert.ok(Math.abs(after['SKU-NEW'] - after['SKU-LISTED']) < 1e-6, 'a new item scores as a catalog item without events of the same features');
+  // eval --catalog: the catalog changes the model before the log is matched to it.
+  const ev = run(['eval', '--model', model, '--data', log, '--catalog', join(dir, 'now.jsonl')]);
+  assert.equal(ev.status, 0, ev.stderr);
+  assert.match(ev.stdout, /^catalog    .*now\.jsonl: 31 items listed, 1 of them new to the model, 0 malformed rows skipped$/m);
+  assert.match(ev.stdout, /^data .* 288 rows, 24 users, 33 items, /m);
   // --partial keeps what the file does not list.
   writeFileSync(join(dir, 'sale.jsonl'), '{"id": "SKU-7", "discount": 0.5}\n');
   const p = run(['catalog', '--model', model, '--catalog', join(dir, 'sale.jsonl'), '--out', join(dir, 'sale.tandem'), '--partial']);
