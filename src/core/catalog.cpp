@@ -193,16 +193,15 @@ std::int32_t Feature::rows() const {
 std::int32_t Feature::find(std::string_view text) const {
   if (text.empty()) return -1;
   if (kind == FeatureKind::label) {
-    auto it = lookup_.find(std::string(text));
-    return it == lookup_.end() ? -1 : it->second;
+    return lookup_.find(text, values);
   }
   // A path: its deepest level the vocabulary knows.
   std::int32_t found = -1;
   for (std::size_t end = 0; end != std::string_view::npos;) {
     end = text.find('/', end + 1);
-    auto it = lookup_.find(std::string(text.substr(0, end)));
-    if (it == lookup_.end()) break;
-    found = it->second;
+    const std::int32_t level = lookup_.find(text.substr(0, end), values);
+    if (level < 0) break;
+    found = level;
   }
   return found;
 }
@@ -212,21 +211,23 @@ std::int32_t Feature::intern(std::string_view text) {
   std::int32_t parent_value = -1;
   std::size_t end = kind == FeatureKind::path ? text.find('/') : std::string_view::npos;
   for (;;) {
-    const std::string level(text.substr(0, end));
-    auto [it, added] = lookup_.emplace(level, static_cast<std::int32_t>(values.size()));
-    if (added) {
-      values.push_back(level);
+    const std::string_view level = text.substr(0, end);
+    std::int32_t value = lookup_.find(level, values);
+    if (value < 0) {
+      value = static_cast<std::int32_t>(values.size());
+      values.emplace_back(level);
+      lookup_.add(values);
       if (kind == FeatureKind::path) parent.push_back(parent_value);
     }
-    if (end == std::string_view::npos) return it->second;
-    parent_value = it->second;
+    if (end == std::string_view::npos) return value;
+    parent_value = value;
     end = text.find('/', end + 1);
   }
 }
 
 void Feature::index() {
   lookup_.clear();
-  for (std::size_t i = 0; i < values.size(); ++i) lookup_.emplace(values[i], static_cast<std::int32_t>(i));
+  for (std::size_t i = 0; i < values.size(); ++i) lookup_.add(values);
 }
 
 int ItemCatalog::find_feature(std::string_view name) const {

@@ -14,10 +14,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "core/id_index.h"
 #include "core/status.h"
 
 namespace tandem {
@@ -94,7 +94,7 @@ struct Feature {
   }
 
  private:
-  std::unordered_map<std::string, std::int32_t> lookup_;
+  IdIndex lookup_;  // over values
 };
 
 // The features of N items: the catalog a model or a dataset carries.

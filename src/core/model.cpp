@@ -170,25 +170,15 @@ Status Model::validate() const {
   return {};
 }
 
-void Model::insert_index(std::int32_t row) {
-  const std::string& id = w_.item_ids[static_cast<std::size_t>(row)];
-  std::uint64_t i = xxh64(id.data(), id.size()) & slot_mask_;
-  while (slots_[i] >= 0) i = (i + 1) & slot_mask_;
-  slots_[i] = row;
-}
-
 Status Model::build_index() {
-  std::size_t cap = 16;
-  while (cap < w_.item_ids.size() * 2) cap <<= 1;
-  slots_.assign(cap, -1);
-  slot_mask_ = cap - 1;
+  index_.clear();
   removed_.assign(w_.item_ids.size(), 0);
   for (std::size_t row = 0; row < w_.item_ids.size(); ++row) {
     const std::int32_t found = find_row(w_.item_ids[row]);
     if (found >= 0)
       return Status::error("duplicate item id '" + w_.item_ids[row] + "' at rows " + std::to_string(found) + " and " +
                            std::to_string(row));
-    insert_index(static_cast<std::int32_t>(row));
+    index_.add(w_.item_ids);
   }
   return {};
 }
@@ -269,16 +259,7 @@ std::int32_t Model::find_item(std::string_view id) const {
   return row >= 0 && !removed_[static_cast<std::size_t>(row)] ? row : -1;
 }
 
-std::int32_t Model::find_row(std::string_view id) const {
-  std::uint64_t i = xxh64(id.data(), id.size()) & slot_mask_;
-  while (true) {
-    std::int32_t row = slots_[i];
-    if (row < 0) return -1;
-    const std::string& candidate = w_.item_ids[static_cast<std::size_t>(row)];
-    if (candidate.size() == id.size() && std::memcmp(candidate.data(), id.data(), id.size()) == 0) return row;
-    i = (i + 1) & slot_mask_;
-  }
-}
+std::int32_t Model::find_row(std::string_view id) const { return index_.find(id, w_.item_ids); }
 
 int Model::find_event_type(std::string_view name) const {
   const auto& types = w_.config.event_types;

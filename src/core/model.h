@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/catalog.h"
+#include "core/id_index.h"
 #include "core/status.h"
 #include "core/tensors.h"
 
@@ -180,7 +181,6 @@ class Model {
   // Row of an id, delisted or not.
   std::int32_t find_row(std::string_view id) const;
   Status build_index();  // also finds duplicate ids
-  void insert_index(std::int32_t row);
   // Adds (sign +1) or takes away (-1) the feature rows of `values` (F, one per feature) to the
   // vector `vec` and the bias `bias`.
   void add_feature_rows(const std::int32_t* values, float sign, float* vec, float* bias) const;
@@ -189,8 +189,7 @@ class Model {
   void derive(bool first);
 
   ModelWeights w_;
-  std::vector<std::int32_t> slots_;  // open addressing over item ids: row or -1
-  std::uint64_t slot_mask_ = 0;
+  IdIndex index_;                      // item ids -> rows
   std::vector<std::uint8_t> removed_;  // N: delisted by remove_items
   int purchase_type_ = -1;
   Vector fallback_vec_;

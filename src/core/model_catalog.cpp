@@ -6,7 +6,6 @@
 #include <cstring>
 #include <limits>
 #include <string_view>
-#include <unordered_map>
 
 #include "core/limits.h"
 #include "core/model.h"
@@ -93,7 +92,11 @@ Status Model::update_items(const std::vector<CatalogItem>& items, std::size_t* a
   const std::size_t f = w_.catalog.feature_count(), n0 = w_.item_ids.size();
   const int d = dim();
   // Every row is checked and its new vector composed before anything changes.
-  std::unordered_map<std::string_view, std::size_t> seen;
+  struct Ids {  // the rows' ids, as IdIndex reads names
+    const std::vector<CatalogItem>& items;
+    const std::string& operator[](std::size_t i) const { return items[i].id; }
+  } ids{items};
+  IdIndex seen;  // over ids[0..i)
   std::vector<std::int32_t> rows(items.size()), values(items.size() * f);
   std::vector<std::uint8_t> available(items.size());
   std::vector<float> vecs(items.size() * static_cast<std::size_t>(d)), biases(items.size());
@@ -103,7 +106,8 @@ Status Model::update_items(const std::vector<CatalogItem>& items, std::size_t* a
     const CatalogItem& item = items[i];
     const std::string at = "item " + std::to_string(i) + ": ";
     if (Status s = check_catalog_item(item); !s.ok()) return Status::error(at + s.message());
-    if (!seen.emplace(item.id, i).second) return Status::error(at + "id " + quote_value(item.id) + " appears twice");
+    if (seen.find(item.id, ids) >= 0) return Status::error(at + "id " + quote_value(item.id) + " appears twice");
+    seen.add(ids);
     const std::int32_t row = find_row(item.id);
     float* vec = vecs.data() + i * static_cast<std::size_t>(d);
     std::int32_t* v = values.data() + i * f;
@@ -143,20 +147,13 @@ Status Model::update_items(const std::vector<CatalogItem>& items, std::size_t* a
     w_.catalog.add_items(fresh);
     w_.item_ids.resize(n);
     removed_.resize(n, 0);
-    std::size_t cap = slots_.size();
-    while (cap < n * 2) cap <<= 1;
-    if (cap != slots_.size()) {
-      slots_.assign(cap, -1);
-      slot_mask_ = cap - 1;
-      for (std::size_t row = 0; row < n0; ++row) insert_index(static_cast<std::int32_t>(row));
-    }
   }
   for (std::size_t i = 0; i < items.size(); ++i) {
     const std::int32_t row = rows[i];
     const std::size_t r = static_cast<std::size_t>(row);
     if (r >= n0) {
       w_.item_ids[r] = items[i].id;
-      insert_index(row);
+      index_.add(w_.item_ids);  // rows are added in order
     }
     std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(i * f), f, w_.catalog.values.begin() + static_cast<std::ptrdiff_t>(r * f));
     w_.catalog.available[r] = available[i];
