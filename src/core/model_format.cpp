@@ -473,7 +473,7 @@ Status read_model(const std::uint8_t* bytes, std::size_t size, const ReadOptions
     if (e.dtype == DType::str) {
       Status split = split_strings(data + offset, want, static_cast<std::vector<std::string>*>(e.data));
       if (!split.ok()) return fail("tensor " + name + ": " + split.message());
-    } else {
+    } else if (want > 0) {  // an empty tensor (no item features) may have no storage at all
       std::memcpy(e.data, data + offset, want);
     }
   }

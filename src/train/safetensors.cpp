@@ -48,7 +48,7 @@ SafetensorsModel export_safetensors(const Model& model) {
   std::uint8_t* data = out.weights.data() + 8 + text.size();
   for (const TensorRef& t : tensors) {
     const std::size_t bytes = t.count() * dtype_size(t.dtype);
-    std::memcpy(data, t.data, bytes);
+    if (bytes > 0) std::memcpy(data, t.data, bytes);  // an empty tensor may have no storage
     data += bytes;
   }
   json config = json::parse(model_config_json(w.config));
@@ -123,7 +123,7 @@ Status import_safetensors(const std::uint8_t* weights, std::size_t size, std::st
       return Status::error(what + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
                            "] do not hold its " + std::to_string(bytes) + " bytes within the " + std::to_string(data_size) +
                            "-byte data");
-    std::memcpy(e->data, data + begin, bytes);
+    if (bytes > 0) std::memcpy(e->data, data + begin, bytes);
     covered += bytes;
     e->name.clear();  // found: a second entry of the same name is then unknown
   }
