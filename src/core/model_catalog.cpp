@@ -129,8 +129,13 @@ Status Model::update_items(const std::vector<CatalogItem>& items, std::size_t* a
     w_.catalog.lookup(item, v, &available[i]);
     add_feature_rows(v, 1, vec, &bias);
     biases[i] = bias;
-    if (Status s = check_values(("the vector of " + quote_value(item.id)).c_str(), vec, d, d); !s.ok()) return Status::error(at + s.message());
-    if (Status s = check_values(("the bias of " + quote_value(item.id)).c_str(), &biases[i], 1, 1); !s.ok()) return Status::error(at + s.message());
+    // Within the weights' range (core/limits.h), so that a composed item scores finitely too.
+    for (int c = 0; c <= d; ++c) {
+      const float x = c < d ? vec[c] : biases[i];
+      if (!(std::fabs(x) <= kMaxWeight))
+        return Status::error(at + "the composed " + (c < d ? "vector" : "bias") + " of " + quote_value(item.id) + " is out of range (" +
+                             format_number(x) + "); weights must lie within +-" + format_number(kMaxWeight));
+    }
   }
   const std::size_t n = n0 + fresh;
   if (n > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max() / 2))

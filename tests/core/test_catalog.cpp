@@ -238,6 +238,17 @@ TEST(Catalog, ARepricedItemMovesByItsFeatureRowsAndAFailedUpdateChangesNothing) 
   EXPECT_EQ(model->find_item("NEW-2"), -1);
   EXPECT_EQ(model->weights().item_vec, before);
   EXPECT_EQ(model->update_items({good, good}).message(), "item 1: id 'NEW-2' appears twice");
+  // A composed vector beyond the weights' range: the cold vector and a brand row near the limit.
+  ModelWeights big = featured_weights();
+  big.cold_emb.setConstant(9000);
+  big.feature_emb[1].setConstant(9000);
+  auto extreme = owned(big);
+  CatalogItem branded;
+  branded.id = "NEW-3";
+  branded.brand = "acme";
+  EXPECT_EQ(extreme->update_items({good, branded}).message(),
+            "item 1: the composed vector of 'NEW-3' is out of range (18000); weights must lie within +-10000");
+  EXPECT_EQ(extreme->item_count(), 30);
 }
 
 TEST(Catalog, DelistedAndUnavailableItemsAreNeverRecommended) {
