@@ -25,9 +25,9 @@ Status check_label(const std::string& what, const std::string& value) {
   return {};
 }
 
-Status check_number(const char* what, double v, double hi) {
-  if (!std::isfinite(v) || v < 0 || v > hi)
-    return Status::error(std::string(what) + " " + format_number(v) + " is not a number in [0, " + format_number(hi) + "]");
+Status check_price(const char* what, double v) {
+  if (!valid_price(v))
+    return Status::error(std::string(what) + " " + format_number(v) + " is not a number in [0, " + format_number(kMaxPrice) + "]");
   return {};
 }
 
@@ -140,10 +140,10 @@ Status check_catalog_item(const CatalogItem& item) {
       s = Status::error("category " + quote_value(*item.category) + " " + problem);
   }
   if (s.ok() && item.brand && !item.brand->empty()) s = check_label("brand", *item.brand);
-  if (s.ok() && item.price) s = check_number("price", *item.price, kMaxPrice);
-  if (s.ok() && item.list_price) s = check_number("list_price", *item.list_price, kMaxPrice);
+  if (s.ok() && item.price) s = check_price("price", *item.price);
+  if (s.ok() && item.list_price) s = check_price("list_price", *item.list_price);
   if (s.ok() && item.discount) {
-    if (!std::isfinite(*item.discount) || *item.discount < 0 || *item.discount >= 1)
+    if (!valid_discount(*item.discount))
       s = Status::error("discount " + format_number(*item.discount) + " is not a share in [0, 1) (0.25 is 25 % off)");
   }
   if (s.ok() && item.discount && item.list_price)

@@ -41,6 +41,8 @@ int discount_bucket(double discount);  // NaN or 0: 0
 constexpr std::size_t kMaxFeatures = 32;
 // Prices lie in [0, kMaxPrice]; discounts in [0, 1).
 constexpr double kMaxPrice = 1e12;
+inline bool valid_price(double price) { return price >= 0 && price <= kMaxPrice; }
+inline bool valid_discount(double discount) { return discount >= 0 && discount < 1; }
 
 // One row of a catalog as the shop gives it (a JSONL or CSV row, a JS object). A field left out
 // keeps its current value when the row updates a known item.

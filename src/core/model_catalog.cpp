@@ -184,23 +184,26 @@ std::size_t Model::remove_items(const std::vector<std::string>& ids) {
 
 bool Model::price_change(std::int32_t row, double price, double discount, float* dvec, float* dbias) const {
   const ItemCatalog& cat = w_.catalog;
-  const std::size_t f = cat.feature_count();
+  const int d = dim();
   bool changed = false;
-  std::fill(dvec, dvec + dim(), 0.0f);
+  std::fill(dvec, dvec + d, 0.0f);
   *dbias = 0;
-  for (const auto& [name, bucket] : {std::make_pair("price", std::isnan(price) ? -2 : price_bucket(price)),
-                                     std::make_pair("discount", std::isnan(discount) ? -2 : discount_bucket(discount))}) {
+  // One row each (price and discount are not paths): the shown bucket's in, the catalog's out.
+  // No allocation: this runs per candidate of a rerank with the page's prices.
+  const auto move = [&](const char* name, double shown, int (*bucket_of)(double)) {
     const int k = cat.find_feature(name);
-    if (k < 0 || bucket == -2) continue;
-    const std::int32_t now = cat.value(static_cast<std::size_t>(row), static_cast<std::size_t>(k));
-    if (now == bucket) continue;
-    std::vector<std::int32_t> values(f, -1);
-    values[static_cast<std::size_t>(k)] = now;
-    add_feature_rows(values.data(), -1, dvec, dbias);
-    values[static_cast<std::size_t>(k)] = bucket;
-    add_feature_rows(values.data(), 1, dvec, dbias);
+    if (k < 0 || std::isnan(shown)) return;
+    const std::size_t f = static_cast<std::size_t>(k);
+    const std::int32_t now = cat.value(static_cast<std::size_t>(row), f), bucket = bucket_of(shown);
+    if (now == bucket) return;
+    const Matrix& emb = w_.feature_emb[f];
+    const Vector& bias = w_.feature_bias[f];
+    for (int c = 0; c < d; ++c) dvec[c] += emb(bucket, c) - (now >= 0 ? emb(now, c) : 0.0f);
+    *dbias += bias[bucket] - (now >= 0 ? bias[now] : 0.0f);
     changed = true;
-  }
+  };
+  move("price", price, price_bucket);
+  move("discount", discount, discount_bucket);
   return changed;
 }
 

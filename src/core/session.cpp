@@ -53,9 +53,9 @@ Status Session::observe(std::int32_t item, int type, double time, double price, 
   if (!valid_time(time)) return Status::error("event time must be a number of seconds within +-8.64e12 (the range of a JavaScript Date)");
   if (item < -1 || item >= model_->item_count())
     return Status::error("item row " + std::to_string(item) + " is out of range");
-  if (!std::isnan(price) && !(price >= 0 && price <= kMaxPrice))
+  if (!std::isnan(price) && !valid_price(price))
     return Status::error("price must be a number in [0, 1e12]");
-  if (!std::isnan(discount) && !(discount >= 0 && discount < 1))
+  if (!std::isnan(discount) && !valid_discount(discount))
     return Status::error("discount must be a share in [0, 1) (0.25 is 25 % off)");
   if (item < 0) {
     ++counters_.unknown_items;
