@@ -21,6 +21,8 @@ Params<float> init_params(const Dims& dims, std::uint64_t seed) {
     fill(p.feature_emb.emplace_back(), rows, d, emb * 0.5f);
     p.feature_bias.emplace_back().setZero(rows, 1);
   }
+  p.rare_emb.setZero(d, 1);
+  p.rare_bias.setZero(1, 1);
   for_each_tensor(p, [&](const TensorSpec& t, Mat<float>& m) {
     const std::int64_t rows = dims(t.rows), cols = dims(t.cols);
     switch (t.trained) {
@@ -45,10 +47,10 @@ Dims make_dims(const TensorDims& roster, const ItemCatalog& catalog) {
 }
 
 ModelWeights export_weights(const Params<float>& p, const ModelConfig& config, std::vector<std::string> item_ids,
-                            ItemCatalog catalog, const std::vector<std::uint8_t>& cold) {
+                            ItemCatalog catalog, const std::vector<IdPart>& parts) {
   ModelWeights w;
   w.config = config;
-  ItemTable<float> items = compose_items(p, catalog, cold);
+  ItemTable<float> items = compose_items(p, catalog, parts);
   w.item_vec = std::move(items.vec);
   w.item_ids = std::move(item_ids);
   w.catalog = std::move(catalog);

@@ -32,6 +32,8 @@ struct Params {
   Mat<S> item_emb;                   // N x d  the id embeddings
   std::vector<Mat<S>> feature_emb;   // per item feature: rows x d
   std::vector<Mat<S>> feature_bias;  // per item feature: rows x 1
+  Mat<S> rare_emb;                   // d x 1  the id part shared by rare items (IdPart::rare) ...
+  Mat<S> rare_bias;                  // 1 x 1  ... and their bias; exported baked into their rows
 #define TANDEM_PARAM(name, rows, cols, trained, fixture) Mat<S> name;
   TANDEM_TENSORS(TANDEM_PARAM)
 #undef TANDEM_PARAM
@@ -45,6 +47,8 @@ struct Params {
       f("feature_emb." + std::to_string(k), feature_emb[k]);
       f("feature_bias." + std::to_string(k), feature_bias[k]);
     }
+    f(std::string("rare_emb"), rare_emb);
+    f(std::string("rare_bias"), rare_bias);
     for_each_tensor(*this, [&f](const TensorSpec& t, Mat<S>& m) { f(std::string(t.name), m); });
   }
   template <class F>
@@ -87,10 +91,21 @@ struct Params {
 // Seeded initialisation (uniform, scaled by fan-in; forget-gate bias 1; repeat terms 0).
 Params<float> init_params(const Dims& dims, std::uint64_t seed);
 
-// The item table a step scores with: v_j = (cold ? cold_emb : E_item[j]) + f(features_j) and
-// b_j = (cold ? cold_bias : item_bias[j]) + the features' biases, where f sums each feature's rows
-// of the item's value (a path: every level; core/catalog.h). `cold` (N, or empty: none) marks the
-// items that have no id embedding this step.
+// Where an item's id part comes from in a step:
+//   own   its id embedding and bias (E_item[j], item_bias[j]);
+//   cold  cold_emb and cold_bias, as an item new since training: one no training event holds, or
+//         one whose id is dropped for the step (TrainOptions::id_dropout);
+//   rare  rare_emb and rare_bias, shared by the items training holds fewer than
+//         TrainOptions::min_id_count times (too few events to fit an id embedding).
+// Rare and new items are told apart so that a new item does not tie with every rare item of its
+// category: the cold vector learns how likely a never-seen item is to come next, from the dropped
+// targets, and the rare vector how likely a rarely seen one is. The model file has no rare vector:
+// a rare item's rows are exported composed, like any item with an id embedding.
+enum class IdPart : std::uint8_t { own, cold, rare };
+
+// The item table a step scores with: v_j = id part + f(features_j) and b_j = the id part's bias +
+// the features' biases, where f sums each feature's rows of the item's value (a path: every level;
+// core/catalog.h). `parts` (N, or empty: every item its own) says where each id part comes from.
 template <class S>
 struct ItemTable {
   Mat<S> vec;   // N x d
@@ -98,13 +113,15 @@ struct ItemTable {
 };
 
 template <class S>
-ItemTable<S> compose_items(const Params<S>& p, const ItemCatalog& catalog, const std::vector<std::uint8_t>& cold) {
+ItemTable<S> compose_items(const Params<S>& p, const ItemCatalog& catalog, const std::vector<IdPart>& parts) {
   ItemTable<S> t{p.item_emb, p.item_bias};
   for (Eigen::Index j = 0; j < t.vec.rows(); ++j) {
     const std::size_t item = static_cast<std::size_t>(j);
-    if (!cold.empty() && cold[item]) {
-      t.vec.row(j) = p.cold_emb.col(0).transpose();
-      t.bias(j, 0) = p.cold_bias(0, 0);
+    const IdPart part = parts.empty() ? IdPart::own : parts[item];
+    if (part != IdPart::own) {
+      const bool cold = part == IdPart::cold;
+      t.vec.row(j) = (cold ? p.cold_emb : p.rare_emb).col(0).transpose();
+      t.bias(j, 0) = (cold ? p.cold_bias : p.rare_bias)(0, 0);
     }
     for (std::size_t k = 0; k < catalog.feature_count(); ++k) {
       catalog.features[k].for_each_level(catalog.value(item, k), [&](std::int32_t v) {
@@ -118,13 +135,17 @@ ItemTable<S> compose_items(const Params<S>& p, const ItemCatalog& catalog, const
 
 // The gradient of the composed table splits into the tables it was composed of.
 template <class S>
-void distribute_item_grads(const ItemTable<S>& g, const ItemCatalog& catalog, const std::vector<std::uint8_t>& cold,
+void distribute_item_grads(const ItemTable<S>& g, const ItemCatalog& catalog, const std::vector<IdPart>& parts,
                            Params<S>* grads) {
   for (Eigen::Index j = 0; j < g.vec.rows(); ++j) {
     const std::size_t item = static_cast<std::size_t>(j);
-    if (!cold.empty() && cold[item]) {
+    const IdPart part = parts.empty() ? IdPart::own : parts[item];
+    if (part == IdPart::cold) {
       grads->cold_emb.col(0) += g.vec.row(j).transpose();
       grads->cold_bias(0, 0) += g.bias(j, 0);
+    } else if (part == IdPart::rare) {
+      grads->rare_emb.col(0) += g.vec.row(j).transpose();
+      grads->rare_bias(0, 0) += g.bias(j, 0);
     } else {
       grads->item_emb.row(j) += g.vec.row(j);
       grads->item_bias(j, 0) += g.bias(j, 0);
@@ -150,9 +171,9 @@ void update_average(Params<S>* avg, const Params<S>& p, S decay) {
 // The shapes of the parameters for a catalog of items with these features.
 Dims make_dims(const TensorDims& roster, const ItemCatalog& catalog);
 
-// The weights an inference Model holds, from trained parameters: the composed item table (the
-// items marked in `cold` without their id embedding) and the feature tables.
+// The weights an inference Model holds, from trained parameters: the composed item table (id
+// parts as `parts` says) and the feature tables.
 ModelWeights export_weights(const Params<float>& p, const ModelConfig& config, std::vector<std::string> item_ids,
-                            ItemCatalog catalog, const std::vector<std::uint8_t>& cold);
+                            ItemCatalog catalog, const std::vector<IdPart>& parts);
 
 }  // namespace tandem::train

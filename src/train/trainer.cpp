@@ -67,14 +67,17 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
     targets_ += ex.targets();
   }
 
-  // Items that training examples hold fewer than min_id_count times (none: listed in a catalog, or
-  // only in validation and test events) get no id embedding: they are always composed as cold
-  // items, as an item new since training will be.
+  // Items no training example holds (listed in a catalog, or only in validation and test events)
+  // are cold, as an item new since training will be; those held fewer than min_id_count times
+  // share the rare vector instead of an id embedding of their own.
   std::vector<std::uint32_t> count(data.item_ids.size(), 0);
   for (const Example& ex : examples_)
     for (std::size_t i = 0; i < ex.window_end; ++i) ++count[static_cast<std::size_t>(ex.user_events[i].item)];
-  cold_.resize(count.size());
-  for (std::size_t j = 0; j < count.size(); ++j) cold_[j] = count[j] < static_cast<std::uint32_t>(std::max(1, options.min_id_count));
+  parts_.resize(count.size());
+  for (std::size_t j = 0; j < count.size(); ++j)
+    parts_[j] = count[j] == 0 ? IdPart::cold
+                : count[j] < static_cast<std::uint32_t>(std::max(1, options.min_id_count)) ? IdPart::rare
+                                                                                          : IdPart::own;
 
   TensorDims roster;
   roster.d = options.dim;
@@ -95,7 +98,7 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
 }
 
 Status Trainer::model(std::shared_ptr<const Model>* out, const Params<float>* params, std::string metadata_json) const {
-  ModelWeights w = export_weights(params ? *params : best_, config_, data_.item_ids, data_.catalog, cold_);
+  ModelWeights w = export_weights(params ? *params : best_, config_, data_.item_ids, data_.catalog, parts_);
   w.metadata_json = std::move(metadata_json);
   return Model::create(std::move(w), out);
 }
@@ -114,7 +117,7 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
   std::vector<SequenceTape<float>> tapes(batch);
   std::vector<Params<float>> thread_grads(static_cast<std::size_t>(threads));
   std::vector<Mat<float>> thread_items(static_cast<std::size_t>(threads));
-  std::vector<std::uint8_t> cold = cold_;
+  std::vector<IdPart> parts = parts_;
   double loss_sum = 0;
   std::size_t done_targets = 0;
 
@@ -126,15 +129,15 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
       // (as targets, inputs and negatives alike): the model learns how likely an item it has no
       // id embedding for is to come next, as an item new since training will be. Without item
       // features every cold item is the same vector, and there is nothing to learn.
-      cold = cold_;
+      parts = parts_;
       Rng drop(mix(step_seed, 0x1dU));
       for (std::size_t b = 0; b < count; ++b) {
         const Example& ex = examples_[order[first + b]];
         for (std::size_t k = 0; k < ex.targets(); ++k)
-          if (drop.uniform() < options_.id_dropout) cold[static_cast<std::size_t>(ex.target_item(k))] = 1;
+          if (drop.uniform() < options_.id_dropout) parts[static_cast<std::size_t>(ex.target_item(k))] = IdPart::cold;
       }
     }
-    const ItemTable<float> table = compose_items(params_, data_.catalog, cold);
+    const ItemTable<float> table = compose_items(params_, data_.catalog, parts);
     const Mat<float>& items = table.vec;
 
 #pragma omp parallel for schedule(static) num_threads(threads)
@@ -181,7 +184,7 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
       for (std::size_t i = 0; i < total.size(); ++i) *total[i] += *part[i];
       item_grads.vec += thread_items[static_cast<std::size_t>(t)];
     }
-    distribute_item_grads(item_grads, data_.catalog, cold, &grads);
+    distribute_item_grads(item_grads, data_.catalog, parts, &grads);
     if (!options_.repeat_term) {  // initialised to 0, and Adam leaves a parameter without gradient where it is
       grads.repeat_recency.setZero();
       grads.repeat_type.setZero();

@@ -118,7 +118,7 @@ class Trainer {
   SequenceConfig sequence_;
   std::vector<Example> examples_;
   std::size_t targets_ = 0;
-  std::vector<std::uint8_t> cold_;  // N: items no training example holds (no id embedding)
+  std::vector<IdPart> parts_;  // N: each item's id part outside id dropout (params.h)
   std::unique_ptr<NegativeSampler> sampler_;  // set when the catalog is large enough to sample
   Params<float> params_, best_, ema_;  // ema_: the moving average (empty when off)
   Adam adam_;
