@@ -19,6 +19,12 @@ need libopenblas0-openmp /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.s
 need libopenblas-dev /usr/include/x86_64-linux-gnu/openblas_config.h
 need cmake /usr/bin/cmake
 need g++ /usr/bin/g++
+# The profile stores (tandem profiles --store): SQLite embedded, Redis through hiredis (the C
+# client the Redis project keeps); redis-server for the store tests, which start their own.
+need pkg-config /usr/bin/pkg-config
+need libsqlite3-dev /usr/include/sqlite3.h
+need libhiredis-dev /usr/include/hiredis/hiredis.h
+need redis-server /usr/bin/redis-server
 for flag in "$@"; do
   case "$flag" in
     --browser) need chromium /usr/bin/chromium ;;

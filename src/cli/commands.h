@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace tandem::cli {
 
@@ -14,7 +15,13 @@ int catalog_command(int argc, char** argv);
 int train_command(int argc, char** argv);
 int eval_command(int argc, char** argv);
 
+int profiles_command(int argc, char** argv);
+
 // Prints "tandem: message" to stderr and returns 1.
 int fail(const std::string& message);
+
+struct Command;
+// Parses `command`'s options; prints its help and returns 0 for --help, 1 for an error, -1 to go on.
+int parse_or_help(Command& command, int argc, char** argv, std::vector<std::string>* positional);
 
 }  // namespace tandem::cli

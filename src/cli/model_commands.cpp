@@ -21,8 +21,6 @@ using train::load_model_file;
 using train::read_file;
 using train::write_file_atomic;
 
-namespace {
-
 // Parses `command`'s options; prints its help and returns 0 for --help, 1 for an error, -1 to go on.
 int parse_or_help(Command& command, int argc, char** argv, std::vector<std::string>* positional) {
   bool help = false;
@@ -31,6 +29,8 @@ int parse_or_help(Command& command, int argc, char** argv, std::vector<std::stri
   if (!s.ok()) return fail(s.message());
   return -1;
 }
+
+namespace {
 
 // Writes `model` as a model file (its self-test computed from the model itself) and says so.
 int write_model_file(const Model& model, const std::string& out) {

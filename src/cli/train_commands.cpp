@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include "core/profile_format.h"
 #include "train/export.h"
 #include "train/files.h"
+#include "train/profile_store.h"
 #include "train/run.h"
 
 namespace tandem::cli {
@@ -38,7 +40,9 @@ struct DataArgs {
   std::string ks = "5,10,20";
 };
 
-void add_data_options(Command* c, DataArgs* a) {
+// The options that read a log (every command that reads one), then with `evaluation` those of a
+// split and its metrics (train, eval).
+void add_data_options(Command* c, DataArgs* a, bool evaluation = true) {
   DataOptions& d = a->data;
   std::vector<Option> options = {
       {"data", "FILE", "the interaction log", &d.path},
@@ -59,6 +63,8 @@ void add_data_options(Command* c, DataArgs* a) {
        &a->event_map},
       {"min-user-events", "N", "k-core filter: drop shoppers with fewer events", &d.preprocess.min_user_events, 0, 1e6},
       {"min-item-count", "N", "k-core filter: drop items with fewer events", &d.preprocess.min_item_count, 0, 1e6},
+  };
+  std::vector<Option> evaluation_options = {
       {"protocol", "NAME", "leave-one-out, or time (the last --test-days are test sessions)", &d.protocol},
       {"test-days", "D", "time protocol: days at the end of the log that are test", &d.test_days, 0, 1e6},
       {"test", "FILE", "time protocol: a published split's test log; its sessions are the test (--data is the training log)",
@@ -68,6 +74,7 @@ void add_data_options(Command* c, DataArgs* a) {
       {"k", "K,K,...", "the cutoffs of HR@K, NDCG@K and MRR@K (10 is always among them)", &a->ks},
   };
   c->options.insert(c->options.end(), options.begin(), options.end());
+  if (evaluation) c->options.insert(c->options.end(), evaluation_options.begin(), evaluation_options.end());
 }
 
 // --event-map: "ga4" (the package's preset), a JSON file in the package's shape, or name=type pairs.
@@ -528,6 +535,66 @@ int eval_command(int argc, char** argv) {
     if (!(s = write_file_atomic(a.dump_topk, text.data(), text.size())).ok()) return fail(s.message());
     std::printf("wrote      %s\n", a.dump_topk.c_str());
   }
+  return 0;
+}
+
+int profiles_command(int argc, char** argv) {
+  DataArgs a;
+  std::string model_path, store_spec, batch;
+  bool rebuild = false;
+  Command command{"profiles", "--model MODEL --data LOG --store STORE [options]",
+                  "Keeps the shoppers' long-term profiles in a store for the shop's servers (docs/deploying.md): folds\n"
+                  "the log's events into each shopper's stored profile (the fold is exact: only new events are needed),\n"
+                  "or with --rebuild encodes every shopper of a full log afresh, after a retrain, and drops the other\n"
+                  "records. STORE is an SQLite database file (created if missing) or redis://HOST[:PORT][/DB].",
+                  {{"model", "FILE", "the model file whose encoder makes the profiles", &model_path},
+                   {"store", "STORE", "an SQLite file (or sqlite:PATH), or redis://[:PASSWORD@]HOST[:PORT][/DB]", &store_spec},
+                   {"rebuild", "", "encode the whole log afresh and drop the records of shoppers it does not have", &rebuild},
+                   {"batch", "ID", "the update's id (default: derived from the events; a rerun of the same update skips "
+                                   "the shoppers it already folded)", &batch}},
+                  {}, {}};
+  add_data_options(&command, &a, false);
+  std::vector<std::string> positional;
+  if (int r = parse_or_help(command, argc, argv, &positional); r >= 0) return r;
+  if (!positional.empty()) return fail("profiles takes no positional arguments, got '" + positional[0] + "'");
+  if (model_path.empty() || store_spec.empty()) return fail("profiles needs --model FILE, --data LOG and --store STORE");
+  LoadedModel loaded;
+  if (Status s = load_model_file(model_path, true, &loaded); !s.ok()) return fail(s.message());
+  const Model& model = *loaded.model;
+  const json meta = json::parse(model.weights().metadata_json, nullptr, false);
+  if (!command.given("format") && meta.is_object() && meta.contains("format") && meta["format"].is_string())
+    a.format = meta["format"].get<std::string>();
+  std::vector<int> ks;
+  Status s = finish_data_options(&a, &ks);
+  if (!s.ok()) return fail(s.message());
+  LoadedData l;
+  std::size_t dropped = 0;
+  if (!(s = load_data(a.data, &l)).ok()) return fail(s.message());
+  if (!(s = map_to_model(model, &l.data, &dropped)).ok()) return fail(s.message());
+  const LogReport& r = l.report;
+  std::printf("data       %s (%s): %llu rows, %zu shoppers, %zu events; %llu malformed rows skipped, %zu events of items "
+              "the model does not know\n",
+              a.data.path.c_str(), a.format.c_str(), static_cast<unsigned long long>(r.rows), l.data.user_count(),
+              l.data.events.size(), static_cast<unsigned long long>(r.malformed), dropped);
+  for (const auto& e : r.first_errors) std::printf("           %s\n", e.c_str());
+  std::unique_ptr<ProfileStore> store;
+  if (!(s = open_profile_store(store_spec, &store)).ok()) return fail(s.message());
+  ProfileUpdateOptions options;
+  options.rebuild = rebuild;
+  options.strict = a.data.log.strict;
+  options.batch = batch;
+  ProfileUpdateReport report;
+  const auto start = std::chrono::steady_clock::now();
+  if (!(s = update_profiles(model, l.data, *store, options, &report)).ok()) return fail(s.message());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("profiles   %s, model %s, batch %s: %zu created, %zu updated, %zu already held this batch, %zu unreadable "
+              "left as they were%s; %llu events folded in %.1f s (%.0f profiles/s)\n",
+              store->name().c_str(), model.fingerprint_hex().c_str(), report.batch.c_str(), report.created, report.updated,
+              report.already_folded, report.unreadable,
+              rebuild ? (", " + std::to_string(report.removed_stale) + " records of other shoppers or models removed").c_str() : "",
+              static_cast<unsigned long long>(report.events), seconds,
+              static_cast<double>(report.created + report.updated) / std::max(seconds, 1e-9));
+  for (const auto& e : report.first_unreadable) std::printf("           unreadable: %s\n", e.c_str());
   return 0;
 }
 

@@ -107,8 +107,8 @@ Status load_data(const DataOptions& options, LoadedData* out) {
   return split_data(options, out);
 }
 
-Status restrict_to_model(const Model& model, const DataOptions& options, LoadedData* loaded, std::size_t* dropped) {
-  Dataset& d = loaded->data;
+Status map_to_model(const Model& model, Dataset* data, std::size_t* dropped) {
+  Dataset& d = *data;
   std::vector<int> type_map(d.event_types.size(), -1);
   for (std::size_t t = 0; t < d.event_types.size(); ++t) {
     type_map[t] = model.find_event_type(d.event_types[t]);
@@ -137,7 +137,12 @@ Status restrict_to_model(const Model& model, const DataOptions& options, LoadedD
   d.catalog = model.weights().catalog;
   d.event_types = model.config().event_types;
   d.purchase_event = model.config().purchase_event;
-  return split_data(options, loaded);  // cases index the events: split what is left
+  return {};
+}
+
+Status restrict_to_model(const Model& model, const DataOptions& options, LoadedData* loaded, std::size_t* dropped) {
+  const Status s = map_to_model(model, &loaded->data, dropped);
+  return s.ok() ? split_data(options, loaded) : s;  // cases index the events: split what is left
 }
 
 const char* run_name(Fusion fusion) {

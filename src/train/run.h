@@ -52,9 +52,11 @@ Status load_data(const DataOptions& options, LoadedData* out);
 // categories), items no event names are added without events.
 void apply_catalog(const std::vector<CatalogItem>& items, Dataset* data);
 
-// For evaluating a model file: the events whose items the model knows, in the model's rows (a
-// Session ignores the others too), split again by the same protocol; *dropped counts the rest.
-// An event type the model does not know is an error.
+// The events whose items the model knows, in the model's rows and event types (a Session ignores
+// the others too), with the model's items, catalog and types; *dropped counts the rest. An event
+// type the model does not know is an error.
+Status map_to_model(const Model& model, Dataset* data, std::size_t* dropped);
+// For evaluating a model file: map_to_model, then split again by the same protocol.
 Status restrict_to_model(const Model& model, const DataOptions& options, LoadedData* loaded, std::size_t* dropped);
 
 // A model's name in tables and reports: fused, long-only, short-only.
