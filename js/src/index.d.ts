@@ -85,13 +85,36 @@ export interface StorageLike {
   removeItem(key: string): void | Promise<unknown>;
 }
 
-/** A profile: a vector of profileLength floats, a profile file's bytes, or the URL of a profile file. */
-export type ProfileSource = Float32Array | ArrayBuffer | Uint8Array | string | URL;
+/**
+ * A profile vector with the fingerprint of the model whose encoder made it (`rec.fingerprint` of
+ * that model): applied only by that model; another model takes the population prior instead.
+ */
+export interface TaggedProfile {
+  vector: Float32Array;
+  /** 16 hex digits. */
+  fingerprint: string;
+}
+
+/** Where a shopper's profile is fetched for a model: a URL, or a function of the model fingerprint giving it. */
+export type ProfileUrl = string | URL | ((fingerprint: string) => string | URL);
+
+/**
+ * A profile at hand: a vector of profileLength floats (the caller vouches that it is this model's),
+ * a vector with its model's fingerprint, or a profile file's bytes (the fingerprint inside).
+ */
+export type ProfileData = Float32Array | TaggedProfile | ArrayBuffer | Uint8Array;
+
+/** A profile, or where to fetch it. */
+export type ProfileSource = ProfileData | ProfileUrl;
 
 export interface SessionOptions {
   /**
    * The shopper's long-term profile, used when no saved state is restored (a restored state brings
-   * its own profile). A URL is fetched; `session.ready` settles when it is applied.
+   * its own profile). A URL, or a function of the model fingerprint giving it
+   * (`fp => '/profile?model=' + fp`), is fetched; `session.ready` settles when it is applied; a 404
+   * is no profile (the population prior). A profile of another model (a file's fingerprint, a
+   * TaggedProfile's) is never applied and never throws: the session takes the population prior,
+   * warns once, and fetches the profile URL again (once).
    */
   profile?: ProfileSource | null;
   /**
@@ -269,7 +292,10 @@ export declare class Recommender {
 }
 
 export declare class Session {
-  /** Settles when a profile URL is applied and an asynchronous storage (IndexedDB) is read. */
+  /**
+   * Settles when a profile URL is applied and an asynchronous storage (IndexedDB) is read (and a
+   * profile fetched again after another model's arrived).
+   */
   readonly ready: Promise<Session>;
   observe(event: ShopperEvent): void;
   /** A tile of a result was seen (autoTrack does this itself): counted once per result and item, handed to onImpression. */
@@ -280,9 +306,14 @@ export declare class Session {
   rerank(items: (string | Candidate)[], options?: RerankOptions): Ranked[];
   /** The catalog's best k; in the holdout arm, its most popular (the model's order for an unknown shopper). */
   recommend(options?: RecommendOptions): Recommended[];
-  /** A vector, a profile file's bytes or null apply at once; a URL is fetched (the promise settles when applied). */
-  setProfile(profile: Float32Array | ArrayBuffer | Uint8Array | null): void;
-  setProfile(profile: string | URL): Promise<void>;
+  /**
+   * A vector, a tagged vector, a profile file's bytes or null apply at once; a URL (or a function
+   * of the model fingerprint giving it) is fetched, and the promise settles when it is applied (a
+   * 404: no profile). Another model's profile: the population prior, one warning, and the profile
+   * URL fetched again.
+   */
+  setProfile(profile: ProfileData | null): void;
+  setProfile(profile: ProfileUrl): Promise<void>;
   profile(): Float32Array;
   /** Folds the session's recent events into the local copy of the profile, and persists it. */
   foldSession(): void;

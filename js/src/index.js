@@ -415,7 +415,7 @@ export class Session {
   constructor(recommender, options) {
     if (options === null || typeof options !== 'object') throw new TypeError('tandem: session options must be an object');
     const { profile, persist, storageKey = 'tandem-session' } = options;
-    const profileUrl = typeof profile === 'string' || profile instanceof URL;
+    const profileUrl = isProfileUrl(profile);
     const profileGiven = profile !== undefined && profile !== null && !profileUrl;
     const afterConsent = persist === 'afterConsent';
     this._rec = recommender;
@@ -427,6 +427,8 @@ export class Session {
       ? null
       : new Store(afterConsent ? 'localStorage' : persist, storageKey, (kind, message) => this._warn(kind, message));
     if (profileGiven) checkProfile(profile, recommender.profileLength);
+    // A function of the model fingerprint is asked for its URL now: one that gives no URL throws here.
+    if (profileUrl) profileHref(profile, recommender.fingerprint);
     const handle = new recommender._module.SessionHandle(recommender._handle);
     const ref = weakRef(this);
     recommender._sessions.add(ref);
@@ -434,9 +436,13 @@ export class Session {
     this._release = releaseSession(handle, recommender._sessions, ref);
     finalizer?.register(this, this._release, this);
     try {
+      // Where this shopper's profile is fetched (a URL, or a function of the model fingerprint
+      // giving it): again, once, when a profile of another model turns up (see _otherModel).
+      this._profileSource = profileUrl ? profile : null;
+      this._refetched = false;
       // A state restored below brings its own (possibly folded) profile and replaces this one: the
       // option is for a new visitor.
-      if (profileGiven) this._applyProfile(profile);
+      const foreign = profileGiven ? this._applyProfile(profile) : null;
       this._store = store;
       // Whether the store may be used: at once, or (afterConsent) from grantConsent() on.
       this._consented = store !== null && !afterConsent;
@@ -450,8 +456,9 @@ export class Session {
       this._measure = new Measure();
       this._served = new Map();    // recommendationId -> { items, arm, list }, the last SERVED_KEPT results
       this._impressed = new Set(); // "recommendationId item" already counted
+      if (foreign !== null) this._warnOtherModel(foreign, false);
       const reading = this._consented ? this._read(false) : null;
-      const profileLoad = profileUrl && !this._restored ? this._loadProfileOption(profile) : null;
+      const profileLoad = profileUrl && !this._restored ? this._loadProfileOption(profile, false) : null;
       /** Resolves when a profile URL is applied and an asynchronous storage is read (rejects if the profile fails). */
       this.ready = Promise.all([reading, profileLoad]).then(() => this);
     } catch (e) {
@@ -460,6 +467,36 @@ export class Session {
     }
     // Pages that never await `ready` still hear about a failed profile download.
     this.ready.catch((e) => this._warn('profile', e.message));
+  }
+
+  /** A profile download started later (a refetch): `ready` waits for it too. */
+  _track(download) {
+    this.ready = Promise.all([this.ready, download]).then(() => this);
+    this.ready.catch((e) => this._warn('profile', e.message));
+  }
+
+  /** The one warning about a profile of another model (whichever route brought it). */
+  _warnOtherModel(foreign, refetching) {
+    this._warn('other-model', `tandem: the profile is from another model (fingerprint ${foreign}, this model ${this._rec.fingerprint}); using the population prior${refetching ? ' and fetching the profile again' : ''}`);
+  }
+
+  /**
+   * A profile of another model was offered (and cleared: the session has the population prior).
+   * Warns once and, the first time for a session with a profile URL, fetches the profile again
+   * (revalidating any cached copy), handing what arrives to `again(bytes or null)`. Returns the
+   * download's promise, or null.
+   */
+  _otherModel(foreign, again) {
+    const source = this._refetched ? null : this._profileSource;
+    this._warnOtherModel(foreign, source !== null);
+    if (source === null) return null;
+    this._refetched = true;
+    const download = fetchProfile(profileHref(source, this._rec.fingerprint), true).then((bytes) => {
+      if (this._handle) return again(bytes);
+      return undefined;
+    });
+    this._track(download);
+    return download;
   }
 
   _warn(kind, message) {
@@ -536,13 +573,22 @@ export class Session {
     return withBytes(this._rec._module, bytes, (ptr, size) => handle.restoreState(ptr, size));
   }
 
-  /** The profile option's URL: applied when it arrives, unless a restored state or the page decided the profile first. */
-  async _loadProfileOption(url) {
-    const bytes = await fetchBytes(url, 'the profile', 'profile');
-    if (!this._handle || this._restored || this._profileChosen) return;
-    this._applyProfile(bytes);
+  /**
+   * The profile option's URL: applied when it arrives, unless a restored state or the page decided
+   * the profile first. A 404 is no profile (the population prior); another model's is the prior too,
+   * fetched again once (see _otherModel).
+   */
+  async _loadProfileOption(source, again) {
+    const bytes = await fetchProfile(profileHref(source, this._rec.fingerprint), again);
+    this._useOptionProfile(bytes);
+  }
+
+  _useOptionProfile(bytes) {
+    if (!this._handle || this._restored || this._profileChosen || bytes === null) return undefined;
+    const foreign = this._applyProfile(bytes);
     this._persist();
     this._changed();
+    return foreign === null ? undefined : this._otherModel(foreign, (b) => this._useOptionProfile(b));
   }
 
   /** Saves the state and the measurement after a change (nothing until the stored state has been read). */
@@ -849,42 +895,68 @@ export class Session {
   }
 
   /**
-   * The long-term profile: a Float32Array of recommender.profileLength values, or the bytes of a
-   * profile file (checked against the model's fingerprint), or null to clear it: applied at once.
-   * A URL (string or URL) is fetched: returns a promise, and the profile applies when it arrives.
+   * The long-term profile: a Float32Array of recommender.profileLength values (the caller vouches
+   * that it is this model's), `{ vector, fingerprint }` (a vector with the fingerprint of the model
+   * whose encoder made it), the bytes of a profile file (the fingerprint inside), or null to clear
+   * it: applied at once. A URL (string or URL), or a function of the model fingerprint giving it
+   * (`fp => '/profile?model=' + fp`), is fetched: returns a promise, and the profile applies when it
+   * arrives; a 404 is no profile (the population prior). A profile of another model is never
+   * applied and never throws: the session takes the population prior, warns once, and fetches its
+   * profile URL again (once per URL given).
    */
   setProfile(profile) {
     this._live();
-    if (typeof profile === 'string' || profile instanceof URL) {
-      return fetchBytes(profile, 'the profile', 'profile').then((bytes) => {
-        if (this._handle) this.setProfile(bytes);
-      });
+    if (isProfileUrl(profile)) {
+      const href = profileHref(profile, this._rec.fingerprint);
+      this._profileSource = profile;
+      this._refetched = false;
+      return fetchProfile(href, false).then((bytes) => {
+        if (this._handle) return this._setProfileNow(bytes);
+        return undefined;
+      }).then(() => undefined);
     }
-    this._applyProfile(profile);
+    this._setProfileNow(profile);
+    return undefined;
+  }
+
+  /** setProfile of a profile at hand (null: none); returns the refetch's promise when it was another model's. */
+  _setProfileNow(profile) {
+    const foreign = this._applyProfile(profile);
     this._profileChosen = true;
     // An explicit profile outlives the one a state restored meanwhile brings.
     if (this._pending) {
-      const copy = profile === null ? null : profile.slice();
+      const copy = profile === null ? null : copyProfile(profile);
       this._keep(() => this._applyProfile(copy));
     }
     this._persist();
     this._changed();
-    return undefined;
+    return foreign === null ? null : this._otherModel(foreign, (bytes) => this._setProfileNow(bytes));
   }
 
-  /** Hands a vector, a profile file's bytes or null to the engine (without saving). */
+  /**
+   * Hands a vector, a profile file's bytes or null to the engine (without saving). A profile of
+   * another model (a file's fingerprint, or the one given with a vector) is not applied: the
+   * profile is cleared (the population prior) and its fingerprint returned; else null.
+   */
   _applyProfile(profile) {
     const handle = this._live();
     const module = this._rec._module;
     if (profile === null) {
       handle.clearProfile();
-      return;
+      return null;
     }
-    const vector = checkProfile(profile, this._rec.profileLength) === 'vector';
-    const error = withBytes(module, toUint8Array(profile, 'profile'), (ptr, size) =>
-      vector ? handle.setProfile(ptr, profile.length) : handle.setProfileFile(ptr, size),
+    const kind = checkProfile(profile, this._rec.profileLength);
+    const model = kind === 'tagged' ? profile.fingerprint.toLowerCase() : kind === 'file' ? fileFingerprint(toUint8Array(profile, 'profile')) : null;
+    if (model !== null && model !== this._rec.fingerprint) {
+      handle.clearProfile();
+      return model;
+    }
+    const vector = kind === 'file' ? null : kind === 'tagged' ? profile.vector : profile;
+    const error = withBytes(module, toUint8Array(vector ?? profile, 'profile'), (ptr, size) =>
+      vector ? handle.setProfile(ptr, vector.length) : handle.setProfileFile(ptr, size),
     );
     if (error) throw fail(error);
+    return null;
   }
 
   /** The current profile vector (after foldSession, the device's updated copy). */
@@ -1029,11 +1101,91 @@ export class Session {
   }
 }
 
-/** 'vector' or 'file' for a valid profile argument; throws a TypeError otherwise. */
+/**
+ * 'vector', 'tagged' ({ vector, fingerprint }) or 'file' for a valid profile at hand; throws a
+ * TypeError otherwise.
+ */
 function checkProfile(profile, length) {
   if (profile instanceof Float32Array) return 'vector';
   if (profile instanceof ArrayBuffer || profile instanceof Uint8Array) return 'file';
-  throw new TypeError(`tandem: profile must be a Float32Array of ${length} values, a profile file's bytes or its URL, got ${describe(profile)}`);
+  if (profile !== null && typeof profile === 'object' && profile.vector instanceof Float32Array) {
+    const { fingerprint } = profile;
+    if (typeof fingerprint !== 'string' || !/^[0-9a-fA-F]{16}$/.test(fingerprint)) {
+      throw new TypeError(`tandem: profile.fingerprint must be the fingerprint of the model the vector is from (16 hex digits, as rec.fingerprint), got ${describe(fingerprint)}`);
+    }
+    return 'tagged';
+  }
+  throw new TypeError(
+    `tandem: profile must be a Float32Array of ${length} values, { vector, fingerprint }, a profile file's bytes, its URL or a function of the model fingerprint giving the URL, got ${describe(profile)}`,
+  );
+}
+
+/** A copy of a profile at hand (kept to replay it after a restore). */
+function copyProfile(profile) {
+  return profile instanceof ArrayBuffer || ArrayBuffer.isView(profile) ? profile.slice() : { vector: profile.vector.slice(), fingerprint: profile.fingerprint };
+}
+
+/** Whether a profile is to be fetched: a URL, or a function of the model fingerprint giving it. */
+function isProfileUrl(profile) {
+  return typeof profile === 'string' || profile instanceof URL || typeof profile === 'function';
+}
+
+/** The URL of a profile source for a model; a function's answer is checked (a TypeError otherwise). */
+function profileHref(source, fingerprint) {
+  if (typeof source !== 'function') return source;
+  const url = source(fingerprint);
+  if (typeof url !== 'string' && !(url instanceof URL)) throw new TypeError(`tandem: the profile URL function returned ${describe(url)}, not a URL (string or URL)`);
+  return url;
+}
+
+/**
+ * The model fingerprint a profile file names (16 hex digits), read from its header
+ * (src/core/profile_format.h: "TNDP", version 1, the fingerprint as uint64 little-endian at offset
+ * 8); null for bytes that are not such a file (the engine then says what is wrong with them).
+ */
+function fileFingerprint(bytes) {
+  if (bytes.length < 28 || bytes[0] !== 0x54 || bytes[1] !== 0x4e || bytes[2] !== 0x44 || bytes[3] !== 0x50) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(4, true) !== 1) return null;
+  const hex = (n) => n.toString(16).padStart(8, '0');
+  return hex(view.getUint32(12, true)) + hex(view.getUint32(8, true));
+}
+
+/**
+ * Downloads a profile file: its bytes, or null when there is none (HTTP 404, a file: URL to no
+ * file in Node): the shopper has no profile yet, and gets the population prior. `again`: a
+ * refetch after another model's profile arrived, revalidating what a cache holds (the server's
+ * ETag says whether it changed). Other failures reject, naming the URL.
+ */
+async function fetchProfile(url, again) {
+  const href = url instanceof URL ? url.href : String(url);
+  if (href.startsWith('file:') && typeof process === 'object' && typeof process.getBuiltinModule === 'function') {
+    const fs = process.getBuiltinModule('node:fs');
+    let exists = true;
+    try {
+      exists = fs.existsSync(new URL(href));
+    } catch {
+      // not a file URL Node can read: fetchBytes says so
+    }
+    return exists ? fetchBytes(href, 'the profile', 'profile') : null;
+  }
+  let response;
+  try {
+    response = await fetch(href, again ? { credentials: 'same-origin', cache: 'no-cache' } : { credentials: 'same-origin' });
+  } catch (e) {
+    throw new Error(`tandem: cannot fetch the profile at ${href}: ${e.message}`);
+  }
+  if (response.status === 404) {
+    response.body?.cancel().catch(() => {});
+    return null;
+  }
+  if (!response.ok) throw new Error(`tandem: cannot fetch the profile at ${href}: HTTP ${response.status}`);
+  try {
+    return await response.arrayBuffer();
+  } catch (e) {
+    const why = e?.cause?.message ? `${e.message}: ${e.cause.message}` : e?.message ?? String(e);
+    throw new Error(`tandem: cannot fetch the profile at ${href}: the download failed part-way (${why})`);
+  }
 }
 
 // The range of a JavaScript Date, which the engine also holds times to (src/core/limits.h):

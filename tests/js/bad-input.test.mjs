@@ -259,10 +259,10 @@ test('profiles: a wrong length, NaN, Infinity or a wrong type throws, and the se
     [withValue(16, Infinity), Error, 'tandem: profile value 16 (log mass) must be finite or -Infinity'],
     [withValue(16, NaN), Error, 'tandem: profile value 16 (log mass) must be finite or -Infinity'],
     [new Uint8Array(40), Error, 'tandem: profile: bad magic bytes, not a tandem profile'],
-    [new Float64Array(17), TypeError, "tandem: profile must be a Float32Array of 17 values, a profile file's bytes or its URL, got a Float64Array"],
-    [Array.from(good), TypeError, "tandem: profile must be a Float32Array of 17 values, a profile file's bytes or its URL, got an array"],
-    [undefined, TypeError, "tandem: profile must be a Float32Array of 17 values, a profile file's bytes or its URL, got undefined"],
-    [17, TypeError, "tandem: profile must be a Float32Array of 17 values, a profile file's bytes or its URL, got 17"],
+    [new Float64Array(17), TypeError, "tandem: profile must be a Float32Array of 17 values, { vector, fingerprint }, a profile file's bytes, its URL or a function of the model fingerprint giving the URL, got a Float64Array"],
+    [Array.from(good), TypeError, "tandem: profile must be a Float32Array of 17 values, { vector, fingerprint }, a profile file's bytes, its URL or a function of the model fingerprint giving the URL, got an array"],
+    [undefined, TypeError, "tandem: profile must be a Float32Array of 17 values, { vector, fingerprint }, a profile file's bytes, its URL or a function of the model fingerprint giving the URL, got undefined"],
+    [17, TypeError, "tandem: profile must be a Float32Array of 17 values, { vector, fingerprint }, a profile file's bytes, its URL or a function of the model fingerprint giving the URL, got 17"],
   ];
   for (const [profile, type, message] of cases) {
     assert.throws(() => s.setProfile(profile), (e) => e.constructor === type && e.message === message, message);

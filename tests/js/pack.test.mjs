@@ -18,7 +18,7 @@ test('npm pack -> npm install into an empty folder -> import tandem-rec -> reran
     const files = packed.files.map((f) => f.path).sort();
     assert.deepEqual(files, [
       'CHANGELOG.md', 'LICENSE', 'README.md', 'autotrack.js', 'events.js', 'index.d.ts', 'index.js', 'loader.js', 'measure.js', 'package.json',
-      'persist.js', 'presets.js', 'presets/ga4.json', 'react.d.ts', 'react.js', 'tandem-wasm-inline.js', 'tandem-wasm.js', 'tandem.iife.js',
+      'persist.js', 'presets.js', 'presets/ga4.json', 'react.d.ts', 'react.js', 'server.d.ts', 'server.js', 'tandem-wasm-inline.js', 'tandem-wasm.js', 'tandem.iife.js',
       'tandem.wasm', 'wasm-default.js',
     ]);
     const app = join(dir, 'app');
@@ -33,7 +33,13 @@ const rec = await Recommender.create({ modelBuffer: readFileSync(process.argv[2]
 const s = rec.session();
 s.observe({ item: 'SKU-100007', type: 'cart', time: 1.7e12 });
 const ranked = s.rerank(['SKU-100001', 'SKU-100007', 'SKU-100002']);
-console.log(JSON.stringify({ items: rec.itemCount, ranked: ranked.map((r) => r.item), keys: Object.keys(ranked[0]) }));
+// tandem-rec/server installs without its optional peer better-sqlite3, and says so when the SQLite store is used.
+const { createProfileHandler, sqliteStore } = await import('tandem-rec/server');
+const store = sqliteStore('profiles.db');
+const handler = createProfileHandler({ store, authenticate: () => 'u' });
+let sqlite = null;
+await store.get('u').catch((e) => { sqlite = e.message; });
+console.log(JSON.stringify({ items: rec.itemCount, ranked: ranked.map((r) => r.item), keys: Object.keys(ranked[0]), handler: typeof handler, sqlite }));
 rec.close();
 `,
     );
@@ -41,6 +47,8 @@ rec.close();
     assert.equal(out.items, 300);
     assert.deepEqual([...out.ranked].sort(), ['SKU-100001', 'SKU-100002', 'SKU-100007']);
     assert.deepEqual(out.keys, ['item', 'score', 'longTerm', 'gate', 'position', 'recommendationId', 'arm']);
+    assert.equal(out.handler, 'function');
+    assert.match(out.sqlite, /^sqlite:profiles\.db: sqliteStore needs better-sqlite3 beside tandem-rec \(npm install better-sqlite3\): Cannot find module 'better-sqlite3'/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -14,7 +14,7 @@ const OLDEST = '20.19.0';
 const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
 const npm = (args, cwd) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-test('metadata: repository, homepage, keywords, license file, changelog entry, exports for package.json, presets, react and the script build', () => {
+test('metadata: repository, homepage, keywords, license file, changelog entry, exports for package.json, presets, react, the server handler and the script build', () => {
   assert.equal(pkg.repository.type, 'git');
   assert.match(pkg.repository.url, /^git\+https:\/\/.+\.git$/);
   assert.equal(pkg.repository.directory, 'js');
@@ -23,9 +23,10 @@ test('metadata: repository, homepage, keywords, license file, changelog entry, e
   assert.equal(pkg.license, 'Apache-2.0');
   assert.match(readFileSync(join(packageDir, 'LICENSE'), 'utf8'), /Apache License\s+Version 2\.0, January 2004/);
   assert.ok(readFileSync(join(packageDir, 'CHANGELOG.md'), 'utf8').includes(`\n## ${pkg.version}\n`), 'the changelog has this version');
-  assert.deepEqual(Object.keys(pkg.exports), ['.', './react', './presets/*', './tandem.wasm', './tandem.iife.js', './package.json']);
+  assert.deepEqual(Object.keys(pkg.exports), ['.', './react', './server', './presets/*', './tandem.wasm', './tandem.iife.js', './package.json']);
+  assert.deepEqual(pkg.exports['./server'], { types: './server.d.ts', node: './server.js' }, 'the profile handler is for Node only');
   assert.equal(pkg.engines.node, `^${OLDEST} || >=22.12.0`);
-  assert.deepEqual(pkg.peerDependenciesMeta, { react: { optional: true } }, 'react is never installed for a shop that does not use it');
+  assert.deepEqual(pkg.peerDependenciesMeta, { 'better-sqlite3': { optional: true }, react: { optional: true } }, 'react and better-sqlite3 are never installed for a shop that does not use them');
   assert.equal(pkg.unpkg, './tandem.iife.js');
 });
 
@@ -39,7 +40,7 @@ test('npm publish --dry-run: exit 0 and no warning (against a registry that is n
   const output = `${result.stdout}${result.stderr}`;
   assert.deepEqual(output.split('\n').filter((l) => /\b(warn|WARN|error|ERR)\b/.test(l)), []);
   assert.match(output, new RegExp(`\\+ tandem-rec@${pkg.version.replaceAll('.', '\\.')}`));
-  assert.match(output, /total files: 20/);
+  assert.match(output, /total files: 22/);
   t.diagnostic(output.split('\n').find((l) => l.includes('package size')));
 });
 

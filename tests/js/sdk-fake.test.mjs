@@ -4,6 +4,7 @@
 // minimal fake DOM and mocked timers.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { mock, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { Recommender, packageDir, ranking, warnings } from './helpers.mjs';
@@ -95,7 +96,7 @@ test('session options: bad persist, storageKey and profile are refused before al
   assert.throws(() => rec.session({ persist: { getItem() {} } }), { message: /^tandem: persist must be/ });
   assert.throws(() => rec.session({ persist: memoryStorage(), storageKey: '' }), { message: 'tandem: storageKey must be a non-empty string' });
   assert.throws(() => rec.session({ profile: [1, 2, 3] }), {
-    message: "tandem: profile must be a Float32Array of 3 values, a profile file's bytes or its URL, got an array",
+    message: "tandem: profile must be a Float32Array of 3 values, { vector, fingerprint }, a profile file's bytes, its URL or a function of the model fingerprint giving the URL, got an array",
   });
   assert.throws(() => rec.session({ profile: new Float32Array(2) }), { message: 'tandem: profile has 2 values, this model expects 3 (dim 2 + 1)' });
   assert.equal(module.live.sessions, 0, 'nothing leaked');
@@ -214,20 +215,25 @@ test('persist: an asynchronous storage restores when ready and keeps events obse
   assert.deepEqual(c.recentEvents().map((e) => e.item), ['A', 'B', 'C'], 'the merged state was saved');
 });
 
-test('profiles: bytes of a profile file, null, and URL failures that name URL and status', async () => {
+test('profiles: bytes of a profile file, null, no file (the prior), and URL failures that name URL and status', async () => {
   const { rec } = fake();
   const s = rec.session({ profile: new TextEncoder().encode('PROFILE [1,2,3]') });
   assert.deepEqual(Array.from(s.profile()), [1, 2, 3]);
   assert.throws(() => s.setProfile(new TextEncoder().encode('garbage')), { message: 'tandem: profile file: bad magic bytes' });
   s.setProfile(null);
   assert.deepEqual(Array.from(s.profile()), [0, 0, 0]);
-  await assert.rejects(s.setProfile(new URL('file:///nonexistent/p.profile')), {
-    message: /^tandem: cannot read the profile at file:\/\/\/nonexistent\/p.profile: ENOENT/,
-  });
+  // No file at the URL is no profile (as an HTTP 404): the population prior, nothing thrown or warned.
+  s.setProfile(new TextEncoder().encode('PROFILE [1,2,3]'));
+  const quiet = await warnings(async () => assert.equal(await s.setProfile(new URL('file:///nonexistent/p.profile')), undefined));
+  assert.deepEqual(quiet, []);
+  assert.deepEqual(Array.from(s.profile()), [0, 0, 0], 'the prior');
+  // A URL that cannot be read (a folder) rejects, naming it.
+  const folder = pathToFileURL(`${tmpdir()}/`).href;
+  await assert.rejects(s.setProfile(folder), { message: new RegExp(`^tandem: cannot read the profile at ${folder}: EISDIR`) });
   let t;
   const messages = await warnings(async () => {
-    t = rec.session({ profile: 'file:///nonexistent/q.profile' });
-    await assert.rejects(t.ready, { message: /^tandem: cannot read the profile at file:\/\/\/nonexistent\/q.profile/ });
+    t = rec.session({ profile: folder });
+    await assert.rejects(t.ready, { message: /^tandem: cannot read the profile at file:/ });
   });
   assert.equal(messages.length, 1, 'a page that does not await ready still hears of it');
   assert.match(messages[0], /^tandem: cannot read the profile at/);

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mock, test } from 'node:test';
-import { Recommender, fixtureBytes, packageDir, ranking, xxh64 } from './helpers.mjs';
+import { Recommender, fixtureBytes, packageDir, ranking, warnings, xxh64 } from './helpers.mjs';
 import { memoryStorage } from './fake-module.mjs';
 
 const T0 = 1.7e12;
@@ -126,23 +126,30 @@ test('persist: changes made while an asynchronous storage is read are replayed o
   rec.close();
 });
 
-test('profile files: bytes and URLs are checked against the model fingerprint', async () => {
+test('profile files: bytes and URLs are checked against the model fingerprint; another model\'s is the prior with one warning; a 404 is the prior', async () => {
   const rec = await Recommender.create({ modelBuffer: fixtureBytes() });
   const values = someProfile(rec);
   const good = profileFile(rec.fingerprint, values);
   const s = rec.session({ profile: good });
   assert.deepEqual(s.profile(), values);
+  const prior = rec.session().profile();
   const foreign = profileFile('0123456789abcdef', values);
-  assert.throws(() => s.setProfile(foreign), {
-    message: `tandem: profile belongs to another model (fingerprint 0123456789abcdef, this model ${rec.fingerprint})`,
-  });
+  const said = await warnings(async () => assert.equal(s.setProfile(foreign), undefined));
+  assert.deepEqual(said, [`tandem: the profile is from another model (fingerprint 0123456789abcdef, this model ${rec.fingerprint}); using the population prior`]);
+  assert.deepEqual(s.profile(), prior, 'not mixed into this model\'s space: the prior');
   await serving({ '/u/7.profile': good, '/u/8.profile': foreign }, async (base) => {
     const t = rec.session({ profile: `${base}/u/7.profile` });
     assert.equal(await t.ready, t);
     assert.deepEqual(t.profile(), values);
-    const u = rec.session();
-    await assert.rejects(u.setProfile(`${base}/u/9.profile`), { message: `tandem: cannot fetch the profile at ${base}/u/9.profile: HTTP 404` });
-    await assert.rejects(u.setProfile(new URL(`${base}/u/8.profile`)), { message: /^tandem: profile belongs to another model/ });
+    const u = rec.session({ profile: good });
+    const quiet = await warnings(async () => assert.equal(await u.setProfile(`${base}/u/9.profile`), undefined));
+    assert.deepEqual(quiet, [], 'a shopper without a profile is no error');
+    assert.deepEqual(u.profile(), prior, 'HTTP 404: the population prior');
+    const v = rec.session();
+    const once = await warnings(async () => assert.equal(await v.setProfile(new URL(`${base}/u/8.profile`)), undefined));
+    assert.equal(once.length, 1, once.join('\n'));
+    assert.match(once[0], /^tandem: the profile is from another model \(fingerprint 0123456789abcdef, this model [0-9a-f]{16}\); using the population prior and fetching the profile again$/);
+    assert.deepEqual(v.profile(), prior);
   });
   rec.close();
 });

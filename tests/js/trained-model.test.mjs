@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Recommender, assertClose, cli, fixtureBytes, unseal, tempDir } from './helpers.mjs';
+import { Recommender, assertClose, cli, fixtureBytes, unseal, tempDir, warnings } from './helpers.mjs';
 
 // 30 shoppers over 40 items in 4 categories, with views, carts, favourites and purchases.
 function smallLog() {
@@ -72,11 +72,15 @@ test('trained model and profile files: the same scores in wasm as natively', asy
   const badTime = spawnSync(cli, ['score', '--model', model, '--candidates', 'SKU-100', '--time', 'noon'], { encoding: 'utf8' });
   assert.equal(badTime.status, 1);
   assert.equal(badTime.stderr.trim(), "tandem: --time takes seconds, got 'noon'");
-  // The same profile file is refused by another model of the same dimension (its fingerprint).
+  // The same profile file is another model's for a model of the same dimension (its fingerprint):
+  // that session gets the population prior and one warning, and nothing throws.
   const other = await Recommender.create({ modelBuffer: fixtureBytes({ dim: 16 }) });
-  assert.throws(() => other.session({ profile: new Uint8Array(readFileSync(join(dir, 'profiles', '9000.profile'))) }), {
-    message: /^tandem: profile belongs to another model \(fingerprint [0-9a-f]{16}, this model [0-9a-f]{16}\)$/,
+  const said = await warnings(async () => {
+    const foreign = other.session({ profile: new Uint8Array(readFileSync(join(dir, 'profiles', '9000.profile'))) });
+    assert.deepEqual(foreign.profile(), other.session().profile());
   });
+  assert.equal(said.length, 1);
+  assert.match(said[0], /^tandem: the profile is from another model \(fingerprint [0-9a-f]{16}, this model [0-9a-f]{16}\); using the population prior$/);
   rec.close();
   other.close();
 });

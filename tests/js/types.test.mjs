@@ -30,7 +30,7 @@ test('a storefront\'s typical use type-checks under tsc --strict, and misuse is 
       compilerOptions: {
         strict: true, noEmit: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler',
         lib: ['es2022', 'dom'], types: [],
-        paths: { 'tandem-rec': [join(packageDir, 'index.d.ts')], 'tandem-rec/react': [join(packageDir, 'react.d.ts')] },
+        paths: { 'tandem-rec': [join(packageDir, 'index.d.ts')], 'tandem-rec/react': [join(packageDir, 'react.d.ts')], 'tandem-rec/server': [join(packageDir, 'server.d.ts')] },
       },
       files: [join(root, 'tests/js/types/usage.ts')],
     };

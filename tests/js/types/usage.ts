@@ -2,6 +2,7 @@
 // storefront's typical use must type-check, and each @ts-expect-error line must be rejected.
 import { AUTOTRACK_EVENTS, Recommender, Session, type Arm, type ConversionEvent, type Progress, type Ranked, type Recommended, type StorageLike } from 'tandem-rec';
 import { useRecommendations, useTandem } from 'tandem-rec/react';
+import { createProfileHandler, redisStore, sqliteStore, type ProfileRequest, type ProfileStore } from 'tandem-rec/server';
 
 export async function storefront(root: HTMLElement, storage: StorageLike): Promise<string[]> {
   const rec = await Recommender.create({ modelUrl: '/shop.tandem' }, { wasmUrl: '/tandem.wasm', verify: true, onProgress: (p: Progress) => p.loaded });
@@ -76,6 +77,27 @@ export async function storefront(root: HTMLElement, storage: StorageLike): Promi
   rec.addItems([{ price: 3 }]);
   // @ts-expect-error: a candidate's price is a number
   shopper.rerank([{ item: 'SKU-1', price: '9.99' }]);
+
+  // Profiles that know their model: a tagged vector, a URL per model fingerprint.
+  rec.session({ profile: { vector: shopper.profile(), fingerprint: rec.fingerprint } });
+  const perModel = rec.session({ profile: (fp: string) => `/profile?model=${fp}` });
+  await perModel.setProfile((fp) => new URL(`/profile?model=${fp}`, 'https://shop.example'));
+  perModel.setProfile({ vector: new Float32Array(rec.profileLength), fingerprint: rec.fingerprint });
+  // @ts-expect-error: a tagged vector needs its fingerprint
+  perModel.setProfile({ vector: new Float32Array(3) });
+
+  // tandem-rec/server: the shop's sign-in gives the user id; stores from the CLI's spec.
+  const mine: ProfileStore = { get: async (user: string) => (user === 'u1' ? { profile: new Uint8Array(0), fingerprint: rec.fingerprint } : null) };
+  const handler = createProfileHandler({
+    store: Math.random() > 0.5 ? sqliteStore('profiles.db') : Math.random() > 0.5 ? redisStore('redis://127.0.0.1:6379/0', { timeout: 500 }) : mine,
+    authenticate: (req: ProfileRequest) => (typeof req.headers.cookie === 'string' ? 'u1' : null),
+    maxAge: 0,
+    onError: (e) => console.log(e),
+  });
+  const served: Promise<void> = handler({ method: 'GET', url: '/profile', headers: {} }, { headersSent: false, writeHead: () => undefined, end: () => undefined, destroy: () => undefined });
+  // @ts-expect-error: authenticate gives a user id string
+  createProfileHandler({ store: mine, authenticate: () => 42 });
+  console.log(served);
 
   // @ts-expect-error: a model source is required
   await Recommender.create({});
