@@ -580,7 +580,7 @@ export class Session {
    */
   async _loadProfileOption(source, again) {
     const bytes = await fetchProfile(profileHref(source, this._rec.fingerprint), again);
-    this._useOptionProfile(bytes);
+    return this._useOptionProfile(bytes); // a refetch, when another model's arrived: ready waits for it
   }
 
   _useOptionProfile(bytes) {
