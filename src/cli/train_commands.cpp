@@ -235,7 +235,7 @@ constexpr std::size_t kFewStepsPerEpoch = 50;
 struct TrainArgs {
   DataArgs data;
   RunOptions run;
-  std::string out, profiles, report, log, fusion;
+  std::string out, profiles, report, log, fusion, init_from;
   bool int8 = false, quiet = false, no_repeat_term = false, no_features = false, refit = false;
 };
 
@@ -285,6 +285,8 @@ Command train_options(TrainArgs* a) {
        &a->refit},
       {"checkpoint", "FILE", "write a checkpoint after every epoch", &a->run.checkpoint},
       {"resume", "", "continue from --checkpoint if it exists", &a->run.resume},
+      {"init-from", "MODEL", "start from a previous model file: known items keep their vectors, new ones start from "
+                             "their features, removed ones are dropped (docs/training.md)", &a->init_from},
       {"max-minutes", "M", "stop training after this many minutes (0: no limit)", &o.max_minutes, 0, 1e9},
   };
   c.options.insert(c.options.end(), options.begin(), options.end());
@@ -312,6 +314,12 @@ int train_command(int argc, char** argv) {
   if (!a.fusion.empty() && !parse_fusion(a.fusion, &o.fusion))
     return fail("--fusion must be gate, long or short, got '" + a.fusion + "'");
 
+  if (!a.init_from.empty()) {
+    LoadedModel from;
+    if (!(s = load_model_file(a.init_from, true, &from)).ok()) return fail(s.message());
+    a.run.init_from = from.model;
+  }
+
   LoadedData l;
   if (!(s = load_data(a.data.data, &l)).ok()) return fail(s.message());
   print_data_summary(a.data, l);
@@ -337,6 +345,10 @@ int train_command(int argc, char** argv) {
   callbacks.on_start = [&](const TrainedModel& run, int resumed) {
     const TrainOptions& fo = run.trainer->options();
     if (resumed) std::printf("resumed    %s from %s at epoch %d\n", run.name.c_str(), run.checkpoint.c_str(), resumed);
+    if (const auto& w = run.warm_start)
+      std::printf("init       %s from %s: %zu items kept, %zu new, %zu dropped; %zu event types and %zu feature values kept\n",
+                  run.name.c_str(), a.init_from.c_str(), w->items_kept, w->items_new, w->items_dropped, w->types_kept,
+                  w->feature_values_kept);
     // The regularisers that apply to this model: a short-only model does not pool, only the gated
     // one fuses.
     char regularisers[96], decay[64] = "", average[48] = "";

@@ -12,6 +12,7 @@
 
 #include "core/model.h"
 #include "core/tensors.h"
+#include "train/dataset.h"
 
 namespace tandem::train {
 
@@ -167,6 +168,19 @@ void update_average(Params<S>* avg, const Params<S>& p, S decay) {
   auto src = p.tensors();
   for (std::size_t i = 0; i < a.size(); ++i) *a[i] = decay * *a[i] + (1 - decay) * *src[i];
 }
+
+// A warm start (tandem train --init-from): parameters that begin where a previous model ended.
+// Matched by name: event types, item ids and feature values. A known item's id part is its row in
+// the model minus the model's feature rows of it (so it keeps its vector and bias); a new item's is
+// the model's cold vector, so that it starts as the model scores a new item (from its features);
+// items the model has and the data not are dropped. Every other roster tensor is copied, and must
+// have the shape it has here (the same dimension, time-gap and repeat buckets). What has no
+// counterpart keeps its initialisation.
+struct WarmStart {
+  std::size_t items_kept = 0, items_new = 0, items_dropped = 0;
+  std::size_t types_kept = 0, feature_values_kept = 0;
+};
+Status warm_start(const Model& from, const Dataset& data, Params<float>* p, WarmStart* report);
 
 // The shapes of the parameters for a catalog of items with these features.
 Dims make_dims(const TensorDims& roster, const ItemCatalog& catalog);

@@ -176,6 +176,12 @@ Status train_models(const RunOptions& options, LoadedData* loaded, const RunCall
       if (!s.ok()) return Status::error(checkpoint + ": " + s.message());
       resumed = static_cast<int>(run.trainer->history().size());
     }
+    if (options.init_from && resumed == 0) {
+      WarmStart report;
+      const Status s = run.trainer->init_from(*options.init_from, &report);
+      if (!s.ok()) return Status::error("--init-from: " + s.message());
+      run.warm_start = report;
+    }
     if (callbacks.on_start) callbacks.on_start(run, resumed);
     const auto start = std::chrono::steady_clock::now();
     Trainer* trainer = run.trainer.get();

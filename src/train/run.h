@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -68,6 +69,7 @@ struct RunOptions {
   bool features = true;     // false: item features off (ids only), as if the log and catalog named none
   std::string checkpoint;   // after every epoch (FILE, FILE.long-only, FILE.short-only)
   bool resume = false;      // continue from the checkpoints that exist
+  std::shared_ptr<const Model> init_from;  // a warm start from this model (Trainer::init_from); not when resuming
 };
 
 struct TrainedModel {
@@ -77,6 +79,7 @@ struct TrainedModel {
   std::string checkpoint;              // where its checkpoints go ("" none)
   std::shared_ptr<const Split> split;  // a refit's own split (the trainer reads it); null otherwise
   double seconds = 0;
+  std::optional<WarmStart> warm_start;  // what an init_from carried over
 };
 
 // What a run reports while it trains; every member may be empty.

@@ -97,6 +97,15 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
   }
 }
 
+Status Trainer::init_from(const Model& model, WarmStart* report) {
+  const Status s = warm_start(model, data_, &params_, report);
+  if (!s.ok()) return s;
+  best_ = params_;
+  if (options_.ema > 0) ema_ = params_;
+  adam_ = Adam(params_, AdamOptions{options_.lr, 0.9, 0.999, 1e-8, options_.weight_decay});
+  return {};
+}
+
 Status Trainer::model(std::shared_ptr<const Model>* out, const Params<float>* params, std::string metadata_json) const {
   ModelWeights w = export_weights(params ? *params : best_, config_, data_.item_ids, data_.catalog, parts_);
   w.metadata_json = std::move(metadata_json);

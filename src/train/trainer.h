@@ -83,6 +83,10 @@ class Trainer {
   Status run(const std::function<void(const TrainProgress&)>& on_progress,
              const std::function<void(const EpochLog&)>& on_epoch);
 
+  // Starts from a previous model's weights instead of the seeded initialisation (params.h,
+  // warm_start), with a fresh optimizer; before run().
+  Status init_from(const Model& model, WarmStart* report);
+
   const TrainOptions& options() const { return options_; }
   const ModelConfig& model_config() const { return config_; }
   const Params<float>& params() const { return params_; }
