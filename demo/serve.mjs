@@ -3,15 +3,23 @@
 // on every response: scripts only from the page's origin plus 'wasm-unsafe-eval', never
 // 'unsafe-eval', so the demo proves the package needs no eval.
 //   /                      demo/index.html        /shop.js, /shop.css   demo/
-//   /catalog.json, /demo.tandem, /profiles/...      build/demo/
-//   /personas.json         build/demo/personas.json, each persona with its profileUrl when the trainer wrote one
+//   /catalog.json, /demo.tandem                     build/demo/
+//   /personas.json         build/demo/personas.json, each persona with hasProfile when the trainer wrote one
+//   /profile               the signed-in shopper's long-term profile (tandem-rec/server), below
 //   /tandem-rec/...        build/package/ (the staged npm package)
 // Usage: node demo/serve.mjs [--port 8080]
+//
+// GET /profile is the documented example of tandem-rec/server: createProfileHandler answers for
+// the shopper that `authenticate` says is signed in, from the SQLite store demo/profile-store.mjs
+// makes of the trainer's profile files. The demo's sign-in is a toy: "Shopping as" sets the cookie
+// tandem-demo-user to a persona's user id, and authenticate believes it (for a persona only). A
+// shop's authenticate checks its own session cookie or token instead; the handler is the same.
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { demoProfileStore } from './profile-store.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -48,7 +56,6 @@ export async function startServer({ port = 0, mounts = {}, demoDir = join(root, 
   const table = [
     ...Object.entries(mounts),
     ['/tandem-rec/', packageDir],
-    ['/profiles/', join(demoDir, 'profiles')],
   ];
   const files = {
     '/': join(root, 'demo/index.html'),
@@ -59,12 +66,24 @@ export async function startServer({ port = 0, mounts = {}, demoDir = join(root, 
     '/demo.tandem': join(demoDir, 'demo.tandem'),
   };
 
+  // The profiles, served to the signed-in shopper only.
+  const server = await import(pathToFileURL(join(packageDir, 'server.js')).href);
+  const profiles = demoProfileStore(demoDir, server);
+  const personaList = JSON.parse(await readFile(join(demoDir, 'personas.json'), 'utf8').catch(() => '[]'));
+  const personaUsers = new Set(personaList.map((p) => p.userId));
+  const profileHandler = server.createProfileHandler({
+    store: profiles.store,
+    // The toy sign-in: the persona's user id in a cookie. Anything else is a guest (401).
+    authenticate: (req) => {
+      const cookie = /(?:^|;\s*)tandem-demo-user=([^;]*)/.exec(req.headers.cookie ?? '');
+      const user = cookie ? decodeURIComponent(cookie[1]) : null;
+      return user !== null && personaUsers.has(user) ? user : null;
+    },
+  });
+
   async function personas() {
     const list = JSON.parse(await readFile(join(demoDir, 'personas.json'), 'utf8'));
-    for (const p of list) {
-      const found = await stat(join(demoDir, 'profiles', `${p.userId}.profile`)).then(() => true, () => false);
-      p.profileUrl = found ? `/profiles/${p.userId}.profile` : null;
-    }
+    for (const p of list) p.hasProfile = (await profiles.store.get(p.userId)) !== null;
     return JSON.stringify(list);
   }
 
@@ -78,7 +97,7 @@ export async function startServer({ port = 0, mounts = {}, demoDir = join(root, 
     return null;
   }
 
-  const server = createServer(async (req, res) => {
+  const httpServer = createServer(async (req, res) => {
     const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
     const fail = (status, text) => {
       res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
@@ -86,6 +105,10 @@ export async function startServer({ port = 0, mounts = {}, demoDir = join(root, 
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return fail(405, 'only GET and HEAD');
     const pathname = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname);
+    if (pathname === '/profile') {
+      res.setHeader('content-security-policy', CSP);
+      return profileHandler(req, res);
+    }
     try {
       if (pathname === '/personas.json') {
         const body = await personas();
@@ -106,13 +129,17 @@ export async function startServer({ port = 0, mounts = {}, demoDir = join(root, 
       fail(500, String(e.message));
     }
   });
-  await new Promise((ok, bad) => server.once('error', bad).listen(port, '127.0.0.1', ok));
-  return { server, url: `http://127.0.0.1:${server.address().port}` };
+  await new Promise((ok, bad) => httpServer.once('error', bad).listen(port, '127.0.0.1', ok));
+  httpServer.once('close', () => profiles.store.close?.());
+  return { server: httpServer, url: `http://127.0.0.1:${httpServer.address().port}`, profiles: { kind: profiles.kind, path: profiles.path, count: profiles.count } };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const i = process.argv.indexOf('--port');
   const port = i > 0 ? Number(process.argv[i + 1]) : 8080;
-  const { url } = await startServer({ port });
+  const { url, profiles } = await startServer({ port });
+  console.log(profiles.kind === 'sqlite'
+    ? `profiles: ${profiles.count} shoppers in ${profiles.path}, served at GET /profile to the signed-in shopper`
+    : `profiles: ${profiles.count} shoppers served from memory at GET /profile (better-sqlite3 is not installed: npm ci)`);
   console.log(`demo storefront: ${url}/  (Ctrl-C to stop)`);
 }

@@ -2,7 +2,9 @@
 // clicks, add-to-carts and purchases on the device, and re-ranks the "Recommended for you" strip
 // and the category grid after every event. Tiles in view are impressions, not interest: they are
 // counted for measurement only, so the strip does not feed on itself. The session persists in
-// localStorage; a persona loads a long-term profile. The panel shows this browser's A/B arm, its
+// localStorage; a persona signs in (the demo's toy sign-in: a cookie with its user id) and loads its
+// long-term profile from GET /profile, which the server answers for the signed-in shopper only
+// (tandem-rec/server, demo/serve.mjs): the URL names the model, never the shopper. The panel shows this browser's A/B arm, its
 // counts, and what the measurement hooks would hand the shop's analytics (docs/measuring.md).
 // The back office bar is the shop's side: it adds a new arrival to the catalog or puts a product on
 // sale with rec.addItems, on this page, without retraining (the model scores a new product by its
@@ -15,6 +17,17 @@ import { Recommender } from '/tandem-rec/index.js';
 const $ = (id) => document.getElementById(id);
 const STRIP_SIZE = 8;
 const PERSONA_KEY = 'tandem-demo-persona';
+const USER_COOKIE = 'tandem-demo-user';
+// The signed-in shopper's profile for the model this page runs: a profile of another model (the
+// shop retrained meanwhile) is never served for it (404: the population prior).
+const PROFILE_URL = (fingerprint) => `/profile?model=${fingerprint}`;
+
+/** The demo's toy sign-in: the persona's user id in a cookie (a guest has none). */
+function signIn(persona) {
+  document.cookie = persona
+    ? `${USER_COOKIE}=${encodeURIComponent(persona.userId)}; path=/; SameSite=Strict`
+    : `${USER_COOKIE}=; path=/; SameSite=Strict; max-age=0`;
+}
 const SHOP_KEY = 'tandem-demo-shop'; // the back office's changes: { arrivals: [ids], sales: { id: discount } }
 const DISCOUNTS = [0, 10, 20, 30, 40, 50];
 const params = new URLSearchParams(location.search);
@@ -96,9 +109,9 @@ async function main() {
   }
 
   for (const p of personas) {
-    const label = p.profileUrl ? `${p.name} · ${p.blurb}` : `${p.name} · ${p.blurb} (no profile trained yet)`;
+    const label = p.hasProfile ? `${p.name} · ${p.blurb}` : `${p.name} · ${p.blurb} (no profile trained yet)`;
     const option = h('option', { value: p.id }, label);
-    if (!p.profileUrl) option.disabled = true;
+    if (!p.hasProfile) option.disabled = true;
     $('persona').append(option);
   }
 
@@ -157,9 +170,10 @@ async function main() {
   }
   showModel();
 
-  const savedPersona = personas.find((p) => p.id === localStorage.getItem(PERSONA_KEY) && p.profileUrl);
+  const savedPersona = personas.find((p) => p.id === localStorage.getItem(PERSONA_KEY) && p.hasProfile);
   $('persona').value = savedPersona?.id ?? '';
-  const session = rec.session({ persist: 'localStorage', storageKey: 'tandem-demo', profile: savedPersona?.profileUrl ?? undefined });
+  if (savedPersona || document.cookie.includes(`${USER_COOKIE}=`)) signIn(savedPersona);
+  const session = rec.session({ persist: 'localStorage', storageKey: 'tandem-demo', profile: savedPersona ? PROFILE_URL : undefined });
   await session.ready.catch((e) => ($('status').textContent = e.message));
 
   function showMeasurement() {
@@ -269,7 +283,8 @@ async function main() {
     const persona = personas.find((p) => p.id === e.target.value);
     localStorage.setItem(PERSONA_KEY, persona?.id ?? '');
     try {
-      if (persona) await session.setProfile(persona.profileUrl);
+      signIn(persona);
+      if (persona) await session.setProfile(PROFILE_URL);
       else session.setProfile(null);
       $('status').textContent = persona ? `Loaded ${persona.name}'s long-term profile.` : 'Shopping as a guest.';
     } catch (err) {
@@ -281,6 +296,7 @@ async function main() {
   $('forget').addEventListener('click', async () => {
     await session.forget();
     localStorage.removeItem(PERSONA_KEY);
+    signIn(null);
     $('persona').value = '';
     cartCount = 0;
     $('cart-count').textContent = '0';

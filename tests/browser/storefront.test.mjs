@@ -133,7 +133,7 @@ test('strict CSP in force, nothing breaks, and no request carries event data', a
 
   assert.deepEqual(log.errors, []);
   assert.deepEqual(log.violations, []);
-  const allowed = [/^\/$/, /^\/shop\.(js|css)$/, /^\/(catalog|personas)\.json$/, /^\/demo\.tandem$/, /^\/tandem-rec\/[\w-]+\.(js|wasm)$/, /^\/profiles\/\d+\.profile$/];
+  const allowed = [/^\/$/, /^\/shop\.(js|css)$/, /^\/(catalog|personas)\.json$/, /^\/demo\.tandem$/, /^\/tandem-rec\/[\w-]+\.(js|wasm)$/, /^\/profile$/];
   const skus = new Set(grid);
   for (const r of log.requests) {
     const url = new URL(r.url);
@@ -141,7 +141,8 @@ test('strict CSP in force, nothing breaks, and no request carries event data', a
     assert.equal(r.method, 'GET', r.url);
     assert.equal(r.body, null, r.url);
     assert.ok(allowed.some((re) => re.test(url.pathname)), `unexpected request ${r.url}`);
-    assert.ok(url.search === '' || url.search === TANDEM_ARM, `no query data: ${r.url}`);
+    // The profile's URL names the model (GET /profile answers for the signed-in shopper), nothing else.
+    assert.ok(url.search === '' || url.search === TANDEM_ARM || (url.pathname === '/profile' && /^\?model=[0-9a-f]{16}$/.test(url.search)), `no query data: ${r.url}`);
     assert.ok(![...skus].some((sku) => r.url.includes(sku)), `no item ids in ${r.url}`);
   }
   assert.ok(log.requests.some((r) => r.url.endsWith('/tandem-rec/tandem.wasm')) && log.requests.some((r) => r.url.endsWith('/demo.tandem')));
@@ -155,9 +156,9 @@ test('strict CSP in force, nothing breaks, and no request carries event data', a
   await context.close();
 });
 
-test('a persona loads its long-term profile and the strip follows its tastes', async () => {
+test('a persona signs in and loads its long-term profile from GET /profile (no URL names a shopper); the strip follows its tastes', async () => {
   const personas = await (await fetch(`${shop.base}/personas.json`)).json();
-  const ready = personas.filter((p) => p.profileUrl);
+  const ready = personas.filter((p) => p.hasProfile);
   assert.ok(ready.length === personas.length, 'every persona has a trained profile (build/demo/profiles from tandem train)');
   const context = await newContext();
   const { page, log } = await openShop(context);
@@ -169,7 +170,17 @@ test('a persona loads its long-term profile and the strip follows its tastes', a
     assert.ok(inTaste >= 5, `${persona.name} (${persona.tastes}): ${inTaste} of 8 in taste: ${JSON.stringify(shown)}`);
   }
   await page.screenshot({ path: join(artifacts, 'storefront-persona.png') });
-  assert.ok(log.requests.some((r) => r.url.endsWith(`/profiles/${ready[0].userId}.profile`)));
+  const fingerprint = await page.textContent('#model-info');
+  const profileRequests = log.requests.filter((r) => new URL(r.url).pathname === '/profile');
+  assert.equal(profileRequests.length, ready.length, 'one profile download per persona');
+  for (const r of profileRequests) assert.match(r.url, /\/profile\?model=[0-9a-f]{16}$/);
+  assert.ok(fingerprint.includes(new URL(profileRequests[0].url).searchParams.get('model').slice(0, 8)), 'the page asks for its own model\'s profile');
+  assert.ok(!log.requests.some((r) => ready.some((p) => r.url.includes(p.userId))), 'no request names a shopper');
+  // The sign-in is the demo's cookie; choosing the guest signs out.
+  assert.deepEqual((await context.cookies()).map((c) => [c.name, c.value]), [['tandem-demo-user', ready.at(-1).userId]]);
+  await page.selectOption('#persona', '');
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('guest'));
+  assert.deepEqual(await context.cookies(), []);
   assert.deepEqual(log.errors, []);
   await context.close();
 });

@@ -125,6 +125,46 @@ test('the demo server: content types, the strict CSP on every response, no path 
   }
 });
 
+test('the demo server\'s GET /profile (tandem-rec/server over the SQLite store it makes of the trainer\'s profile files): the signed-in persona\'s file, nobody else\'s', async (t) => {
+  const { Recommender, fixtureBytes, profileFile, tempDir } = await import('./helpers.mjs');
+  const { mkdirSync, writeFileSync, existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const rec = await Recommender.create({ modelBuffer: fixtureBytes() });
+  const demoDir = tempDir(t, 'tandem-demo-');
+  mkdirSync(join(demoDir, 'profiles'));
+  const files = {
+    1001: profileFile(rec, Float32Array.from({ length: rec.profileLength }, (_, i) => Math.sin(i))),
+    1002: profileFile(rec, Float32Array.from({ length: rec.profileLength }, (_, i) => Math.cos(i))),
+    9000: profileFile(rec, new Float32Array(rec.profileLength)), // a shopper who is no persona
+  };
+  for (const [user, bytes] of Object.entries(files)) writeFileSync(join(demoDir, 'profiles', `${user}.profile`), bytes);
+  writeFileSync(join(demoDir, 'personas.json'), JSON.stringify(PERSONAS.slice(0, 3).map(({ id, userId, name }) => ({ id, userId, name }))));
+  writeFileSync(join(demoDir, 'demo-log.csv'), '1001,SKU-1,a/b,pv,1790844820\n1001,SKU-2,a/b,cart,1790844900\n1002,SKU-1,a/b,pv,1790844820\n');
+  const { server, url, profiles } = await startServer({ demoDir });
+  try {
+    assert.equal(profiles.kind, 'sqlite');
+    assert.equal(profiles.count, 3);
+    assert.ok(existsSync(join(demoDir, 'profiles.db')));
+    const get = (path, user) => fetch(url + path, { headers: user ? { cookie: `other=1; tandem-demo-user=${user}` } : {} });
+    const mine = await get(`/profile?model=${rec.fingerprint}`, PERSONAS[0].userId);
+    assert.equal(mine.status, 200);
+    assert.deepEqual(new Uint8Array(await mine.arrayBuffer()), files[PERSONAS[0].userId]);
+    assert.equal(mine.headers.get('cache-control'), 'private, no-cache');
+    assert.equal(mine.headers.get('content-security-policy'), CSP);
+    assert.equal((await get('/profile?model=0123456789abcdef', PERSONAS[0].userId)).status, 404, 'another model\'s space');
+    assert.equal((await get('/profile')).status, 401, 'a guest');
+    assert.equal((await get('/profile', '9000')).status, 401, 'the toy sign-in knows the personas only');
+    assert.equal((await get(`/profile?user=${PERSONAS[1].userId}`, PERSONAS[0].userId)).headers.get('etag'), mine.headers.get('etag'));
+    assert.equal((await get(`/profiles/${PERSONAS[0].userId}.profile`)).status, 404, 'no URL names a shopper');
+    assert.equal((await get('/profile', PERSONAS[2].userId)).status, 404, 'a persona without a trained profile');
+    const personas = await (await get('/personas.json')).json();
+    assert.deepEqual(personas.map((p) => p.hasProfile), [true, true, false]);
+  } finally {
+    server.close();
+    rec.close();
+  }
+});
+
 test('models/demo.tandem, the shipped demo model, loads with its self-test and knows the demo catalog', async () => {
   const { Recommender, root } = await import('./helpers.mjs');
   const { readFileSync } = await import('node:fs');
