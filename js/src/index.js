@@ -1028,6 +1028,7 @@ export class Session {
     handle.reset();
     handle.clearProfile();
     this._profileChosen = true;
+    this._profileSource = null; // where the profile came from is forgotten too: nothing fetches it again
     this._measure = this._measure.forgotten();
     this._impressed.clear();
     // The state being read is the saved copy forgotten here: it is not restored.

@@ -97,6 +97,18 @@ test('setProfile with model A\'s bytes on a page of model B: the prior at once, 
   assert.deepEqual(s.profile(), vB);
   assert.equal(requests.length, 2);
   assert.equal(changes, 2, 'the prior, then the profile fetched again');
+  // After forget() the session no longer knows where its profile came from: nothing is fetched.
+  await s.forget();
+  const t2 = recB.session({ profile: (fp) => `${base}/p/${fp}` });
+  await t2.ready;
+  await t2.forget();
+  const after = await warnings(async () => {
+    t2.setProfile(fileA);
+    await t2.ready;
+  });
+  assert.deepEqual(after, [OTHER]);
+  assert.equal(requests.length, 3, 'only t2\'s first download');
+  assert.deepEqual(t2.profile(), priorB);
 });
 
 test('vectors: with their model\'s fingerprint they apply, with another\'s they are the prior (one warning); a bare vector applies (the caller vouches); a bad fingerprint throws', async () => {
