@@ -71,9 +71,12 @@ test('model A\'s profile on a page of model B (the saved state, a tagged vector 
   assert.notEqual(b.fingerprint, a.fingerprint);
   assert.equal(b.priorAtOnce, true, 'model A\'s profile copy is never used');
   assert.equal(b.applied, true, 'the signed-in shopper\'s profile for model B, applied');
-  assert.equal(b.events, 0);
+  // One warning: the state discarded whole, or (an engine that carries states over to a new model)
+  // its recent events replayed by name; either way its profile copy is not used.
   assert.equal(warnings.length, 1, warnings.join('\n'));
-  assert.match(warnings[0], new RegExp(`^tandem: discarding the saved session state \\(session state: saved for another model \\(fingerprint ${a.fingerprint}, this model ${b.fingerprint}\\)\\); starting a fresh session$`));
+  const discarded = `tandem: discarding the saved session state (session state: saved for another model (fingerprint ${a.fingerprint}, this model ${b.fingerprint})); starting a fresh session`;
+  assert.ok(warnings[0] === discarded || warnings[0].startsWith('tandem: the saved session state is from another model'), warnings[0]);
+  if (warnings[0] === discarded) assert.equal(b.events, 0);
   const profileRequests = () => log.requests.filter((r) => new URL(r.url).pathname === '/profile').map((r) => r.url.slice(base.length));
   assert.deepEqual(profileRequests(), [`/profile?model=${b.fingerprint}`, `/profile?model=${b.fingerprint}`]);
 

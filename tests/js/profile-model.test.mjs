@@ -153,11 +153,14 @@ test('the saved state (its profile copy with folded sessions) of model A on a pa
     assert.deepEqual(b.profile(), priorB, 'model A\'s profile copy is not used');
     await b.ready;
   });
+  // One warning: the state discarded whole, or (an engine that carries states over to a new model)
+  // its recent events replayed by name; either way its profile copy is not used.
   assert.equal(said.length, 1, said.join('\n'));
-  assert.match(said[0], new RegExp(`^tandem: discarding the saved session state \\(session state: saved for another model \\(fingerprint ${recA.fingerprint}, this model ${recB.fingerprint}\\)\\); starting a fresh session$`));
+  const discarded = `tandem: discarding the saved session state (session state: saved for another model (fingerprint ${recA.fingerprint}, this model ${recB.fingerprint})); starting a fresh session`;
+  assert.ok(said[0] === discarded || said[0].startsWith('tandem: the saved session state is from another model'), said[0]);
   assert.deepEqual(requests.map((r) => r.url), [`/profile?model=${recB.fingerprint}`]);
   assert.deepEqual(b.profile(), vB, 'B\'s profile, fetched');
-  assert.deepEqual(b.recentEvents(), []);
+  assert.deepEqual(b.recentEvents().map((e) => e.item), said[0] === discarded ? [] : ['SKU-100007']);
   // The state saved now is B's: a reload restores it, B's profile included, and fetches nothing.
   const again = recB.session({ persist: storage, profile: (fp) => `${base}/profile?model=${fp}` });
   await again.ready;
