@@ -147,11 +147,22 @@ class SessionHandle {
     return emscripten::val(emscripten::typed_memory_view(state_.size(), state_.data()));
   }
   std::string restoreState(std::uintptr_t bytes, std::size_t size) {
-    return session_.restore_state(at<const std::uint8_t>(bytes), size).message();
+    replayed_ = {};
+    return session_.restore_state(at<const std::uint8_t>(bytes), size, &replayed_).message();
+  }
+  // What the last restoreState did with a state saved for another model (Session::Replayed).
+  emscripten::val lastReplay() const {
+    emscripten::val out = emscripten::val::object();
+    out.set("fromOtherModel", replayed_.from_other_model);
+    out.set("events", static_cast<double>(replayed_.events));
+    out.set("unknownItems", static_cast<double>(replayed_.unknown_items));
+    out.set("unknownTypes", static_cast<double>(replayed_.unknown_types));
+    return out;
   }
 
  private:
   Session session_;
+  Session::Replayed replayed_;
   std::vector<std::uint8_t> state_;
 };
 
@@ -198,7 +209,8 @@ EMSCRIPTEN_BINDINGS(tandem) {
       .function("recentType", &SessionHandle::recentType)
       .function("recentTime", &SessionHandle::recentTime)
       .function("saveState", &SessionHandle::saveState)
-      .function("restoreState", &SessionHandle::restoreState);
+      .function("restoreState", &SessionHandle::restoreState)
+      .function("lastReplay", &SessionHandle::lastReplay);
 }
 
 }  // namespace tandem::bindings

@@ -334,6 +334,23 @@ export declare class Session {
   /** Calls listener after every change of the state; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
   saveState(): Uint8Array;
-  restoreState(bytes: Bytes): void;
+  /**
+   * Restores a saveState() blob. One saved under another model (a retrain since) is replayed: this
+   * model observes its recent events by name, and the session keeps its own profile
+   * (docs/js-lifetimes.md). Throws on a corrupt blob, changing nothing.
+   */
+  restoreState(bytes: Bytes): RestoreReport;
   close(): void;
+}
+
+/** What restoreState() did. */
+export interface RestoreReport {
+  /** The state was saved under another model and its recent events were replayed by name. */
+  fromOtherModel: boolean;
+  /** Events replayed (0 for a state of this model, restored as it was). */
+  events: number;
+  /** Replayed events of items this model does not know (counted, as live ones are). */
+  unknownItems: number;
+  /** Events of types this model does not know, skipped. */
+  unknownTypes: number;
 }

@@ -559,6 +559,14 @@ export class Session {
       error = e.message;
     }
     if (!error) {
+      const replay = this._handle.lastReplay();
+      if (replay.fromOtherModel) {
+        // Saved under another model (a retrain since): the engine replayed its recent events by
+        // name. That model's profile copy is not this model's: the profile option applies.
+        this._warn('replay', `tandem: the saved session state is from another model; replayed its ${replay.events} recent events with this one (${replay.unknownItems} of items and ${replay.unknownTypes} of event types it does not know)`);
+        this._persist(); // saved as this model's from now on
+        return true;
+      }
       this._restored = true;
       return true;
     }
@@ -1084,13 +1092,16 @@ export class Session {
     const state = toUint8Array(bytes, 'state');
     const error = this._restoreBytes(state);
     if (error) throw fail(error);
-    this._profileChosen = true;
+    const replay = this._handle.lastReplay();
+    // Another model's state is replayed by name and keeps this session's profile.
+    if (!replay.fromOtherModel) this._profileChosen = true;
     if (this._pending) {
       const copy = state.slice();
       this._keep(() => this._restoreBytes(copy));
     }
     this._persist();
     this._changed();
+    return replay;
   }
 
   close() {

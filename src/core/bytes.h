@@ -41,6 +41,11 @@ class ByteReader {
     pos_ += n;
     return true;
   }
+  bool skip(std::size_t n) {
+    if (n > size_ - pos_) return false;
+    pos_ += n;
+    return true;
+  }
   std::size_t position() const { return pos_; }
   std::size_t remaining() const { return size_ - pos_; }
 

@@ -368,11 +368,33 @@ void Session::set_state(const SessionState& st) {
 
 std::vector<std::uint8_t> Session::save_state() const { return write_state(*model_, state()); }
 
-Status Session::restore_state(const std::uint8_t* data, std::size_t size) {
+Status Session::restore_state(const std::uint8_t* data, std::size_t size, Replayed* replayed) {
   SessionState st;
-  Status s = read_state(*model_, data, size, &st);
-  if (s.ok()) set_state(st);  // nothing changes unless the whole state is valid
-  return s;
+  std::optional<std::vector<NamedEvent>> replay;
+  Status s = read_state(*model_, data, size, &st, &replay);
+  if (!s.ok()) return s;  // nothing changes unless the whole state is valid
+  Replayed r;
+  if (!replay) {
+    set_state(st);
+  } else {
+    r.from_other_model = true;
+    Session fresh(model_);
+    fresh.set_profile(profile_);
+    for (const NamedEvent& e : *replay) {
+      const int type = model_->find_event_type(e.type);
+      if (type < 0) {
+        ++r.unknown_types;
+        continue;
+      }
+      const std::int32_t row = model_->find_item(e.item);
+      r.unknown_items += row < 0 ? 1 : 0;
+      if (!(s = fresh.observe(row, type, e.time)).ok()) return s;  // times were checked: not reached
+      ++r.events;
+    }
+    set_state(fresh.state());
+  }
+  if (replayed) *replayed = r;
+  return {};
 }
 
 }  // namespace tandem

@@ -95,10 +95,17 @@ class Session {
 
   // The state a browser keeps between page loads (its bytes: state_format.h). set_state takes a
   // state read_state validated; restore_state changes nothing unless the whole blob is valid.
+  // A state saved for another model (a retrain since) is replayed: this model observes the
+  // state's recent events by name, as a fresh session that saw them would, and this session's
+  // profile stays; *replayed says so and counts the events this model does not know.
+  struct Replayed {
+    bool from_other_model = false;
+    std::size_t events = 0, unknown_items = 0, unknown_types = 0;
+  };
   SessionState state() const;
   void set_state(const SessionState& state);
   std::vector<std::uint8_t> save_state() const;
-  Status restore_state(const std::uint8_t* data, std::size_t size);
+  Status restore_state(const std::uint8_t* data, std::size_t size, Replayed* replayed = nullptr);
 
  private:
   void refresh();

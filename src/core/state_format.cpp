@@ -11,7 +11,23 @@
 namespace tandem {
 
 namespace {
-constexpr EnvelopeKind kState{"session state", "TNDS", 1};
+constexpr EnvelopeKind kState{"session state", "TNDS", 2};
+constexpr EnvelopeKind kStateV1{"session state", "TNDS", 1};  // before the window by name
+
+// The window by name (version 2), `count` events; false when truncated or out of shape.
+bool read_names(ByteReader& r, std::size_t count, std::vector<NamedEvent>* out) {
+  out->resize(count);
+  for (NamedEvent& e : *out) {
+    std::uint16_t id_size = 0;
+    std::uint8_t type_size = 0;
+    if (!r.get(&id_size) || id_size == 0 || id_size > kMaxIdBytes || id_size > r.remaining()) return false;
+    e.item.resize(id_size);
+    if (!r.bytes(e.item.data(), id_size) || !r.get(&type_size) || type_size == 0 || type_size > r.remaining()) return false;
+    e.type.resize(type_size);
+    if (!r.bytes(e.type.data(), type_size)) return false;
+  }
+  return true;
+}
 }  // namespace
 
 std::vector<std::uint8_t> write_state(const Model& model, const SessionState& st) {
@@ -37,14 +53,25 @@ std::vector<std::uint8_t> write_state(const Model& model, const SessionState& st
     w.put<std::int32_t>(e.type);
     w.put<double>(e.time);
   }
+  for (const Event& e : st.window) {
+    const std::string& id = model.weights().item_ids[static_cast<std::size_t>(e.item)];
+    const std::string& type = model.config().event_types[static_cast<std::size_t>(e.type)];
+    w.put<std::uint16_t>(static_cast<std::uint16_t>(id.size()));
+    w.bytes(id.data(), id.size());
+    w.put<std::uint8_t>(static_cast<std::uint8_t>(type.size()));
+    w.bytes(type.data(), type.size());
+  }
   seal_envelope(&out);
   return out;
 }
 
-Status read_state(const Model& model, const std::uint8_t* data, std::size_t size, SessionState* out) {
+Status read_state(const Model& model, const std::uint8_t* data, std::size_t size, SessionState* out,
+                  std::optional<std::vector<NamedEvent>>* replay) {
   const std::string what = "session state: ";
   ByteReader r(nullptr, 0);
+  std::uint32_t version = kState.version;
   Status opened = open_envelope(kState, data, size, &r);
+  if (!opened.ok() && open_envelope(kStateV1, data, size, &r).ok()) opened = {}, version = 1;
   if (!opened.ok()) return opened;
   std::uint32_t dim = 0, count = 0;
   std::uint64_t fingerprint = 0;
@@ -55,9 +82,26 @@ Status read_state(const Model& model, const std::uint8_t* data, std::size_t size
   bool ok = r.get(&fingerprint) && r.get(&dim) && r.get(&count) && r.get(&has_last) && r.get(&last_time) &&
             r.get(&counters.events) && r.get(&counters.unknown_items) && r.get(&counters.sessions) && r.get(&unfolded);
   if (!ok) return Status::error(what + "truncated header");
-  if (fingerprint != model.fingerprint())
-    return Status::error(what + "saved for another model (fingerprint " + hex64(fingerprint) + ", this model " +
-                         model.fingerprint_hex() + ")");
+  if (fingerprint != model.fingerprint()) {
+    const std::string other = what + "saved for another model (fingerprint " + hex64(fingerprint) + ", this model " +
+                              model.fingerprint_hex() + ")";
+    if (!replay || version < 2) return Status::error(other);
+    // That model's numbers are skipped: only the window by name carries over.
+    const std::size_t numbers = (3 * static_cast<std::size_t>(dim) + 1) * sizeof(float) + static_cast<std::size_t>(count) * 16;
+    if (dim == 0 || dim > 4096 || numbers > r.remaining()) return Status::error(other + ": truncated");
+    std::vector<double> times(count);
+    r.skip(numbers - static_cast<std::size_t>(count) * 16);
+    for (double& t : times) {
+      std::int32_t row = 0, type = 0;
+      r.get(&row), r.get(&type), r.get(&t);
+      if (!valid_time(t)) return Status::error(other + ": an event time is out of range");
+    }
+    std::vector<NamedEvent> events;
+    if (!read_names(r, count, &events) || r.remaining() != 0) return Status::error(other + ": the events' names are out of shape");
+    for (std::size_t i = 0; i < count; ++i) events[i].time = times[i];
+    *replay = std::move(events);
+    return {};
+  }
   if (dim != static_cast<std::uint32_t>(model.dim())) return Status::error(what + "dimension " + std::to_string(dim) + " does not match the model");
   if (count > static_cast<std::uint32_t>(model.config().window)) return Status::error(what + "holds more recent events than the model's window");
   const std::size_t fbytes = sizeof(float) * static_cast<std::size_t>(model.dim());
@@ -82,6 +126,8 @@ Status read_state(const Model& model, const std::uint8_t* data, std::size_t size
         !valid_time(e.time))
       return Status::error(what + "holds an event the model cannot have produced");
   }
+  std::vector<NamedEvent> names;
+  if (version >= 2 && !read_names(r, count, &names)) return Status::error(what + "the events' names are out of shape");
   if (r.remaining() != 0) return Status::error(what + std::to_string(r.remaining()) + " unexpected trailing bytes");
 
   // Everything is valid: only now is *out written.

@@ -60,7 +60,7 @@ TEST(Envelope, EveryFormatIsAnEnvelope) {
   Session s(model);
   ASSERT_TRUE(s.observe(1, 0, 1e9).ok());
   const std::vector<std::vector<std::uint8_t>> files = {model_file, write_profile(*model, s.profile()), s.save_state()};
-  const std::vector<std::pair<std::size_t, std::uint32_t>> magic_and_version = {{8, kModelFormatVersion}, {4, 1}, {4, 1}};
+  const std::vector<std::pair<std::size_t, std::uint32_t>> magic_and_version = {{8, kModelFormatVersion}, {4, 1}, {4, 2}};
   for (std::size_t i = 0; i < files.size(); ++i) {
     const auto& f = files[i];
     std::uint32_t version;

@@ -5,9 +5,13 @@
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <numeric>
 
+#include "core/envelope.h"
+#include "core/hash.h"
+#include "core/long_term.h"
 #include "core/session.h"
 #include "fixtures.h"
 #include "reference.h"
@@ -410,12 +414,70 @@ TEST(Session, BadStateIsRejectedAndChangesNothing) {
   EXPECT_EQ(b.restore_state(magic.data(), magic.size()).message(),
             "session state: bad magic bytes, not a tandem session state");
 
+  // Another model's state whose events by name are out of shape (checksum made to match).
   auto other = small_model(40, 8, 8);  // same shape, other weights
+  std::vector<std::uint8_t> names = blob;
+  // The last event's type name is "click" (5 bytes after its length byte): claim 200 bytes.
+  names[names.size() - kEnvelopeChecksumSize - 6] = 200;
+  const std::uint64_t sum = xxh64(names.data(), names.size() - kEnvelopeChecksumSize);
+  std::memcpy(names.data() + names.size() - kEnvelopeChecksumSize, &sum, sizeof sum);
   Session c(other);
-  const std::string msg = c.restore_state(blob.data(), blob.size()).message();
-  EXPECT_NE(msg.find("session state: saved for another model (fingerprint " + model->fingerprint_hex()), std::string::npos)
-      << msg;
+  const auto c_before = c.save_state();
+  const std::string msg = c.restore_state(names.data(), names.size()).message();
+  EXPECT_EQ(msg, "session state: saved for another model (fingerprint " + model->fingerprint_hex() + ", this model " +
+                     other->fingerprint_hex() + "): the events' names are out of shape");
+  EXPECT_EQ(c.save_state(), c_before);
   EXPECT_EQ(b.save_state(), before) << "a rejected state leaves the session as it was";
+}
+
+// A state saved for another model (a retrain since the page saved it) is replayed by name: the
+// new model's session scores exactly as a fresh session of it that observed the window's events,
+// keeping the profile it has; events of items or types it does not know are counted and skipped.
+TEST(Session, AStateFromAnotherModelIsReplayedByName) {
+  auto a = small_model(40, 8, 7);
+  Session saved(a);
+  feed(saved, sample_events());
+  const std::vector<std::uint8_t> blob = saved.save_state();
+  ASSERT_EQ(saved.recent_count(), 6u);  // the window (6) of the 9 known events
+
+  // Model b: other weights, item SKU-1007 delisted (renamed), event type "click" unknown.
+  ModelConfig config = tandem::testing::small_config();
+  config.event_types = {"view", "wishlist", "cart", "purchase"};
+  std::vector<std::string> ids = tandem::testing::item_ids(40);
+  ids[7] = "SKU-gone";
+  auto b = tandem::testing::make_model(random_weights(config, ids, {"shoes", "bags", "hats"}, 8));
+  std::vector<Event> history = {{2, 0, 1.4e9}, {5, 3, 1.4e9 + 50}};
+  const Profile profile = encode_history(*b, history.data(), history.size());
+
+  Session restored(b);
+  restored.set_profile(profile);
+  Session::Replayed replayed;
+  const Status s = restored.restore_state(blob.data(), blob.size(), &replayed);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(replayed.from_other_model);
+  // The window, oldest first: 12 (purchase), 7 (cart), 20, 21, 3 (views), 5 (click). b does not
+  // know clicks, and item 7 (SKU-1007) is not in b: observed as an unknown item, as a page would.
+  EXPECT_EQ(replayed.unknown_types, 1u);
+  EXPECT_EQ(replayed.unknown_items, 1u);
+  EXPECT_EQ(replayed.events, 5u);
+
+  Session fresh(b);
+  fresh.set_profile(profile);
+  const double t0 = 1.5e9 + 3600;
+  feed(fresh, {{12, 3, t0 + 200}, {-1, 2, t0 + 1000}, {20, 0, t0 + 9000}, {21, 0, t0 + 9004}, {3, 0, t0 + 9010}});
+  EXPECT_EQ(restored.save_state(), fresh.save_state());
+  std::vector<std::int32_t> rows(40);
+  for (int i = 0; i < 40; ++i) rows[static_cast<std::size_t>(i)] = i;
+  std::vector<float> want(40), got(40);
+  fresh.score(rows.data(), rows.size(), want.data());
+  restored.score(rows.data(), rows.size(), got.data());
+  EXPECT_EQ(got, want);
+
+  // The same model restores the numbers themselves, as before.
+  Session same(a);
+  ASSERT_TRUE(same.restore_state(blob.data(), blob.size(), &replayed).ok());
+  EXPECT_FALSE(replayed.from_other_model);
+  EXPECT_EQ(same.save_state(), blob);
 }
 
 TEST(Session, FoldingRecentEventsEqualsEncodingTheWholeHistory) {

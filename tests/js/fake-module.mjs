@@ -179,6 +179,9 @@ export function createFakeModule() {
       this.s = { events: s.events, profile: s.profile, unknown: s.unknown };
       return '';
     }
+    // The fake's states name no events (as version 1 states), so another model's is refused above
+    // and never replayed (the real engine's replay: tests/js/sdk.test.mjs).
+    lastReplay() { return { fromOtherModel: false, events: 0, unknownItems: 0, unknownTypes: 0 }; }
     delete() { live.sessions--; }
   };
   return module;

@@ -117,7 +117,8 @@ test('a session observing 10^6 events keeps a flat wasm heap, the model\'s windo
   const unknown = Array.from({ length: n }, (_, i) => i % 97 >= 90).filter(Boolean).length;
   assert.deepEqual(s.counters, { events: n - unknown, unknownItems: unknown, sessions: 1000 });
   assert.equal(s.recentEvents().length, window, 'the window holds the model\'s window, no more');
-  assert.equal(s.saveState().length, stateSize, 'the saved state does not grow');
+  // The window by name (item ids differ in length) is all that may differ.
+  assert.ok(Math.abs(s.saveState().length - stateSize) <= window * 4, 'the saved state does not grow');
   assert.equal(m.HEAPU8.length, heap, 'the wasm heap did not grow');
   const drift = liveBytes(m) - live;
   assert.ok(Math.abs(drift) <= 4 * KiB, `live wasm bytes moved by ${drift} bytes over 990,000 events`);

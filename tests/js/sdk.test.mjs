@@ -58,7 +58,7 @@ test('rerank explains each item: longTerm is 1 before any event (h = 0), mixed a
   rec.close();
 });
 
-test('persist: the real state round-trips through a storage object; another model\'s state is discarded with the core\'s reason', async () => {
+test('persist: the real state round-trips through a storage object; another model\'s state is replayed with one warning', async () => {
   const rec = await Recommender.create({ modelBuffer: fixtureBytes() });
   const storage = memoryStorage();
   const a = rec.session({ persist: storage, storageKey: 'shop' });
@@ -72,12 +72,19 @@ test('persist: the real state round-trips through a storage object; another mode
   const spy = mock.method(console, 'warn', () => {});
   try {
     const c = other.session({ persist: storage, storageKey: 'shop' });
-    assert.deepEqual(c.recentEvents(), []);
+    const fresh = other.session();
+    for (let i = 0; i < 5; i++) fresh.observe({ item: `SKU-1000${20 + i}`, type: i === 4 ? 'cart' : 'view', time: T0 + i * 30_000 });
+    assert.deepEqual(c.recentEvents(), a.recentEvents());
+    assert.deepEqual(ranking(c.rerank(candidates)), ranking(fresh.rerank(candidates)));
     assert.equal(spy.mock.callCount(), 1);
     assert.equal(
       spy.mock.calls[0].arguments[0],
-      `tandem: discarding the saved session state (session state: saved for another model (fingerprint ${rec.fingerprint}, this model ${other.fingerprint})); starting a fresh session`,
+      'tandem: the saved session state is from another model; replayed its 5 recent events with this one (0 of items and 0 of event types it does not know)',
     );
+    // From now on it is saved as this model's.
+    const d = other.session({ persist: storage, storageKey: 'shop' });
+    assert.deepEqual(ranking(d.rerank(candidates)), ranking(c.rerank(candidates)));
+    assert.equal(spy.mock.callCount(), 1);
   } finally {
     spy.mock.restore();
   }
