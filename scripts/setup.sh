@@ -25,6 +25,10 @@ need pkg-config /usr/bin/pkg-config
 need libsqlite3-dev /usr/include/sqlite3.h
 need libhiredis-dev /usr/include/hiredis/hiredis.h
 need redis-server /usr/bin/redis-server
+# npm ci builds better-sqlite3 (the profile server's SQLite reader, tests) with node-gyp: it needs
+# make, a Python 3 and the Node headers the nodejs package installs.
+need make /usr/bin/make
+command -v python3 > /dev/null || want+=(python3)
 for flag in "$@"; do
   case "$flag" in
     --browser) need chromium /usr/bin/chromium ;;

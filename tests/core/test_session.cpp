@@ -478,6 +478,25 @@ TEST(Session, AStateFromAnotherModelIsReplayedByName) {
   ASSERT_TRUE(same.restore_state(blob.data(), blob.size(), &replayed).ok());
   EXPECT_FALSE(replayed.from_other_model);
   EXPECT_EQ(same.save_state(), blob);
+
+  // A version 1 state (no names: the same without its last section) restores under its own model
+  // and, naming nothing to replay, is refused by another.
+  std::size_t names = 0;
+  for (std::size_t i = 0; i < saved.recent_count(); ++i)
+    names += 3 + a->weights().item_ids[static_cast<std::size_t>(saved.recent(i).item)].size() +
+             a->config().event_types[static_cast<std::size_t>(saved.recent(i).type)].size();
+  std::vector<std::uint8_t> v1(blob.begin(), blob.end() - static_cast<std::ptrdiff_t>(names + kEnvelopeChecksumSize));
+  v1[4] = 1;
+  const std::uint64_t sum = xxh64(v1.data(), v1.size());
+  v1.resize(v1.size() + sizeof sum);
+  std::memcpy(v1.data() + v1.size() - sizeof sum, &sum, sizeof sum);
+  Session old(a);
+  ASSERT_TRUE(old.restore_state(v1.data(), v1.size(), &replayed).ok());
+  EXPECT_FALSE(replayed.from_other_model);
+  EXPECT_EQ(old.save_state(), blob);
+  Session refused(b);
+  EXPECT_EQ(refused.restore_state(v1.data(), v1.size()).message(),
+            "session state: saved for another model (fingerprint " + a->fingerprint_hex() + ", this model " + b->fingerprint_hex() + ")");
 }
 
 TEST(Session, FoldingRecentEventsEqualsEncodingTheWholeHistory) {
