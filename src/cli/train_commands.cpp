@@ -600,12 +600,13 @@ int profiles_command(int argc, char** argv) {
   if (!(s = update_profiles(model, l.data, *store, options, &report)).ok()) return fail(s.message());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("profiles   %s, model %s, batch %s: %zu created, %zu updated, %zu already held this batch, %zu unreadable "
-              "left as they were%s; %llu events folded in %.1f s (%.0f profiles/s)\n",
+              "left as they were%s; %llu events folded in %.1f s (%.0f profiles/s, %.0f events/s)\n",
               store->name().c_str(), model.fingerprint_hex().c_str(), report.batch.c_str(), report.created, report.updated,
               report.already_folded, report.unreadable,
               rebuild ? (", " + std::to_string(report.removed_stale) + " records of other shoppers or models removed").c_str() : "",
               static_cast<unsigned long long>(report.events), seconds,
-              static_cast<double>(report.created + report.updated) / std::max(seconds, 1e-9));
+              static_cast<double>(report.created + report.updated) / std::max(seconds, 1e-9),
+              static_cast<double>(report.events) / std::max(seconds, 1e-9));
   for (const auto& e : report.first_unreadable) std::printf("           unreadable: %s\n", e.c_str());
   return 0;
 }
