@@ -207,26 +207,17 @@ json metrics_json(const Metrics& m) {
   return j;
 }
 
-// Per-user profile files for static serving, plus profiles.bin (the same records back to back)
-// and profiles.index.json ({"user": offset}) for servers, into an existing directory.
+// One profile file per shopper (core/profile_format.h, named by profile_file_name) into an existing
+// directory: for tools and tests (tandem score --profile, the demo's fallback when it has no
+// SQLite). Shops serve profiles from a store instead (tandem profiles, docs/deploying.md).
 Status write_profiles(const std::string& dir, const Model& model, const Dataset& data) {
-  std::vector<std::uint8_t> packed;
-  json index = json::object();
   for (std::size_t u = 0; u < data.user_count(); ++u) {
     const Profile p = encode_history(model, data.events.data() + data.user_begin(u), data.user_end(u) - data.user_begin(u));
     const std::vector<std::uint8_t> record = write_profile(model, p);
     Status s = write_file_atomic(dir + "/" + profile_file_name(data.user_ids[u]), record.data(), record.size());
     if (!s.ok()) return s;
-    index[data.user_ids[u]] = packed.size();
-    packed.insert(packed.end(), record.begin(), record.end());
   }
-  Status s = write_file_atomic(dir + "/profiles.bin", packed.data(), packed.size());
-  if (!s.ok()) return s;
-  const std::string idx = json{{"model", model.fingerprint_hex()},
-                               {"record_size", packed.size() / std::max<std::size_t>(1, data.user_count())},
-                               {"users", index}}
-                              .dump();
-  return write_file_atomic(dir + "/profiles.index.json", idx.data(), idx.size());
+  return {};
 }
 
 // Fewer Adam steps per epoch than this get a note (Taobao's 927 shoppers at 32 per batch: 29).
@@ -248,7 +239,8 @@ Command train_options(TrainArgs* a) {
   add_data_options(&c, &a->data);
   std::vector<Option> options = {
       {"out", "FILE", "the model file to write", &a->out},
-      {"profiles", "DIR", "also write every shopper's long-term profile into DIR", &a->profiles},
+      {"profiles", "DIR", "also write every shopper's long-term profile into DIR, a file each, for tools and tests "
+                          "(tandem score --profile); shops serve profiles from a store (tandem profiles)", &a->profiles},
       {"report", "FILE", "also write an HTML training report", &a->report},
       {"log", "FILE", "the per-epoch JSON lines (default OUT.log.jsonl)", &a->log},
       {"ablation", "", "also train long-only and short-only models and compare", &a->run.ablation},
@@ -560,7 +552,7 @@ int profiles_command(int argc, char** argv) {
                   "or with --rebuild encodes every shopper of a full log afresh, after a retrain, and drops the other\n"
                   "records. STORE is an SQLite database file (created if missing) or redis://HOST[:PORT][/DB].",
                   {{"model", "FILE", "the model file whose encoder makes the profiles", &model_path},
-                   {"store", "STORE", "an SQLite file (or sqlite:PATH), or redis://[:PASSWORD@]HOST[:PORT][/DB]", &store_spec},
+                   {"store", "STORE", "an SQLite file (or sqlite:PATH), or redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]", &store_spec},
                    {"rebuild", "", "encode the whole log afresh and drop the records of shoppers it does not have", &rebuild},
                    {"batch", "ID", "the update's id (default: derived from the events; a rerun of the same update skips "
                                    "the shoppers it already folded)", &batch}},

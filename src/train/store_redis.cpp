@@ -20,9 +20,9 @@ struct ReplyDeleter {
 };
 using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
-// redis://[:PASSWORD@]HOST[:PORT][/DB]
+// redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]
 struct RedisUrl {
-  std::string host, password;
+  std::string host, user, password;
   int port = 6379, db = 0;
 };
 
@@ -42,12 +42,14 @@ Status parse_url(const std::string& url, RedisUrl* out) {
   std::string_view rest(url);
   rest.remove_prefix(8);  // "redis://"
   const auto bad = [&url](const std::string& why) {
-    return Status::error(url + ": " + why + " (expected redis://[:PASSWORD@]HOST[:PORT][/DB])");
+    return Status::error(url + ": " + why + " (expected redis://[[USER]:PASSWORD@]HOST[:PORT][/DB])");
   };
   if (const std::size_t at = rest.rfind('@'); at != std::string_view::npos) {
     std::string_view auth = rest.substr(0, at);
-    if (auth.empty() || auth[0] != ':') return bad("only a password is supported before '@'");
-    out->password = std::string(auth.substr(1));
+    const std::size_t colon = auth.find(':');
+    if (colon == std::string_view::npos || colon + 1 == auth.size()) return bad("a password is needed before '@'");
+    out->user = std::string(auth.substr(0, colon));
+    out->password = std::string(auth.substr(colon + 1));
     rest.remove_prefix(at + 1);
   }
   if (const std::size_t slash = rest.find('/'); slash != std::string_view::npos) {
@@ -79,7 +81,9 @@ class RedisStore final : public ProfileStore {
     if (!ctx_ || ctx_->err) return Status::error(name_ + ": cannot connect: " + (ctx_ ? ctx_->errstr : "out of memory"));
     redisSetTimeout(ctx_, command_timeout);
     if (!url.password.empty()) {
-      Reply r(static_cast<redisReply*>(redisCommand(ctx_, "AUTH %b", url.password.data(), url.password.size())));
+      Reply r(static_cast<redisReply*>(
+          url.user.empty() ? redisCommand(ctx_, "AUTH %b", url.password.data(), url.password.size())
+                           : redisCommand(ctx_, "AUTH %b %b", url.user.data(), url.user.size(), url.password.data(), url.password.size())));
       if (!(s = expect_status(r, "AUTH")).ok()) return s;
     }
     Reply r(static_cast<redisReply*>(redisCommand(ctx_, "SELECT %d", url.db)));

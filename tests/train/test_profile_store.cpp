@@ -399,10 +399,10 @@ TEST(ProfileStores, BadStoresAreClearErrors) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("cannot open"), std::string::npos) << s.message();
 
-  for (const char* url : {"redis://", "redis://host:99999", "redis://host/x", "redis://user:pw@host"}) {
+  for (const char* url : {"redis://", "redis://host:99999", "redis://host/x", "redis://user@host"}) {
     s = open_profile_store(url, &store);
     ASSERT_FALSE(s.ok()) << url;
-    EXPECT_NE(s.message().find("expected redis://[:PASSWORD@]HOST[:PORT][/DB]"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("expected redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]"), std::string::npos) << s.message();
   }
   // Nothing listens on port 1 of the loopback.
   s = open_profile_store("redis://127.0.0.1:1/0", &store);
