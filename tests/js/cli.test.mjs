@@ -101,13 +101,12 @@ test('train writes the model, profiles, log, report, top-k dump and checkpoint; 
   assert.equal(topk[0].topk.length, 20);
   assert.ok(topk.every((c) => c.topk.every((id) => /^SKU-\d+$/.test(id))));
 
-  assert.ok(existsSync(join(dir, 'p', '0.profile')) && existsSync(join(dir, 'p', 'profiles.bin')));
-  const index = JSON.parse(readFileSync(join(dir, 'p', 'profiles.index.json'), 'utf8'));
-  assert.equal(Object.keys(index.users).length, 24);
+  // --profiles: one profile file per shopper and nothing else (servers read a store: tandem profiles).
+  assert.deepEqual(readdirSync(join(dir, 'p')).sort(), Array.from({ length: 24 }, (_, u) => `${u}.profile`).sort());
+  assert.ok(!existsSync(join(dir, 'p', 'profiles.bin')) && !existsSync(join(dir, 'p', 'profiles.index.json')));
   const record = readFileSync(join(dir, 'p', '0.profile'));
-  const packed = readFileSync(join(dir, 'p', 'profiles.bin'));
-  assert.equal(index.record_size, record.length);
-  assert.deepEqual(packed.subarray(index.users['0'], index.users['0'] + record.length), record);
+  assert.equal(record.length, 20 + 4 * (8 + 1) + 8, 'a profile file of dim 8 (src/core/profile_format.h)');
+  assert.equal(record.subarray(0, 4).toString('latin1'), 'TNDP');
   assert.ok(existsSync(join(dir, 'ckpt')) && existsSync(join(dir, 'ckpt.long-only')));
 
   const inspect = execFileSync(cli, ['inspect', out, '--verify'], { encoding: 'utf8' });
