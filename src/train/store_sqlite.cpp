@@ -1,6 +1,8 @@
 // The SQLite profile store (profile_store.h): one database file, one transaction per update.
 #include <sqlite3.h>
 
+#include <filesystem>
+
 #include "train/profile_store.h"
 
 namespace tandem::train {
@@ -156,6 +158,11 @@ class SqliteStore final : public ProfileStore {
 
 Status open_sqlite_store(const std::string& path, std::unique_ptr<ProfileStore>* out) {
   if (path.empty()) return Status::error("sqlite: needs a file path");
+  // SQLite's own word for it is "unable to open database file".
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    return Status::error("sqlite:" + path + ": cannot open: a directory, not a database file (name a file in it, e.g. " +
+                         (std::filesystem::path(path) / "profiles.db").string() + ")");
   auto store = std::make_unique<SqliteStore>(path);
   Status s = store->open();
   if (!s.ok()) return s;
