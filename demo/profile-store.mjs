@@ -1,22 +1,17 @@
-// The demo shop's profile store: one SQLite database file, build/demo/profiles.db, in the layout
-// `tandem profiles --store` writes (src/train/profile_store.h), made here from the profile files
-// the trainer wrote (`tandem train --profiles build/demo/profiles`) so that the demo server serves
-// profiles as a shop would: GET /profile for the signed-in shopper (demo/serve.mjs), never a URL
-// that names one. Remade when the profile files are newer than it. The events column counts each
-// shopper's rows of the demo log; updated is the profile file's time.
-// Without better-sqlite3 (an optional peer dependency of tandem-rec, a devDependency here) the same
-// records are served from memory, and the server says so.
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+// The demo shop's profile store, read here and never written: build/demo/profiles.db, which
+// scripts/demo.sh makes with `tandem profiles --model build/demo/demo.tandem --data
+// build/demo/demo-log.csv --store build/demo/profiles.db --rebuild` right after training the demo
+// model. The store's format has one writer, the trainer (src/train/profile_store.h); the demo server
+// serves it as a shop would: GET /profile for the signed-in shopper (demo/serve.mjs), never a URL
+// that names one.
+//
+// The fallback: without better-sqlite3 (an optional peer dependency of tandem-rec, a devDependency
+// here) or without the database file, the records are made in memory from the per-shopper profile
+// files that `tandem train --profiles build/demo/profiles` writes (the events column counting each
+// shopper's rows of the demo log, updated the file's time), and the server says so.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-
-export const TABLE = `CREATE TABLE profiles (
-  user TEXT PRIMARY KEY NOT NULL,   -- the shop's user id, as in the logs
-  profile BLOB NOT NULL,            -- a profile file (src/core/profile_format.h)
-  fingerprint TEXT NOT NULL,        -- the model's fingerprint, 16 lowercase hex digits
-  events INTEGER NOT NULL,          -- how many events the profile folds
-  updated INTEGER NOT NULL          -- unix time of the last update, milliseconds
-) WITHOUT ROWID`;
 
 function loadSqlite() {
   try {
@@ -26,7 +21,7 @@ function loadSqlite() {
   }
 }
 
-/** The records the trainer's profile files make: [{ user, profile, fingerprint, events, updated }]. */
+/** The fallback's records, from the trainer's profile files: [{ user, profile, fingerprint, events, updated }]. */
 function records(demoDir, profileInfo) {
   const dir = join(demoDir, 'profiles');
   if (!existsSync(dir)) return [];
@@ -49,37 +44,24 @@ function records(demoDir, profileInfo) {
 }
 
 /**
- * The store the demo serves from: { store, kind: 'sqlite' | 'memory', path, count }. `server` is
- * the staged tandem-rec/server module (its sqliteStore and profileInfo).
+ * The store the demo serves from: { store, kind: 'sqlite' | 'memory', path, count, why }. `server`
+ * is the staged tandem-rec/server module (its sqliteStore and profileInfo); `why` says why the
+ * profiles are served from memory (null for SQLite).
  */
 export function demoProfileStore(demoDir, server) {
   const Database = loadSqlite();
   const path = join(demoDir, 'profiles.db');
-  const dir = join(demoDir, 'profiles');
-  if (!Database) {
-    const rows = new Map(records(demoDir, server.profileInfo).map((r) => [r.user, r]));
-    return { store: { get: async (user) => rows.get(user) ?? null }, kind: 'memory', path: null, count: rows.size };
-  }
-  const newest = existsSync(dir) ? Math.max(statSync(dir).mtimeMs, ...readdirSync(dir).map((f) => statSync(join(dir, f)).mtimeMs)) : 0;
-  if (!existsSync(path) || statSync(path).mtimeMs < newest) {
-    // Written aside and renamed into place: a server reading the old file never sees half of it.
-    const temp = `${path}.${process.pid}.tmp`;
-    rmSync(temp, { force: true });
-    const db = new Database(temp);
+  if (Database && existsSync(path)) {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    let count;
     try {
-      db.pragma('journal_mode = WAL');
-      db.exec(TABLE);
-      const insert = db.prepare('INSERT INTO profiles (user, profile, fingerprint, events, updated) VALUES (@user, @profile, @fingerprint, @events, @updated)');
-      db.transaction((rows) => rows.forEach((r) => insert.run(r)))(records(demoDir, server.profileInfo));
-      db.pragma('journal_mode = DELETE'); // one file to rename (a WAL database is three)
+      count = db.prepare('SELECT count(*) AS n FROM profiles').get().n;
     } finally {
       db.close();
     }
-    for (const suffix of ['-wal', '-shm']) rmSync(path + suffix, { force: true });
-    renameSync(temp, path);
+    return { store: server.sqliteStore(path, { Database }), kind: 'sqlite', path, count, why: null };
   }
-  const db = new Database(path, { readonly: true });
-  const count = db.prepare('SELECT count(*) AS n FROM profiles').get().n;
-  db.close();
-  return { store: server.sqliteStore(path, { Database }), kind: 'sqlite', path, count };
+  const why = Database ? `no ${path} (scripts/demo.sh makes it with tandem profiles)` : 'better-sqlite3 is not installed: npm ci';
+  const rows = new Map(records(demoDir, server.profileInfo).map((r) => [r.user, r]));
+  return { store: { get: async (user) => rows.get(user) ?? null }, kind: 'memory', path: null, count: rows.size, why };
 }

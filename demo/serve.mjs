@@ -10,10 +10,11 @@
 // Usage: node demo/serve.mjs [--port 8080]
 //
 // GET /profile is the documented example of tandem-rec/server: createProfileHandler answers for
-// the shopper that `authenticate` says is signed in, from the SQLite store demo/profile-store.mjs
-// makes of the trainer's profile files. The demo's sign-in is a toy: "Shopping as" sets the cookie
-// tandem-demo-user to a persona's user id, and authenticate believes it (for a persona only). A
-// shop's authenticate checks its own session cookie or token instead; the handler is the same.
+// the shopper that `authenticate` says is signed in, from the SQLite store scripts/demo.sh makes
+// with `tandem profiles` (demo/profile-store.mjs; without it, from memory). The demo's sign-in is
+// a toy: "Shopping as" sets the cookie tandem-demo-user to a persona's user id, and authenticate
+// believes it (for a persona only). A shop's authenticate checks its own session cookie or token
+// instead; the handler is the same.
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -131,7 +132,7 @@ export async function startServer({ port = 0, mounts = {}, demoDir = join(root, 
   });
   await new Promise((ok, bad) => httpServer.once('error', bad).listen(port, '127.0.0.1', ok));
   httpServer.once('close', () => profiles.store.close?.());
-  return { server: httpServer, url: `http://127.0.0.1:${httpServer.address().port}`, profiles: { kind: profiles.kind, path: profiles.path, count: profiles.count } };
+  return { server: httpServer, url: `http://127.0.0.1:${httpServer.address().port}`, profiles: { kind: profiles.kind, path: profiles.path, count: profiles.count, why: profiles.why } };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -140,6 +141,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { url, profiles } = await startServer({ port });
   console.log(profiles.kind === 'sqlite'
     ? `profiles: ${profiles.count} shoppers in ${profiles.path}, served at GET /profile to the signed-in shopper`
-    : `profiles: ${profiles.count} shoppers served from memory at GET /profile (better-sqlite3 is not installed: npm ci)`);
+    : `profiles: ${profiles.count} shoppers served from memory (the trainer's profile files) at GET /profile: ${profiles.why}`);
   console.log(`demo storefront: ${url}/  (Ctrl-C to stop)`);
 }

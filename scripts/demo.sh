@@ -2,8 +2,10 @@
 # The demo storefront in one go: builds what is missing (scripts/build.sh, incremental), generates
 # the demo data (demo/generate.mjs -> build/demo: the shop's catalog, the trainer's catalog with
 # brands, prices and list prices, the log), trains the demo model and the personas' profiles with
-# `tandem train --catalog` (a build without the trainer uses the shipped models/demo.tandem, without
-# profiles, and says so), and serves the shop on 127.0.0.1.
+# `tandem train --catalog`, puts every shopper's profile into the profile store build/demo/profiles.db
+# with `tandem profiles --rebuild` (what demo/serve.mjs serves at GET /profile), and serves the shop
+# on 127.0.0.1. A build without the trainer uses the shipped models/demo.tandem, without profiles
+# or store, and says so.
 # Usage: scripts/demo.sh [--port 8080] [--no-serve]   (--no-serve: prepare build/demo only, for the tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +27,8 @@ node scripts/stage-package.mjs build/wasm build/package > /dev/null
 
 out=build/demo
 # The data is a pure function of demo/generate.mjs: regenerate only when it changed.
-if [ ! -f "$out/demo-log.csv" ] || [ ! -f "$out/catalog.jsonl" ] || [ demo/generate.mjs -nt "$out/demo-log.csv" ]; then
+if [ ! -f "$out/demo-log.csv" ] || [ ! -f "$out/catalog.jsonl" ] || [ ! -f "$out/catalog.json" ] || [ ! -f "$out/personas.json" ] \
+   || [ demo/generate.mjs -nt "$out/demo-log.csv" ]; then
   node demo/generate.mjs "$out"
 fi
 
@@ -43,6 +46,14 @@ if "$cli" --help 2>&1 | grep -qE '^\s+train\b'; then
     "$cli" train --config models/demo.json --data "$out/demo-log.csv" --catalog "$out/catalog.jsonl" \
       --out "$out/demo.tandem" --profiles "$out/profiles" --quiet
     echo trained > "$stamp"
+    rm -f "$out/profiles.db" "$out/profiles.db-wal" "$out/profiles.db-shm"
+  fi
+  # The profile store of the model just trained, made afresh (--rebuild of the whole log) after
+  # every training, and whenever it is missing or older than the model.
+  if [ ! -f "$out/profiles.db" ] || [ "$out/demo.tandem" -nt "$out/profiles.db" ]; then
+    echo "== the demo's profile store (tandem profiles --rebuild)"
+    rm -f "$out/profiles.db" "$out/profiles.db-wal" "$out/profiles.db-shm"
+    "$cli" profiles --model "$out/demo.tandem" --data "$out/demo-log.csv" --store "$out/profiles.db" --rebuild
   fi
 else
   if [ ! -f "$out/demo.tandem" ] || [ "$(cat "$stamp" 2>/dev/null)" != shipped ]; then
@@ -51,6 +62,7 @@ else
     rm -rf "$out/profiles"
     echo shipped > "$stamp"
   fi
+  rm -f "$out/profiles.db" "$out/profiles.db-wal" "$out/profiles.db-shm"
 fi
 
 if [ "$serve" -eq 1 ]; then

@@ -125,42 +125,69 @@ test('the demo server: content types, the strict CSP on every response, no path 
   }
 });
 
-test('the demo server\'s GET /profile (tandem-rec/server over the SQLite store it makes of the trainer\'s profile files): the signed-in persona\'s file, nobody else\'s', async (t) => {
-  const { Recommender, fixtureBytes, profileFile, tempDir } = await import('./helpers.mjs');
-  const { mkdirSync, writeFileSync, existsSync } = await import('node:fs');
+test('the demo server\'s GET /profile (tandem-rec/server): from the store `tandem profiles` writes, or without it from the trainer\'s profile files in memory; the signed-in persona\'s profile, nobody else\'s', async (t) => {
+  const { Recommender, cli, tempDir } = await import('./helpers.mjs');
+  const { execFileSync } = await import('node:child_process');
+  const { existsSync, readFileSync, writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
-  const rec = await Recommender.create({ modelBuffer: fixtureBytes() });
+  const { createRequire } = await import('node:module');
+  const Database = createRequire(import.meta.url)('better-sqlite3');
+  // A tiny demo dir, made as scripts/demo.sh makes build/demo: a log (two personas and a shopper
+  // who is none), a model and its profile files from tandem train, then the store from tandem profiles.
   const demoDir = tempDir(t, 'tandem-demo-');
-  mkdirSync(join(demoDir, 'profiles'));
-  const files = {
-    1001: profileFile(rec, Float32Array.from({ length: rec.profileLength }, (_, i) => Math.sin(i))),
-    1002: profileFile(rec, Float32Array.from({ length: rec.profileLength }, (_, i) => Math.cos(i))),
-    9000: profileFile(rec, new Float32Array(rec.profileLength)), // a shopper who is no persona
-  };
-  for (const [user, bytes] of Object.entries(files)) writeFileSync(join(demoDir, 'profiles', `${user}.profile`), bytes);
+  const rows = [];
+  for (const [u, user] of ['1001', '1002', '9000'].entries()) {
+    for (let k = 0; k < 8; k++) rows.push(`${user},SKU-${(u * 3 + k * 5) % 12},a/b,${k % 4 === 3 ? 'cart' : 'pv'},${1790844820 + u * 5000 + k * 60}`);
+  }
+  writeFileSync(join(demoDir, 'demo-log.csv'), rows.join('\n') + '\n');
   writeFileSync(join(demoDir, 'personas.json'), JSON.stringify(PERSONAS.slice(0, 3).map(({ id, userId, name }) => ({ id, userId, name }))));
-  writeFileSync(join(demoDir, 'demo-log.csv'), '1001,SKU-1,a/b,pv,1790844820\n1001,SKU-2,a/b,cart,1790844900\n1002,SKU-1,a/b,pv,1790844820\n');
-  const { server, url, profiles } = await startServer({ demoDir });
+  const model = join(demoDir, 'demo.tandem');
+  execFileSync(cli, ['train', '--data', join(demoDir, 'demo-log.csv'), '--out', model, '--profiles', join(demoDir, 'profiles'),
+    '--dim', '8', '--epochs', '1', '--batch-size', '8', '--quiet'], { stdio: 'pipe' });
+  const files = Object.fromEntries(['1001', '1002', '9000'].map((user) => [user, new Uint8Array(readFileSync(join(demoDir, 'profiles', `${user}.profile`)))]));
+  const rec = await Recommender.create({ modelBuffer: readFileSync(model) });
+
+  /** The demo server over demoDir serves each persona their profile (`expected`) and nobody else's. */
+  async function assertServes(expected) {
+    const { server, url, profiles } = await startServer({ demoDir });
+    try {
+      const get = (path, user) => fetch(url + path, { headers: user ? { cookie: `other=1; tandem-demo-user=${user}` } : {} });
+      const mine = await get(`/profile?model=${rec.fingerprint}`, PERSONAS[0].userId);
+      assert.equal(mine.status, 200);
+      assert.deepEqual(new Uint8Array(await mine.arrayBuffer()), expected[PERSONAS[0].userId]);
+      assert.deepEqual(new Uint8Array(await (await get('/profile', PERSONAS[1].userId)).arrayBuffer()), expected[PERSONAS[1].userId]);
+      assert.equal(mine.headers.get('cache-control'), 'private, no-cache');
+      assert.equal(mine.headers.get('content-security-policy'), CSP);
+      assert.equal((await get('/profile?model=0123456789abcdef', PERSONAS[0].userId)).status, 404, 'another model\'s space');
+      assert.equal((await get('/profile')).status, 401, 'a guest');
+      assert.equal((await get('/profile', '9000')).status, 401, 'the toy sign-in knows the personas only');
+      assert.equal((await get(`/profile?user=${PERSONAS[1].userId}`, PERSONAS[0].userId)).headers.get('etag'), mine.headers.get('etag'));
+      assert.equal((await get(`/profiles/${PERSONAS[0].userId}.profile`)).status, 404, 'no URL names a shopper');
+      assert.equal((await get('/profile', PERSONAS[2].userId)).status, 404, 'a persona without a profile');
+      const personas = await (await get('/personas.json')).json();
+      assert.deepEqual(personas.map((p) => p.hasProfile), [true, true, false]);
+      return profiles;
+    } finally {
+      server.close();
+    }
+  }
+
   try {
-    assert.equal(profiles.kind, 'sqlite');
-    assert.equal(profiles.count, 3);
-    assert.ok(existsSync(join(demoDir, 'profiles.db')));
-    const get = (path, user) => fetch(url + path, { headers: user ? { cookie: `other=1; tandem-demo-user=${user}` } : {} });
-    const mine = await get(`/profile?model=${rec.fingerprint}`, PERSONAS[0].userId);
-    assert.equal(mine.status, 200);
-    assert.deepEqual(new Uint8Array(await mine.arrayBuffer()), files[PERSONAS[0].userId]);
-    assert.equal(mine.headers.get('cache-control'), 'private, no-cache');
-    assert.equal(mine.headers.get('content-security-policy'), CSP);
-    assert.equal((await get('/profile?model=0123456789abcdef', PERSONAS[0].userId)).status, 404, 'another model\'s space');
-    assert.equal((await get('/profile')).status, 401, 'a guest');
-    assert.equal((await get('/profile', '9000')).status, 401, 'the toy sign-in knows the personas only');
-    assert.equal((await get(`/profile?user=${PERSONAS[1].userId}`, PERSONAS[0].userId)).headers.get('etag'), mine.headers.get('etag'));
-    assert.equal((await get(`/profiles/${PERSONAS[0].userId}.profile`)).status, 404, 'no URL names a shopper');
-    assert.equal((await get('/profile', PERSONAS[2].userId)).status, 404, 'a persona without a trained profile');
-    const personas = await (await get('/personas.json')).json();
-    assert.deepEqual(personas.map((p) => p.hasProfile), [true, true, false]);
+    // No store yet: the profile files, from memory, and the server says why.
+    const memory = await assertServes(files);
+    assert.deepEqual(memory, { kind: 'memory', path: null, count: 3, why: `no ${join(demoDir, 'profiles.db')} (scripts/demo.sh makes it with tandem profiles)` });
+    assert.ok(!existsSync(join(demoDir, 'profiles.db')), 'the demo server writes no store');
+    // The store, made by the trainer as scripts/demo.sh makes it: what is served from then on.
+    execFileSync(cli, ['profiles', '--model', model, '--data', join(demoDir, 'demo-log.csv'), '--store', join(demoDir, 'profiles.db'), '--rebuild'], { stdio: 'pipe' });
+    const db = new Database(join(demoDir, 'profiles.db'), { readonly: true });
+    const stored = Object.fromEntries(db.prepare('SELECT user, profile FROM profiles').all().map((r) => [r.user, new Uint8Array(r.profile)]));
+    db.close();
+    assert.deepEqual(Object.keys(stored).sort(), ['1001', '1002', '9000']);
+    const sqlite = await assertServes(stored);
+    assert.deepEqual(sqlite, { kind: 'sqlite', path: join(demoDir, 'profiles.db'), count: 3, why: null });
+    // The store and the profile files are the same profiles: the fallback serves what the store would.
+    assert.deepEqual(stored, files);
   } finally {
-    server.close();
     rec.close();
   }
 });
