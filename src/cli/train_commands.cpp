@@ -240,7 +240,8 @@ Command train_options(TrainArgs* a) {
   std::vector<Option> options = {
       {"out", "FILE", "the model file to write", &a->out},
       {"profiles", "DIR", "also write every shopper's long-term profile into DIR, a file each, for tools and tests "
-                          "(tandem score --profile); shops serve profiles from a store (tandem profiles)", &a->profiles},
+                          "(tandem score --profile, the demo's fallback); shops serve profiles from a store: tandem "
+                          "profiles, then tandem-rec/server (docs/deploying.md)", &a->profiles},
       {"report", "FILE", "also write an HTML training report", &a->report},
       {"log", "FILE", "the per-epoch JSON lines (default OUT.log.jsonl)", &a->log},
       {"ablation", "", "also train long-only and short-only models and compare", &a->run.ablation},
