@@ -18,11 +18,12 @@ constexpr EnvelopeKind kStateV1{"session state", "TNDS", 1};  // before the wind
 bool read_names(ByteReader& r, std::size_t count, std::vector<NamedEvent>* out) {
   out->resize(count);
   for (NamedEvent& e : *out) {
-    std::uint16_t id_size = 0;
-    std::uint8_t type_size = 0;
+    std::uint16_t id_size = 0, type_size = 0;
     if (!r.get(&id_size) || id_size == 0 || id_size > kMaxIdBytes || id_size > r.remaining()) return false;
     e.item.resize(id_size);
-    if (!r.bytes(e.item.data(), id_size) || !r.get(&type_size) || type_size == 0 || type_size > r.remaining()) return false;
+    if (!r.bytes(e.item.data(), id_size) || !r.get(&type_size) || type_size == 0 || type_size > kMaxIdBytes ||
+        type_size > r.remaining())
+      return false;
     e.type.resize(type_size);
     if (!r.bytes(e.type.data(), type_size)) return false;
   }
@@ -58,7 +59,7 @@ std::vector<std::uint8_t> write_state(const Model& model, const SessionState& st
     const std::string& type = model.config().event_types[static_cast<std::size_t>(e.type)];
     w.put<std::uint16_t>(static_cast<std::uint16_t>(id.size()));
     w.bytes(id.data(), id.size());
-    w.put<std::uint8_t>(static_cast<std::uint8_t>(type.size()));
+    w.put<std::uint16_t>(static_cast<std::uint16_t>(type.size()));  // ids and names: at most kMaxIdBytes
     w.bytes(type.data(), type.size());
   }
   seal_envelope(&out);

@@ -12,7 +12,7 @@
 //   4         float32: the profile's log mass
 //   16W       the window, oldest first: item row int32, type int32, time float64
 //   ...       the window again by name, oldest first: item id (uint16 length, bytes), event type
-//             (uint8 length, bytes)
+//             (uint16 length, bytes)
 //
 // Version 1 (the same without the names) is still read. Reading checks every value against what
 // the model can produce (core/limits.h), so a restored state always scores finitely.

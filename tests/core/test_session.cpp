@@ -417,8 +417,8 @@ TEST(Session, BadStateIsRejectedAndChangesNothing) {
   // Another model's state whose events by name are out of shape (checksum made to match).
   auto other = small_model(40, 8, 8);  // same shape, other weights
   std::vector<std::uint8_t> names = blob;
-  // The last event's type name is "click" (5 bytes after its length byte): claim 200 bytes.
-  names[names.size() - kEnvelopeChecksumSize - 6] = 200;
+  // The last event's type name is "click" (5 bytes after its 2-byte length): claim 200 bytes.
+  names[names.size() - kEnvelopeChecksumSize - 7] = 200;
   const std::uint64_t sum = xxh64(names.data(), names.size() - kEnvelopeChecksumSize);
   std::memcpy(names.data() + names.size() - kEnvelopeChecksumSize, &sum, sizeof sum);
   Session c(other);
@@ -483,7 +483,7 @@ TEST(Session, AStateFromAnotherModelIsReplayedByName) {
   // and, naming nothing to replay, is refused by another.
   std::size_t names = 0;
   for (std::size_t i = 0; i < saved.recent_count(); ++i)
-    names += 3 + a->weights().item_ids[static_cast<std::size_t>(saved.recent(i).item)].size() +
+    names += 4 + a->weights().item_ids[static_cast<std::size_t>(saved.recent(i).item)].size() +
              a->config().event_types[static_cast<std::size_t>(saved.recent(i).type)].size();
   std::vector<std::uint8_t> v1(blob.begin(), blob.end() - static_cast<std::ptrdiff_t>(names + kEnvelopeChecksumSize));
   v1[4] = 1;
