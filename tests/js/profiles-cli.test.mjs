@@ -8,16 +8,16 @@
 // node:http server hands the signed-in shopper exactly the stored bytes, which a real Recommender
 // applies. (src/train/profile_store.h, docs/deploying.md)
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { Recommender, cli, packageDir, tempDir } from './helpers.mjs';
+import { freePort, redisMissing, startRedis } from './redis.mjs';
 
 const { createProfileHandler, sqliteStore, redisStore, profileInfo } = await import(pathToFileURL(join(packageDir, 'server.js')).href);
 const Database = createRequire(import.meta.url)('better-sqlite3');
@@ -318,46 +318,16 @@ test('end to end, SQLite: tandem profiles writes the store; tandem-rec/server on
 
 // ---------------------------------------------------------------- Redis
 
-const REDIS = '/usr/bin/redis-server';
-const redis = { port: 0, process: null, skip: existsSync(REDIS) ? null : `${REDIS} is not installed (apt-get install redis-server)` };
-
-function freePort() {
-  return new Promise((ok, bad) => {
-    const probe = createTcpServer().once('error', bad);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => ok(port));
-    });
-  });
-}
-
-const redisCli = (...args) => execFileSync('redis-cli', ['-p', String(redis.port), ...args], { encoding: 'utf8' }).trim();
+const redis = { port: 0, server: null, skip: redisMissing };
+const redisCli = (args) => redis.server.cli(args);
 
 before(async () => {
   if (redis.skip) return;
-  redis.port = await freePort();
-  redis.process = spawn(REDIS, ['--port', String(redis.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', setup.dir], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if (redisCli('ping') === 'PONG') return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
-  throw new Error(`redis-server did not answer on port ${redis.port}`);
+  redis.server = await startRedis({ dir: setup.dir });
+  redis.port = redis.server.port;
 });
 
-after(async () => {
-  if (!redis.process) return;
-  const exited = new Promise((ok) => redis.process.once('exit', ok));
-  try {
-    redisCli('shutdown', 'nosave');
-  } catch {
-    redis.process.kill();
-  }
-  await exited;
-});
+after(() => redis.server?.stop());
 
 /** Every record of a Redis store (database `db`) for `users`, read with the package's redisStore. */
 async function readRedis(db, users) {
@@ -386,7 +356,7 @@ test('Redis: the same profiles as SQLite; the log cut in two equals one --rebuil
   const w = profiles(setup.m1, setup.log, url(4), ['--rebuild']);
   assert.equal(w.status, 0, w.stderr);
   assert.deepEqual([w.counts.store, w.counts.created, w.counts.removed], [url(4), 30, 0]);
-  assert.equal(redisCli('-n', '4', 'GET', 'tandem:profiles:model'), setup.m1Fingerprint);
+  assert.equal(redisCli(['-n', '4', 'GET', 'tandem:profiles:model']), setup.m1Fingerprint);
   const whole = await readRedis(4, users);
   assert.equal(profiles(setup.m1, setup.log, join(dir, 'p.db'), ['--rebuild']).status, 0);
   const sqlite = readSqlite(join(dir, 'p.db')).records;

@@ -6,8 +6,7 @@
 // ETag, ?model= of another model, garbage in the store (503 and onError, nothing crashes), and a
 // page (the real Recommender in Node) that fetches its profile from the handler.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { createRequire } from 'node:module';
@@ -15,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { Recommender, fixtureBytes, packageDir, profileFile, tempDir, warnings } from './helpers.mjs';
+import { freePort, redisMissing, startRedis } from './redis.mjs';
 
 const { createProfileHandler, sqliteStore, redisStore, profileInfo } = await import(pathToFileURL(join(packageDir, 'server.js')).href);
 const Database = createRequire(import.meta.url)('better-sqlite3');
@@ -293,46 +293,16 @@ test('custom stores and the shop\'s authenticate: a throwing or garbled store is
 
 // ---------------------------------------------------------------- Redis
 
-const REDIS = '/usr/bin/redis-server';
-const redis = { port: 0, process: null, skip: existsSync(REDIS) ? null : `${REDIS} is not installed (apt-get install redis-server)` };
-
-const freePort = () =>
-  new Promise((ok, bad) => {
-    const probe = createTcpServer().once('error', bad);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => ok(port));
-    });
-  });
-
-const cliArgs = (...args) => ['-p', String(redis.port), ...args];
-const redisCli = (args, input) => execFileSync('redis-cli', cliArgs(...args), { input, encoding: 'utf8' }).trim();
+const redis = { port: 0, server: null, skip: redisMissing };
+const redisCli = (args, input) => redis.server.cli(args, input);
 
 before(async () => {
   if (redis.skip) return;
-  redis.port = await freePort();
-  redis.process = spawn(REDIS, ['--port', String(redis.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if (redisCli(['ping']) === 'PONG') return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
-  throw new Error(`redis-server did not answer on port ${redis.port}`);
+  redis.server = await startRedis();
+  redis.port = redis.server.port;
 });
 
-after(async () => {
-  if (!redis.process) return;
-  const exited = new Promise((ok) => redis.process.once('exit', ok));
-  try {
-    redisCli(['shutdown', 'nosave']);
-  } catch {
-    redis.process.kill();
-  }
-  await exited;
-});
+after(() => redis.server?.stop());
 
 /** Writes a record as `tandem profiles --store redis://...` does: a hash at tandem:profile:<user>. */
 function redisRecord(db, user, file, fingerprint) {
