@@ -29,6 +29,14 @@ std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
   return r.next();
 }
 
+// The optimizer of a run: Adam with the run's learning rate and weight decay, the usual moments.
+AdamOptions adam_options(const TrainOptions& o) {
+  AdamOptions a;
+  a.lr = o.lr;
+  a.weight_decay = o.weight_decay;
+  return a;
+}
+
 }  // namespace
 
 Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
@@ -88,7 +96,7 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
   params_ = init_params(make_dims(roster, data.catalog), options.seed);
   best_ = params_;
   if (options.ema > 0) ema_ = params_;
-  adam_ = Adam(params_, AdamOptions{options.lr, 0.9, 0.999, 1e-8, options.weight_decay});
+  adam_ = Adam(params_, adam_options(options));
 
   if (data.item_ids.size() > options.sampled_softmax_above) {
     std::vector<double> counts = item_counts(data, split.validation);
@@ -102,7 +110,7 @@ Status Trainer::init_from(const Model& model, WarmStart* report) {
   if (!s.ok()) return s;
   best_ = params_;
   if (options_.ema > 0) ema_ = params_;
-  adam_ = Adam(params_, AdamOptions{options_.lr, 0.9, 0.999, 1e-8, options_.weight_decay});
+  adam_ = Adam(params_, adam_options(options_));
   return {};
 }
 
