@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #if defined(__wasm_simd128__)
@@ -12,14 +13,6 @@
 #endif
 
 namespace tandem::kernels {
-
-namespace {
-
-inline float scaled(std::int32_t sum, float row_scale, float x_scale) {
-  return static_cast<float>(sum) * row_scale * x_scale;
-}
-
-}  // namespace
 
 float quantize(const float* x, int n, std::int16_t* xq) {
   // |sum_k q[k] xq[k]| <= 127 * n * qmax must fit an int32.
@@ -60,9 +53,9 @@ inline v128_t reduce4_i32(v128_t a, v128_t b, v128_t c, v128_t d) {
 }
 
 // Calls f with the column count as a compile-time constant for the usual item dimensions (the
-// loops then unroll and the int8 kernel keeps x in registers), or with 0 for any other: both
-// compute a row with the same operations in the same order. (Each constant is another copy of
-// the kernel in the wasm, so the list is short.)
+// int8 kernel's loops then unroll and keep x in registers: about 12 % faster per row at d = 64),
+// or with 0 for any other width, which runs the same steps with x read from memory. (Each
+// constant is another copy of the kernel in the wasm, so the list is short.)
 template <class F>
 void with_cols(int cols, F f) {
   switch (cols) {
@@ -207,29 +200,58 @@ void row_dots(const float* table, int cols, const std::int32_t* rows, std::int32
 
 namespace {
 
+// The int8 sums of four rows with xq: 8 columns per step (x in registers when the width is a
+// compile-time C), then 4 more when the width is 4 past a multiple of 8, then any last columns
+// one by one. The sums are exact integers, so the order does not matter.
+template <int C>
+inline v128_t sums4_i8(const std::int8_t* const r[4], int dynamic_cols, const std::int16_t* xq, const v128_t* x) {
+  const int cols = C > 0 ? C : dynamic_cols;
+  v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+  int k = 0;
+  for (; k + 8 <= cols; k += 8) {
+    const v128_t x0 = C > 0 ? x[k / 8] : wasm_v128_load(xq + k);
+    a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r[0] + k), x0));
+    a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r[1] + k), x0));
+    a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r[2] + k), x0));
+    a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r[3] + k), x0));
+  }
+  if (k + 4 <= cols) {  // 4 columns: the row's upper lanes load as 0, x's as 0
+    const v128_t x0 = wasm_v128_load64_zero(xq + k);
+    const auto half = [&](const std::int8_t* row) { return wasm_i16x8_extend_low_i8x16(wasm_v128_load32_zero(row + k)); };
+    a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(half(r[0]), x0));
+    a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(half(r[1]), x0));
+    a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(half(r[2]), x0));
+    a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(half(r[3]), x0));
+    k += 4;
+  }
+  v128_t sums = reduce4_i32(a0, a1, a2, a3);
+  if (k < cols) {
+    std::int32_t rest[4] = {0, 0, 0, 0};
+    for (; k < cols; ++k)
+      for (int j = 0; j < 4; ++j) rest[j] += static_cast<std::int32_t>(r[j][k]) * xq[k];
+    sums = wasm_i32x4_add(sums, wasm_v128_load(rest));
+  }
+  return sums;
+}
+
+// Four rows at a time (the last, partial group repeats its last row and does not write it); a
+// row's score is scaled() of its sum, as (sum * row scale) * x scale in every lane.
 template <int C>
 void dots_i8(const std::int8_t* table, const float* scales, int dynamic_cols, const std::int32_t* rows,
              std::int32_t first, int count, const std::int16_t* xq, float x_scale, float* out) {
   const int cols = C > 0 ? C : dynamic_cols;
   v128_t x[C > 0 ? C / 8 : 1];
   if (C > 0)
-    for (int k = 0; k + 8 <= cols; k += 8) x[k / 8] = wasm_v128_load(xq + k);
+    for (int k = 0; k + 8 <= C; k += 8) x[k / 8] = wasm_v128_load(xq + k);
+  const v128_t xs = wasm_f32x4_splat(x_scale);
   int i = 0;
-  if (!rows && C > 0) {
+  if (!rows) {
     // Consecutive rows, whole groups of four: pointers advance, the four scales load at once.
-    const std::int8_t* r = table + static_cast<long>(first) * C;
-    for (; i + 4 <= count; i += 4, r += 4 * C) {
-      v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
-      for (int k = 0; k < C; k += 8) {
-        a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r + k), x[k / 8]));
-        a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r + C + k), x[k / 8]));
-        a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r + 2 * C + k), x[k / 8]));
-        a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r + 3 * C + k), x[k / 8]));
-      }
-      const v128_t sums = wasm_f32x4_convert_i32x4(reduce4_i32(a0, a1, a2, a3));
-      // the same float operations as scaled(): (sum * row scale) * x scale
-      wasm_v128_store(out + i, wasm_f32x4_mul(wasm_f32x4_mul(sums, wasm_v128_load(scales + first + i)),
-                                              wasm_f32x4_splat(x_scale)));
+    const std::int8_t* r[4] = {table + static_cast<long>(first) * cols, r[0] + cols, r[1] + cols, r[2] + cols};
+    for (; i + 4 <= count; i += 4) {
+      const v128_t sums = wasm_f32x4_convert_i32x4(sums4_i8<C>(r, cols, xq, x));
+      wasm_v128_store(out + i, wasm_f32x4_mul(wasm_f32x4_mul(sums, wasm_v128_load(scales + first + i)), xs));
+      for (auto& p : r) p += 4 * cols;
     }
   }
   for (; i < count; i += 4) {
@@ -240,20 +262,16 @@ void dots_i8(const std::int8_t* table, const float* scales, int dynamic_cols, co
       row[j] = rows ? rows[at] : first + at;
       r[j] = table + static_cast<long>(row[j]) * cols;
     }
-    v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
-    int k = 0;
-    for (; k + 8 <= cols; k += 8) {
-      const v128_t x0 = C > 0 ? x[k / 8] : wasm_v128_load(xq + k);
-      a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r[0] + k), x0));
-      a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r[1] + k), x0));
-      a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r[2] + k), x0));
-      a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(r[3] + k), x0));
+    const v128_t sums = wasm_f32x4_convert_i32x4(sums4_i8<C>(r, cols, xq, x));
+    const v128_t row_scales = wasm_f32x4_make(scales[row[0]], scales[row[1]], scales[row[2]], scales[row[3]]);
+    const v128_t scores = wasm_f32x4_mul(wasm_f32x4_mul(sums, row_scales), xs);
+    if (i + 4 <= count) {
+      wasm_v128_store(out + i, scores);
+    } else {
+      float last[4];
+      wasm_v128_store(last, scores);
+      for (int j = 0; i + j < count; ++j) out[i + j] = last[j];
     }
-    std::int32_t sums[4];
-    wasm_v128_store(sums, reduce4_i32(a0, a1, a2, a3));
-    for (; k < cols; ++k)
-      for (int j = 0; j < 4; ++j) sums[j] += static_cast<std::int32_t>(r[j][k]) * xq[k];
-    for (int j = 0; j < 4 && i + j < count; ++j) out[i + j] = scaled(sums[j], scales[row[j]], x_scale);
   }
 }
 
@@ -290,10 +308,34 @@ void column_sums_i8(const std::int8_t* table, const float* scales, int rows, int
   }
 }
 
+float max(const float* x, int n) {
+  // pmax(m, v) = m < v ? v : m keeps m when v is NaN.
+  v128_t m0 = wasm_f32x4_splat(-std::numeric_limits<float>::infinity()), m1 = m0;
+  int k = 0;
+  for (; k + 8 <= n; k += 8) {
+    m0 = wasm_f32x4_pmax(m0, wasm_v128_load(x + k));
+    m1 = wasm_f32x4_pmax(m1, wasm_v128_load(x + k + 4));
+  }
+  m0 = wasm_f32x4_pmax(m0, m1);
+  float m = std::max(std::max(wasm_f32x4_extract_lane(m0, 0), wasm_f32x4_extract_lane(m0, 1)),
+                     std::max(wasm_f32x4_extract_lane(m0, 2), wasm_f32x4_extract_lane(m0, 3)));
+  for (; k < n; ++k)
+    if (m < x[k]) m = x[k];
+  return m;
+}
+
 void sigmoid(float* x, int n) { apply4(x, n, sigmoid4); }
 void tanh(float* x, int n) { apply4(x, n, tanh4); }
 
 #else
+
+namespace {
+
+inline float scaled(std::int32_t sum, float row_scale, float x_scale) {
+  return static_cast<float>(sum) * row_scale * x_scale;
+}
+
+}  // namespace
 
 float dot(const float* a, const float* b, int n) {
   return Eigen::Map<const Eigen::VectorXf>(a, n).dot(Eigen::Map<const Eigen::VectorXf>(b, n));
@@ -333,6 +375,13 @@ void column_sums_i8(const std::int8_t* table, const float* scales, int rows, int
     a += Eigen::Map<const Eigen::Array<std::int8_t, Eigen::Dynamic, 1>>(table + static_cast<long>(r) * cols, cols)
              .cast<float>() *
          scales[r];
+}
+
+float max(const float* x, int n) {
+  float m = -std::numeric_limits<float>::infinity();
+  for (int k = 0; k < n; ++k)
+    if (m < x[k]) m = x[k];
+  return m;
 }
 
 void sigmoid(float* x, int n) {

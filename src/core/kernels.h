@@ -33,6 +33,10 @@ float quantize(const float* x, int n, std::int16_t* xq);
 void column_sums(const float* table, int rows, int cols, float* acc);
 void column_sums_i8(const std::int8_t* table, const float* scales, int rows, int cols, float* acc);
 
+// The largest of x[0..n) that is a number: -infinity when n is 0 or every x[i] is NaN. Lets the
+// full-catalog scan skip a block of scores none of which can enter the top k.
+float max(const float* x, int n);
+
 // In place: x = 1 / (1 + exp(-x)), and x = tanh(x). A few ulp from the exact functions.
 void sigmoid(float* x, int n);
 void tanh(float* x, int n);

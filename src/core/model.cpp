@@ -306,7 +306,13 @@ void Model::item_scores(const ItemQuery& query, const std::int32_t* rows, std::i
                          query.q_scale, out);
   else
     kernels::row_dots(w_.item_vec.data(), dim(), rows, first, count, query.u.data(), out);
-  for (std::int32_t i = 0; i < count; ++i) out[i] += w_.item_bias[rows ? rows[i] : first + i];
+  const float* bias = w_.item_bias.data();
+  if (rows) {
+    for (std::int32_t i = 0; i < count; ++i) out[i] += bias[rows[i]];
+  } else {
+    bias += first;  // consecutive rows: a loop the compiler vectorizes
+    for (std::int32_t i = 0; i < count; ++i) out[i] += bias[i];
+  }
 }
 
 std::string Model::fingerprint_hex() const { return hex64(fingerprint_); }

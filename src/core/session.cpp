@@ -315,6 +315,8 @@ std::size_t Session::recommend(std::size_t k, Exclude exclude, const std::int32_
     model_->item_scores(query_, nullptr, first, count, block);
     for (; next_repeat != repeats_.end() && next_repeat->row < first + count; ++next_repeat)
       block[next_repeat->row - first] += next_repeat->bonus;
+    // No row of the block can enter the top k: once it is full, that is most blocks.
+    if (!(kernels::max(block, count) > threshold)) continue;
     for (std::int32_t i = 0; i < count; ++i) {
       // Rows come in increasing order, so a later row never wins a tie: it must beat the worst
       // score kept (-inf until the heap is full) strictly.

@@ -275,6 +275,23 @@ TEST(Session, RecommendIsTheTopOfTheWholeCatalogWithExclusions) {
   EXPECT_EQ(s.recommend(0, Exclude::none, nullptr, 0, rows.data(), scores.data()), 0u);
 }
 
+TEST(Session, RecommendOverManyBlocksIsTheTopOfTheWholeCatalogForAnyWidth) {
+  // 3,000 rows: a dozen blocks of the scan, most skipped whole once the top 20 fills; widths off
+  // the compile-time kernels, float32 and int8.
+  for (const int dim : {36, 68}) {
+    for (const bool int8 : {false, true}) {
+      ModelWeights w = small_weights(3000, dim, 21);
+      if (int8) quantize_item_table(w);
+      Session s(make_model(w));
+      feed(s, sample_events());
+      std::vector<std::int32_t> rows(20);
+      std::vector<float> scores(20);
+      ASSERT_EQ(s.recommend(20, Exclude::none, nullptr, 0, rows.data(), scores.data()), 20u);
+      EXPECT_EQ(rows, brute_force(s, 20, {})) << "dim " << dim << (int8 ? " int8" : " float32");
+    }
+  }
+}
+
 TEST(Session, GapLongerThanTimeoutStartsANewSession) {
   ModelWeights w = small_weights();
   w.config.fusion = Fusion::short_term;
