@@ -206,6 +206,27 @@ export interface RerankOptions {
   list?: string;
 }
 
+/**
+ * A rerankRows result: typed arrays of its entries, best first (in the holdout arm, in the order
+ * given). They are copies, the caller's to keep and change; none is a view over wasm memory.
+ */
+export interface RankedRows {
+  /** The candidates' rows as given: rows[i] is the candidate at positions[i] of the list (-1: unknown). */
+  rows: Int32Array;
+  /** Each entry's index in the list given. */
+  positions: Int32Array;
+  /** The same scores rerank gives the same candidates, to the bit. */
+  scores: Float32Array;
+  /** |long| / (|long| + |short|) per entry, as Ranked.longTerm. */
+  longTerm: Float32Array;
+  /** The session's gate: the share of long-term interest overall, 0..1. */
+  gate: number;
+  /** The result's id, for impressions and clicks (as Ranked.recommendationId). */
+  recommendationId: string;
+  /** The arm the result was made in. */
+  arm: Arm;
+}
+
 export interface Counts {
   impressions: number;
   clicks: number;
@@ -278,6 +299,13 @@ export declare class Recommender {
   addItems(items: CatalogItem[]): { added: number; updated: number };
   /** Delists products: unknown to observe and rerank, never recommended. Returns how many were listed. */
   removeItems(ids: string[]): number;
+  /**
+   * The model's rows of ids, for rerankRows: resolved once per candidate list (-1 for an id the
+   * model does not know, or no longer: removeItems). A row is its id's for the Recommender's life.
+   */
+  rows(ids: readonly string[]): Int32Array;
+  /** The ids of rows (the inverse of rows()): null for -1; a delisted row still names its id. Throws on anything that is not a row of this model or -1. */
+  itemIds(rows: Int32Array | readonly number[]): (string | null)[];
   /** The model's event type for a kind, type or eventMap name; null when the map says to ignore it; undefined when the model has none. */
   eventTypeFor(kind: EventKind | string): string | null | undefined;
   session(options?: SessionOptions): Session;
@@ -304,6 +332,13 @@ export declare class Session {
   resume(time?: number): void;
   /** Every candidate (or the top ones), best first, ties in input order; in the holdout arm, in input order. Candidates may carry the page's price and discount. */
   rerank(items: (string | Candidate)[], options?: RerankOptions): Ranked[];
+  /**
+   * rerank of candidates given as rows (rec.rows(ids), resolved once per list): the same scores,
+   * order, arm, time and measurement, as typed arrays. A row delisted since is an unknown item,
+   * as rerank scores its id. Throws a TypeError or RangeError on anything that is not a row of
+   * this model or -1, changing nothing.
+   */
+  rerankRows(rows: Int32Array | readonly number[], options?: RerankOptions): RankedRows;
   /** The catalog's best k; in the holdout arm, its most popular (the model's order for an unknown shopper). */
   recommend(options?: RecommendOptions): Recommended[];
   /**

@@ -126,6 +126,10 @@ export class Recommender {
     this._lastIds = null;     // the last candidate list (a copy) and its rows: pages rerank the
     this._lastRows = null;    // same list after every event, so it is not looked up again
     this._ids = [];           // row -> storefront id, filled on demand
+    // Rows removeItems delisted (1; addItems lists them again), for rerankRows, which takes rows a
+    // page resolved before: a delisted row is scored as an unknown id, as rerank scores its id.
+    // null until the first removeItems; then a Uint8Array of at least itemCount entries.
+    this._delisted = null;
     this._sessions = new Set(); // weak references to the open sessions, for close()
     // The session of a shopper nobody knows (no profile, no events), made when the holdout arm
     // first asks recommend() for the catalog's non-personal order (see Session.recommend).
@@ -220,18 +224,80 @@ export class Recommender {
       if (i === n) return this._lastRows;
     }
     const rows = new Int32Array(n);
+    this._lookup(items, rows, 'rerank');
+    this._lastIds = items.slice();
+    this._lastRows = rows;
+    return rows;
+  }
+
+  /**
+   * Writes the rows of the ids `items` into `rows` (-1 for unknown ids): cached ones from the Map,
+   * the others in one batched call (_findRows). Every id is checked to be a string first (a
+   * TypeError naming it, in the words of `what`: 'rerank' or 'rows'), before any lookup.
+   */
+  _lookup(items, rows, what) {
+    const n = items.length;
     const misses = [];
     for (let i = 0; i < n; i++) {
       const id = items[i];
-      if (typeof id !== 'string') throw new TypeError(`tandem: rerank candidate ${i} must be an item id or { item, price, discount }, got ${describe(id)}`);
+      if (typeof id !== 'string') {
+        throw new TypeError(what === 'rerank'
+          ? `tandem: rerank candidate ${i} must be an item id or { item, price, discount }, got ${describe(id)}`
+          : `tandem: ${what}: id ${i} must be a string, got ${describe(id)}`);
+      }
       const row = this._rows.get(id);
       if (row === undefined) misses.push(i);
       else rows[i] = row;
     }
     if (misses.length > 0) this._findRows(items, misses, rows);
-    this._lastIds = items.slice();
-    this._lastRows = rows;
+  }
+
+  /**
+   * Checks a rows argument (an Int32Array, or an array of integers) of a call named `what`: every
+   * entry a row of this model or -1 (unknown). With `heap32` and `at`, also writes them there, a
+   * delisted row (removeItems) as -1: rerank treats a delisted id as unknown. Returns its length.
+   */
+  _checkRows(rows, what, heap32, at) {
+    const typed = rows instanceof Int32Array;
+    if (!typed && !Array.isArray(rows)) throw new TypeError(`tandem: ${what} needs an Int32Array or an array of rows (from rec.rows(ids)), got ${describe(rows)}`);
+    const n = rows.length, count = this.itemCount, delisted = this._delisted;
+    for (let i = 0; i < n; i++) {
+      const row = rows[i];
+      if (!typed && !Number.isInteger(row)) throw new TypeError(`tandem: ${what}: row ${i} must be an integer (a row from rec.rows(ids)), got ${describe(row)}`);
+      if (row < -1 || row >= count) throw new RangeError(`tandem: ${what}: row ${i} is ${row}, not a row of this model (0 to ${count - 1}, or -1 for an unknown item)`);
+      if (heap32 !== undefined) heap32[at + i] = delisted !== null && row >= 0 && delisted[row] === 1 ? -1 : row;
+    }
+    return n;
+  }
+
+  /**
+   * The model's rows of storefront ids, resolved once (a page's candidate list when it is made),
+   * for Session.rerankRows: an Int32Array, -1 for an id the model does not know (or no longer:
+   * removeItems). A row stays this id's for the Recommender's life (addItems appends rows, and
+   * removeItems delists without moving any). The ids are checked as rerank checks them.
+   * @param {string[]} ids
+   * @returns {Int32Array}
+   */
+  rows(ids) {
+    this._live();
+    if (!Array.isArray(ids)) throw new TypeError(`tandem: rows needs an array of item ids, got ${describe(ids)}`);
+    const rows = new Int32Array(ids.length);
+    this._lookup(ids, rows, 'rows');
     return rows;
+  }
+
+  /**
+   * The storefront ids of rows (the inverse of rows()): null for -1. A delisted row still names
+   * its id. Throws a TypeError or RangeError for anything that is not a row of this model or -1.
+   * @param {Int32Array | number[]} rows
+   * @returns {(string | null)[]}
+   */
+  itemIds(rows) {
+    this._live();
+    const n = this._checkRows(rows, 'itemIds');
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = rows[i] < 0 ? null : this._id(rows[i]);
+    return out;
   }
 
   _id(row) {
@@ -285,6 +351,12 @@ export class Recommender {
     const before = handle.itemCount();
     const error = handle.updateItems(JSON.stringify(rows));
     if (error) throw fail(`addItems: ${error}`);
+    // A delisted id given again is listed again, on its row (before the subscribers hear of it).
+    if (this._delisted !== null && rows.length > 0) {
+      const ids = rows.map((row) => row.id), found = new Int32Array(ids.length);
+      this._findRows(ids, Array.from(ids, (_, i) => i), found);
+      for (const row of found) if (row >= 0 && row < this._delisted.length) this._delisted[row] = 0;
+    }
     this._catalogChanged();
     const added = this.itemCount - before;
     return { added, updated: rows.length - added };
@@ -303,9 +375,14 @@ export class Recommender {
       if (typeof ids[i] !== 'string') throw new TypeError(`tandem: removeItems id ${i} must be a string, got ${describe(ids[i])}`);
       all[i] = i;
     }
+    // The rows being delisted (those listed now), for rerankRows.
+    const rows = new Int32Array(ids.length);
+    if (ids.length > 0) this._findRows(ids, all, rows);
     const { lengths, bytes } = this._writeIds(ids, all, 0);
     const count = handle.removeItems(bytes, lengths, ids.length);
     for (const id of ids) this._rows.delete(id);
+    this._delisted ??= new Uint8Array(this.itemCount);
+    for (const row of rows) if (row >= 0) this._delisted[row] = 1;
     this._catalogChanged();
     return count;
   }
@@ -315,6 +392,11 @@ export class Recommender {
     this._lastIds = null;
     this._lastRows = null;
     this.itemCount = this._handle.itemCount();
+    if (this._delisted !== null && this._delisted.length < this.itemCount) {
+      const grown = new Uint8Array(Math.max(this.itemCount, 2 * this._delisted.length));
+      grown.set(this._delisted);
+      this._delisted = grown;
+    }
     for (const ref of this._sessions) ref.deref()?._changed();
   }
 
@@ -654,10 +736,13 @@ export class Session {
     return this._measure.arm(this._rec.holdout);
   }
 
-  /** Registers a result: its recommendation id, kept to tell positions and arm of its tiles. */
-  _serve(items, list, arm) {
+  /**
+   * Registers a result: its recommendation id, kept to tell positions and arm of its tiles. `items`:
+   * its ids in order, or (rerankRows) null and `rows`, its rows in order (an Int32Array of its own).
+   */
+  _serve(items, list, arm, rows = null) {
     const id = newRecommendationId();
-    this._served.set(id, { items, arm, list });
+    this._served.set(id, { items, rows, arm, list });
     if (this._served.size > SERVED_KEPT) this._served.delete(this._served.keys().next().value);
     return id;
   }
@@ -666,8 +751,21 @@ export class Session {
   _placement(item, recommendationId) {
     const served = this._served.get(recommendationId);
     if (!served) return { position: null, list: null, arm: this._arm() };
-    const position = served.items.indexOf(item);
+    const position = served.items !== null ? served.items.indexOf(item) : this._rowPosition(served.rows, item);
     return { position: position >= 0 ? position : null, list: served.list, arm: served.arm };
+  }
+
+  /**
+   * Where an item id is in the rows of a rerankRows result, or -1. By its row while the model knows
+   * the id; else by the id of each row (an item delisted since the result was made is still found
+   * by its old row). A candidate the model never knew (-1) has no id here: not found.
+   */
+  _rowPosition(rows, item) {
+    const rec = this._rec;
+    const row = rec._row(item);
+    if (row >= 0) return rows.indexOf(row);
+    for (let i = 0; i < rows.length; i++) if (rows[i] >= 0 && rec._id(rows[i]) === item) return i;
+    return -1;
   }
 
   /** A tile of a result seen: counted once per recommendation and item, handed to onImpression. */
@@ -847,6 +945,52 @@ export class Session {
       };
     }
     return out;
+  }
+
+  /**
+   * rerank for candidates given as model rows (Recommender.rows(ids), resolved once per list): an
+   * Int32Array or an array of integers, each a row of this model or -1 (an unknown id). The same
+   * scores, order, arms, time and measurement as rerank of those ids, without looking ids up or
+   * making an object per candidate. A row removeItems delisted is scored as an unknown id, as
+   * rerank scores its id. Returns typed arrays (copies, the caller's to keep) of the `count`
+   * entries, best first: `rows` (rows[i] is the candidate at positions[i] of the list given, as
+   * given), `positions`, `scores`, `longTerm`; and the result's `gate`, `recommendationId` and `arm`.
+   * Candidates at the page's prices go through rerank.
+   * @param {Int32Array | number[]} rows
+   * @param {{top?: number, time?: number, list?: string}} [options]
+   * @returns {import('./index.d.ts').RankedRows}
+   */
+  rerankRows(rows, options = {}) {
+    const handle = this._live();
+    const rec = this._rec;
+    if (!(rows instanceof Int32Array) && !Array.isArray(rows)) {
+      throw new TypeError(`tandem: rerankRows needs an Int32Array or an array of rows (from rec.rows(ids)), got ${describe(rows)}`);
+    }
+    checkOptions(options, 'rerankRows');
+    const seconds = options.time === undefined ? undefined : this._time(options.time, 'time');
+    const n = rows.length;
+    const top = options.top === undefined ? n : checkCount(options.top, 'top');
+    const list = checkList(options.list);
+    const module = rec._module;
+    // One block: rows | positions | scores | long-term shares.
+    const base = rec._scratch.reserve(n * 16 + 16);
+    // Checked while written (delisted rows as -1): a bad row throws before anything has changed.
+    rec._checkRows(rows, 'rerankRows', module.HEAP32, base >> 2);
+    // Everything that can fail has been done: only now may the call end the visit.
+    if (seconds !== undefined) this._resume(seconds);
+    const arm = this._arm();
+    const gate = handle.gateMean();
+    const positionsPtr = base + n * 4, scoresPtr = base + n * 8, sharesPtr = base + n * 12;
+    const count = handle.rerank(base, n, Math.min(top, n), arm === 'holdout', positionsPtr, scoresPtr, sharesPtr, 0, 0);
+    // Copies: the heap may grow (detaching views over it) at the next call.
+    const i32 = module.HEAP32, f32 = module.HEAPF32;
+    const positions = i32.slice(positionsPtr >> 2, (positionsPtr >> 2) + count);
+    const scores = f32.slice(scoresPtr >> 2, (scoresPtr >> 2) + count);
+    const longTerm = f32.slice(sharesPtr >> 2, (sharesPtr >> 2) + count);
+    const ranked = new Int32Array(count);
+    for (let i = 0; i < count; i++) ranked[i] = rows[positions[i]];
+    const recommendationId = this._serve(null, list, arm, ranked.slice());
+    return { rows: ranked, positions, scores, longTerm, gate, recommendationId, arm };
   }
 
   /**

@@ -1,6 +1,6 @@
 // Compiled by tests/js/types.test.mjs (tsc --strict --noEmit) against the staged index.d.ts: a
 // storefront's typical use must type-check, and each @ts-expect-error line must be rejected.
-import { AUTOTRACK_EVENTS, Recommender, Session, type Arm, type ConversionEvent, type Progress, type Ranked, type Recommended, type StorageLike } from 'tandem-rec';
+import { AUTOTRACK_EVENTS, Recommender, Session, type Arm, type ConversionEvent, type Progress, type Ranked, type RankedRows, type Recommended, type StorageLike } from 'tandem-rec';
 import { useRecommendations, useTandem } from 'tandem-rec/react';
 import { createProfileHandler, redisStore, sqliteStore, type ProfileRequest, type ProfileStore } from 'tandem-rec/server';
 
@@ -14,6 +14,13 @@ export async function storefront(root: HTMLElement, storage: StorageLike): Promi
   shopper.observe({ item: 'SKU-1', type: rec.eventTypeFor('cart') ?? 'view', time: Date.now() });
   const ranked: Ranked[] = shopper.rerank(['SKU-1', 'SKU-2'], { top: 1 });
   const share: number = ranked[0].longTerm + ranked[0].gate + shopper.gate;
+  // Rows: ids resolved once, reranked by integer rows.
+  const rows: Int32Array = rec.rows(['SKU-1', 'SKU-2']);
+  const byRows: RankedRows = shopper.rerankRows(rows, { top: 1, time: Date.now(), list: 'grid' });
+  const first: number = byRows.scores[0] + byRows.longTerm[0] + byRows.positions[0] + byRows.gate;
+  const names: (string | null)[] = rec.itemIds(byRows.rows);
+  shopper.rerankRows([0, 1, -1]);
+  console.log(first, names, byRows.recommendationId, byRows.arm);
   shopper.recommend({ k: 5, exclude: ['SKU-1'] });
   shopper.setProfile(null);
   await shopper.setProfile(new URL('https://shop.example/p/7.profile'));
@@ -77,6 +84,10 @@ export async function storefront(root: HTMLElement, storage: StorageLike): Promi
   rec.addItems([{ price: 3 }]);
   // @ts-expect-error: a candidate's price is a number
   shopper.rerank([{ item: 'SKU-1', price: '9.99' }]);
+  // @ts-expect-error: rerankRows takes rows, not ids
+  shopper.rerankRows(['SKU-1']);
+  // @ts-expect-error: a rerankRows result is typed arrays, not one object per item
+  shopper.rerankRows([0])[0].item;
 
   // Profiles that know their model: a tagged vector, a URL per model fingerprint.
   rec.session({ profile: { vector: shopper.profile(), fingerprint: rec.fingerprint } });
