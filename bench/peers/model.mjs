@@ -1,4 +1,4 @@
-// Bench-only JS reader of the tandem model file (format v2, docs/model-format.md) and the session
+// Bench-only JS reader of the tandem model file (format v3, docs/model-format.md) and the session
 // bookkeeping the peer runtimes share: what happens in tandem's C++ around the maths (gap buckets,
 // the session timeout, the window of recent events and its repeat term), done in plain JS so that
 // TF.js and ONNX Runtime run only the maths. The SDK itself never parses model files in JS.
@@ -15,7 +15,7 @@ export function readModel(input) {
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
   if (bytes.length < 16 || MAGIC.some((b, i) => bytes[i] !== b)) throw new Error('not a tandem model file');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(8, true) !== 2) throw new Error('unsupported tandem model version');
+  if (view.getUint32(8, true) !== 3) throw new Error('unsupported tandem model version');
   const headerSize = view.getUint32(12, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerSize)));
   const dataStart = Math.ceil((16 + headerSize) / 64) * 64;
@@ -30,6 +30,7 @@ export function readModel(input) {
     if (t.dtype === 'str') continue; // the item ids, read below
     if (t.dtype === 'f32') tensors[t.name] = new Float32Array(aligned.buffer, aligned.byteOffset + offset, count);
     else if (t.dtype === 'i32') tensors[t.name] = new Int32Array(aligned.buffer, aligned.byteOffset + offset, count);
+    else if (t.dtype === 'i8' && t.name !== 'item_vec') tensors[t.name] = new Int8Array(aligned.buffer, aligned.byteOffset + offset, t.size);
     else throw new Error(`the bench reads float32 models only (tensor ${t.name} is ${t.dtype})`);
   }
   const config = header.config;

@@ -324,6 +324,20 @@ float max(const float* x, int n) {
   return m;
 }
 
+bool within(const float* x, long n, float limit) {
+  // |x| <= limit is false for NaN; lanes are and-ed, and each 64 values checked at once.
+  const v128_t bound = wasm_f32x4_splat(limit);
+  long k = 0;
+  for (; k + 64 <= n; k += 64) {
+    v128_t ok = wasm_f32x4_le(wasm_f32x4_abs(wasm_v128_load(x + k)), bound);
+    for (int j = 4; j < 64; j += 4) ok = wasm_v128_and(ok, wasm_f32x4_le(wasm_f32x4_abs(wasm_v128_load(x + k + j)), bound));
+    if (!wasm_i32x4_all_true(ok)) return false;
+  }
+  for (; k < n; ++k)
+    if (!(std::fabs(x[k]) <= limit)) return false;
+  return true;
+}
+
 void sigmoid(float* x, int n) { apply4(x, n, sigmoid4); }
 void tanh(float* x, int n) { apply4(x, n, tanh4); }
 
@@ -382,6 +396,12 @@ float max(const float* x, int n) {
   for (int k = 0; k < n; ++k)
     if (m < x[k]) m = x[k];
   return m;
+}
+
+bool within(const float* x, long n, float limit) {
+  for (long k = 0; k < n; ++k)
+    if (!(std::fabs(x[k]) <= limit)) return false;
+  return true;
 }
 
 void sigmoid(float* x, int n) {

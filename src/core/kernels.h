@@ -37,6 +37,10 @@ void column_sums_i8(const std::int8_t* table, const float* scales, int rows, int
 // full-catalog scan skip a block of scores none of which can enter the top k.
 float max(const float* x, int n);
 
+// Whether every x[i] of [0, n) is a number with |x[i]| <= limit (a model's weight check, run
+// over every tensor when a page loads one).
+bool within(const float* x, long n, float limit);
+
 // In place: x = 1 / (1 + exp(-x)), and x = tanh(x). A few ulp from the exact functions.
 void sigmoid(float* x, int n);
 void tanh(float* x, int n);

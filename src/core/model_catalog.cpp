@@ -37,7 +37,8 @@ Status Model::validate_catalog() const {
       return Status::error(name + " (" + ft.name + "): " + std::to_string(ft.parent.size()) + " parents for " +
                            std::to_string(ft.values.size()) + " values");
     for (std::size_t v = 0; v < ft.values.size(); ++v) {
-      if (!(s = check_id(ft.values[v], name + " (" + ft.name + ") value " + std::to_string(v))).ok()) return s;
+      if (const char* problem = id_problem(ft.values[v]))
+        return Status::error(name + " (" + ft.name + ") value " + std::to_string(v) + " " + problem);
       // A parent comes before its child, so no chain of parents can loop.
       if (ft.kind == FeatureKind::path && (ft.parent[v] < -1 || ft.parent[v] >= static_cast<std::int32_t>(v)))
         return Status::error(name + " (" + ft.name + ") value " + std::to_string(v) + " has parent " +

@@ -118,5 +118,22 @@ TEST(Kernels, MaxSkipsNaNs) {
   }
 }
 
+TEST(Kernels, WithinFindsAnyValueOutOfRangeOrNotANumber) {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  std::vector<float> x(200, 0.5f);
+  x[7] = -3.0f;
+  EXPECT_TRUE(kernels::within(x.data(), 200, 3.0f));
+  EXPECT_FALSE(kernels::within(x.data(), 200, 2.5f));
+  EXPECT_TRUE(kernels::within(x.data(), 0, 0.0f));
+  for (const float bad : {nan, inf, -inf, 3.5f, -1e30f}) {
+    for (const int at : {0, 63, 64, 127, 190, 199}) {  // in a 64-value block, in the tail
+      std::vector<float> y(200, -3.0f);
+      y[static_cast<std::size_t>(at)] = bad;
+      EXPECT_FALSE(kernels::within(y.data(), 200, 3.0f)) << bad << " at " << at;
+      EXPECT_TRUE(kernels::within(y.data(), at, 3.0f)) << "the " << at << " values before it";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tandem
