@@ -1,6 +1,7 @@
-// Engine latency in Node through the npm package (real wasm): observe, rerank of K candidates,
-// full-catalog recommend. Prints median and p95 per call, a tight-loop mean and the best of many short
-// batches (the nearest to an idle machine when others share it), with the machine and load.
+// Engine latency in Node through the npm package (real wasm): observe, rerank of K candidates (the
+// same list again, and a new list each call by string ids and by rows), full-catalog recommend.
+// Prints median and p95 per call, a tight-loop mean and the best of many short batches (the
+// nearest to an idle machine when others share it), with the machine and load.
 // Usage: node bench/engine-node.mjs [--items 50000] [--dim 64] [--int8]
 // (needs scripts/build.sh; writes its fixture model with the native CLI into build/bench/)
 import { execFileSync } from 'node:child_process';
@@ -61,6 +62,16 @@ first.close();
 const c100 = ids.filter((_, i) => i % Math.floor(items / 100) === 0).slice(0, 100);
 const c1000 = ids.filter((_, i) => i % Math.floor(items / 1000) === 0).slice(0, 1000);
 
+// Many random candidate lists of K = 1,000, cycled in turn, so that no list is the last one (the
+// SDK's last-list cache never hits): a page that reranks a fresh list each time. Each id is a new
+// string object, built as (' ' + id).slice(1), not the catalog's own string: the SDK's Map then
+// hashes it (once: V8 keeps a string's hash in it) and compares it by content with its key, as for
+// ids a page reads from its DOM or a JSON response. Seeded, so every run ranks the same lists.
+const LISTS = 64;
+let seed = 12345;
+const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+const freshLists = Array.from({ length: LISTS }, () => Array.from({ length: 1000 }, () => (' ' + ids[Math.floor(random() * items)]).slice(1)));
+
 // Cold start: a new module instance, the model from bytes in memory, the first rerank.
 const t0 = process.hrtime.bigint();
 const rec = await Recommender.create({ modelBuffer: bytes });
@@ -68,11 +79,15 @@ const shopper = rec.session();
 shopper.rerank(c1000, { top: 10 });
 const coldMs = Number(process.hrtime.bigint() - t0) / 1e6;
 let now = Date.now();
+const rowLists = freshLists.map((list) => rec.rows(list));
 
 const rows = [
   ['observe', measure((i) => shopper.observe({ item: ids[(i * 7919) % items], type: 'view', time: (now += 5000) }))],
   ['rerank K=100 (all returned)', measure(() => shopper.rerank(c100))],
   ['rerank K=1000, top 10 (the same list again)', measure(() => shopper.rerank(c1000, { top: 10 }), 1000, 1000, 5)],
+  ['rerank K=1000, top 10, a new list each call (64 lists of fresh id strings in turn)', measure((i) => shopper.rerank(freshLists[i % LISTS], { top: 10 }), 1000, 1000, 5)],
+  ['rec.rows of K=1000 fresh ids (the same 64 lists in turn)', measure((i) => rec.rows(freshLists[i % LISTS]), 1000, 1000, 5)],
+  ['rerankRows K=1000, top 10, a new list each call (the 64 lists as rec.rows gave them once)', measure((i) => shopper.rerankRows(rowLists[i % LISTS], { top: 10 }), 1000, 1000, 5)],
   [`recommend top 10 of ${items}`, measure(() => shopper.recommend({ k: 10, exclude: 'none' }), 300, 300, 1, 300)],
 ];
 const fmt = (x) => x.toFixed(1).padStart(9);

@@ -19,9 +19,20 @@ function randomWords(n) {
   return words;
 }
 
+// Random words for recommendation ids, drawn 256 at a time: one getRandomValues call costs about
+// as much as the rest of a rerank's JavaScript (3 µs in Node), and every result needs an id.
+let idWords = null, nextWord = 0;
+const hexWord = (w) => w.toString(16).padStart(8, '0');
+
 /** A recommendation id: 16 hex digits, unique enough to join hook calls in the shop's analytics. */
 export function newRecommendationId() {
-  return Array.from(randomWords(2), (w) => w.toString(16).padStart(8, '0')).join('');
+  if (idWords === null || nextWord + 2 > idWords.length) {
+    idWords = randomWords(256);
+    nextWord = 0;
+  }
+  const id = hexWord(idWords[nextWord]) + hexWord(idWords[nextWord + 1]);
+  nextWord += 2;
+  return id;
 }
 
 const zero = () => ({ impressions: 0, clicks: 0, conversions: 0 });
