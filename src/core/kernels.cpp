@@ -324,6 +324,21 @@ float max(const float* x, int n) {
   return m;
 }
 
+float max_abs(const float* x, long n) {
+  v128_t m0 = wasm_f32x4_splat(0), m1 = m0;
+  long k = 0;
+  for (; k + 8 <= n; k += 8) {
+    m0 = wasm_f32x4_pmax(m0, wasm_f32x4_abs(wasm_v128_load(x + k)));
+    m1 = wasm_f32x4_pmax(m1, wasm_f32x4_abs(wasm_v128_load(x + k + 4)));
+  }
+  m0 = wasm_f32x4_pmax(m0, m1);
+  float m = std::max(std::max(wasm_f32x4_extract_lane(m0, 0), wasm_f32x4_extract_lane(m0, 1)),
+                     std::max(wasm_f32x4_extract_lane(m0, 2), wasm_f32x4_extract_lane(m0, 3)));
+  for (; k < n; ++k)
+    if (m < std::fabs(x[k])) m = std::fabs(x[k]);
+  return m;
+}
+
 bool within(const float* x, long n, float limit) {
   // |x| <= limit is false for NaN; lanes are and-ed, and each 64 values checked at once.
   const v128_t bound = wasm_f32x4_splat(limit);
@@ -395,6 +410,13 @@ float max(const float* x, int n) {
   float m = -std::numeric_limits<float>::infinity();
   for (int k = 0; k < n; ++k)
     if (m < x[k]) m = x[k];
+  return m;
+}
+
+float max_abs(const float* x, long n) {
+  float m = 0;
+  for (long k = 0; k < n; ++k)
+    if (m < std::fabs(x[k])) m = std::fabs(x[k]);
   return m;
 }
 

@@ -37,6 +37,9 @@ void column_sums_i8(const std::int8_t* table, const float* scales, int rows, int
 // full-catalog scan skip a block of scores none of which can enter the top k.
 float max(const float* x, int n);
 
+// The largest |x[i]| of [0, n) (0 when n is 0; NaNs are skipped).
+float max_abs(const float* x, long n);
+
 // Whether every x[i] of [0, n) is a number with |x[i]| <= limit (a model's weight check, run
 // over every tensor when a page loads one).
 bool within(const float* x, long n, float limit);

@@ -236,7 +236,8 @@ void Model::derive(bool first) {
   // A pooled profile value is a weighted mean of item vectors plus type embeddings, so it cannot
   // exceed their largest magnitude; twice that leaves room for rounding over any number of folds.
   // A catalog change never lowers it: profiles accepted before stay accepted.
-  const float largest_item = quantized() ? 128 * w_.item_vec_scale.maxCoeff() : w_.item_vec.cwiseAbs().maxCoeff();
+  const float largest_item = quantized() ? 128 * kernels::max_abs(w_.item_vec_scale.data(), item_count())
+                                         : kernels::max_abs(w_.item_vec.data(), w_.item_vec.size());
   const float limit = 2 * (largest_item + w_.lt_type_emb.cwiseAbs().maxCoeff()) + 1e-6f;
   profile_limit_ = first ? limit : std::max(profile_limit_, limit);
 }

@@ -118,6 +118,17 @@ TEST(Kernels, MaxSkipsNaNs) {
   }
 }
 
+TEST(Kernels, MaxAbsIsTheLargestMagnitude) {
+  EXPECT_EQ(kernels::max_abs(nullptr, 0), 0.0f);
+  for (const int n : {1, 7, 8, 9, 100}) {
+    for (int at = 0; at < n; at += 3) {
+      std::vector<float> x(static_cast<std::size_t>(n), 0.25f);
+      x[static_cast<std::size_t>(at)] = -4.5f;
+      EXPECT_EQ(kernels::max_abs(x.data(), n), 4.5f) << "n " << n << " at " << at;
+    }
+  }
+}
+
 TEST(Kernels, WithinFindsAnyValueOutOfRangeOrNotANumber) {
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
   std::vector<float> x(200, 0.5f);
