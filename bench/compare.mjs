@@ -1,20 +1,25 @@
-// Side by side (issue #5): tandem vs TensorFlow.js (tfjs-core + tfjs-backend-wasm, SIMD, one
-// thread) vs ONNX Runtime Web (wasm EP, one thread, SIMD) on the same workload and the same
-// weights, in Node and in headless Chromium. Checks first that every runtime returns tandem's
-// top-10 ids (exit 1 if not), then times observe, rerank K=100 / K=1000, full-catalog top 10 and
+// Side by side (issues #5, #21): tandem vs TensorFlow.js (tfjs-core + tfjs-backend-wasm, SIMD,
+// one thread) vs ONNX Runtime Web (wasm EP, one thread, SIMD) on the same workload and the same
+// weights, in Node and in headless Chromium, each peer driven as a tuned page would drive it
+// (bench/peers/ort.mjs, tfjs.mjs). Checks first that every runtime returns tandem's top-10 ids
+// (exit 1 if not), then times observe, rerank K=100 / K=1000 of 64 random lists of fresh id strings
+// in turn, the ids -> rows lookup, rerank by rows resolved once per list, full-catalog top 10 and
 // the cold start, and says what a page downloads. The workload: bench/peers/run.mjs.
 //
 // Usage: node bench/compare.mjs [--items 1000,50000] [--node | --browser | --env node|browser|both]
 //                               [--budget MS per operation, default 1500] [--cold REPEATS, default 5]
-//                               [--runtimes tandem,tfjs,ort]
+//                               [--runtimes tandem,tfjs,ort] [--package DIR, default build/package]
+// --package: the staged tandem package directory to measure (what scripts/build.sh stages into
+// build/package: index.js, loader.js, tandem-wasm.js, tandem.wasm, ...), e.g. a copy of an older
+// build for a before/after comparison.
 // Needs scripts/build.sh (build/package and the native CLI, which writes the fixture models into
 // build/bench/). The peers are installed into bench/peers/node_modules by this command (npm ci
 // --prefix bench/peers) when missing: they are no dependency of the SDK or of the tests.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,6 +35,13 @@ const envs = envArg === 'both' ? ['node', 'browser'] : [envArg];
 const budgetMs = Number(arg('budget', 1500));
 const coldRepeats = Number(arg('cold', 5));
 const RUNTIME_NAMES = { tandem: 'tandem', tfjs: 'TF.js wasm', ort: 'ORT Web wasm' };
+const packageArg = arg('package', null);
+const packageDir = resolve(packageArg ?? join(root, 'build/package'));
+const packageLabel = packageArg ? relativeOr(packageDir) : 'build/package';
+function relativeOr(dir) {
+  const rel = relative(root, dir);
+  return rel && !rel.startsWith('..') ? rel : dir;
+}
 
 // ---- setup ---------------------------------------------------------------------------------------
 
@@ -41,9 +53,9 @@ if (!installed) {
 }
 
 // build/package may be mid-rebuild (scripts/build.sh restages it): wait for it a little.
-const packageFiles = ['index.js', 'loader.js', 'tandem-wasm.js', 'tandem.wasm'].map((f) => join(root, 'build/package', f));
+const packageFiles = ['index.js', 'loader.js', 'tandem-wasm.js', 'tandem.wasm'].map((f) => join(packageDir, f));
 for (let i = 0; !packageFiles.every(existsSync); i++) {
-  if (i === 60) throw new Error('build/package is missing: run bash scripts/build.sh first');
+  if (i === 60) throw new Error(packageArg ? `--package ${packageArg}: no staged package there (index.js, loader.js, tandem-wasm.js, tandem.wasm)` : 'build/package is missing: run bash scripts/build.sh first');
   if (i === 0) console.log('waiting for build/package ...');
   await new Promise((r) => setTimeout(r, 2000));
 }
@@ -64,13 +76,17 @@ const { runEnv, workloadFor, RUNTIMES: ALL_RUNTIMES } = await import('./peers/ru
 const RUNTIMES = ['tandem', ...String(arg('runtimes', ALL_RUNTIMES.join(','))).split(',').filter((r) => r !== 'tandem')];
 for (const r of RUNTIMES) if (!ALL_RUNTIMES.includes(r)) throw new Error(`--runtimes: unknown runtime ${r} (${ALL_RUNTIMES.join(', ')})`);
 const { startServer } = await import('./peers/serve.mjs');
-const server = await startServer(root);
+const server = await startServer(root, packageDir);
+// How each environment loads tandem: the package's index.js (Node: a file URL; the page: served as /tandem-package/).
+const { PACKAGE_PREFIX } = await import('./peers/serve.mjs');
+const nodeOptions = { tandem: { module: pathToFileURL(join(packageDir, 'index.js')).href, label: packageLabel } };
+const pageTandemOptions = { module: `${PACKAGE_PREFIX}index.js`, label: packageLabel };
 const modelUrl = (n) => `${server.origin}/build/bench/compare-${n}.tandem`;
 const catalogs = Object.fromEntries(sizes.map((n) => [n, readModel(new Uint8Array(readFileSync(modelPath(n)))).ids]));
 
-/** Which tandem is measured: build/package's staging time, the commit, and whether the engine sources differ from it. */
+/** Which tandem is measured: the package's staging time, the commit, and whether the engine sources differ from it. */
 function tandemBuild() {
-  const wasm = join(root, 'build/package/tandem.wasm');
+  const wasm = join(packageDir, 'tandem.wasm');
   const git = (...a) => {
     try {
       return execFileSync('git', ['-C', root, ...a], { encoding: 'utf8' }).trim();
@@ -79,7 +95,9 @@ function tandemBuild() {
     }
   };
   const dirty = git('status', '--porcelain', '--', 'src/core', 'bindings', 'js/src');
-  return `build/package staged ${new Date(statSync(wasm).mtimeMs).toISOString().replace('T', ' ').slice(0, 19)} UTC, tandem.wasm ${statSync(wasm).size.toLocaleString('en-US')} bytes; work tree at ${git('rev-parse', '--short', 'HEAD') || '?'}${dirty ? ' with uncommitted changes in src/core, bindings or js/src' : ''}`;
+  const staged = `${packageLabel} staged ${new Date(statSync(wasm).mtimeMs).toISOString().replace('T', ' ').slice(0, 19)} UTC, tandem.wasm ${statSync(wasm).size.toLocaleString('en-US')} bytes`;
+  if (packageArg) return staged; // the work tree says nothing about where another directory came from
+  return `${staged}; work tree at ${git('rev-parse', '--short', 'HEAD') || '?'}${dirty ? ' with uncommitted changes in src/core, bindings or js/src' : ''}`;
 }
 
 // ---- machine -------------------------------------------------------------------------------------
@@ -113,7 +131,7 @@ function checkResults(env, n, check) {
   }
   const worst = Math.max(...check.map((c) => c.maxScoreDiff));
   const ok = check.every((c) => c.same);
-  console.log(`${env}, ${n.toLocaleString('en-US')} items: top-10 ids ${ok ? 'identical in every runtime' : 'DIFFER'} (rerank K=1000, K=100, full catalog; largest score difference to tandem ${worst.toExponential(1)})`);
+  console.log(`${env}, ${n.toLocaleString('en-US')} items: top-10 ids ${ok ? 'identical in every runtime' : 'DIFFER'} (rerank K=1000 and K=100 of a fixed and a random list of fresh ids, K=1000 by rows resolved once, full catalog; largest score difference to tandem ${worst.toExponential(1)})`);
   return ok;
 }
 
@@ -166,7 +184,7 @@ async function coldNode(n) {
     // round robin over the runtimes, so that a busy spell of the machine is shared among them
     for (let r = 0; r < coldRepeats; r++) {
       for (const runtime of RUNTIMES) {
-        const spec = JSON.stringify({ runtime, mode, path: modelPath(n), url: modelUrl(n), c100 });
+        const spec = JSON.stringify({ runtime, mode, path: modelPath(n), url: modelUrl(n), c100, options: nodeOptions });
         const res = await retried(`cold start of ${runtime}`, async () => JSON.parse((await runChild([join(peersDir, 'cold.mjs'), spec])).trim().split('\n').pop()));
         ms[runtime].push(res.ms);
         out.push({ runtime, mode, ids: res.ids });
@@ -195,13 +213,13 @@ const TFJS_WASM_DIR = '/bench/peers/node_modules/@tensorflow/tfjs-backend-wasm/d
 async function timingsBrowser(n) {
   const context = await browser.newContext();
   const page = await openPage(context);
-  const result = await page.evaluate(async ({ url, budgetMs, wasmDir, runtimes }) => {
+  const result = await page.evaluate(async ({ url, budgetMs, wasmDir, runtimes, tandem }) => {
     const { readModel } = await import('/bench/peers/model.mjs');
     const { runEnv } = await import('/bench/peers/run.mjs');
     const modelBytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
     const ids = readModel(modelBytes).ids;
-    return runEnv({ modelBytes, ids, runtimes, budgetMs, options: { tfjs: { wasmDir } }, log: (m) => globalThis.__log(m) });
-  }, { url: modelUrl(n), budgetMs, wasmDir: TFJS_WASM_DIR, runtimes: RUNTIMES });
+    return runEnv({ modelBytes, ids, runtimes, budgetMs, options: { tfjs: { wasmDir }, tandem }, log: (m) => globalThis.__log(m) });
+  }, { url: modelUrl(n), budgetMs, wasmDir: TFJS_WASM_DIR, runtimes: RUNTIMES, tandem: pageTandemOptions });
   await context.close();
   return result;
 }
@@ -219,11 +237,11 @@ async function coldBrowser(n) {
           try {
             const page = await openPage(context);
             server.requests.length = 0;
-            const result = await page.evaluate(async ({ runtime, mode, url, c100, wasmDir }) => {
+            const result = await page.evaluate(async ({ runtime, mode, url, c100, wasmDir, tandem }) => {
               const { coldStart } = await import('/bench/peers/run.mjs');
               const source = mode === 'bytes' ? { bytes: new Uint8Array(await (await fetch(url)).arrayBuffer()) } : { url };
-              return coldStart({ runtime, source, c100, options: { tfjs: { wasmDir } } });
-            }, { runtime, mode, url: modelUrl(n), c100, wasmDir: TFJS_WASM_DIR });
+              return coldStart({ runtime, source, c100, options: { tfjs: { wasmDir }, tandem } });
+            }, { runtime, mode, url: modelUrl(n), c100, wasmDir: TFJS_WASM_DIR, tandem: pageTandemOptions });
             if (mode === 'url' && r === 0) downloads[runtime] = [...server.requests];
             return result;
           } finally {
@@ -252,7 +270,7 @@ function checkCold(env, n, cold) {
 const us = (x) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
 const msFmt = (x) => `${Math.round(x).toLocaleString('en-US')} ms`;
 
-const OP_ORDER = ['observe', 'rerank100', 'rerank1000', 'rerank1000resolved', 'full'];
+const OP_ORDER = ['observe', 'rerank100', 'rerank1000', 'resolve1000', 'rerank1000resolved', 'full'];
 
 function table(env, perSize) {
   const lines = [
@@ -283,13 +301,14 @@ function table(env, perSize) {
 
 const gz = new Map();
 function gzipSize(path) {
-  if (!gz.has(path)) gz.set(path, gzipSync(readFileSync(join(root, path))).length);
+  const file = path.startsWith(PACKAGE_PREFIX) ? join(packageDir, path.slice(PACKAGE_PREFIX.length)) : join(root, path);
+  if (!gz.has(path)) gz.set(path, gzipSync(readFileSync(file)).length);
   return gz.get(path);
 }
 
 function downloadsTable(perSize) {
   const kind = (p) =>
-    p.startsWith('/build/bench/') ? 'model' : p.startsWith('/bench/peers/node_modules/') || p.startsWith('/build/package/') ? (p.endsWith('.wasm') ? 'wasm' : 'JS') : 'bench';
+    p.startsWith('/build/bench/') ? 'model' : p.startsWith('/bench/peers/node_modules/') || p.startsWith(PACKAGE_PREFIX) ? (p.endsWith('.wasm') ? 'wasm' : 'JS') : 'bench';
   const kb = (b) => `${(b / 1024).toLocaleString('en-US', { maximumFractionDigits: 0 })} KiB`;
   const lines = [
     '| runtime | N | JS raw / gzip | wasm raw / gzip | model raw / gzip | total raw / gzip | bench glue (not counted) |',
@@ -323,7 +342,7 @@ for (const env of envs) {
     let res;
     if (env === 'node') {
       const modelBytes = new Uint8Array(readFileSync(modelPath(n)));
-      res = await runEnv({ modelBytes, ids: catalogs[n], runtimes: RUNTIMES, budgetMs, log });
+      res = await runEnv({ modelBytes, ids: catalogs[n], runtimes: RUNTIMES, budgetMs, options: nodeOptions, log });
     } else {
       res = await timingsBrowser(n);
     }

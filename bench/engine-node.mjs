@@ -2,14 +2,15 @@
 // same list again, and a new list each call by string ids and by rows), full-catalog recommend.
 // Prints median and p95 per call, a tight-loop mean and the best of many short batches (the
 // nearest to an idle machine when others share it), with the machine and load.
-// Usage: node bench/engine-node.mjs [--items 50000] [--dim 64] [--int8]
-// (needs scripts/build.sh; writes its fixture model with the native CLI into build/bench/)
+// Usage: node bench/engine-node.mjs [--items 50000] [--dim 64] [--int8] [--package DIR]
+// (needs scripts/build.sh; writes its fixture model with the native CLI into build/bench/;
+// --package: the staged package directory to measure instead of build/package, e.g. a copy of an
+// older build for a before/after comparison)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Recommender } from '../build/package/index.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => {
@@ -17,6 +18,9 @@ const arg = (name, fallback) => {
   return i < 0 ? fallback : process.argv[i + 1];
 };
 const items = Number(arg('items', 50000)), dim = Number(arg('dim', 64)), int8 = process.argv.includes('--int8');
+const packageDir = resolve(arg('package', join(root, 'build/package')));
+if (!existsSync(join(packageDir, 'index.js'))) throw new Error(`no staged package in ${packageDir} (index.js): run bash scripts/build.sh, or give --package DIR`);
+const { Recommender } = await import(pathToFileURL(join(packageDir, 'index.js')).href);
 
 mkdirSync(join(root, 'build/bench'), { recursive: true });
 const model = join(root, `build/bench/bench-${items}-${dim}${int8 ? '-int8' : ''}.tandem`);
@@ -92,6 +96,7 @@ const rows = [
 ];
 const fmt = (x) => x.toFixed(1).padStart(9);
 console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, Node ${process.version}`);
+console.log(`package: ${packageDir}`);
 console.log(`model: ${items} items, dim ${dim}, ${int8 ? 'int8' : 'float32'} item table, ${(bytes.length / 1e6).toFixed(2)} MB`);
 console.log(`cold start (new module instance + model from bytes + first rerank of 1,000): ${coldMs.toFixed(1)} ms`);
 console.log(`load average: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { coldStart } from './run.mjs';
 
-const { runtime, mode, path, url, c100 } = JSON.parse(process.argv[2]);
+const { runtime, mode, path, url, c100, options } = JSON.parse(process.argv[2]);
 const source = mode === 'bytes' ? { bytes: new Uint8Array(readFileSync(path)) } : { url };
-const result = await coldStart({ runtime, source, c100 });
+const result = await coldStart({ runtime, source, c100, options });
 process.stdout.write(JSON.stringify(result) + '\n');
 process.exit(0);

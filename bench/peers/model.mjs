@@ -38,6 +38,11 @@ export function readModel(input) {
   // item_ids: NUL-terminated UTF-8 strings back to back
   const idTable = layout.item_ids;
   const ids = new TextDecoder().decode(bytes.subarray(idTable.offset, idTable.offset + idTable.size - 1)).split('\0');
+  // id -> row: a Map, as tandem's SDK keeps it. A prototype-less object looked 2x faster on the
+  // bench's 64 lists cycled in turn (V8 turns a string looked up in it into a reference to its
+  // internalized twin, so the next lookup of that same string object is a pointer compare), but not
+  // with id strings made anew for every call, as a page reading its DOM makes them (Node 20, 50,000
+  // ids, 1,000 lookups: 133-138 µs best for both, 34 of them making the strings): not kept.
   const rowOf = new Map();
   for (let i = 0; i < ids.length; i++) rowOf.set(ids[i], i);
   // p = W2 relu(W1 * 0 + b1) + b2, in float32 like the engine (pooled = 0 for the empty history).
@@ -74,6 +79,10 @@ export class ShopperState {
     this.hasLast = false;
     this.lastTime = 0;
     this.repeat = null;    // Map row -> bonus, null when stale
+    this.dense = null;     // Float32Array row -> bonus over the catalog, made on first use
+    this.denseRows = [];   // the rows set in it
+    this.denseStale = true;
+    this.version = 0;      // counts events: peers cache what depends on the state (u) by it
   }
 
   /** Returns { row, type, gap, reset } for the maths, or null for an unknown item (ignored). */
@@ -92,6 +101,8 @@ export class ShopperState {
     this.window.push([row, type]);
     if (this.window.length > m.config.window) this.window.shift();
     this.repeat = null;
+    this.denseStale = true;
+    this.version++;
     return { row, type, gap, reset };
   }
 
@@ -109,6 +120,22 @@ export class ShopperState {
     }
     this.repeat = bonus;
     return bonus;
+  }
+
+  /**
+   * The repeat term as a dense Float32Array over the catalog (0 outside the window), updated after
+   * an event (the window's rows only): a candidate's bonus is then one typed-array load instead of
+   * a Map lookup (K = 1,000: about 6 µs against 27 in Node).
+   */
+  repeatDense() {
+    if (!this.denseStale) return this.dense;
+    if (!this.dense) this.dense = new Float32Array(this.m.n);
+    for (const row of this.denseRows) this.dense[row] = 0;
+    const bonus = this.repeatBonus();
+    this.denseRows = [...bonus.keys()];
+    for (const [row, value] of bonus) this.dense[row] = value;
+    this.denseStale = false;
+    return this.dense;
   }
 
   /** The repeat term as two arrays (rows, values), for a sparse add over the whole catalog. */
@@ -131,8 +158,8 @@ export function rowsOf(model, ids) {
 
 /** The repeat term of each candidate row (0 for items outside the window). */
 export function candidateBonus(state, rows) {
-  const bonus = state.repeatBonus();
+  const dense = state.repeatDense();
   const out = new Float32Array(rows.length);
-  if (bonus.size) for (let i = 0; i < rows.length; i++) out[i] = bonus.get(rows[i]) ?? 0;
+  for (let i = 0; i < rows.length; i++) out[i] = dense[rows[i]];
   return out;
 }

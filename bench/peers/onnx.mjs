@@ -2,15 +2,20 @@
 // protobuf encoder (onnx.proto field numbers; IR version 8, opset 17). The weights are not copied
 // into the graphs: every weight initializer is ONNX "external data" pointing at its bytes inside
 // the tandem model file itself (tensors are little-endian, row-major, 64-byte aligned there), so
-// an ORT page downloads the same model file as the other runtimes plus three graphs of a few
+// an ORT page downloads the same model file as the other runtimes plus four graphs of a few
 // hundred bytes, which the bench builds in the page from the file's header.
 //
 //   observe: (item, type, gap: int32[1], h, c: f32[1,d]) -> (h', c')   one LSTM step, gates i,f,g,o
-//   rerank:  (h: f32[1,d], rows: int32[K], extra: f32[K], k: int64[1]) -> TopK (values, indices)
+//   fuse:    (h: f32[1,d]) -> u: f32[1,d]                             once per state (the driver
+//            runs it at the first rerank after an event, as tandem's session refreshes u lazily)
+//   rerank:  (u: f32[1,d], rows: int32[K], extra: f32[K], k: int64[1]) -> TopK (values, indices)
 //            scores = u · item_vec[rows] + item_bias[rows] + extra (the repeat term of each row)
-//   full:    (h, rep_rows: int32[1,M], rep_vals: f32[1,M], k) -> TopK over the whole catalog
+//   full:    (u, rep_rows: int32[1,M], rep_vals: f32[1,M], k) -> TopK over the whole catalog
 //            scores = u · item_vec + item_bias, then the repeat term as a sparse add (ScatterElements)
 // with u = g ⊙ p + (1 - g) ⊙ h, g = σ(gate_w [p; h] + gate_b), p the no-profile long-term interest.
+// Measured and not kept (Node, 50,000 items, full top 10): the table as a constant-folded
+// Transpose and MatMul(u, table^T) (within noise of Gemm with transB), MatMul(table, u^T) (5×
+// slower); for rerank, MatMul of the gathered rows by u^T instead of Gemm (1.4× slower).
 
 export const EXTERNAL_FILE = 'model.tandem';
 
@@ -73,7 +78,7 @@ class Writer {
   }
 }
 
-const FLOAT = 1, INT32 = 6, INT64 = 7;
+export const FLOAT = 1, INT32 = 6, INT64 = 7;
 
 // TensorProto: dims 1, data_type 2, name 8, raw_data 9, external_data 13, data_location 14
 function inlineTensor(w, name, type, dims, typed) {
@@ -125,7 +130,7 @@ function attribute(w, name, value) {
 }
 
 /** A ModelProto from { nodes: [[op, inputs, outputs, attrs]], inputs, outputs: [[name, type, dims]], external, inline }. */
-function modelProto(name, { nodes, inputs, outputs, external = [], inline = [] }) {
+export function modelProto(name, { nodes, inputs, outputs, external = [], inline = [] }) {
   const m = new Writer();
   m.int(1, 8); // ir_version
   m.string(2, 'tandem-bench');
@@ -154,7 +159,7 @@ function modelProto(name, { nodes, inputs, outputs, external = [], inline = [] }
 
 // ---- the tandem graphs ---------------------------------------------------------------------------
 
-/** The three graphs of a model read by readModel(): { observe, rerank, full } as .onnx bytes. */
+/** The four graphs of a model read by readModel(): { observe, fuse, rerank, full } as .onnx bytes. */
 export function tandemGraphs(model) {
   const { d, layout } = model;
   const ext = (name) => [name, layout[name].shape, layout[name].offset, layout[name].size];
@@ -199,13 +204,19 @@ export function tandemGraphs(model) {
   const topk = [['TopK', ['s', 'k'], ['values', 'indices'], { axis: 1, largest: 1, sorted: 1 }]];
   const topkOutputs = [['values', FLOAT, [1, 'top']], ['indices', INT64, [1, 'top']]];
 
-  const rerank = modelProto('tandem_rerank', {
-    external: [ext('item_vec'), ext('item_bias'), ext('gate_w'), ext('gate_b')],
+  const fuse = modelProto('tandem_fuse', {
+    external: [ext('gate_w'), ext('gate_b')],
     inline: fusionInline,
-    inputs: [['h', FLOAT, [1, d]], ['rows', INT32, ['K']], ['extra', FLOAT, ['K']], ['k', INT64, [1]]],
+    inputs: [['h', FLOAT, [1, d]]],
+    outputs: [['u', FLOAT, [1, d]]],
+    nodes: fusion,
+  });
+
+  const rerank = modelProto('tandem_rerank', {
+    external: [ext('item_vec'), ext('item_bias')],
+    inputs: [['u', FLOAT, [1, d]], ['rows', INT32, ['K']], ['extra', FLOAT, ['K']], ['k', INT64, [1]]],
     outputs: topkOutputs,
     nodes: [
-      ...fusion,
       ['Gather', ['item_vec', 'rows'], ['V']],
       ['Gemm', ['u', 'V'], ['s0'], { transB: 1 }],
       ['Gather', ['item_bias', 'rows'], ['b']],
@@ -216,16 +227,14 @@ export function tandemGraphs(model) {
   });
 
   const full = modelProto('tandem_full', {
-    external: [ext('item_vec'), ext('item_bias'), ext('gate_w'), ext('gate_b')],
-    inline: fusionInline,
-    inputs: [['h', FLOAT, [1, d]], ['rep_rows', INT32, [1, 'M']], ['rep_vals', FLOAT, [1, 'M']], ['k', INT64, [1]]],
+    external: [ext('item_vec'), ext('item_bias')],
+    inputs: [['u', FLOAT, [1, d]], ['rep_rows', INT32, [1, 'M']], ['rep_vals', FLOAT, [1, 'M']], ['k', INT64, [1]]],
     outputs: topkOutputs,
     nodes: [
-      ...fusion,
       ['Gemm', ['u', 'item_vec', 'item_bias'], ['s0'], { transB: 1 }],
       ['ScatterElements', ['s0', 'rep_rows', 'rep_vals'], ['s'], { axis: 1, reduction: 'add' }],
       ...topk,
     ],
   });
-  return { observe, rerank, full };
+  return { observe, fuse, rerank, full };
 }

@@ -1,7 +1,7 @@
 // The side-by-side workload, the same in Node and in the browser page (bench/compare.mjs drives
 // both): a fixed sequence of events, then the correctness check (every runtime's top-10 ids of
-// rerank K=1000 and of the full catalog must equal tandem's), then per-call and tight-loop timings,
-// and the cold start. Times with performance.now() (Chromium: 5 µs steps on a cross-origin
+// rerank K=1000 and K=100, of a random list by string ids and by rows resolved once, and of the
+// full catalog must equal tandem's), then per-call and tight-loop timings, and the cold start. Times with performance.now() (Chromium: 5 µs steps on a cross-origin
 // isolated page, which the bench server makes it).
 
 export const RUNTIMES = ['tandem', 'tfjs', 'ort'];
@@ -32,13 +32,38 @@ export function workloadFor(ids) {
     time += gap * 1000;
     events.push({ item: ids[rows[i]], type: EVENT_TYPES[(i * 3 + (i >> 2)) % 4], time });
   });
-  // Four lists of each size, reranked in turn by the string-id timings, so that no runtime can reuse
-  // the previous call's id lookups (for n = 1000, K = 1000 lists are the catalog in four orders).
-  const offsets = [29, 31, 37, 41];
   return {
     c100: spread(100, 17), c1000: spread(1000, 29), events, lastTime: time,
-    lists100: offsets.map((a) => spread(100, a - 12)), lists1000: offsets.map((a) => spread(1000, a)),
+    lists100: randomLists(ids, 100, 1), lists1000: randomLists(ids, 1000, 2),
   };
+}
+
+/** How many random candidate lists of each size the reranks take in turn. */
+export const LISTS = 64;
+
+/**
+ * LISTS random lists of k distinct catalog ids (a seeded partial shuffle: the same lists in Node and
+ * in the page, in every run; for n = k = 1,000 each is the catalog in a random order). Each id is a
+ * new string, built as (' ' + id).slice(1) as bench/engine-node.mjs does, not the catalog's own
+ * string object: a runtime's id lookup must hash it and compare it by content, as for ids a page
+ * reads from its DOM or a JSON response. Reranked in turn, no list is the previous call's, so no
+ * runtime can reuse the last call's lookups, and the lists' rows (256 bytes each of a 12.8 MB
+ * table at 50,000 items) are not all in cache.
+ */
+function randomLists(ids, k, stream) {
+  const n = ids.length, m = Math.min(k, n);
+  let seed = 12345 + stream;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: LISTS }, () => {
+    for (let i = 0; i < m; i++) {
+      const j = i + Math.floor(random() * (n - i));
+      const t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    return Array.from(order.subarray(0, m), (row) => (' ' + ids[row]).slice(1));
+  });
 }
 
 const settle = async (r) => (r && typeof r.then === 'function' ? await r : r);
@@ -92,14 +117,17 @@ export async function runEnv({ modelBytes, ids, runtimes = RUNTIMES, options = {
     const s = engine.session();
     for (const e of wl.events) await settle(s.observe(e.item, e.type, e.time));
     const norm = async (r) => engine.normalize(await settle(r));
-    const p1000 = s.prepare(wl.c1000);
+    // every list resolved once (as a page does when it gets a list), for the rows timings
+    const prepared = wl.lists1000.map((list) => s.prepare(list));
     results[key] = {
       'rerank K=1000': await norm(s.rerank(wl.c1000, 10)),
-      'rerank K=1000, ids resolved once': await norm(s.rerankPrepared(p1000, 10)),
+      'rerank K=1000, a random list of fresh ids': await norm(s.rerank(wl.lists1000[0], 10)),
+      'rerank K=1000, ids resolved once': await norm(s.rerankPrepared(prepared[1], 10)),
       'rerank K=100': await norm(s.rerank(wl.c100, 10)),
+      'rerank K=100, a random list of fresh ids': await norm(s.rerank(wl.lists100[0], 10)),
       'full-catalog top 10': await norm(s.recommend(10)),
     };
-    loaded[key] = { mod, engine, s, p1000 };
+    loaded[key] = { mod, engine, s, prepared };
     log(`${key}: loaded, ${wl.events.length} events observed`);
   }
   const check = [];
@@ -117,15 +145,16 @@ export async function runEnv({ modelBytes, ids, runtimes = RUNTIMES, options = {
 
   const timings = [];
   for (const key of runtimes) {
-    const { s, p1000, engine } = loaded[key];
+    const { s, prepared, engine } = loaded[key];
     let time = wl.lastTime;
     const observeItems = wl.c1000;
     const k1000 = wl.c1000.length;
     const ops = [
       ['observe', 'observe (one LSTM step)', (i) => s.observe(observeItems[i % observeItems.length], i & 1 ? 'click' : 'view', (time += 5000))],
-      ['rerank100', 'rerank K=100, top 10, string ids (4 lists in turn)', (i) => s.rerank(wl.lists100[i & 3], 10)],
-      ['rerank1000', `rerank K=${k1000}, top 10, string ids (4 lists in turn)`, (i) => s.rerank(wl.lists1000[i & 3], 10)],
-      ['rerank1000resolved', `rerank K=${k1000}, top 10, the same list again (ids resolved once)`, () => s.rerankPrepared(p1000, 10)],
+      ['rerank100', `rerank K=100, top 10, string ids (${LISTS} random lists of fresh ids in turn)`, (i) => s.rerank(wl.lists100[i % LISTS], 10)],
+      ['rerank1000', `rerank K=${k1000}, top 10, string ids (${LISTS} random lists of fresh ids in turn)`, (i) => s.rerank(wl.lists1000[i % LISTS], 10)],
+      ['resolve1000', `ids -> rows of K=${k1000} fresh ids (the same ${LISTS} lists in turn)`, (i) => s.prepare(wl.lists1000[i % LISTS])],
+      ['rerank1000resolved', `rerank K=${k1000}, top 10, by rows resolved once per list (the same ${LISTS} lists in turn)`, (i) => s.rerankPrepared(prepared[i % LISTS], 10)],
       ['full', `full-catalog top 10 of ${ids.length}`, () => s.recommend(10)],
     ];
     // observe last: the reranks run on the checked state

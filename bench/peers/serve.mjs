@@ -1,7 +1,8 @@
 // The bench's tiny static server on 127.0.0.1: the repository's bench/, build/package/ and
-// build/bench/ (nothing else), no caching, cross-origin isolated (COOP + COEP) so that the page's
-// performance.now() has 5 µs steps instead of 100 µs. Records every request (path, bytes) so that
-// the bench can say what a page downloaded.
+// build/bench/ (nothing else), and the tandem package measured (build/package or the directory
+// bench/compare.mjs --package names) under /tandem-package/; no caching, cross-origin isolated
+// (COOP + COEP) so that the page's performance.now() has 5 µs steps instead of 100 µs. Records
+// every request (path, bytes) so that the bench can say what a page downloaded.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
@@ -12,14 +13,18 @@ const TYPES = {
 };
 const ALLOWED = ['/bench/', '/build/package/', '/build/bench/'];
 
-export function startServer(root) {
+export const PACKAGE_PREFIX = '/tandem-package/';
+
+/** packageDir: the directory served as /tandem-package/ (default root/build/package). */
+export function startServer(root, packageDir = join(root, 'build/package')) {
   const requests = [];
+  const fileOf = (path) => (path.startsWith(PACKAGE_PREFIX) ? join(packageDir, path.slice(PACKAGE_PREFIX.length)) : join(root, path));
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
     let size = -1;
     try {
-      if (!ALLOWED.some((p) => path.startsWith(p))) throw new Error('not served');
-      size = statSync(join(root, path)).size;
+      if (!ALLOWED.some((p) => path.startsWith(p)) && !path.startsWith(PACKAGE_PREFIX)) throw new Error('not served');
+      size = statSync(fileOf(path)).size;
     } catch {
       res.writeHead(404).end();
       return;
@@ -32,7 +37,7 @@ export function startServer(root) {
       'cross-origin-opener-policy': 'same-origin',
       'cross-origin-embedder-policy': 'require-corp',
     });
-    createReadStream(join(root, path)).pipe(res);
+    createReadStream(fileOf(path)).pipe(res);
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => {
