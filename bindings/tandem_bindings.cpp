@@ -26,9 +26,12 @@ T* at(std::uintptr_t address) {
 
 class ModelHandle {
  public:
+  // Takes the model file `bytes` (malloc'ed by the caller) for good: the model reads its item table
+  // in place and frees them when it goes; they are freed now if the file is refused.
   std::string load(std::uintptr_t bytes, std::size_t size, bool verify) {
+    std::shared_ptr<const void> file(at<void>(bytes), [](const void* p) { std::free(const_cast<void*>(p)); });
     LoadedModel loaded;
-    Status s = read_model(at<const std::uint8_t>(bytes), size, ReadOptions{verify}, &loaded);
+    Status s = read_model(at<const std::uint8_t>(bytes), size, ReadOptions{verify, file}, &loaded);
     if (!s.ok()) return s.message();
     model_ = std::move(loaded.model);
     return "";

@@ -70,12 +70,18 @@ class Scratch {
   }
 }
 
-/** Copies bytes into wasm memory for the duration of `use(ptr, size)`. */
-function withBytes(module, bytes, use) {
+/** Copies bytes into newly allocated wasm memory; returns their address. */
+function copyIn(module, bytes) {
   const ptr = module._malloc(Math.max(1, bytes.byteLength));
   if (!ptr) throw fail(`out of wasm memory (asked for ${bytes.byteLength} bytes)`);
+  module.HEAPU8.set(bytes, ptr);
+  return ptr;
+}
+
+/** Copies bytes into wasm memory for the duration of `use(ptr, size)`. */
+function withBytes(module, bytes, use) {
+  const ptr = copyIn(module, bytes);
   try {
-    module.HEAPU8.set(bytes, ptr);
     return use(ptr, bytes.byteLength);
   } finally {
     module._free(ptr);
@@ -115,7 +121,9 @@ export class Recommender {
   constructor(module, bytes, { verify, holdout, eventMap, hooks }) {
     this._module = module;
     const handle = new module.ModelHandle();
-    const error = withBytes(module, bytes, (ptr, size) => handle.load(ptr, size, verify));
+    // The model takes the copy for good (it reads its item table there, bindings' load): one copy
+    // of the file in wasm memory, not two.
+    const error = handle.load(copyIn(module, bytes), bytes.byteLength, verify);
     if (error) {
       handle.delete();
       throw fail(error);

@@ -397,7 +397,7 @@ int train_command(int argc, char** argv) {
   if (a.refit) {
     std::printf("refit      %s on the training and validation targets for %d epochs\n", runs.front().name.c_str(),
                 runs.front().trainer->best_epoch());
-    if (!(s = refit_model(a.run, l, runs.front(), callbacks, &refit)).ok()) return fail(s.message());
+    if (!(s = refit_model(l, runs.front(), callbacks, &refit)).ok()) return fail(s.message());
     std::printf("  %-10s refit in %.1f s\n", refit.name.c_str(), refit.seconds);
   }
   const TrainedModel& main = a.refit ? refit : runs.front();

@@ -150,15 +150,17 @@ Status Model::validate() const {
   if (n == 0) return Status::error("the model has no items");
   if (!(s = validate_catalog()).ok()) return s;
 
-  const bool quant = w_.item_vec_q.size() > 0;
-  if (quant) {
-    if (w_.item_vec.size() != 0) return Status::error("the model has both a float32 and an int8 item table");
-    if (!(s = check_shape("item_vec", w_.item_vec_q, n, d)).ok()) return s;
+  // Rows read in place have the shape their reader checked (model_format.cpp).
+  const bool in_place = table_owner_ != nullptr;
+  if (w_.item_vec.size() != 0 && w_.item_vec_q.size() != 0)
+    return Status::error("the model has both a float32 and an int8 item table");
+  if (quantized()) {
+    if (!in_place && !(s = check_shape("item_vec", w_.item_vec_q, n, d)).ok()) return s;
     if (!(s = check_len("item_vec_scale", w_.item_vec_scale, n)).ok()) return s;
     if (!(s = check_values("item_vec_scale", w_.item_vec_scale, kMaxWeight / 127)).ok()) return s;
   } else {
-    if (!(s = check_shape("item_vec", w_.item_vec, n, d)).ok()) return s;
-    if (!(s = check_values("item_vec", w_.item_vec)).ok()) return s;
+    if (!in_place && !(s = check_shape("item_vec", w_.item_vec, n, d)).ok()) return s;
+    if (!(s = check_values("item_vec", table_, n * d, d)).ok()) return s;
   }
   const TensorDims dims = tensor_dims(w_);
   for_each_tensor(w_, [&](const TensorSpec& t, const auto& m) {
@@ -185,8 +187,12 @@ Status Model::build_index() {
   return {};
 }
 
-// The configuration, the ids, the catalog and every tensor's bytes, in a fixed order.
-std::uint64_t weights_fingerprint(const ModelWeights& w) {
+namespace {
+
+// The configuration, the ids, the catalog and every tensor's bytes, in a fixed order; the item
+// table's rows from `vec` (float32) or `vec_q` (int8), wherever they are.
+std::uint64_t fingerprint_of(const ModelWeights& w, const float* vec, std::size_t vec_bytes, const std::int8_t* vec_q,
+                             std::size_t vec_q_bytes) {
   const ModelConfig& c = w.config;
   std::uint64_t h = 0x74616e64656d31ULL;  // "tandem1"
   std::string cfg = std::to_string(c.dim) + '|' + std::to_string(c.gap_buckets) + '|' + std::to_string(c.window) + '|' +
@@ -206,13 +212,42 @@ std::uint64_t weights_fingerprint(const ModelWeights& w) {
   }
   hash_bytes(h, w.catalog.values.data(), w.catalog.values.size() * sizeof(std::int32_t));
   hash_bytes(h, w.catalog.available.data(), w.catalog.available.size());
-  hash_bytes(h, w.item_vec.data(), static_cast<std::size_t>(w.item_vec.size()) * sizeof(float));
-  hash_bytes(h, w.item_vec_q.data(), static_cast<std::size_t>(w.item_vec_q.size()));
+  hash_bytes(h, vec, vec_bytes);
+  hash_bytes(h, vec_q, vec_q_bytes);
   hash_bytes(h, w.item_vec_scale.data(), static_cast<std::size_t>(w.item_vec_scale.size()) * sizeof(float));
   for_each_tensor(w, [&h](const TensorSpec&, const auto& t) {
     hash_bytes(h, tensor_values(t), static_cast<std::size_t>(tensor_rows(t) * tensor_cols(t)) * sizeof(float));
   });
   return h;
+}
+
+}  // namespace
+
+std::uint64_t weights_fingerprint(const ModelWeights& w) {
+  return fingerprint_of(w, w.item_vec.data(), static_cast<std::size_t>(w.item_vec.size()) * sizeof(float),
+                        w.item_vec_q.data(), static_cast<std::size_t>(w.item_vec_q.size()));
+}
+
+std::uint64_t Model::contents_fingerprint() const {
+  const std::size_t cells = static_cast<std::size_t>(item_count()) * static_cast<std::size_t>(dim());
+  return fingerprint_of(w_, table_, table_ ? cells * sizeof(float) : 0, table_q_, table_q_ ? cells : 0);
+}
+
+void Model::point_at_weights() {
+  table_ = w_.item_vec.size() > 0 ? w_.item_vec.data() : nullptr;
+  table_q_ = w_.item_vec_q.size() > 0 ? w_.item_vec_q.data() : nullptr;
+}
+
+void Model::own_table() {
+  if (!table_owner_) return;
+  const Eigen::Index n = item_count(), d = dim();
+  if (table_q_) {
+    w_.item_vec_q = Eigen::Map<const Int8Matrix>(table_q_, n, d);
+  } else {
+    w_.item_vec = Eigen::Map<const Matrix>(table_, n, d);
+  }
+  table_owner_.reset();
+  point_at_weights();
 }
 
 Status Model::create(ModelWeights weights, std::shared_ptr<const Model>* out) {
@@ -227,9 +262,9 @@ void Model::derive(bool first) {
   // The mean item (it runs at every page load, so through the SIMD kernels).
   fallback_vec_ = Vector::Zero(d);
   if (quantized())
-    kernels::column_sums_i8(w_.item_vec_q.data(), w_.item_vec_scale.data(), item_count(), d, fallback_vec_.data());
+    kernels::column_sums_i8(table_q_, w_.item_vec_scale.data(), item_count(), d, fallback_vec_.data());
   else
-    kernels::column_sums(w_.item_vec.data(), item_count(), d, fallback_vec_.data());
+    kernels::column_sums(table_, item_count(), d, fallback_vec_.data());
   fallback_vec_ /= static_cast<float>(item_count());
   fallback_bias_ = w_.item_bias.mean();
 
@@ -237,13 +272,22 @@ void Model::derive(bool first) {
   // exceed their largest magnitude; twice that leaves room for rounding over any number of folds.
   // A catalog change never lowers it: profiles accepted before stay accepted.
   const float largest_item = quantized() ? 128 * kernels::max_abs(w_.item_vec_scale.data(), item_count())
-                                         : kernels::max_abs(w_.item_vec.data(), w_.item_vec.size());
+                                         : kernels::max_abs(table_, static_cast<long>(item_count()) * d);
   const float limit = 2 * (largest_item + w_.lt_type_emb.cwiseAbs().maxCoeff()) + 1e-6f;
   profile_limit_ = first ? limit : std::max(profile_limit_, limit);
 }
 
-Status Model::create(ModelWeights weights, std::shared_ptr<Model>* out) {
+Status Model::create(ModelWeights weights, std::shared_ptr<Model>* out, ItemRows rows) {
   std::shared_ptr<Model> m(new Model(std::move(weights)));
+  if (rows.data) {
+    if (m->w_.item_vec.size() != 0 || m->w_.item_vec_q.size() != 0)
+      return Status::error("the model has an item table in its weights and another read in place");
+    m->table_owner_ = std::move(rows.owner);
+    if (rows.int8) m->table_q_ = static_cast<const std::int8_t*>(rows.data);
+    else m->table_ = static_cast<const float*>(rows.data);
+  } else {
+    m->point_at_weights();
+  }
   for (Feature& ft : m->w_.catalog.features) ft.index();
   Status s = m->validate();
   if (s.ok()) s = m->build_index();
@@ -252,7 +296,7 @@ Status Model::create(ModelWeights weights, std::shared_ptr<Model>* out) {
   m->purchase_type_ = c.purchase_event.empty() ? -1 : m->find_event_type(c.purchase_event);
 
   m->derive(true);
-  m->fingerprint_ = weights_fingerprint(m->w_);
+  m->fingerprint_ = m->contents_fingerprint();
   *out = std::move(m);
   return {};
 }
@@ -275,22 +319,22 @@ float Model::item_dot(std::int32_t row, const float* u) const {
   const int d = dim();
   const std::ptrdiff_t offset = static_cast<std::ptrdiff_t>(row) * d;
   if (quantized()) {
-    const std::int8_t* q = w_.item_vec_q.data() + offset;
+    const std::int8_t* q = table_q_ + offset;
     float s = 0;
     for (int k = 0; k < d; ++k) s += static_cast<float>(q[k]) * u[k];
     return s * w_.item_vec_scale[row];
   }
-  return kernels::dot(w_.item_vec.data() + offset, u, d);
+  return kernels::dot(table_ + offset, u, d);
 }
 
 void Model::item_vector(std::int32_t row, float* out) const {
   const int d = dim();
   if (quantized()) {
-    const std::int8_t* q = w_.item_vec_q.data() + static_cast<std::ptrdiff_t>(row) * d;
+    const std::int8_t* q = table_q_ + static_cast<std::ptrdiff_t>(row) * d;
     const float scale = w_.item_vec_scale[row];
     for (int k = 0; k < d; ++k) out[k] = static_cast<float>(q[k]) * scale;
   } else {
-    std::memcpy(out, w_.item_vec.data() + static_cast<std::ptrdiff_t>(row) * d, sizeof(float) * static_cast<std::size_t>(d));
+    std::memcpy(out, table_ + static_cast<std::ptrdiff_t>(row) * d, sizeof(float) * static_cast<std::size_t>(d));
   }
 }
 
@@ -305,10 +349,10 @@ void Model::prepare_query(const Vector& u, ItemQuery* query) const {
 void Model::item_scores(const ItemQuery& query, const std::int32_t* rows, std::int32_t first, std::int32_t count,
                         float* out) const {
   if (quantized())
-    kernels::row_dots_i8(w_.item_vec_q.data(), w_.item_vec_scale.data(), dim(), rows, first, count, query.q.data(),
+    kernels::row_dots_i8(table_q_, w_.item_vec_scale.data(), dim(), rows, first, count, query.q.data(),
                          query.q_scale, out);
   else
-    kernels::row_dots(w_.item_vec.data(), dim(), rows, first, count, query.u.data(), out);
+    kernels::row_dots(table_, dim(), rows, first, count, query.u.data(), out);
   const float* bias = w_.item_bias.data();
   if (rows) {
     for (std::int32_t i = 0; i < count; ++i) out[i] += bias[rows[i]];

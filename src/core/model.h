@@ -109,20 +109,35 @@ struct ItemQuery {
   float q_scale = 0;
 };
 
+// An item table a Model reads where it lies (Model::create).
+struct ItemRows {
+  const void* data = nullptr;  // N x d float32, or int8 when `int8`
+  bool int8 = false;
+  std::shared_ptr<const void> owner;  // keeps `data` alive
+};
+
 class Model {
  public:
   // Validates everything (shapes, finiteness, unique ids, ranges) and builds the id lookup into
   // *out, or says why the weights are not a usable model.
   static Status create(ModelWeights weights, std::shared_ptr<const Model>* out);
-  // The same, for the owner who changes the catalog (update_items, remove_items).
-  static Status create(ModelWeights weights, std::shared_ptr<Model>* out);
+  // The same, for the owner who changes the catalog (update_items, remove_items). With `rows`,
+  // the item table (an int8 table's scales stay in weights.item_vec_scale) is read where it lies,
+  // which `rows.owner` keeps alive, and weights.item_vec / item_vec_q are left empty: a page's
+  // model file holds the table already, and copying 12.8 MB (50,000 items, d = 64) into fresh
+  // memory was a large part of its load (model_format.h, ReadOptions::in_place).
+  static Status create(ModelWeights weights, std::shared_ptr<Model>* out, ItemRows rows = {});
 
+  // The weights. The item table is in weights().item_vec or item_vec_q unless the model reads it
+  // in place (create with ItemRows); item_vector(), item_scores() and write_model() read either.
   const ModelWeights& weights() const { return w_; }
   const ModelConfig& config() const { return w_.config; }
   int dim() const { return w_.config.dim; }
   std::int32_t item_count() const { return static_cast<std::int32_t>(w_.item_ids.size()); }
   int event_type_count() const { return static_cast<int>(w_.config.event_types.size()); }
-  bool quantized() const { return w_.item_vec_q.size() > 0; }
+  bool quantized() const { return table_q_ != nullptr; }
+  // The item table's rows (N x d, float32 or int8 as quantized() says), wherever they are.
+  const void* item_rows() const { return table_q_ ? static_cast<const void*>(table_q_) : table_; }
 
   // Row of a storefront id, or -1 when the model does not know it. No allocation.
   std::int32_t find_item(std::string_view id) const;
@@ -172,6 +187,9 @@ class Model {
   // Set when the model is created; catalog changes keep it (a file written afterwards gets the
   // fingerprint of what it holds: weights_fingerprint).
   std::uint64_t fingerprint() const { return fingerprint_; }
+  // The fingerprint of what the model holds now, catalog changes included (weights_fingerprint,
+  // with the item table wherever it is): what a file written from it says.
+  std::uint64_t contents_fingerprint() const;
   std::string fingerprint_hex() const;
 
  private:
@@ -187,8 +205,15 @@ class Model {
   void set_row(std::int32_t row, const float* vec);  // float32 or re-quantized
   // What follows from the item table: the fallback item and the profile limit (first: at creation).
   void derive(bool first);
+  // Points table_ / table_q_ at the weights' item table (after creation, after it is resized).
+  void point_at_weights();
+  // A table read in place is copied into the weights before the catalog changes it.
+  void own_table();
 
   ModelWeights w_;
+  const float* table_ = nullptr;          // N x d float32 item rows, or null when
+  const std::int8_t* table_q_ = nullptr;  // N x d int8 item rows (scales: w_.item_vec_scale)
+  std::shared_ptr<const void> table_owner_;  // what holds rows read in place, else null
   IdIndex index_;                      // item ids -> rows
   std::vector<std::uint8_t> removed_;  // N: delisted by remove_items
   int purchase_type_ = -1;

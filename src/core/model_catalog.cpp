@@ -142,6 +142,7 @@ Status Model::update_items(const std::vector<CatalogItem>& items, std::size_t* a
   if (n > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max() / 2))
     return Status::error("the catalog would have " + std::to_string(n) + " items");
 
+  own_table();  // rows read in place are the file's: the catalog changes a copy
   if (fresh > 0) {
     if (quantized()) {
       w_.item_vec_q.conservativeResize(static_cast<Eigen::Index>(n), d);
@@ -150,6 +151,7 @@ Status Model::update_items(const std::vector<CatalogItem>& items, std::size_t* a
       w_.item_vec.conservativeResize(static_cast<Eigen::Index>(n), d);
     }
     w_.item_bias.conservativeResize(static_cast<Eigen::Index>(n));
+    point_at_weights();  // the table may have moved
     w_.catalog.add_items(fresh);
     w_.item_ids.resize(n);
     removed_.resize(n, 0);

@@ -49,18 +49,19 @@ std::size_t TensorRef::count() const {
   return c;
 }
 
-std::vector<TensorRef> tensor_list(ModelWeights& w, bool quantized, bool resize) {
+std::vector<TensorRef> tensor_list(ModelWeights& w, bool quantized, bool resize, bool item_table) {
   const TensorDims dims = tensor_dims(w);
   const std::int64_t n = dims.items, d = dims.d;
   std::vector<TensorRef> list;
   list.push_back({"item_ids", DType::str, {n}, &w.item_ids});
   if (quantized) {
-    if (resize) w.item_vec_q.resize(n, d), w.item_vec_scale.resize(n);
-    list.push_back({"item_vec", DType::i8, {n, d}, w.item_vec_q.data()});
+    if (resize && item_table) w.item_vec_q.resize(n, d);
+    if (resize) w.item_vec_scale.resize(n);
+    list.push_back({"item_vec", DType::i8, {n, d}, item_table ? w.item_vec_q.data() : nullptr});
     list.push_back({"item_vec_scale", DType::f32, {n}, w.item_vec_scale.data()});
   } else {
-    if (resize) w.item_vec.resize(n, d);
-    list.push_back({"item_vec", DType::f32, {n, d}, w.item_vec.data()});
+    if (resize && item_table) w.item_vec.resize(n, d);
+    list.push_back({"item_vec", DType::f32, {n, d}, item_table ? w.item_vec.data() : nullptr});
   }
   ItemCatalog& cat = w.catalog;
   const std::int64_t f = static_cast<std::int64_t>(cat.feature_count());
@@ -298,7 +299,8 @@ Status write_model(const Model& model, const SelfTestSpec& selftest, std::vector
 
   std::vector<std::uint8_t> data;
   json tensors = json::array();
-  for (const TensorRef& t : tensor_list(w, model.quantized(), false)) {
+  for (TensorRef t : tensor_list(w, model.quantized(), false, false)) {
+    if (t.name == "item_vec") t.data = const_cast<void*>(model.item_rows());  // wherever the model reads them
     ByteWriter dw(data);
     dw.pad_to(kAlign);
     std::string strings;
@@ -311,7 +313,7 @@ Status write_model(const Model& model, const SelfTestSpec& selftest, std::vector
   }
   header["tensors"] = tensors;
   header["data_size"] = data.size();
-  header["fingerprint"] = hex64(weights_fingerprint(w));  // after catalog changes, what the file holds
+  header["fingerprint"] = hex64(model.contents_fingerprint());  // after catalog changes, what the file holds
   json metadata = json::parse(w.metadata_json, nullptr, false);
   if (!metadata.is_object()) return Status::error("model metadata must be a JSON object");
   header["metadata"] = metadata;
@@ -427,7 +429,9 @@ Status read_model(const std::uint8_t* bytes, std::size_t size, const ReadOptions
                 ", " + std::to_string(w.item_ids.size()) + " items and " +
                 std::to_string(w.config.event_types.size()) + " event types take " + std::to_string(needed) +
                 " bytes, the data section holds " + std::to_string(data_size));
-  std::vector<TensorRef> expected = tensor_list(w, quantized, true);
+  const bool in_place = options.in_place != nullptr;
+  std::vector<TensorRef> expected = tensor_list(w, quantized, true, !in_place);
+  ItemRows rows;  // the item table where it lies in `bytes`, when read in place
   std::vector<char> seen(expected.size(), 0);  // not vector<bool>: its code costs 1 KB of wasm
   const std::uint8_t* data = bytes + data_start;
   for (std::size_t i = 0; i < table->size(); ++i) {
@@ -473,6 +477,8 @@ Status read_model(const std::uint8_t* bytes, std::size_t size, const ReadOptions
     if (e.dtype == DType::str) {
       Status split = split_strings(data + offset, want, static_cast<std::vector<std::string>*>(e.data));
       if (!split.ok()) return fail("tensor " + name + ": " + split.message());
+    } else if (in_place && name == "item_vec") {
+      rows = {data + offset, quantized, options.in_place};
     } else if (want > 0) {  // an empty tensor (no item features) may have no storage at all
       std::memcpy(e.data, data + offset, want);
     }
@@ -481,7 +487,7 @@ Status read_model(const std::uint8_t* bytes, std::size_t size, const ReadOptions
     if (!seen[k]) return fail("tensor " + expected[k].name + " is missing from the tensor table");
 
   std::shared_ptr<Model> model;
-  if (Status s = Model::create(std::move(w), &model); !s.ok()) return fail("model rejected: " + s.message());
+  if (Status s = Model::create(std::move(w), &model, std::move(rows)); !s.ok()) return fail("model rejected: " + s.message());
   if (fingerprint != model->fingerprint_hex())
     return fail("model fingerprint mismatch: header says " + fingerprint + ", the weights give " +
                 model->fingerprint_hex());

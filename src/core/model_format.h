@@ -59,7 +59,8 @@ struct TensorRef {
   std::size_t count() const;
 };
 // `resize`: size the weights' storage for their dimensions first (reading); else only point at it.
-std::vector<TensorRef> tensor_list(ModelWeights& weights, bool quantized, bool resize);
+// `item_table` false: the item table's storage is neither sized nor pointed at (rows read in place).
+std::vector<TensorRef> tensor_list(ModelWeights& weights, bool quantized, bool resize, bool item_table = true);
 
 // The model's configuration as the file's header holds it ({"dim": 64, "event_types": [...], ...}),
 // and back: what safetensors exports and imports carry beside the weights (train/safetensors.h).
@@ -73,6 +74,9 @@ Status parse_catalog_features_json(std::string_view text, std::vector<Feature>* 
 
 struct ReadOptions {
   bool verify_selftest = false;
+  // When set, it must hold the bytes being read: the model then reads its item table where it lies
+  // in them, kept alive by this (ItemRows), instead of copying it. The page's load does so.
+  std::shared_ptr<const void> in_place;
 };
 
 struct LoadedModel {

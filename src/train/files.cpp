@@ -86,7 +86,9 @@ Status Outputs::commit() {
 Status load_model_file(const std::string& path, bool verify, LoadedModel* out) {
   std::vector<std::uint8_t> bytes;
   Status s = read_file(path, &bytes);
-  if (s.ok()) s = read_model(bytes.data(), bytes.size(), ReadOptions{verify}, out);
+  ReadOptions options;
+  options.verify_selftest = verify;
+  if (s.ok()) s = read_model(bytes.data(), bytes.size(), options, out);
   return s.ok() ? s : Status::error(path + ": " + s.message());
 }
 

@@ -205,8 +205,8 @@ Status train_models(const RunOptions& options, LoadedData* loaded, const RunCall
   return {};
 }
 
-Status refit_model(const RunOptions& options, const LoadedData& loaded, const TrainedModel& chosen,
-                   const RunCallbacks& callbacks, TrainedModel* out) {
+Status refit_model(const LoadedData& loaded, const TrainedModel& chosen, const RunCallbacks& callbacks,
+                   TrainedModel* out) {
   const int epochs = chosen.trainer->best_epoch();
   if (epochs < 1) return Status::error("refit: the run chose no epoch");
   auto split = std::make_shared<Split>();

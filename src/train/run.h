@@ -98,8 +98,8 @@ Status train_models(const RunOptions& options, LoadedData* loaded, const RunCall
 // Trains `chosen`'s model again from its initialisation on the training and validation targets
 // together, for the number of epochs validation chose (chosen.trainer->best_epoch()) with the
 // learning rates those epochs had: the final model of a run once its configuration is settled.
-Status refit_model(const RunOptions& options, const LoadedData& loaded, const TrainedModel& chosen,
-                   const RunCallbacks& callbacks, TrainedModel* out);
+Status refit_model(const LoadedData& loaded, const TrainedModel& chosen, const RunCallbacks& callbacks,
+                   TrainedModel* out);
 
 struct TestRow {
   std::string name;

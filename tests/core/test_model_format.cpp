@@ -81,6 +81,68 @@ TEST(ModelFormat, RoundTripKeepsEveryScore) {
   EXPECT_EQ(again, bytes);
 }
 
+void observe_some(Session& s) {
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(s.observe((i * 37) % 300, i % 4, 1e9 + 40.0 * i).ok());
+}
+
+// The page's load: the item table read where it lies in the file's bytes (ReadOptions::in_place).
+TEST(ModelFormat, ReadInPlaceScoresWritesAndChangesAsACopy) {
+  for (const bool int8 : {false, true}) {
+    ModelWeights w = small_weights(300, 12);
+    if (int8) quantize_item_table(w);
+    const std::vector<std::uint8_t> bytes = model_file(w);
+    auto file = std::make_shared<std::vector<std::uint8_t>>(bytes);
+    LoadedModel copied, in_place;
+    ASSERT_TRUE(read_model(bytes.data(), bytes.size(), ReadOptions{true, nullptr}, &copied).ok());
+    const Status s = read_model(file->data(), file->size(), ReadOptions{true, file}, &in_place);
+    ASSERT_TRUE(s.ok()) << s.message();
+    const Model& a = *copied.model;
+    Model& b = *in_place.model;
+    const std::string what = int8 ? "int8" : "float32";
+
+    // The rows are the file's, not a copy; everything else is the same model.
+    const auto* rows = static_cast<const std::uint8_t*>(b.item_rows());
+    EXPECT_TRUE(rows > file->data() && rows < file->data() + file->size()) << what;
+    EXPECT_EQ(b.weights().item_vec.size() + b.weights().item_vec_q.size(), 0) << what;
+    EXPECT_EQ(b.quantized(), int8);
+    EXPECT_EQ(b.fingerprint(), a.fingerprint()) << what;
+    EXPECT_EQ(file.use_count(), 2) << what << ": the model holds the file";
+    std::vector<std::int32_t> all(300);
+    for (int i = 0; i < 300; ++i) all[static_cast<std::size_t>(i)] = i;
+    auto scores = [&](const std::shared_ptr<const Model>& m) {
+      Session session(m);
+      observe_some(session);
+      std::vector<float> out(300);
+      session.score(all.data(), all.size(), out.data());
+      return out;
+    };
+    EXPECT_EQ(scores(in_place.model), scores(copied.model)) << what;
+    std::vector<std::uint8_t> again;
+    ASSERT_TRUE(write_model(b, default_selftest(b), &again).ok());
+    EXPECT_EQ(again, bytes) << what << ": written again, the same file";
+
+    // A catalog change works on a copy of the rows, and lets the file go.
+    std::vector<CatalogItem> change(2);
+    change[0].id = "new-arrival";
+    change[0].category = "hats";
+    change[1].id = a.weights().item_ids[7];
+    change[1].category = "bags";
+    ASSERT_TRUE(b.update_items(change).ok());
+    ASSERT_TRUE(copied.model->update_items(change).ok());
+    EXPECT_EQ(file.use_count(), 1) << what;
+    EXPECT_EQ(b.weights().item_vec.size() + b.weights().item_vec_q.size(), 301 * 12) << what;
+    all.push_back(300);
+    std::vector<float> sa(301), sb(301);
+    Session session_a(copied.model), session_b(in_place.model);
+    observe_some(session_a);
+    observe_some(session_b);
+    session_a.score(all.data(), all.size(), sa.data());
+    session_b.score(all.data(), all.size(), sb.data());
+    EXPECT_EQ(sb, sa) << what;
+    EXPECT_EQ(b.contents_fingerprint(), copied.model->contents_fingerprint()) << what;
+  }
+}
+
 TEST(ModelFormat, Int8ItemTableRoundTripsAndIsSmaller) {
   ModelWeights w = small_weights(3000, 32);
   const auto f32 = model_file(w);
