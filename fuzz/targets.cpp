@@ -593,7 +593,8 @@ std::string pipeline(const std::uint8_t* data, std::size_t size) {
   for (const train::TestRow& row : report_test.table) meta["test"][row.name] = row.metrics.ndcg.at(10);
   std::shared_ptr<const Model> exported;
   std::vector<std::uint8_t> bytes;
-  s = train::export_model(*trained, d, meta.dump(), knobs.int8, &exported, &bytes);
+  s = train::export_model(*trained, d, meta.dump(), knobs.int8 ? train::ItemTableType::int8 : train::ItemTableType::float32,
+                          &exported, &bytes);
   if (!s.ok()) std::fprintf(stderr, "a trained model does not export: %s\n", s.message().c_str());
   FUZZ_CHECK(s.ok() && exported && !bytes.empty());
 

@@ -227,7 +227,7 @@ struct TrainArgs {
   DataArgs data;
   RunOptions run;
   std::string out, profiles, report, log, fusion, init_from;
-  bool int8 = false, quiet = false, no_repeat_term = false, no_features = false, refit = false;
+  bool int8 = false, float32 = false, quiet = false, no_repeat_term = false, no_features = false, refit = false;
 };
 
 Command train_options(TrainArgs* a) {
@@ -245,7 +245,8 @@ Command train_options(TrainArgs* a) {
       {"report", "FILE", "also write an HTML training report", &a->report},
       {"log", "FILE", "the per-epoch JSON lines (default OUT.log.jsonl)", &a->log},
       {"ablation", "", "also train long-only and short-only models and compare", &a->run.ablation},
-      {"int8", "", "write the item table as int8 with per-row scales", &a->int8},
+      {"int8", "", "write the item table as int8 with per-row scales (the default from 100,000 items)", &a->int8},
+      {"float32", "", "write the item table as float32 whatever the catalog's size", &a->float32},
       {"quiet", "", "no progress line", &a->quiet},
       {"dim", "D", "the model dimension", &o.dim, 2, 1024},
       {"window", "N", "recent events a session keeps (repeat term, folding)", &o.window, 1, 4096},
@@ -298,6 +299,7 @@ int train_command(int argc, char** argv) {
   if (!s.ok()) return fail(s.message());
   if (!positional.empty()) return fail("train takes no positional arguments, got '" + positional[0] + "'");
   if (a.out.empty()) return fail("train needs --out MODEL_FILE");
+  if (a.int8 && a.float32) return fail("give at most one of --int8 and --float32");
   std::vector<int> ks;
   if (!(s = finish_data_options(&a.data, &ks)).ok()) return fail(s.message());
   TrainOptions& o = a.run.train;
@@ -433,7 +435,9 @@ int train_command(int argc, char** argv) {
   meta["test"] = test;
   std::shared_ptr<const Model> model;
   std::vector<std::uint8_t> bytes;
-  if (!(s = export_model(*main.model, l.data, meta.dump(), a.int8, &model, &bytes)).ok()) return fail(s.message());
+  const train::ItemTableType table = a.int8 ? train::ItemTableType::int8
+                                     : a.float32 ? train::ItemTableType::float32 : train::ItemTableType::by_size;
+  if (!(s = export_model(*main.model, l.data, meta.dump(), table, &model, &bytes)).ok()) return fail(s.message());
   Outputs outputs;
   std::vector<std::string> wrote;
   if (!(s = outputs.file(a.out, bytes.data(), bytes.size())).ok()) return fail(s.message());

@@ -32,11 +32,15 @@ SelfTestSpec real_selftest(const Model& model, const Dataset& data) {
   return spec;
 }
 
-Status export_model(const Model& trained, const Dataset& data, std::string metadata_json, bool int8,
+bool exports_int8(ItemTableType type, std::size_t items) {
+  return type == ItemTableType::int8 || (type == ItemTableType::by_size && items >= kInt8FromItems);
+}
+
+Status export_model(const Model& trained, const Dataset& data, std::string metadata_json, ItemTableType table,
                     std::shared_ptr<const Model>* model, std::vector<std::uint8_t>* bytes) {
   ModelWeights w = trained.weights();
   w.metadata_json = std::move(metadata_json);
-  if (int8) quantize_item_table(w);
+  if (exports_int8(table, w.item_ids.size()) && w.item_vec_q.size() == 0) quantize_item_table(w);
   if (Status s = Model::create(std::move(w), model); !s.ok())
     return Status::error("the exported model is not usable: " + s.message());
   return write_model(**model, real_selftest(**model, data), bytes);

@@ -18,9 +18,17 @@ namespace tandem::train {
 // history before them, the items they saw and a few others.
 SelfTestSpec real_selftest(const Model& model, const Dataset& data);
 
-// The model file of `trained` with `metadata_json` (int8: its item table quantized): *model is the
-// model exactly as the file holds it, *bytes the file.
-Status export_model(const Model& trained, const Dataset& data, std::string metadata_json, bool int8,
+// How the exported item table is stored. `by_size`: int8 (per-row scales) from kInt8FromItems items
+// on, float32 below. A float32 table of 100,000 items at d = 64 is 25.6 MB for every page to
+// download, int8 a quarter of it, and the top 10 keep 9.96 of 10 items on average
+// (bench/README.md, "The speed targets").
+enum class ItemTableType { by_size, float32, int8 };
+constexpr std::size_t kInt8FromItems = 100000;
+bool exports_int8(ItemTableType type, std::size_t items);
+
+// The model file of `trained` with `metadata_json` and its item table stored as `table` says:
+// *model is the model exactly as the file holds it, *bytes the file.
+Status export_model(const Model& trained, const Dataset& data, std::string metadata_json, ItemTableType table,
                     std::shared_ptr<const Model>* model, std::vector<std::uint8_t>* bytes);
 
 // A file name for a shop's user id: letters, digits, '-', '_' and '.' kept, every other byte as

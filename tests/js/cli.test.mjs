@@ -213,6 +213,8 @@ test('bad options and bad input fail with a message that names the problem', (t)
   assert.equal(r.stderr, 'tandem: unknown option --dimm (see tandem train --help)\n');
   r = run(['train', '--data', log, '--out', join(dir, 'm'), '--lr', 'fast']);
   assert.match(r.stderr, /^tandem: --lr must be a number in \[/);
+  r = run(['train', '--data', log, '--out', join(dir, 'm'), '--int8', '--float32']);
+  assert.equal(r.stderr, 'tandem: give at most one of --int8 and --float32\n');
   r = run(['train', '--data', join(dir, 'missing.csv'), '--out', join(dir, 'm')]);
   assert.match(r.stderr, /^tandem: cannot open .*missing\.csv: No such file or directory\n$/);
   r = run(['train', '--data', log, '--out', join(dir, 'm'), '--strict']);

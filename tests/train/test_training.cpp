@@ -20,6 +20,7 @@
 #include "train/sequence.h"
 #include "train/split.h"
 #include "train/run.h"
+#include "train/export.h"
 #include "train/trainer.h"
 
 namespace tandem::train {
@@ -901,6 +902,14 @@ TEST(Trainer, CheckpointHeaderOfTheWrongTypesIsRefused) {
   const std::vector<std::uint8_t> same = edited("\"epoch\":1", "\"epoch\":1");
   EXPECT_TRUE(resumed.load_checkpoint(same.data(), same.size()).ok());
   EXPECT_EQ(resumed.history().size(), 1u);
+}
+
+TEST(Export, ItemTableIsInt8FromAHundredThousandItemsUnlessChosen) {
+  EXPECT_FALSE(exports_int8(ItemTableType::by_size, kInt8FromItems - 1));
+  EXPECT_TRUE(exports_int8(ItemTableType::by_size, kInt8FromItems));
+  EXPECT_EQ(kInt8FromItems, 100000u);
+  EXPECT_FALSE(exports_int8(ItemTableType::float32, 1000000));
+  EXPECT_TRUE(exports_int8(ItemTableType::int8, 10));
 }
 
 }  // namespace
