@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -369,8 +370,10 @@ void check_report(const train::TestReport& report, std::size_t rows, std::size_t
 // events and history of the log's own users, and by one profile per user.
 std::shared_ptr<const Model> use_exported(const train::Dataset& data, const std::shared_ptr<const Model>& exported,
                                          const std::vector<std::uint8_t>& bytes) {
+  // As the page reads it: the item table in place, in a copy of the bytes the model keeps.
+  auto file = std::make_shared<const std::vector<std::uint8_t>>(bytes);
   LoadedModel loaded;
-  const Status read = read_model(bytes.data(), bytes.size(), ReadOptions{true}, &loaded);
+  const Status read = read_model(file->data(), file->size(), ReadOptions{true, file}, &loaded);
   if (!read.ok()) std::fprintf(stderr, "the exported model does not load: %s\n", read.message().c_str());
   FUZZ_CHECK(read.ok() && loaded.model);
   const std::shared_ptr<const Model>& model = loaded.model;
