@@ -3,7 +3,8 @@
 // demo server on 127.0.0.1, a page wrapper that records every request, console error and
 // CSP violation, and the demo shop's own helpers (open it, read its strip and grid, click a product).
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -29,18 +30,24 @@ export const serve = (options) => startServer(options);
 
 /**
  * The demo shop with the test pages under /test/ and a Chromium, started before a file's tests and
- * stopped after them. The returned object gets `browser` and `base` (the server's URL) once started.
+ * stopped after them; `files` (name -> path) are the test's own, under /fixture/ (copied into a
+ * temporary folder that goes with the server). The returned object gets `browser` and `base` (the
+ * server's URL) once started.
  */
-export function demoAndBrowser() {
+export function demoAndBrowser(files = {}) {
+  const dir = Object.keys(files).length > 0 ? mkdtempSync(join(tmpdir(), 'tandem-fixture-')) : null;
+  for (const [name, path] of Object.entries(files)) copyFileSync(path, join(dir, name));
   const shared = { browser: null, base: null };
   let server;
   before(async () => {
-    ({ server, url: shared.base } = await serve({ mounts: { '/test/': join(root, 'tests/browser/pages') } }));
+    const mounts = { '/test/': join(root, 'tests/browser/pages'), ...(dir ? { '/fixture/': dir } : {}) };
+    ({ server, url: shared.base } = await serve({ mounts }));
     shared.browser = await launch();
   });
   after(async () => {
     await shared.browser?.close();
     server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
   return shared;
 }

@@ -5,38 +5,24 @@
 // tandem-rec/server handler), which then applies. Model A is a fixture model written by the native
 // CLI, served under /fixture/. Needs build/demo (scripts/demo.sh --no-serve) and build/package.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fixturePath } from '../js/helpers.mjs';
-import { launch, recordedPage, root, serve } from './helpers.mjs';
+import { demoAndBrowser, recordedPage } from './helpers.mjs';
 
-const fixtures = mkdtempSync(join(tmpdir(), 'tandem-fixture-'));
-copyFileSync(fixturePath({ items: 300, dim: 32, seed: 5 }), join(fixtures, 'a.tandem'));
-let server, base, browser;
-before(async () => {
-  ({ server, url: base } = await serve({ mounts: { '/test/': join(root, 'tests/browser/pages'), '/fixture/': fixtures } }));
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-  rmSync(fixtures, { recursive: true, force: true });
-});
+const shop = demoAndBrowser({ 'a.tandem': fixturePath({ items: 300, dim: 32, seed: 5 }) });
 
 test('model A\'s profile on a page of model B (the saved state, a tagged vector the page kept): the prior, one warning each, the profile fetched again for B and applied', async () => {
-  const personas = await (await fetch(`${base}/personas.json`)).json();
+  const personas = await (await fetch(`${shop.base}/personas.json`)).json();
   const maya = personas.find((p) => p.id === 'maya');
   assert.ok(maya?.hasProfile, 'the demo has trained profiles (scripts/demo.sh --no-serve)');
-  const context = await browser.newContext();
-  await context.addCookies([{ name: 'tandem-demo-user', value: maya.userId, url: base }]);
+  const context = await shop.browser.newContext();
+  await context.addCookies([{ name: 'tandem-demo-user', value: maya.userId, url: shop.base }]);
   const { page, log } = await recordedPage(context);
   const warnings = [];
   page.on('console', (m) => {
     if (m.type() === 'warning') warnings.push(m.text());
   });
-  await page.goto(`${base}/test/blank.html`);
+  await page.goto(`${shop.base}/test/blank.html`);
 
   // A visit under model A: events folded into the device's profile copy, saved in localStorage.
   const a = await page.evaluate(async () => {
@@ -77,7 +63,7 @@ test('model A\'s profile on a page of model B (the saved state, a tagged vector 
   const discarded = `tandem: discarding the saved session state (session state: saved for another model (fingerprint ${a.fingerprint}, this model ${b.fingerprint})); starting a fresh session`;
   assert.ok(warnings[0] === discarded || warnings[0].startsWith('tandem: the saved session state is from another model'), warnings[0]);
   if (warnings[0] === discarded) assert.equal(b.events, 0);
-  const profileRequests = () => log.requests.filter((r) => new URL(r.url).pathname === '/profile').map((r) => r.url.slice(base.length));
+  const profileRequests = () => log.requests.filter((r) => new URL(r.url).pathname === '/profile').map((r) => r.url.slice(shop.base.length));
   assert.deepEqual(profileRequests(), [`/profile?model=${b.fingerprint}`, `/profile?model=${b.fingerprint}`]);
 
   // Model A's profile vector, tagged with its fingerprint, offered by the page (a copy it kept): the

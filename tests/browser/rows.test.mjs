@@ -6,31 +6,17 @@
 // rerankRows result is measured at its position; bad rows throw. Needs build/demo
 // (scripts/demo.sh --no-serve) and build/package.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fixturePath } from '../js/helpers.mjs';
-import { launch, recordedPage, root, serve } from './helpers.mjs';
+import { demoAndBrowser, recordedPage } from './helpers.mjs';
 
-const fixtures = mkdtempSync(join(tmpdir(), 'tandem-rows-'));
-copyFileSync(fixturePath({ items: 300, dim: 16, seed: 3, int8: true }), join(fixtures, 'int8.tandem'));
-let server, base, browser;
-before(async () => {
-  ({ server, url: base } = await serve({ mounts: { '/test/': join(root, 'tests/browser/pages'), '/fixture/': fixtures } }));
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-  rmSync(fixtures, { recursive: true, force: true });
-});
+const shop = demoAndBrowser({ 'int8.tandem': fixturePath({ items: 300, dim: 16, seed: 3, int8: true }) });
 
 for (const model of ['/demo.tandem', '/fixture/int8.tandem']) {
   test(`rerankRows in Chromium (${model}): rerank's scores, order and shares to the bit; copies that outlive a heap growth; delisted rows; measured tiles; bad rows throw`, async () => {
-    const context = await browser.newContext();
+    const context = await shop.browser.newContext();
     const { page, log } = await recordedPage(context);
-    await page.goto(`${base}/test/blank.html`);
+    await page.goto(`${shop.base}/test/blank.html`);
     const r = await page.evaluate(async (url) => {
       const { Recommender } = await import('/tandem-rec/index.js');
       const impressions = [];
