@@ -892,6 +892,16 @@ export class Session {
     this._impression(item, recommendationId, time);
   }
 
+  /** rerank's and rerankRows' options, checked: { seconds (undefined without `time`), top (default all n), list }. */
+  _rerankOptions(options, method, n) {
+    checkOptions(options, method);
+    return {
+      seconds: options.time === undefined ? undefined : this._time(options.time, 'time'),
+      top: options.top === undefined ? n : checkCount(options.top, 'top'),
+      list: checkList(options.list),
+    };
+  }
+
   /**
    * The candidates sorted by score, best first (ties keep the given order); in the holdout arm, in
    * the given order (scores still the model's). Unknown ids are scored as the catalog's average
@@ -910,11 +920,8 @@ export class Session {
   rerank(items, options = {}) {
     const handle = this._live();
     if (!Array.isArray(items)) throw new TypeError('tandem: rerank needs an array of item ids (or { item, price, discount } objects)');
-    checkOptions(options, 'rerank');
-    const seconds = options.time === undefined ? undefined : this._time(options.time, 'time');
     const n = items.length;
-    const top = options.top === undefined ? n : checkCount(options.top, 'top');
-    const list = checkList(options.list);
+    const { seconds, top, list } = this._rerankOptions(options, 'rerank', n);
     const rec = this._rec;
     const module = rec._module;
     // Candidates given as { item, price, discount }: their ids, and the prices and discounts the
@@ -974,11 +981,8 @@ export class Session {
     if (!(rows instanceof Int32Array) && !Array.isArray(rows)) {
       throw new TypeError(`tandem: rerankRows needs an Int32Array or an array of rows (from rec.rows(ids)), got ${describe(rows)}`);
     }
-    checkOptions(options, 'rerankRows');
-    const seconds = options.time === undefined ? undefined : this._time(options.time, 'time');
     const n = rows.length;
-    const top = options.top === undefined ? n : checkCount(options.top, 'top');
-    const list = checkList(options.list);
+    const { seconds, top, list } = this._rerankOptions(options, 'rerankRows', n);
     const module = rec._module;
     // One block: rows | positions | scores | long-term shares.
     const base = rec._scratch.reserve(n * 16 + 16);
