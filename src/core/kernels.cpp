@@ -308,36 +308,33 @@ void column_sums_i8(const std::int8_t* table, const float* scales, int rows, int
   }
 }
 
-float max(const float* x, int n) {
-  // pmax(m, v) = m < v ? v : m keeps m when v is NaN.
-  v128_t m0 = wasm_f32x4_splat(-std::numeric_limits<float>::infinity()), m1 = m0;
-  int k = 0;
+namespace {
+
+// The largest of x[0..n), or of |x[i]| (Abs), starting from `low`: pmax(m, v) = m < v ? v : m
+// keeps m when v is NaN, so NaNs are skipped.
+template <bool Abs>
+float largest(const float* x, long n, float low) {
+  const auto value = [](v128_t v) { return Abs ? wasm_f32x4_abs(v) : v; };
+  v128_t m0 = wasm_f32x4_splat(low), m1 = m0;
+  long k = 0;
   for (; k + 8 <= n; k += 8) {
-    m0 = wasm_f32x4_pmax(m0, wasm_v128_load(x + k));
-    m1 = wasm_f32x4_pmax(m1, wasm_v128_load(x + k + 4));
+    m0 = wasm_f32x4_pmax(m0, value(wasm_v128_load(x + k)));
+    m1 = wasm_f32x4_pmax(m1, value(wasm_v128_load(x + k + 4)));
   }
   m0 = wasm_f32x4_pmax(m0, m1);
   float m = std::max(std::max(wasm_f32x4_extract_lane(m0, 0), wasm_f32x4_extract_lane(m0, 1)),
                      std::max(wasm_f32x4_extract_lane(m0, 2), wasm_f32x4_extract_lane(m0, 3)));
-  for (; k < n; ++k)
-    if (m < x[k]) m = x[k];
+  for (; k < n; ++k) {
+    const float v = Abs ? std::fabs(x[k]) : x[k];
+    if (m < v) m = v;
+  }
   return m;
 }
 
-float max_abs(const float* x, long n) {
-  v128_t m0 = wasm_f32x4_splat(0), m1 = m0;
-  long k = 0;
-  for (; k + 8 <= n; k += 8) {
-    m0 = wasm_f32x4_pmax(m0, wasm_f32x4_abs(wasm_v128_load(x + k)));
-    m1 = wasm_f32x4_pmax(m1, wasm_f32x4_abs(wasm_v128_load(x + k + 4)));
-  }
-  m0 = wasm_f32x4_pmax(m0, m1);
-  float m = std::max(std::max(wasm_f32x4_extract_lane(m0, 0), wasm_f32x4_extract_lane(m0, 1)),
-                     std::max(wasm_f32x4_extract_lane(m0, 2), wasm_f32x4_extract_lane(m0, 3)));
-  for (; k < n; ++k)
-    if (m < std::fabs(x[k])) m = std::fabs(x[k]);
-  return m;
-}
+}  // namespace
+
+float max(const float* x, int n) { return largest<false>(x, n, -std::numeric_limits<float>::infinity()); }
+float max_abs(const float* x, long n) { return largest<true>(x, n, 0); }
 
 bool within(const float* x, long n, float limit) {
   // |x| <= limit is false for NaN; lanes are and-ed, and each 64 values checked at once.
@@ -406,19 +403,23 @@ void column_sums_i8(const std::int8_t* table, const float* scales, int rows, int
          scales[r];
 }
 
-float max(const float* x, int n) {
-  float m = -std::numeric_limits<float>::infinity();
-  for (int k = 0; k < n; ++k)
-    if (m < x[k]) m = x[k];
+namespace {
+
+// As the SIMD version: the largest of x[0..n), or of |x[i]| (Abs), from `low`, NaNs skipped.
+template <bool Abs>
+float largest(const float* x, long n, float low) {
+  float m = low;
+  for (long k = 0; k < n; ++k) {
+    const float v = Abs ? std::fabs(x[k]) : x[k];
+    if (m < v) m = v;
+  }
   return m;
 }
 
-float max_abs(const float* x, long n) {
-  float m = 0;
-  for (long k = 0; k < n; ++k)
-    if (m < std::fabs(x[k])) m = std::fabs(x[k]);
-  return m;
-}
+}  // namespace
+
+float max(const float* x, int n) { return largest<false>(x, n, -std::numeric_limits<float>::infinity()); }
+float max_abs(const float* x, long n) { return largest<true>(x, n, 0); }
 
 bool within(const float* x, long n, float limit) {
   for (long k = 0; k < n; ++k)
