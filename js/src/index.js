@@ -70,6 +70,13 @@ class Scratch {
   }
 }
 
+/** Throws unless `rows` (an argument of `what`) is an Int32Array or an array; returns whether it is typed. */
+function checkRowsType(rows, what) {
+  const typed = rows instanceof Int32Array;
+  if (!typed && !Array.isArray(rows)) throw new TypeError(`tandem: ${what} needs an Int32Array or an array of rows (from rec.rows(ids)), got ${describe(rows)}`);
+  return typed;
+}
+
 /** Copies bytes into newly allocated wasm memory; returns their address. */
 function copyIn(module, bytes) {
   const ptr = module._malloc(Math.max(1, bytes.byteLength));
@@ -266,8 +273,7 @@ export class Recommender {
    * delisted row (removeItems) as -1: rerank treats a delisted id as unknown. Returns its length.
    */
   _checkRows(rows, what, heap32, at) {
-    const typed = rows instanceof Int32Array;
-    if (!typed && !Array.isArray(rows)) throw new TypeError(`tandem: ${what} needs an Int32Array or an array of rows (from rec.rows(ids)), got ${describe(rows)}`);
+    const typed = checkRowsType(rows, what);
     const n = rows.length, count = this.itemCount, delisted = this._delisted;
     for (let i = 0; i < n; i++) {
       const row = rows[i];
@@ -978,9 +984,7 @@ export class Session {
   rerankRows(rows, options = {}) {
     const handle = this._live();
     const rec = this._rec;
-    if (!(rows instanceof Int32Array) && !Array.isArray(rows)) {
-      throw new TypeError(`tandem: rerankRows needs an Int32Array or an array of rows (from rec.rows(ids)), got ${describe(rows)}`);
-    }
+    checkRowsType(rows, 'rerankRows');  // before the options: the first argument is checked first
     const n = rows.length;
     const { seconds, top, list } = this._rerankOptions(options, 'rerankRows', n);
     const module = rec._module;
