@@ -1,5 +1,6 @@
 #include "core/hash.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace tandem {
@@ -36,31 +37,30 @@ inline std::uint64_t merge(std::uint64_t acc, std::uint64_t val) {
   return acc * P1 + P4;
 }
 
-}  // namespace
+// The four lanes over whole 32-byte stripes from p on, while at least 32 bytes remain; returns
+// where it stopped.
+const unsigned char* stripes(std::uint64_t v[4], const unsigned char* p, const unsigned char* end) {
+  while (end - p >= 32) {
+    v[0] = round(v[0], read64(p));
+    v[1] = round(v[1], read64(p + 8));
+    v[2] = round(v[2], read64(p + 16));
+    v[3] = round(v[3], read64(p + 24));
+    p += 32;
+  }
+  return p;
+}
 
-std::uint64_t xxh64(const void* data, std::size_t size, std::uint64_t seed) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  const unsigned char* end = p + size;
+// The digest from the lanes (when `total` reached 32 bytes) and the last 0 to 31 bytes [p, end).
+std::uint64_t finish(const std::uint64_t v[4], std::uint64_t total, std::uint64_t seed, const unsigned char* p,
+                     const unsigned char* end) {
   std::uint64_t h;
-  if (size >= 32) {
-    const unsigned char* limit = end - 32;
-    std::uint64_t v1 = seed + P1 + P2, v2 = seed + P2, v3 = seed, v4 = seed - P1;
-    do {
-      v1 = round(v1, read64(p));
-      v2 = round(v2, read64(p + 8));
-      v3 = round(v3, read64(p + 16));
-      v4 = round(v4, read64(p + 24));
-      p += 32;
-    } while (p <= limit);
-    h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
-    h = merge(h, v1);
-    h = merge(h, v2);
-    h = merge(h, v3);
-    h = merge(h, v4);
+  if (total >= 32) {
+    h = rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18);
+    for (int k = 0; k < 4; ++k) h = merge(h, v[k]);
   } else {
     h = seed + P5;
   }
-  h += static_cast<std::uint64_t>(size);
+  h += total;
   // Compare remaining lengths, never p + k with end: p + k past the end (or on a null pointer,
   // for an empty span) is undefined behaviour.
   while (end - p >= 8) {
@@ -85,6 +85,37 @@ std::uint64_t xxh64(const void* data, std::size_t size, std::uint64_t seed) {
   h ^= h >> 32;
   return h;
 }
+
+}  // namespace
+
+std::uint64_t xxh64(const void* data, std::size_t size, std::uint64_t seed) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  const unsigned char* end = p + size;
+  std::uint64_t v[4] = {seed + P1 + P2, seed + P2, seed, seed - P1};
+  return finish(v, size, seed, size >= 32 ? stripes(v, p, end) : p, end);
+}
+
+Xxh64Stream::Xxh64Stream(std::uint64_t seed) : seed_(seed), lanes_{seed + P1 + P2, seed + P2, seed, seed - P1} {}
+
+void Xxh64Stream::update(const void* data, std::size_t size) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  const unsigned char* end = p + size;
+  total_ += size;
+  if (pending_ > 0) {  // complete the buffered stripe first
+    const std::size_t n = std::min<std::size_t>(32 - pending_, size);
+    std::memcpy(buffer_ + pending_, p, n);
+    pending_ += n;
+    p += n;
+    if (pending_ < 32) return;
+    stripes(lanes_, buffer_, buffer_ + 32);
+    pending_ = 0;
+  }
+  p = stripes(lanes_, p, end);
+  pending_ = static_cast<std::size_t>(end - p);
+  if (pending_ > 0) std::memcpy(buffer_, p, pending_);
+}
+
+std::uint64_t Xxh64Stream::digest() const { return finish(lanes_, total_, seed_, buffer_, buffer_ + pending_); }
 
 std::string hex64(std::uint64_t value) {
   static const char digits[] = "0123456789abcdef";

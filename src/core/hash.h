@@ -11,6 +11,21 @@ namespace tandem {
 
 std::uint64_t xxh64(const void* data, std::size_t size, std::uint64_t seed = 0);
 
+// The same hash over bytes given in pieces (a file written or read in chunks): digest() after any
+// sequence of updates equals xxh64 of their concatenation.
+class Xxh64Stream {
+ public:
+  explicit Xxh64Stream(std::uint64_t seed = 0);
+  void update(const void* data, std::size_t size);
+  std::uint64_t digest() const;
+
+ private:
+  std::uint64_t seed_, lanes_[4];
+  std::uint64_t total_ = 0;
+  unsigned char buffer_[32];
+  std::size_t pending_ = 0;  // bytes of an incomplete stripe in buffer_
+};
+
 // Lower-case hexadecimal, 16 digits.
 std::string hex64(std::uint64_t value);
 

@@ -1,7 +1,8 @@
-// XXH64: the reference implementation's values (xxhsum), every tail length, and an empty span at a
+// XXH64: the reference implementation's values (xxhsum), every tail length, the streaming form, and an empty span at a
 // null pointer (what an empty tensor's data() is), which must hash without undefined behaviour.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,18 @@ TEST(Hash, EveryLengthReadsOnlyItsBytes) {
     EXPECT_EQ(h, hash(text.substr(0, n))) << n;
     exact.back() ^= 1;
     EXPECT_NE(xxh64(exact.data(), n), h) << n;
+  }
+}
+
+TEST(Hash, StreamEqualsOneShotForAnySplit) {
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += static_cast<char>('a' + (i * 7) % 26);
+  for (std::size_t n : {0, 1, 31, 32, 33, 64, 100, 300}) {
+    for (std::size_t piece : {1, 5, 31, 32, 33, 1000}) {
+      Xxh64Stream stream(9);
+      for (std::size_t at = 0; at < n; at += piece) stream.update(text.data() + at, std::min(piece, n - at));
+      EXPECT_EQ(stream.digest(), xxh64(text.data(), n, 9)) << n << " in pieces of " << piece;
+    }
   }
 }
 
