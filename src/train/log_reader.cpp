@@ -8,13 +8,13 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <iterator>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
 #include "core/catalog.h"
+#include "core/hash.h"
 #include "core/limits.h"
 
 namespace tandem::train {
@@ -232,44 +232,76 @@ std::string time_problem(std::string_view text, double seconds) {
   return "time " + quote_value(text) + " is out of range (more than 8.64e12 s, the range of a JavaScript Date, from 1970)";
 }
 
-// Strings -> dense ids in first-seen order. Keys are views into a deque, whose elements never
-// move, so each id string is stored once.
+// Strings -> dense ids in first-seen order. The strings lie back to back in one buffer and the
+// index is an open-addressing table of ids (linear probing, at most 3/4 full), so an id costs its
+// bytes plus 8 for its end and 4 to 10 of table: the dictionaries are what grows with a log
+// larger than memory (docs/data.md, "Logs larger than memory").
 class Interner {
  public:
   // The id of s and whether it is new.
   std::pair<std::uint32_t, bool> intern(std::string_view s) {
-    auto it = index_.find(s);
-    if (it != index_.end()) return {it->second, false};
-    auto id = static_cast<std::uint32_t>(strings_.size());
-    strings_.emplace_back(s);
-    index_.emplace(strings_.back(), id);
-    return {id, true};
+    if ((ends_.size() + 1) * 4 > slots_.size() * 3) grow();
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = xxh64(s.data(), s.size()) & mask;; i = (i + 1) & mask) {
+      const std::uint32_t slot = slots_[i];
+      if (slot == 0) {
+        bytes_.append(s);
+        ends_.push_back(bytes_.size());
+        slots_[i] = static_cast<std::uint32_t>(ends_.size());
+        return {slot_id(slots_[i]), true};
+      }
+      if (at(slot_id(slot)) == s) return {slot_id(slot), false};
+    }
   }
   // The id of s, or -1 when it was never interned.
   std::int64_t find(std::string_view s) const {
-    auto it = index_.find(s);
-    return it == index_.end() ? -1 : static_cast<std::int64_t>(it->second);
+    if (slots_.empty()) return -1;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = xxh64(s.data(), s.size()) & mask; slots_[i] != 0; i = (i + 1) & mask)
+      if (at(slot_id(slots_[i])) == s) return slot_id(slots_[i]);
+    return -1;
   }
-  std::size_t size() const { return strings_.size(); }
+  std::size_t size() const { return ends_.size(); }
+  // Bytes held: the strings, their ends and the table.
+  std::size_t memory() const { return bytes_.capacity() + ends_.capacity() * 8 + slots_.capacity() * 4; }
   std::vector<std::string> take() {
-    index_.clear();
-    std::vector<std::string> out(std::make_move_iterator(strings_.begin()),
-                                 std::make_move_iterator(strings_.end()));
-    strings_.clear();
+    std::vector<std::uint32_t>().swap(slots_);
+    std::vector<std::string> out;
+    out.reserve(ends_.size());
+    for (std::size_t id = 0; id < ends_.size(); ++id) out.emplace_back(at(id));
+    std::string().swap(bytes_);
+    std::vector<std::uint64_t>().swap(ends_);
     return out;
   }
 
  private:
-  std::deque<std::string> strings_;
-  std::unordered_map<std::string_view, std::uint32_t> index_;
+  static std::uint32_t slot_id(std::uint32_t slot) { return slot - 1; }  // slots hold id + 1; 0 is empty
+  std::string_view at(std::size_t id) const {
+    const std::size_t begin = id == 0 ? 0 : ends_[id - 1];
+    return std::string_view(bytes_).substr(begin, ends_[id] - begin);
+  }
+  void grow() {
+    slots_.assign(std::max<std::size_t>(16, slots_.size() * 2), 0);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t id = 0; id < ends_.size(); ++id) {
+      const std::string_view s = at(id);
+      std::size_t i = xxh64(s.data(), s.size()) & mask;
+      while (slots_[i] != 0) i = (i + 1) & mask;
+      slots_[i] = static_cast<std::uint32_t>(id + 1);
+    }
+  }
+
+  std::string bytes_;                // every string, back to back
+  std::vector<std::uint64_t> ends_;  // id -> where its string ends in bytes_
+  std::vector<std::uint32_t> slots_;
 };
 
 // Where every format's rows go: interning, event types, positions for logs without times, and the
 // malformed-row policy.
 class RowBuilder {
  public:
-  RowBuilder(LogReport* report, bool strict, std::string source)
-      : report_(report), strict_(strict), source_(std::move(source)) {}
+  RowBuilder(RowSink* sink, LogReport* report, bool strict, std::string source)
+      : sink_(sink), batch_rows_(sink->batch_rows()), report_(report), strict_(strict), source_(std::move(source)) {}
 
   // Event types fixed up front, in this order; names outside the list are then rejected.
   void fix_event_types(const std::vector<std::pair<std::string, std::string>>& names) {
@@ -333,9 +365,20 @@ class RowBuilder {
   // For logs without times: the user's next position, 0, 1, 2, ...
   double next_position(std::uint32_t user) { return next_position_[user]++; }
 
-  void add(std::uint32_t user, std::uint32_t item, std::uint32_t type, double time) {
+  // False when the sink fails: reading stops with error().
+  bool add(std::uint32_t user, std::uint32_t item, std::uint32_t type, double time) {
     rows_.push_back({user, item, type, time});
     ++report_->rows;
+    return rows_.size() < batch_rows_ || flush();
+  }
+
+  // Hands the gathered rows to the sink.
+  bool flush() {
+    const std::size_t dictionaries = users_.memory() + items_.memory() + categories_.memory() + types_.memory() +
+                                     event_names_.memory() + (item_category_.capacity() + next_position_.capacity()) * 4;
+    error_ = sink_->take(&rows_, dictionaries);
+    rows_.clear();
+    return error_.ok();
   }
 
   void finish(RawLog* out, bool has_timestamps) {
@@ -344,7 +387,6 @@ class RowBuilder {
     out->categories = categories_.take();
     out->event_types = types_.take();
     out->item_category = std::move(item_category_);
-    out->rows = std::move(rows_);
     out->has_timestamps = has_timestamps;
     out->purchase_event.clear();
     for (const std::string& t : out->event_types) {
@@ -356,6 +398,8 @@ class RowBuilder {
   }
 
  private:
+  RowSink* sink_;
+  std::size_t batch_rows_;
   LogReport* report_;
   bool strict_;
   std::string source_;
@@ -565,7 +609,7 @@ Status read_delimited(LineReader& lines, const Dialect& d, const std::string& na
     std::uint32_t user = rows->user(fields[layout.user]);
     std::uint32_t item = rows->item(fields[layout.item], category);
     if (layout.time < 0) time = rows->next_position(user);
-    rows->add(user, item, type, time);
+    if (!rows->add(user, item, type, time)) return rows->error();
   }
   return Status();
 }
@@ -608,7 +652,7 @@ Status read_sequences(LineReader& lines, bool pairs, RowBuilder* rows, bool* any
         continue;
       }
       if (!std::exchange(interned, true)) user = rows->user(user_id);
-      rows->add(user, rows->item(token, {}), type, rows->next_position(user));
+      if (!rows->add(user, rows->item(token, {}), type, rows->next_position(user))) return rows->error();
     }
   }
   return Status();
@@ -715,14 +759,14 @@ bool parse_iso8601(std::string_view s, double* seconds) {
   return true;
 }
 
-Status read_log(ByteSource& source, const LogOptions& options, RawLog* out, LogReport* report) {
+Status read_log(ByteSource& source, const LogOptions& options, RowSink* sink, RawLog* out, LogReport* report) {
   LogReport local;
   if (!report) report = &local;
   *report = LogReport();
   if (options.chunk_size == 0 || options.max_line == 0)
     return Status::error("the chunk size and the line limit must be positive");
   LineReader lines(source, options.chunk_size, options.max_line);
-  RowBuilder rows(report, options.strict, source.name());
+  RowBuilder rows(sink, report, options.strict, source.name());
   bool has_timestamps = false, any_data = false;
   Status s;
   if (options.format == LogFormat::sequences || options.format == LogFormat::user_item)
@@ -736,12 +780,38 @@ Status read_log(ByteSource& source, const LogOptions& options, RawLog* out, LogR
   if (report->rows == 0)
     return Status::error(source.name() + " has no valid rows (" + std::to_string(report->malformed) +
                          " malformed, the first: " + report->first_errors.front() + ")");
+  if (!rows.flush()) return rows.error();
   rows.finish(out, has_timestamps);
   return Status();
 }
 
-Status read_log_file(const std::string& path, const LogOptions& options, RawLog* out,
-                     LogReport* report) {
+namespace {
+
+// The in-memory path's sink: one batch of every row.
+class KeepRows : public RowSink {
+ public:
+  explicit KeepRows(std::vector<RawRow>* rows) : rows_(rows) {}
+  std::size_t batch_rows() const override { return ~std::size_t{0}; }
+  Status take(std::vector<RawRow>* rows, std::size_t) override {
+    rows_->swap(*rows);
+    return {};
+  }
+
+ private:
+  std::vector<RawRow>* rows_;
+};
+
+}  // namespace
+
+Status read_log(ByteSource& source, const LogOptions& options, RawLog* out, LogReport* report) {
+  std::vector<RawRow> rows;
+  KeepRows sink(&rows);
+  const Status s = read_log(source, options, &sink, out, report);
+  if (s.ok()) out->rows = std::move(rows);
+  return s;
+}
+
+Status read_log_file(const std::string& path, const LogOptions& options, RawLog* out, LogReport* report) {
   FileSource source(path);
   if (!source.status().ok()) return source.status();
   return read_log(source, options, out, report);

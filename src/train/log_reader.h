@@ -116,7 +116,7 @@ struct RawRow {
   double time;  // seconds; the position in the user's history when the log has no times
 };
 
-// A log as read: ids interned in first-seen order, rows in file order.
+// A log as read: ids interned in first-seen order, rows in file order (none when a RowSink took them).
 struct RawLog {
   std::vector<std::string> users, items, categories, event_types;
   std::vector<std::int32_t> item_category;  // item -> category, first non-empty seen; -1 none
@@ -129,7 +129,22 @@ struct RawLog {
 // null, ...}; null (no interest) becomes "". Errors say what is wrong with the text.
 Status parse_event_map_json(std::string_view text, std::vector<std::pair<std::string, std::string>>* out);
 
+// Where read_log puts the rows: in batches, in file order, with ids interned against the
+// dictionaries as they are so far.
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  // Rows gathered before each take(); the last batch may be smaller.
+  virtual std::size_t batch_rows() const = 0;
+  // Takes a batch (it may swap *rows for its own; what is left is cleared). dictionary_bytes: what
+  // the interned ids hold so far. An error stops reading, and read_log returns it.
+  virtual Status take(std::vector<RawRow>* rows, std::size_t dictionary_bytes) = 0;
+};
+
+// Reads a log into `out` (its rows too: the sink that keeps every row).
 Status read_log(ByteSource& source, const LogOptions& options, RawLog* out, LogReport* report);
+// Reads a log into the dictionaries of `out` (its rows stay empty), handing the rows to `sink`.
+Status read_log(ByteSource& source, const LogOptions& options, RowSink* sink, RawLog* out, LogReport* report);
 
 // A product catalog (docs/data.md, "Catalogs"): JSON lines (a first non-blank line starting with
 // '{') or CSV with a header naming the columns. Rows follow the dirty-row policy of logs (strict,
