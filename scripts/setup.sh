@@ -25,6 +25,10 @@ need pkg-config /usr/bin/pkg-config
 need libsqlite3-dev /usr/include/sqlite3.h
 need libhiredis-dev /usr/include/hiredis/hiredis.h
 need redis-server /usr/bin/redis-server
+# Distributed training (mpirun -np N tandem train, docs/scale.md): Open MPI's headers and mpirun;
+# the build without it stays single-process and its MPI tests skip.
+need libopenmpi-dev /usr/lib/x86_64-linux-gnu/openmpi/include/mpi.h
+need openmpi-bin /usr/bin/mpirun
 # npm ci builds better-sqlite3 (the profile server's SQLite reader, tests) with node-gyp: it needs
 # make, a Python 3 and the Node headers the nodejs package installs.
 need make /usr/bin/make

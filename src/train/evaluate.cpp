@@ -54,9 +54,16 @@ Metrics evaluate_scorer(const Dataset& data, const std::vector<Case>& cases, con
         for (std::size_t i = begin; i < c.target; ++i) excluded[static_cast<std::size_t>(data.events[i].item)] = 0;
     }
   }
+  Metrics m = metrics_from_ranks(std::move(ranks), options.ks);
+  if (options.on_topk)
+    for (std::size_t ci = 0; ci < tops.size(); ++ci) options.on_topk(ci, tops[ci]);
+  return m;
+}
+
+Metrics metrics_from_ranks(std::vector<std::size_t> ranks, const std::vector<int>& ks) {
   Metrics m;
-  m.cases = cases.size();
-  for (int k : options.ks) {
+  m.cases = ranks.size();
+  for (int k : ks) {
     double hr = 0, ndcg = 0, mrr = 0;
     for (std::size_t r : ranks) {
       if (r < static_cast<std::size_t>(k)) {
@@ -65,15 +72,19 @@ Metrics evaluate_scorer(const Dataset& data, const std::vector<Case>& cases, con
         mrr += 1.0 / (static_cast<double>(r) + 1.0);
       }
     }
-    const double denom = cases.empty() ? 1.0 : static_cast<double>(cases.size());
+    const double denom = ranks.empty() ? 1.0 : static_cast<double>(ranks.size());
     m.hr[k] = hr / denom;
     m.ndcg[k] = ndcg / denom;
     m.mrr[k] = mrr / denom;
   }
-  if (options.on_topk)
-    for (std::size_t ci = 0; ci < tops.size(); ++ci) options.on_topk(ci, tops[ci]);
   m.ranks = std::move(ranks);
   return m;
+}
+
+Metrics gather_metrics(const Group& group, const Metrics& mine, const std::vector<int>& ks) {
+  if (group.size() == 1) return mine;
+  const std::vector<std::uint64_t> all = group.gather(std::vector<std::uint64_t>(mine.ranks.begin(), mine.ranks.end()));
+  return metrics_from_ranks(std::vector<std::size_t>(all.begin(), all.end()), ks);
 }
 
 double case_ndcg(std::size_t rank, int k) {

@@ -14,6 +14,7 @@
 
 #include "core/model.h"
 #include "train/dataset.h"
+#include "train/distributed.h"
 
 namespace tandem::train {
 
@@ -43,6 +44,13 @@ struct NdcgDifference {
   double difference = 0, relative = 0, standard_error = 0;
 };
 NdcgDifference ndcg_difference(const Metrics& a, const Metrics& b, int k);
+
+// The metrics of cases whose held-out items have these ranks (0 = first), in case order.
+Metrics metrics_from_ranks(std::vector<std::size_t> ranks, const std::vector<int>& ks);
+
+// A group's evaluation of its processes' cases: every process's ranks, in rank order, on every
+// process (alone: `mine`).
+Metrics gather_metrics(const Group& group, const Metrics& mine, const std::vector<int>& ks);
 
 // Scores every item for one case into `scores` (N values).
 using CaseScorer = std::function<void(const Case&, std::vector<float>& scores)>;

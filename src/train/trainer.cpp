@@ -39,15 +39,15 @@ AdamOptions adam_options(const TrainOptions& o) {
 
 }  // namespace
 
-Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
-    : data_(data), split_(split), options_(options) {
+Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options, const Group& group)
+    : data_(data), split_(split), options_(options), group_(group) {
   static_cast<ModelShape&>(config_) = options;
   config_.event_types = data.event_types;
   config_.fusion = options.fusion;
   config_.purchase_event = data.purchase_event;
   double latest = 0;
   for (const Event& e : data.events) latest = std::max(latest, e.time);
-  config_.time_origin_s = latest;
+  config_.time_origin_s = group.max(latest);
   sequence_ = SequenceConfig::from(config_);
   sequence_.dropout = options.dropout;
   sequence_.history_dropout = options.history_dropout;
@@ -72,19 +72,25 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
                           : 0;
     if (ex.targets() == 0) continue;
     examples_.push_back(ex);
+    shopper_ids_.push_back(xxh64(data.user_ids[u].data(), data.user_ids[u].size()));
     targets_ += ex.targets();
   }
+  std::uint64_t totals[2] = {examples_.size(), targets_};
+  group.sum(totals, 2);
+  shoppers_ = static_cast<std::size_t>(totals[0]);
+  targets_ = static_cast<std::size_t>(totals[1]);
 
   // Items no training example holds (listed in a catalog, or only in validation and test events)
   // are cold, as an item new since training will be; those held fewer than min_id_count times
   // share the rare vector instead of an id embedding of their own.
-  std::vector<std::uint32_t> count(data.item_ids.size(), 0);
+  std::vector<std::uint64_t> count(data.item_ids.size(), 0);
   for (const Example& ex : examples_)
     for (std::size_t i = 0; i < ex.window_end; ++i) ++count[static_cast<std::size_t>(ex.user_events[i].item)];
+  group.sum(count.data(), count.size());
   parts_.resize(count.size());
   for (std::size_t j = 0; j < count.size(); ++j)
     parts_[j] = count[j] == 0 ? IdPart::cold
-                : count[j] < static_cast<std::uint32_t>(std::max(1, options.min_id_count)) ? IdPart::rare
+                : count[j] < static_cast<std::uint64_t>(std::max(1, options.min_id_count)) ? IdPart::rare
                                                                                           : IdPart::own;
 
   TensorDims roster;
@@ -100,6 +106,7 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options)
 
   if (data.item_ids.size() > options.sampled_softmax_above) {
     std::vector<double> counts = item_counts(data, split.validation);
+    group.sum(counts.data(), counts.size());
     for (double& c : counts) c = std::pow(c + 1.0, 0.75);
     sampler_ = std::make_unique<NegativeSampler>(counts, options.negatives);
   }
@@ -120,46 +127,61 @@ Status Trainer::model(std::shared_ptr<const Model>* out, const Params<float>* pa
   return Model::create(std::move(w), out);
 }
 
-double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgress&)>& on_progress) {
+double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgress&)>& on_progress, double* bytes_per_step) {
   const auto start = Clock::now();
-  Rng rng(mix(options_.seed, static_cast<std::uint64_t>(epoch)));
-  std::vector<std::size_t> order(examples_.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+  const std::uint64_t epoch_seed = mix(options_.seed, static_cast<std::uint64_t>(epoch));
+  // The epoch's batches: each shopper's key is uniform over the 64-bit range, and step s takes the
+  // keys in the s-th of `steps` equal parts of it, so a batch holds batch_size shoppers on average
+  // (binomially spread) and is the same batch whichever process holds which shopper.
+  const std::size_t steps = steps_per_epoch();
+  __extension__ using Wide = unsigned __int128;
+  const auto step_of = [steps](std::uint64_t key) { return static_cast<std::size_t>((Wide{key} * steps) >> 64); };
+  std::vector<std::pair<std::uint64_t, std::size_t>> order(examples_.size());  // (key, example), by key
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = {mix(epoch_seed, shopper_ids_[i]), i};
+  std::sort(order.begin(), order.end());
 
   const int threads = std::max(1, options_.threads);
-  const std::size_t batch = static_cast<std::size_t>(std::max(1, options_.batch_size));
-  const std::size_t steps = steps_per_epoch();
   const Eigen::Index n = static_cast<Eigen::Index>(data_.item_ids.size()), d = options_.dim;
-  std::vector<SequenceTape<float>> tapes(batch);
+  std::vector<SequenceTape<float>> tapes;
   std::vector<Params<float>> thread_grads(static_cast<std::size_t>(threads));
   std::vector<Mat<float>> thread_items(static_cast<std::size_t>(threads));
   std::vector<IdPart> parts = parts_;
+  std::vector<float> shared;  // the gradients every process sums whole
+  const std::uint64_t bytes_before = group_.bytes();
   double loss_sum = 0;
-  std::size_t done_targets = 0;
+  std::size_t done_targets = 0, next = 0;
 
   for (std::size_t step = 0; step < steps; ++step) {
-    const std::size_t first = step * batch, count = std::min(batch, order.size() - first);
-    const std::uint64_t step_seed = mix(mix(options_.seed, static_cast<std::uint64_t>(epoch)), step);
+    const std::size_t first = next;
+    while (next < order.size() && step_of(order[next].first) == step) ++next;
+    const std::size_t count = next - first;
+    const auto example = [&](std::size_t b) -> const Example& { return examples_[order[first + b].second]; };
+    const auto example_seed = [&](std::uint64_t seed, std::size_t b) { return mix(seed, shopper_ids_[order[first + b].second]); };
+    const std::uint64_t step_seed = mix(epoch_seed, step);
     if (options_.id_dropout > 0 && data_.catalog.feature_count() > 0) {
       // A share of this step's target items is composed without its id embedding for the step
       // (as targets, inputs and negatives alike): the model learns how likely an item it has no
       // id embedding for is to come next, as an item new since training will be. Without item
-      // features every cold item is the same vector, and there is nothing to learn.
+      // features every cold item is the same vector, and there is nothing to learn. Whether an
+      // item is dropped is a draw of the step and the item, so every process drops the same.
+      const std::uint64_t drop_seed = mix(step_seed, 0x1dU);
+      std::vector<std::int32_t> dropped;
+      for (std::size_t b = 0; b < count; ++b)
+        for (std::size_t k = 0; k < example(b).targets(); ++k) {
+          const std::int32_t item = example(b).target_item(k);
+          if (Rng(mix(drop_seed, static_cast<std::uint64_t>(item))).uniform() < options_.id_dropout) dropped.push_back(item);
+        }
+      std::sort(dropped.begin(), dropped.end());
+      dropped.erase(std::unique(dropped.begin(), dropped.end()), dropped.end());
       parts = parts_;
-      Rng drop(mix(step_seed, 0x1dU));
-      for (std::size_t b = 0; b < count; ++b) {
-        const Example& ex = examples_[order[first + b]];
-        for (std::size_t k = 0; k < ex.targets(); ++k)
-          if (drop.uniform() < options_.id_dropout) parts[static_cast<std::size_t>(ex.target_item(k))] = IdPart::cold;
-      }
+      for (std::int32_t item : group_.gather(dropped)) parts[static_cast<std::size_t>(item)] = IdPart::cold;
     }
     const ItemTable<float> table = compose_items(params_, data_.catalog, parts);
     const Mat<float>& items = table.vec;
 
+    if (tapes.size() < count) tapes.resize(count);
 #pragma omp parallel for schedule(static) num_threads(threads)
-    for (std::size_t b = 0; b < count; ++b)
-      sequence_forward(params_, items, sequence_, examples_[order[first + b]], mix(step_seed, b), &tapes[b]);
+    for (std::size_t b = 0; b < count; ++b) sequence_forward(params_, items, sequence_, example(b), example_seed(step_seed, b), &tapes[b]);
 
     std::vector<std::size_t> offset(count + 1, 0);
     for (std::size_t b = 0; b < count; ++b) offset[b + 1] = offset[b] + tapes[b].steps;
@@ -169,8 +191,7 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
     targets.reserve(static_cast<std::size_t>(m));
     for (std::size_t b = 0; b < count; ++b) {
       u.middleRows(static_cast<Eigen::Index>(offset[b]), static_cast<Eigen::Index>(tapes[b].steps)) = tapes[b].u;
-      const Example& ex = examples_[order[first + b]];
-      for (std::size_t k = 0; k < tapes[b].steps; ++k) targets.push_back({ex.target_item(k), &tapes[b].repeats[k]});
+      for (std::size_t k = 0; k < tapes[b].steps; ++k) targets.push_back({example(b).target_item(k), &tapes[b].repeats[k]});
     }
 
     Params<float> grads = params_.zeros_like();
@@ -178,8 +199,7 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
     Mat<float> du;
     NegativeSample sample;
     if (sampler_) sample = sampler_->draw(step_seed);
-    const double loss = softmax_loss(params_, table, u, targets, sampler_ ? &sample : nullptr, &du,
-                                     &item_grads, &grads);
+    double loss = softmax_loss(params_, table, u, targets, sampler_ ? &sample : nullptr, &du, &item_grads, &grads);
 
 #pragma omp parallel num_threads(threads)
     {
@@ -190,7 +210,7 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
 #pragma omp for schedule(static)
       for (std::size_t b = 0; b < count; ++b) {
         const Mat<float> dub = du.middleRows(static_cast<Eigen::Index>(offset[b]), static_cast<Eigen::Index>(tapes[b].steps));
-        sequence_backward(params_, sequence_, examples_[order[first + b]], tapes[b], dub, &thread_grads[t], &thread_items[t]);
+        sequence_backward(params_, sequence_, example(b), tapes[b], dub, &thread_grads[t], &thread_items[t]);
       }
     }
     // Reduce in thread order: the same sums whatever the scheduling.
@@ -201,13 +221,43 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
       for (std::size_t i = 0; i < total.size(); ++i) *total[i] += *part[i];
       item_grads.vec += thread_items[static_cast<std::size_t>(t)];
     }
+    // Then over the processes: the composed item table by the rows this process touched (the
+    // sampled softmax's candidates and the batch's events; the full softmax touches every row),
+    // everything else whole. The id table's own gradients are still zero here: they come from the
+    // summed composed table, below.
+    double sums[2] = {loss, static_cast<double>(m)};
+    if (group_.size() > 1) {
+      std::vector<std::int32_t> touched;
+      if (sampler_) {
+        touched = sample.items;
+        for (std::size_t b = 0; b < count; ++b)
+          for (std::size_t i = 0; i < example(b).window_end; ++i) touched.push_back(example(b).user_events[i].item);
+        std::sort(touched.begin(), touched.end());
+        touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+      }
+      group_.sum_rows({{item_grads.vec.data(), static_cast<std::size_t>(d)}, {item_grads.bias.data(), 1}},
+                      static_cast<std::size_t>(n), sampler_ ? &touched : nullptr);
+      shared.clear();
+      for (const Mat<float>* g : total)
+        if (g != &grads.item_emb && g != &grads.item_bias) shared.insert(shared.end(), g->data(), g->data() + g->size());
+      group_.sum(shared.data(), shared.size());
+      const float* from = shared.data();
+      for (Mat<float>* g : total)
+        if (g != &grads.item_emb && g != &grads.item_bias) {
+          std::copy_n(from, g->size(), g->data());
+          from += g->size();
+        }
+      group_.sum(sums, 2);
+    }
+    loss = sums[0];
+    const std::size_t step_targets = static_cast<std::size_t>(sums[1]);
     distribute_item_grads(item_grads, data_.catalog, parts, &grads);
     if (!options_.repeat_term) {  // initialised to 0, and Adam leaves a parameter without gradient where it is
       grads.repeat_recency.setZero();
       grads.repeat_type.setZero();
     }
     // Mean over the batch's targets, then clip by the global norm.
-    const float scale = m > 0 ? 1.0f / static_cast<float>(m) : 0.0f;
+    const float scale = step_targets > 0 ? 1.0f / static_cast<float>(step_targets) : 0.0f;
     double norm2 = 0;
     for (Mat<float>* g : total) {
       *g *= scale;
@@ -224,7 +274,7 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
     }
 
     loss_sum += loss;
-    done_targets += static_cast<std::size_t>(m);
+    done_targets += step_targets;
     if (on_progress) {
       TrainProgress p;
       p.epoch = epoch;
@@ -238,6 +288,7 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
       on_progress(p);
     }
   }
+  *bytes_per_step = static_cast<double>(group_.bytes() - bytes_before) / static_cast<double>(std::max<std::size_t>(1, steps));
   return loss_sum / static_cast<double>(std::max<std::size_t>(1, done_targets));
 }
 
@@ -260,7 +311,7 @@ Status Trainer::run(const std::function<void(const TrainProgress&)>& on_progress
     if (static_cast<std::size_t>(epoch) <= options_.lr_schedule.size())
       adam_.set_lr(options_.lr_schedule[static_cast<std::size_t>(epoch) - 1]);
     log.lr = adam_.lr();
-    log.loss = train_epoch(epoch, on_progress);
+    log.loss = train_epoch(epoch, on_progress, &log.bytes_per_step);
     log.seconds = seconds_since(t0);
     log.events_per_s = static_cast<double>(targets_) / std::max(1e-9, log.seconds);
     s = model(&current, &averaged());
@@ -271,9 +322,9 @@ Status Trainer::run(const std::function<void(const TrainProgress&)>& on_progress
       if (best_epoch_ == 0) return Status::error("training diverged: " + log.failure + "; try a lower --lr");
       break;
     }
-    log.validation = evaluate_model(current, data_, split_.validation, eval);
+    log.validation = gather_metrics(group_, evaluate_model(current, data_, split_.validation, eval), eval.ks);
     const double score = log.validation.ndcg.at(10);
-    if (split_.validation.empty() || score > best_score_) {  // nothing to validate on: the last epoch
+    if (log.validation.cases == 0 || score > best_score_) {  // nothing to validate on: the last epoch
       best_score_ = score;
       best_ = averaged();
       best_epoch_ = epoch;
@@ -287,7 +338,8 @@ Status Trainer::run(const std::function<void(const TrainProgress&)>& on_progress
     history_.push_back(log);
     if (on_epoch) on_epoch(log);
     if (epoch - best_epoch_ >= options_.patience) break;
-    if (options_.max_minutes > 0 && seconds_since(start) > options_.max_minutes * 60) break;
+    // The slowest process's clock, so that every process stops after the same epoch.
+    if (options_.max_minutes > 0 && group_.max(seconds_since(start)) > options_.max_minutes * 60) break;
   }
   return Status();
 }

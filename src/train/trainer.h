@@ -1,7 +1,12 @@
 // The training loop: next-item cross-entropy over the catalog (sampled softmax with the logQ
 // correction above a catalog-size threshold), truncated BPTT over each shopper's most recent
 // events, Adam, dropout, gradient clipping, early stopping on validation NDCG@10, checkpoints.
-// Deterministic: the same seed, data and thread count give the same model bytes.
+// Data parallel over threads and over the processes of a Group (train/distributed.h): a step's
+// shoppers are those whose key (a hash of the seed, the epoch and the shopper's id) falls in the
+// step's share of the key range, wherever they are; each thread and each process takes its own,
+// and the gradients are summed before one Adam step that every process takes alike.
+// Deterministic: the same seed, data, thread count and process count give the same model bytes;
+// another thread or process count sums the same gradients in another order (docs/scale.md).
 #pragma once
 
 #include <algorithm>
@@ -14,6 +19,7 @@
 #include "core/model.h"
 #include "train/adam.h"
 #include "train/dataset.h"
+#include "train/distributed.h"
 #include "train/evaluate.h"
 #include "train/loss.h"
 #include "train/params.h"
@@ -71,11 +77,14 @@ struct EpochLog {
   Metrics validation;
   bool best = false;
   std::string failure;  // set when this epoch's weights were not a usable model: training stopped
+  double bytes_per_step = 0;  // handed to the group's collectives per step (0 alone)
 };
 
 class Trainer {
  public:
-  Trainer(const Dataset& data, const Split& split, TrainOptions options);
+  // `data` and `split` hold this process's shard of the shoppers; the item rows, catalog and event
+  // types are the same on every process of `group`, which trains one model together.
+  Trainer(const Dataset& data, const Split& split, TrainOptions options, const Group& group = Group::alone());
 
   // Trains until early stopping, the epoch limit or the time limit. An epoch whose weights are not
   // a usable model (non-finite or out of range) stops training with the best model so far; the
@@ -95,8 +104,9 @@ class Trainer {
   int best_epoch() const { return best_epoch_; }
   double lr() const { return adam_.lr(); }
   const std::vector<EpochLog>& history() const { return history_; }
+  // Over the whole group.
   std::size_t training_targets() const { return targets_; }
-  std::size_t shoppers() const { return examples_.size(); }  // with training targets: one example each
+  std::size_t shoppers() const { return shoppers_; }  // with training targets: one example each
   // Adam steps per epoch: shoppers / batch size, rounded up.
   std::size_t steps_per_epoch() const {
     const std::size_t batch = static_cast<std::size_t>(std::max(1, options_.batch_size));
@@ -113,15 +123,17 @@ class Trainer {
   Status load_checkpoint(const std::uint8_t* data, std::size_t size);
 
  private:
-  double train_epoch(int epoch, const std::function<void(const TrainProgress&)>& on_progress);
+  double train_epoch(int epoch, const std::function<void(const TrainProgress&)>& on_progress, double* bytes_per_step);
 
   const Dataset& data_;
   const Split& split_;
   TrainOptions options_;
+  const Group& group_;
   ModelConfig config_;
   SequenceConfig sequence_;
-  std::vector<Example> examples_;
-  std::size_t targets_ = 0;
+  std::vector<Example> examples_;          // this process's shoppers
+  std::vector<std::uint64_t> shopper_ids_;  // per example: a hash of the shopper's id
+  std::size_t targets_ = 0, shoppers_ = 0;
   std::vector<IdPart> parts_;  // N: each item's id part outside id dropout (params.h)
   std::unique_ptr<NegativeSampler> sampler_;  // set when the catalog is large enough to sample
   Params<float> params_, best_, ema_;  // ema_: the moving average (empty when off)
