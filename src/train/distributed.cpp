@@ -5,6 +5,8 @@
 #include <cstdlib>
 
 #ifdef TANDEM_WITH_MPI
+#define OMPI_SKIP_MPICXX 1  // the C API only: MPI's C++ bindings are deprecated
+#define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 #endif
 

@@ -22,6 +22,7 @@
 #include "train/run.h"
 #include "train/export.h"
 #include "train/trainer.h"
+#include "training_fixtures.h"
 
 namespace tandem::train {
 namespace {
@@ -481,49 +482,12 @@ TEST(Evaluation, CaseKindsAndNdcgPerGroup) {
   EXPECT_EQ(group_ndcg(m, {false, false, false, false, false}, 10).cases, 0u);
 }
 
-// A log where every shopper walks a cycle of items: the next item is fully predictable.
-Dataset cycle_dataset() {
-  Dataset d;
-  for (int i = 0; i < 30; ++i) {
-    d.item_ids.push_back("item-" + std::to_string(i));
-    d.catalog.add_items(1);
-    CatalogItem row;
-    row.category = std::string(1, static_cast<char>('x' + i % 3));
-    d.catalog.set(static_cast<std::size_t>(i), row, true);
-  }
-  d.event_types = {"view", "purchase"};
-  d.purchase_event = "purchase";
-  d.user_offsets.push_back(0);
-  Rng rng(3);
-  for (int u = 0; u < 120; ++u) {
-    d.user_ids.push_back("u" + std::to_string(u));
-    const int start = static_cast<int>(rng.below(30)), len = 6 + static_cast<int>(rng.below(6));
-    for (int k = 0; k < len; ++k) d.events.push_back(Event{(start + 7 * k) % 30, k % 5 == 4 ? 1 : 0, 1e6 + 60.0 * k});
-    d.user_offsets.push_back(d.events.size());
-  }
-  return d;
-}
-
 // The model of a trainer's parameters (the best by default), which must be usable.
 std::shared_ptr<const Model> usable_model(const Trainer& trainer, const Params<float>* params = nullptr) {
   std::shared_ptr<const Model> model;
   const Status s = trainer.model(&model, params);
   EXPECT_TRUE(s.ok()) << s.message();
   return model;
-}
-
-TrainOptions tiny_options() {
-  TrainOptions o;
-  // In the cycle log the next item follows from the last one's id alone: ids only (the catalog
-  // tests switch id dropout on).
-  o.id_dropout = 0;
-  o.dim = 8;
-  o.epochs = 6;
-  o.patience = 6;
-  o.batch_size = 16;
-  o.lr = 1e-2;
-  o.dropout = 0.1f;
-  return o;
 }
 
 // Items without an id embedding of their own: one a catalog lists without events is cold, and the
