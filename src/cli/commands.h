@@ -14,6 +14,7 @@ int score_command(int argc, char** argv);
 int catalog_command(int argc, char** argv);
 int train_command(int argc, char** argv);
 int eval_command(int argc, char** argv);
+int prepare_command(int argc, char** argv);
 
 int profiles_command(int argc, char** argv);
 

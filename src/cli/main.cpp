@@ -24,6 +24,7 @@ const char* kUsage =
     "\n"
     "  train    learn a model from an interaction log, evaluate it, write the model file and profiles\n"
     "  eval     evaluate a model file on a log (HR, NDCG, MRR), against baselines\n"
+    "  prepare  preprocess a log larger than memory into a prepared-data file that train, eval, profiles read\n"
     "  inspect  print what a model file holds; --verify runs its self-test\n"
     "  export   write a model file again, e.g. with an int8 item table, or its weights as safetensors\n"
     "  import   build a model file from safetensors weights trained elsewhere\n"
@@ -50,6 +51,7 @@ int run(int argc, char** argv) {
   char** rest = argv + 2;
   if (command == "train") return train_command(n, rest);
   if (command == "eval") return eval_command(n, rest);
+  if (command == "prepare") return prepare_command(n, rest);
   if (command == "inspect") return inspect_command(n, rest);
   if (command == "export") return export_command(n, rest);
   if (command == "import") return import_command(n, rest);

@@ -20,6 +20,7 @@
 #include "core/profile_format.h"
 #include "train/export.h"
 #include "train/files.h"
+#include "train/prepare.h"
 #include "train/profile_store.h"
 #include "train/run.h"
 
@@ -287,9 +288,10 @@ Command train_options(TrainArgs* a) {
   return c;
 }
 
-}  // namespace
-
-int train_command(int argc, char** argv) {
+// train_command in one process of `world` (alone, or one of mpirun's): each loads its shard of
+// the shoppers, they train one model together, and the leader prints and writes what a single
+// process would (docs/scale.md).
+int train_in(const Group& world, int argc, char** argv) {
   TrainArgs a;
   Command command = train_options(&a);
   std::vector<std::string> positional;
@@ -302,6 +304,11 @@ int train_command(int argc, char** argv) {
   if (a.int8 && a.float32) return fail("give at most one of --int8 and --float32");
   std::vector<int> ks;
   if (!(s = finish_data_options(&a.data, &ks)).ok()) return fail(s.message());
+  if (world.size() > 1 && !a.data.dump_topk.empty())
+    return fail("--dump-topk lists every test case: run it with one process (tandem eval --dump-topk on the model)");
+  a.data.data.shard = static_cast<std::uint32_t>(world.rank());
+  a.data.data.shards = static_cast<std::uint32_t>(world.size());
+  a.run.group = &world;
   TrainOptions& o = a.run.train;
   o.exclude_history = a.data.exclude_history;
   o.repeat_term = !a.no_repeat_term;
@@ -318,6 +325,8 @@ int train_command(int argc, char** argv) {
   LoadedData l;
   if (!(s = load_data(a.data.data, &l)).ok()) return fail(s.message());
   print_data_summary(a.data, l);
+  if (world.size() > 1)
+    std::printf("processes  %d, each training on its shard of the shoppers (the counts above are rank 0's)\n", world.size());
   if (!a.data.data.catalog_path.empty()) {
     std::size_t in_no_event = 0;
     std::vector<char> has_event(l.data.item_ids.size(), 0);
@@ -332,7 +341,7 @@ int train_command(int argc, char** argv) {
   std::fflush(stdout);
 
   const std::string log_path = a.log.empty() ? a.out + ".log.jsonl" : a.log;
-  std::ofstream log(log_path, std::ios::trunc);
+  std::ofstream log(world.leader() ? log_path : "/dev/null", std::ios::trunc);
   if (!log) return fail("cannot write " + log_path);
   const bool tty = isatty(fileno(stderr)) && !a.quiet;
 
@@ -376,12 +385,14 @@ int train_command(int argc, char** argv) {
       std::printf("  %-10s epoch %3d  stopped: %s\n", run.name.c_str(), e.epoch, e.failure.c_str());
       return;
     }
-    std::printf("  %-10s epoch %3d  loss %.4f  val NDCG@10 %.4f  HR@10 %.4f  %.1fs  %.0f events/s%s\n", run.name.c_str(),
-                e.epoch, e.loss, e.validation.ndcg.at(10), e.validation.hr.at(10), e.seconds, e.events_per_s,
+    char exchanged[48] = "";
+    if (world.size() > 1) std::snprintf(exchanged, sizeof exchanged, "  %.0f KiB/step", e.bytes_per_step / 1024);
+    std::printf("  %-10s epoch %3d  loss %.4f  val NDCG@10 %.4f  HR@10 %.4f  %.1fs  %.0f events/s%s%s\n", run.name.c_str(),
+                e.epoch, e.loss, e.validation.ndcg.at(10), e.validation.hr.at(10), e.seconds, e.events_per_s, exchanged,
                 e.best ? "  *" : "");
     std::fflush(stdout);
     log << json{{"model", run.name}, {"epoch", e.epoch}, {"loss", e.loss}, {"seconds", e.seconds},
-                {"events_per_s", e.events_per_s}, {"lr", e.lr}, {"validation", metrics_json(e.validation)}, {"best", e.best}}
+                {"events_per_s", e.events_per_s}, {"bytes_per_step", e.bytes_per_step}, {"lr", e.lr}, {"validation", metrics_json(e.validation)}, {"best", e.best}}
                .dump()
         << "\n";
     log.flush();
@@ -407,9 +418,9 @@ int train_command(int argc, char** argv) {
   // Test-set evaluation of every model and the baselines, by the same code.
   std::vector<std::pair<std::string, std::shared_ptr<const Model>>> models;
   for (const TrainedModel& run : runs) models.emplace_back(run.name, &run == &runs.front() ? main.model : run.model);
-  const TestReport report = evaluate_test(l, models, ks, o.exclude_history, true, o.window, o.session_timeout_s);
+  const TestReport report = evaluate_test(l, models, ks, o.exclude_history, true, o.window, o.session_timeout_s, world);
   char heading[160];
-  std::snprintf(heading, sizeof heading, "test (%zu cases, %s, whole catalog ranked%s)", l.split.test.size(),
+  std::snprintf(heading, sizeof heading, "test (%zu cases, %s, whole catalog ranked%s)", report.table.back().metrics.cases,
                 a.data.data.protocol.c_str(), o.exclude_history ? ", history excluded" : ", repeats allowed");
   print_test(report, heading);
   print_differences(report, report.baselines);  // after the baselines: the main model
@@ -417,11 +428,13 @@ int train_command(int argc, char** argv) {
 
   // Export the main model with its metadata and a self-test from a real shopper. Every output is
   // made before any is written, and they land together (train/files.h).
+  std::uint64_t counts[2] = {l.data.user_count(), l.data.events.size()};  // over every process's shard
+  world.sum(counts, 2);
   json meta{{"trained_on", std::filesystem::path(a.data.data.path).filename().string()},
             {"format", a.data.format},
             {"protocol", a.data.data.protocol},
-            {"users", l.data.user_count()},
-            {"events", l.data.events.size()},
+            {"users", counts[0]},
+            {"events", counts[1]},
             {"best_epoch", runs.front().trainer->best_epoch()},
             {"refit", a.refit},
             {"train_seconds", main.seconds},
@@ -440,31 +453,40 @@ int train_command(int argc, char** argv) {
   if (!(s = export_model(*main.model, l.data, meta.dump(), table, &model, &bytes)).ok()) return fail(s.message());
   Outputs outputs;
   std::vector<std::string> wrote;
-  if (!(s = outputs.file(a.out, bytes.data(), bytes.size())).ok()) return fail(s.message());
+  // The model and the report are the leader's to write; every process holds the same.
+  if (world.leader() && !(s = outputs.file(a.out, bytes.data(), bytes.size())).ok()) return fail(s.message());
   char line[512];
   std::snprintf(line, sizeof line, "%s (%zu bytes, %s item table, fingerprint %s)", a.out.c_str(), bytes.size(),
                 model->quantized() ? "int8" : "float32", model->fingerprint_hex().c_str());
   wrote.push_back(line);
   if (!a.profiles.empty()) {
-    std::string staging;
-    s = outputs.directory(a.profiles, &staging);
-    if (s.ok()) s = write_profiles(staging, *model, l.data);
+    if (world.size() > 1) {
+      // Each process writes its own shoppers' files into DIR side by side, each file atomically
+      // (the directory is not swapped as a whole).
+      std::error_code ec;
+      std::filesystem::create_directories(a.profiles, ec);
+      s = ec ? Status::error("cannot create " + a.profiles + ": " + ec.message()) : write_profiles(a.profiles, *model, l.data);
+    } else {
+      std::string staging;
+      s = outputs.directory(a.profiles, &staging);
+      if (s.ok()) s = write_profiles(staging, *model, l.data);
+    }
     if (!s.ok()) return fail(s.message());
-    wrote.push_back(std::to_string(l.data.user_count()) + " profiles into " + a.profiles);
+    wrote.push_back(std::to_string(counts[0]) + " profiles into " + a.profiles);
   }
   if (!a.data.dump_topk.empty()) {
     const std::string text = topk_lines(model, l, o.exclude_history);
     if (!(s = outputs.file(a.data.dump_topk, text.data(), text.size())).ok()) return fail(s.message());
     wrote.push_back(a.data.dump_topk);
   }
-  if (!a.report.empty()) {
+  if (world.leader() && !a.report.empty()) {
     std::vector<ReportRun> report_runs;
     for (const auto& run : runs) report_runs.push_back({run.name, run.trainer->history()});
     std::vector<std::string> facts = {
-        "data: " + a.data.data.path + " (" + a.data.format + "), " + std::to_string(l.data.user_count()) + " users, " +
-            std::to_string(l.data.item_ids.size()) + " items, " + std::to_string(l.data.events.size()) + " events",
+        "data: " + a.data.data.path + " (" + a.data.format + "), " + std::to_string(counts[0]) + " users, " +
+            std::to_string(l.data.item_ids.size()) + " items, " + std::to_string(counts[1]) + " events",
         "protocol: " + a.data.data.protocol + (o.exclude_history ? ", history excluded" : ", repeats allowed") + ", " +
-            std::to_string(l.split.test.size()) + " test cases, whole catalog ranked",
+            std::to_string(report.table.back().metrics.cases) + " test cases, whole catalog ranked",
         "model: dim " + std::to_string(o.dim) + ", best epoch " + std::to_string(main.trainer->best_epoch()) + ", " +
             std::to_string(static_cast<int>(main.seconds)) + " s of training on " + std::to_string(o.threads) + " threads"};
     const std::string html = html_report("tandem training report", facts, report_runs, report.table, ks, report.kinds);
@@ -476,6 +498,21 @@ int train_command(int argc, char** argv) {
   for (const std::string& w : wrote) std::printf("wrote      %s\n", w.c_str());
   std::printf("log        %s\n", log_path.c_str());
   return 0;
+}
+
+}  // namespace
+
+int train_command(int argc, char** argv) {
+  Status s = start_world(nullptr, nullptr);
+  if (!s.ok()) return fail(s.message());
+  const Group& world = Group::world();
+  // Only the leader prints: every process trains the same model.
+  if (!world.leader() && !std::freopen("/dev/null", "w", stdout)) return fail("cannot silence stdout");
+  const int code = train_in(world, argc, argv);
+  // A process that stops alone would leave the others waiting in a collective: end them all.
+  if (code != 0) abort_world("ending the job (the error above)", code);
+  end_world();
+  return code;
 }
 
 int eval_command(int argc, char** argv) {
@@ -605,6 +642,51 @@ int profiles_command(int argc, char** argv) {
               static_cast<double>(report.created + report.updated) / std::max(seconds, 1e-9),
               static_cast<double>(report.events) / std::max(seconds, 1e-9));
   for (const auto& e : report.first_unreadable) std::printf("           unreadable: %s\n", e.c_str());
+  return 0;
+}
+
+int prepare_command(int argc, char** argv) {
+  DataArgs a;
+  std::string out, budget = "256M", temp_dir;
+  Command command{"prepare", "--data LOG --out FILE [options]",
+                  "Preprocesses a log of any size into a prepared-data file (docs/data.md, \"Logs larger than memory\"):\n"
+                  "rows sorted in on-disk runs within --memory-budget, merged, duplicates dropped, the k-core filter and\n"
+                  "the catalog applied. tandem train, eval and profiles read it with --data FILE, as the same dataset.",
+                  {{"out", "FILE", "the prepared-data file to write", &out},
+                   {"memory-budget", "BYTES", "the rows being sorted plus the interned ids stay within this, e.g. 512M, 2G "
+                                              "(default 256M)", &budget},
+                   {"temp-dir", "DIR", "where the sorted runs go (default: beside --out)", &temp_dir}},
+                  {}, {}};
+  add_data_options(&command, &a, false);
+  std::vector<std::string> positional;
+  if (int r = parse_or_help(command, argc, argv, &positional); r >= 0) return r;
+  if (!positional.empty()) return fail("prepare takes no positional arguments, got '" + positional[0] + "'");
+  if (a.data.path.empty() || out.empty()) return fail("prepare needs --data LOG and --out FILE");
+  std::vector<int> ks;
+  Status s = finish_data_options(&a, &ks);
+  if (!s.ok()) return fail(s.message());
+  if (is_prepared_file(a.data.path)) return fail(a.data.path + " is a prepared-data file already");
+  PrepareOptions p;
+  p.log_path = a.data.path, p.log = a.data.log, p.preprocess = a.data.preprocess, p.catalog_path = a.data.catalog_path;
+  p.out = out, p.temp_dir = temp_dir;
+  if (!(s = parse_byte_size(budget, &p.memory_budget)).ok()) return fail("--memory-budget: " + s.message());
+  PrepareReport report;
+  const auto start = std::chrono::steady_clock::now();
+  if (!(s = prepare_log(p, &report)).ok()) return fail(s.message());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const LogReport& r = report.log;
+  std::printf("data       %s (%s): %llu rows in %.1f s (%.0f rows/s), %zu sorted runs; ids %zu users, %zu items in %zu bytes\n",
+              a.data.path.c_str(), a.format.c_str(), static_cast<unsigned long long>(r.rows), seconds,
+              static_cast<double>(r.rows) / std::max(seconds, 1e-9), report.runs, report.user_ids, report.item_ids,
+              report.dictionary_bytes);
+  std::printf("           %llu malformed rows skipped, %llu duplicates dropped, %llu filtered by minimum counts\n",
+              static_cast<unsigned long long>(r.malformed), static_cast<unsigned long long>(r.duplicates),
+              static_cast<unsigned long long>(r.filtered));
+  for (const auto& e : r.first_errors) std::printf("           %s\n", e.c_str());
+  if (!p.catalog_path.empty()) print_catalog_report(p.catalog_path, report.catalog, report.items_in_no_event, "in no event");
+  std::printf("wrote      %s (%llu bytes): %zu users, %zu items, %llu events\n", out.c_str(),
+              static_cast<unsigned long long>(report.file_bytes), report.users, report.items,
+              static_cast<unsigned long long>(report.events));
   return 0;
 }
 

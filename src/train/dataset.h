@@ -13,6 +13,7 @@
 
 #include "core/catalog.h"
 #include "core/event.h"
+#include "core/limits.h"
 
 namespace tandem::train {
 
@@ -25,6 +26,9 @@ struct Dataset {
   std::vector<Event> events;                    // item row, event type index, time in seconds
   std::vector<std::size_t> user_offsets;        // user u owns events[user_offsets[u], user_offsets[u+1])
   bool has_timestamps = true;                   // false for sequence-only logs (times are positions)
+  // The latest event time of the whole log, after preprocessing and before a shard kept its users
+  // (run.h, DataOptions::shards): every shard splits and counts time from the same point.
+  double latest_time = -kMaxTimeSeconds;
 
   std::size_t user_count() const { return user_offsets.empty() ? 0 : user_offsets.size() - 1; }
   std::size_t user_begin(std::size_t u) const { return user_offsets[u]; }

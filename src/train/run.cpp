@@ -9,6 +9,8 @@
 
 #include "core/limits.h"
 #include "train/files.h"
+#include "train/prepare.h"
+#include "train/shard.h"
 
 namespace tandem::train {
 
@@ -23,9 +25,7 @@ Status split_data(const DataOptions& options, LoadedData* loaded) {
   } else if (options.protocol == "leave-one-out") {
     loaded->split = leave_one_out(loaded->data);
   } else if (options.protocol == "time") {
-    double latest = -kMaxTimeSeconds;
-    for (const Event& e : loaded->data.events) latest = std::max(latest, e.time);
-    loaded->split = time_split(loaded->data, latest - options.test_days * 86400.0);
+    loaded->split = time_split(loaded->data, loaded->data.latest_time - options.test_days * 86400.0);
   } else {
     return Status::error("the protocol must be leave-one-out or time, got '" + options.protocol + "'");
   }
@@ -65,22 +65,27 @@ Status append_log(RawLog&& more, RawLog* into) {
   return {};
 }
 
-void apply_catalog(const std::vector<CatalogItem>& items, Dataset* data) {
-  std::unordered_map<std::string, std::size_t> rows;
-  for (std::size_t i = 0; i < data->item_ids.size(); ++i) rows.emplace(data->item_ids[i], i);
-  for (const CatalogItem& item : items) {
-    auto [it, added] = rows.emplace(item.id, data->item_ids.size());
-    if (added) {
-      data->item_ids.push_back(item.id);
-      data->catalog.add_items(1);
-    }
-    data->catalog.set(it->second, item, true);
-  }
-  data->catalog.drop_unused_values();  // the log's categories the catalog replaced
+// A prepared-data file: the dataset as prepare_log left it, the shard's users only.
+Status load_prepared(const DataOptions& options, LoadedData* out) {
+  const char* applied = !options.catalog_path.empty()                ? "a catalog (--catalog)"
+                        : options.preprocess.k_core()                 ? "a k-core filter (--min-user-events, --min-item-count)"
+                        : !options.test_path.empty()                  ? "a test log (--test)"
+                                                                      : nullptr;
+  if (applied)
+    return Status::error(options.path + " is a prepared-data file: " + applied +
+                         " is applied when it is prepared (tandem prepare), not when it is read");
+  Status s = read_prepared(options.path, options.shard, options.shards, &out->data, &out->report);
+  if (!s.ok()) return s;
+  if (out->data.events.empty() && options.shards <= 1) return Status::error(options.path + ": no events left to train on");
+  return split_data(options, out);
 }
 
 Status load_data(const DataOptions& options, LoadedData* out) {
   if (options.path.empty()) return Status::error("needs --data FILE (an interaction log)");
+  if (options.shards == 0 || options.shard >= options.shards)
+    return Status::error("shard " + std::to_string(options.shard) + " of " + std::to_string(options.shards) +
+                         " does not exist");
+  if (is_prepared_file(options.path)) return load_prepared(options, out);
   RawLog raw;
   Status s = read_log_file(options.path, options.log, &raw, &out->report);
   if (!s.ok()) return s;
@@ -104,6 +109,7 @@ Status load_data(const DataOptions& options, LoadedData* out) {
     if (!(s = read_catalog_file(options.catalog_path, options.log, &items, &out->catalog_report)).ok()) return s;
     apply_catalog(items, &out->data);
   }
+  if (options.shards > 1) keep_shard(&out->data, options.shard, options.shards);
   return split_data(options, out);
 }
 
@@ -165,7 +171,7 @@ Status train_models(const RunOptions& options, LoadedData* loaded, const RunCall
     train.fusion = f;
     TrainedModel run;
     run.name = run_name(f);
-    run.trainer = std::make_unique<Trainer>(loaded->data, loaded->split, train);
+    run.trainer = std::make_unique<Trainer>(loaded->data, loaded->split, train, *options.group);
     run.checkpoint = options.checkpoint.empty() ? "" : options.checkpoint + (out->empty() ? "" : "." + run.name);
     const std::string& checkpoint = run.checkpoint;
     int resumed = 0;
@@ -191,7 +197,7 @@ Status train_models(const RunOptions& options, LoadedData* loaded, const RunCall
         },
         [&](const EpochLog& e) {
           if (callbacks.on_epoch) callbacks.on_epoch(run, e);
-          if (checkpoint.empty()) return;
+          if (checkpoint.empty() || !options.group->leader()) return;  // every process holds the same state
           std::vector<std::uint8_t> bytes;
           Status cs = trainer->save_checkpoint(&bytes);
           if (cs.ok()) cs = write_file_atomic(checkpoint, bytes.data(), bytes.size());
@@ -221,7 +227,7 @@ Status refit_model(const LoadedData& loaded, const TrainedModel& chosen, const R
   TrainedModel run;
   run.name = chosen.name;
   run.split = split;
-  run.trainer = std::make_unique<Trainer>(loaded.data, *split, train);
+  run.trainer = std::make_unique<Trainer>(loaded.data, *split, train, chosen.trainer->group());
   if (callbacks.on_start) callbacks.on_start(run, 0);
   const auto start = std::chrono::steady_clock::now();
   Status s = run.trainer->run(
@@ -241,7 +247,7 @@ Status refit_model(const LoadedData& loaded, const TrainedModel& chosen, const R
 TestReport evaluate_test(const LoadedData& loaded,
                          const std::vector<std::pair<std::string, std::shared_ptr<const Model>>>& models,
                          const std::vector<int>& ks, bool exclude_history, bool baselines, int window,
-                         double session_timeout_s) {
+                         double session_timeout_s, const Group& group) {
   TestReport report;
   report.ks = ks;
   EvalOptions eval;
@@ -249,7 +255,8 @@ TestReport evaluate_test(const LoadedData& loaded,
   eval.exclude_history = exclude_history;
   const Dataset& d = loaded.data;
   const std::vector<Case>& test = loaded.split.test;
-  const std::vector<double> counts = item_counts(d, loaded.split.validation);
+  std::vector<double> counts = item_counts(d, loaded.split.validation);
+  group.sum(counts.data(), counts.size());
   if (baselines) {
     report.table.push_back({"popularity", evaluate_popularity(d, test, counts, eval)});
     report.table.push_back({"recently viewed", evaluate_recently_viewed(d, test, counts, eval)});
@@ -259,6 +266,18 @@ TestReport evaluate_test(const LoadedData& loaded,
   report.baselines = report.table.size();
   for (const auto& [name, model] : models) report.table.push_back({name, evaluate_model(model, d, test, eval)});
   report.kinds = case_kinds(d, test, counts, window, session_timeout_s);
+  if (group.size() > 1) {
+    for (TestRow& row : report.table) row.metrics = gather_metrics(group, row.metrics, ks);
+    std::vector<std::int32_t> held_out, on_return;
+    for (std::size_t i = 0; i < report.kinds.held_out.size(); ++i) {
+      held_out.push_back(static_cast<std::int32_t>(report.kinds.held_out[i]));
+      on_return.push_back(report.kinds.on_return[i] ? 1 : 0);
+    }
+    report.kinds.held_out.clear();
+    report.kinds.on_return.clear();
+    for (std::int32_t k : group.gather(held_out)) report.kinds.held_out.push_back(static_cast<TargetKind>(k));
+    for (std::int32_t r : group.gather(on_return)) report.kinds.on_return.push_back(r != 0);
+  }
   return report;
 }
 

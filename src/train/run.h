@@ -35,6 +35,9 @@ struct DataOptions {
   double test_days = 1;              // time protocol: sessions starting in the last test_days are test
   std::string test_path;             // time protocol: a published split's test log (its sessions are the test)
   std::string catalog_path;          // a product catalog (docs/data.md): features, and items no event names
+  // Keep only the users of this shard of `shards` (user_shard, shard.h), e.g. an MPI rank's; items,
+  // catalog, event types and Dataset::latest_time stay those of the whole log.
+  std::uint32_t shard = 0, shards = 1;
 };
 
 struct LoadedData {
@@ -45,13 +48,11 @@ struct LoadedData {
   std::unordered_set<std::string> test_users;  // with a test log: the ids of its sessions
 };
 
-// Reads, preprocesses and splits the log, with the catalog's items and features. Errors name the
-// file.
+// Reads, preprocesses and splits the log, with the catalog's items and features; or reads a
+// prepared-data file (prepare.h, recognised by its magic bytes), which already holds all that: then
+// the log format options do not apply, and a catalog, a k-core filter or a test log is an error
+// (they were applied when it was prepared). Errors name the file.
 Status load_data(const DataOptions& options, LoadedData* out);
-
-// A catalog's rows into a dataset: known items get the features the rows give (over the log's
-// categories), items no event names are added without events.
-void apply_catalog(const std::vector<CatalogItem>& items, Dataset* data);
 
 // The events whose items the model knows, in the model's rows and event types (a Session ignores
 // the others too), with the model's items, catalog and types; *dropped counts the rest. An event
@@ -70,6 +71,7 @@ struct RunOptions {
   std::string checkpoint;   // after every epoch (FILE, FILE.long-only, FILE.short-only)
   bool resume = false;      // continue from the checkpoints that exist
   std::shared_ptr<const Model> init_from;  // a warm start from this model (Trainer::init_from); not when resuming
+  const Group* group = &Group::alone();    // the processes training together (loaded holds this one's shard)
 };
 
 struct TrainedModel {
@@ -115,9 +117,11 @@ struct TestReport {
 
 // Every test case ranked over the whole catalog by the baselines (popularity, recently viewed, and
 // new in category when the items have categories) and each model. window and session_timeout_s: the main model's, for the breakdown of the cases.
+// Over a group's shards: the popularity counts are summed and every process gets every case, in
+// rank order.
 TestReport evaluate_test(const LoadedData& loaded, const std::vector<std::pair<std::string, std::shared_ptr<const Model>>>& models,
                          const std::vector<int>& ks, bool exclude_history, bool baselines, int window,
-                         double session_timeout_s);
+                         double session_timeout_s, const Group& group = Group::alone());
 
 // One JSON line per test case: the shopper's id, the held-out event's position in their history
 // (0-based), the held-out item and the model's top 20.
