@@ -97,6 +97,7 @@ class Trainer {
   Status init_from(const Model& model, WarmStart* report);
 
   const TrainOptions& options() const { return options_; }
+  const Group& group() const { return group_; }
   const ModelConfig& model_config() const { return config_; }
   const Params<float>& params() const { return params_; }
   // What validation scores and the best model keeps: the moving average with --ema, else params().
