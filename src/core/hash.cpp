@@ -39,7 +39,9 @@ inline std::uint64_t merge(std::uint64_t acc, std::uint64_t val) {
 
 // The four lanes over whole 32-byte stripes from p on, while at least 32 bytes remain; returns
 // where it stopped.
-const unsigned char* stripes(std::uint64_t v[4], const unsigned char* p, const unsigned char* end) {
+// Both are inlined into xxh64, whose short ids (the item lookup) must not pay for calls.
+#define TANDEM_INLINE inline __attribute__((always_inline))
+TANDEM_INLINE const unsigned char* stripes(std::uint64_t v[4], const unsigned char* p, const unsigned char* end) {
   while (end - p >= 32) {
     v[0] = round(v[0], read64(p));
     v[1] = round(v[1], read64(p + 8));
@@ -51,7 +53,7 @@ const unsigned char* stripes(std::uint64_t v[4], const unsigned char* p, const u
 }
 
 // The digest from the lanes (when `total` reached 32 bytes) and the last 0 to 31 bytes [p, end).
-std::uint64_t finish(const std::uint64_t v[4], std::uint64_t total, std::uint64_t seed, const unsigned char* p,
+TANDEM_INLINE std::uint64_t finish(const std::uint64_t v[4], std::uint64_t total, std::uint64_t seed, const unsigned char* p,
                      const unsigned char* end) {
   std::uint64_t h;
   if (total >= 32) {

@@ -30,12 +30,7 @@ std::vector<RawRow> sort_by_user_and_time(std::vector<RawRow>&& rows) {
   return sorted;
 }
 
-bool DuplicateFilter::keep(const RawRow& r) {
-  if (r.user != last_.user || r.time != last_.time) {  // the common case: a time of its own
-    last_ = r;
-    alone_ = true;
-    return true;
-  }
+bool DuplicateFilter::keep_tied(const RawRow& r) {
   if (alone_) {
     seen_.clear();
     seen_.insert(std::uint64_t{last_.item} << 32 | last_.type);
@@ -97,16 +92,19 @@ Dataset dataset_head(RawLog&& log, const CoreFilter& core, std::vector<std::int3
 
 Dataset build_dataset(RawLog&& log, const PreprocessOptions& options, LogReport* report) {
   std::vector<RawRow> rows = sort_by_user_and_time(std::move(log.rows));
+  // Duplicates are dropped in place while the first k-core round counts, as prepare_log's merge does.
   DuplicateFilter duplicates;
+  CoreFilter core(log.users.size(), log.items.size(), options);
   std::size_t w = 0;
-  for (const RawRow& r : rows)
-    if (duplicates.keep(r)) rows[w++] = r;
+  for (const RawRow& r : rows) {
+    if (!duplicates.keep(r)) continue;
+    rows[w++] = r;
+    core.count(r);
+  }
   const std::uint64_t dropped = rows.size() - w;
   rows.resize(w);
-  CoreFilter core(log.users.size(), log.items.size(), options);
-  do {
+  while (core.next_round())
     for (const RawRow& r : rows) core.count(r);
-  } while (core.next_round());
   if (report) {
     report->duplicates = dropped;
     report->filtered = rows.size() - core.kept();

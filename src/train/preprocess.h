@@ -39,9 +39,15 @@ std::vector<RawRow> sort_by_user_and_time(std::vector<RawRow>&& rows);
 // Fed the rows in the order above, keep() says whether each one stays.
 class DuplicateFilter {
  public:
-  bool keep(const RawRow& r);
+  bool keep(const RawRow& r) {
+    if (r.user == last_.user && r.time == last_.time) return keep_tied(r);
+    last_ = r;  // the common case: a time of its own
+    alone_ = true;
+    return true;
+  }
 
  private:
+  bool keep_tied(const RawRow& r);
   RawRow last_{~std::uint32_t{0}, 0, 0, 0};
   bool alone_ = true;  // last_ is the first row of its (user, time): seen_ does not hold it yet
   std::unordered_set<std::uint64_t> seen_;  // item and type of the rows of last_'s (user, time)
@@ -55,7 +61,7 @@ class DuplicateFilter {
 class CoreFilter {
  public:
   CoreFilter(std::size_t users, std::size_t items, const PreprocessOptions& options);
-  bool keeps(const RawRow& r) const { return user_ok_[r.user] && item_ok_[r.item]; }
+  bool keeps(const RawRow& r) const { return !options_.k_core() || (user_ok_[r.user] && item_ok_[r.item]); }
   void count(const RawRow& r) {
     if (!keeps(r)) return;
     ++kept_;
