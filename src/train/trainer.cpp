@@ -204,7 +204,12 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
 #pragma omp parallel num_threads(threads)
     {
       const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
-      if (thread_grads[t].item_emb.size() == 0) thread_grads[t] = params_.zeros_like();
+      if (thread_grads[t].lstm_w.size() == 0) {
+        // The id table's gradients come from the composed table's (thread_items) alone.
+        thread_grads[t] = params_.zeros_like();
+        thread_grads[t].item_emb.resize(0, d);
+        thread_grads[t].item_bias.resize(0, 1);
+      }
       for (Mat<float>* g : thread_grads[t].tensors()) g->setZero();
       thread_items[t].setZero(n, d);
 #pragma omp for schedule(static)
@@ -216,9 +221,10 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
     // Reduce in thread order: the same sums whatever the scheduling.
     auto total = grads.tensors();
     for (int t = 0; t < threads; ++t) {
-      if (thread_grads[static_cast<std::size_t>(t)].item_emb.size() == 0) continue;
+      if (thread_grads[static_cast<std::size_t>(t)].lstm_w.size() == 0) continue;  // a thread OpenMP did not start
       auto part = thread_grads[static_cast<std::size_t>(t)].tensors();
-      for (std::size_t i = 0; i < total.size(); ++i) *total[i] += *part[i];
+      for (std::size_t i = 0; i < total.size(); ++i)
+        if (part[i]->size() > 0) *total[i] += *part[i];
       item_grads.vec += thread_items[static_cast<std::size_t>(t)];
     }
     // Then over the processes: the composed item table by the rows this process touched (the
