@@ -117,11 +117,25 @@ PrepareOptions prepare_options(const DataOptions& data, const std::string& out, 
   return p;
 }
 
-TEST(Prepare, ManyRunsGiveTheInMemoryDataset) {
-  TempDir dir("same");
+// A messy log of `rows` rows written into dir as log.csv, and the options that read it.
+DataOptions write_log(const TempDir& dir, int rows, std::uint64_t seed) {
   DataOptions data;
   data.path = dir.file("log.csv");
-  write_text(data.path, messy_log(4000, 7));
+  write_text(data.path, messy_log(rows, seed));
+  return data;
+}
+
+// prepare_log of the log into `out`; its report.
+PrepareReport prepare(const DataOptions& data, const std::string& out, std::size_t budget) {
+  PrepareReport report;
+  const Status s = prepare_log(prepare_options(data, out, budget), &report);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return report;
+}
+
+TEST(Prepare, ManyRunsGiveTheInMemoryDataset) {
+  TempDir dir("same");
+  DataOptions data = write_log(dir, 4000, 7);
   write_text(dir.file("catalog.jsonl"),
              "{\"id\": \"i3\", \"category\": \"home/kitchen\", \"brand\": \"acme\", \"price\": 9.5}\n"
              "{\"id\": \"new-1\", \"category\": \"home\", \"price\": 20}\n");
@@ -138,9 +152,7 @@ TEST(Prepare, ManyRunsGiveTheInMemoryDataset) {
     EXPECT_GT(memory.report.duplicates, 0u);
     if (c.min_user + c.min_item > 0) EXPECT_GT(memory.report.filtered, 0u);
 
-    PrepareReport report;
-    const Status s = prepare_log(prepare_options(data, dir.file("log.prepared"), 16 << 10), &report);
-    ASSERT_TRUE(s.ok()) << s.message();
+    const PrepareReport report = prepare(data, dir.file("log.prepared"), 16 << 10);
     EXPECT_GT(report.runs, 10u);
     EXPECT_EQ(report.events, memory.data.events.size());
     EXPECT_EQ(dir.files(), (std::vector<std::string>{"catalog.jsonl", "log.csv", "log.prepared"}));  // no runs left
@@ -159,12 +171,8 @@ TEST(Prepare, ManyRunsGiveTheInMemoryDataset) {
 
 TEST(Prepare, OneRunWhenTheBudgetHoldsTheLog) {
   TempDir dir("one");
-  DataOptions data;
-  data.path = dir.file("log.csv");
-  write_text(data.path, messy_log(500, 3));
-  PrepareReport report;
-  ASSERT_TRUE(prepare_log(prepare_options(data, dir.file("p"), 64 << 20), &report).ok());
-  EXPECT_EQ(report.runs, 1u);
+  const DataOptions data = write_log(dir, 500, 3);
+  EXPECT_EQ(prepare(data, dir.file("p"), 64 << 20).runs, 1u);
   LoadedData memory, read;
   ASSERT_TRUE(load_data(data, &memory).ok());
   DataOptions prepared;
@@ -175,11 +183,8 @@ TEST(Prepare, OneRunWhenTheBudgetHoldsTheLog) {
 
 TEST(Prepare, ShardsPartitionTheUsersFromALogAndFromAPreparedFile) {
   TempDir dir("shards");
-  DataOptions data;
-  data.path = dir.file("log.csv");
-  write_text(data.path, messy_log(3000, 11));
-  PrepareReport report;
-  ASSERT_TRUE(prepare_log(prepare_options(data, dir.file("p"), 16 << 10), &report).ok());
+  const DataOptions data = write_log(dir, 3000, 11);
+  prepare(data, dir.file("p"), 16 << 10);
   LoadedData whole;
   ASSERT_TRUE(load_data(data, &whole).ok());
   for (const std::string& path : {data.path, dir.file("p")}) {
@@ -228,11 +233,7 @@ TEST(Prepare, UserShardIsXxh64OfTheIdModuloShards) {
 
 // The bytes of a prepared file of a small log.
 std::string prepared_bytes(const TempDir& dir) {
-  DataOptions data;
-  data.path = dir.file("log.csv");
-  write_text(data.path, messy_log(300, 5));
-  PrepareReport report;
-  EXPECT_TRUE(prepare_log(prepare_options(data, dir.file("good"), 1 << 20), &report).ok());
+  prepare(write_log(dir, 300, 5), dir.file("good"), 1 << 20);
   std::ifstream in(dir.file("good"), std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
@@ -286,11 +287,8 @@ TEST(Prepare, BadFilesAreErrorsThatNameThem) {
 
 TEST(Prepare, UnwritablePlacesAndFullDisksLeaveNoFiles) {
   TempDir dir("unwritable");
-  DataOptions data;
-  data.path = dir.file("log.csv");
-  write_text(data.path, messy_log(3000, 9));
   PrepareReport report;
-  PrepareOptions p = prepare_options(data, dir.file("out"), 16 << 10);
+  PrepareOptions p = prepare_options(write_log(dir, 3000, 9), dir.file("out"), 16 << 10);
   p.temp_dir = dir.file("missing/dir");
   Status s = prepare_log(p, &report);
   EXPECT_EQ(s.message().rfind("cannot write " + p.temp_dir + "/out.probe-", 0), 0u) << s.message();
