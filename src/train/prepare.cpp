@@ -31,6 +31,8 @@ namespace {
 // payload, XXH64 of every byte before it.
 constexpr EnvelopeKind kPreparedData{"prepared-data file", std::string_view("\x89TDD\r\n\x1a\n", 8), 1};
 constexpr std::size_t kBufferBytes = std::size_t{1} << 20;
+// Runs merged at once (each an open file); more are first merged in groups of this many.
+constexpr std::size_t kMaxFanIn = 256;
 
 // A file written through a buffer, its bytes hashed as they go; the first failure is kept.
 class Writer {
@@ -364,8 +366,25 @@ Status prepare_log(const PrepareOptions& options, PrepareReport* report) {
   report->user_ids = raw.users.size(), report->item_ids = raw.items.size();
 
   // 2. The runs merged into one file of rows without duplicates, counting the first k-core round.
-  // Each run reads through a buffer of its share of a quarter of the budget.
-  const std::size_t buffer_rows = std::max<std::size_t>(4096, options.memory_budget / 4 / std::max<std::size_t>(1, runs.size()) / sizeof(RawRow));
+  // Each run reads through a buffer of its share of a quarter of the budget. Groups of consecutive
+  // runs are consecutive stretches of the log: merged first, they keep the order's ties.
+  const std::size_t buffer_rows =
+      std::max<std::size_t>(4096, options.memory_budget / 4 / std::min(kMaxFanIn, std::max<std::size_t>(1, runs.size())) / sizeof(RawRow));
+  while (runs.size() > kMaxFanIn) {
+    std::vector<std::string> longer;
+    for (std::size_t first = 0; first < runs.size(); first += kMaxFanIn) {
+      const std::vector<std::string> group(runs.begin() + static_cast<std::ptrdiff_t>(first),
+                                           runs.begin() + static_cast<std::ptrdiff_t>(std::min(runs.size(), first + kMaxFanIn)));
+      longer.push_back(temp.add("run" + std::to_string(report->runs + longer.size())));
+      Writer w(longer.back());
+      Status s = merge_runs(group, buffer_rows, [&](const RawRow& r) { w.bytes(&r, sizeof r); });
+      if (s.ok()) s = w.close();
+      if (!s.ok()) return s;
+      for (const std::string& run : group) temp.remove(run);
+    }
+    report->runs += longer.size();
+    runs = std::move(longer);
+  }
   CoreFilter core(raw.users.size(), raw.items.size(), options.preprocess);
   DuplicateFilter duplicates;
   double latest = -kMaxTimeSeconds;

@@ -181,6 +181,20 @@ TEST(Prepare, OneRunWhenTheBudgetHoldsTheLog) {
   expect_same(memory.data, read.data);
 }
 
+TEST(Prepare, MoreRunsThanAreMergedAtOnceMergeInGroupsFirst) {
+  TempDir dir("groups");
+  const DataOptions data = write_log(dir, 5000, 13);
+  EXPECT_GT(prepare(data, dir.file("p"), 4 << 10).runs, 256u + 2);  // 10-row runs, then groups of 256
+  EXPECT_EQ(dir.files(), (std::vector<std::string>{"log.csv", "p"}));
+  LoadedData memory, read;
+  ASSERT_TRUE(load_data(data, &memory).ok());
+  DataOptions prepared;
+  prepared.path = dir.file("p");
+  ASSERT_TRUE(load_data(prepared, &read).ok());
+  expect_same(memory.data, read.data);
+  expect_same_report(memory.report, read.report);
+}
+
 TEST(Prepare, ShardsPartitionTheUsersFromALogAndFromAPreparedFile) {
   TempDir dir("shards");
   const DataOptions data = write_log(dir, 3000, 11);
