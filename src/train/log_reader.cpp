@@ -781,6 +781,7 @@ Status read_log(ByteSource& source, const LogOptions& options, RowSink* sink, Ra
     return Status::error(source.name() + " has no valid rows (" + std::to_string(report->malformed) +
                          " malformed, the first: " + report->first_errors.front() + ")");
   if (!rows.flush()) return rows.error();
+  if (Status ended = sink->end(); !ended.ok()) return ended;
   rows.finish(out, has_timestamps);
   return Status();
 }

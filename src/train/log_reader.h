@@ -139,6 +139,8 @@ class RowSink {
   // Takes a batch (it may swap *rows for its own; what is left is cleared). dictionary_bytes: what
   // the interned ids hold so far. An error stops reading, and read_log returns it.
   virtual Status take(std::vector<RawRow>* rows, std::size_t dictionary_bytes) = 0;
+  // After the last take(), before the dictionaries become RawLog's strings (which need memory).
+  virtual Status end() { return {}; }
 };
 
 // Reads a log into `out` (its rows too: the sink that keeps every row).

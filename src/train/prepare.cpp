@@ -191,39 +191,36 @@ class RunSink : public RowSink {
   Status take(std::vector<RawRow>* rows, std::size_t dictionary_bytes) override {
     dictionary_bytes_ = dictionary_bytes;
     for (const RawRow& r : *rows) {
-      if (rows_.size() == rows_.capacity() && !(status_ = spill()).ok()) return status_;
+      if (rows_.size() == rows_.capacity()) {
+        if (Status s = spill(); !s.ok()) return s;
+        const std::size_t room = budget_ > dictionary_bytes_ ? budget_ - dictionary_bytes_ : 0;
+        rows_.reserve(std::max(room / 2, budget_ / 16) / sizeof(RawRow) + 1);
+      }
       rows_.push_back(r);
     }
     return {};
   }
-  // Writes what is left; the paths of the runs.
-  Status finish(std::vector<std::string>* runs) {
-    if (!rows_.empty() && !(status_ = spill()).ok()) return status_;
-    *runs = runs_;
-    return {};
-  }
+  // The last run, written before the dictionaries become strings.
+  Status end() override { return spill(); }
+  const std::vector<std::string>& runs() const { return runs_; }
   std::size_t dictionary_bytes() const { return dictionary_bytes_; }
 
  private:
+  // Writes the gathered rows sorted as a run, and frees them.
   Status spill() {
-    if (!rows_.empty()) {
-      const std::vector<RawRow> sorted = sort_by_user_and_time(std::move(rows_));
-      runs_.push_back(temp_->add("run" + std::to_string(runs_.size())));
-      Writer w(runs_.back());
-      w.bytes(sorted.data(), sorted.size() * sizeof(RawRow));
-      if (Status s = w.close(); !s.ok()) return s;
-    }
-    const std::size_t room = budget_ > dictionary_bytes_ ? budget_ - dictionary_bytes_ : 0;
+    if (rows_.empty()) return {};
+    const std::vector<RawRow> sorted = sort_by_user_and_time(std::move(rows_));
     rows_ = std::vector<RawRow>();
-    rows_.reserve(std::max(room / 2, budget_ / 16) / sizeof(RawRow) + 1);
-    return {};
+    runs_.push_back(temp_->add("run" + std::to_string(runs_.size())));
+    Writer w(runs_.back());
+    w.bytes(sorted.data(), sorted.size() * sizeof(RawRow));
+    return w.close();
   }
   std::size_t budget_;
   TempFiles* temp_;
   std::vector<RawRow> rows_;
   std::vector<std::string> runs_;
   std::size_t dictionary_bytes_ = 0;
-  Status status_;
 };
 
 // Rows of a file of RawRows, in order.
@@ -359,7 +356,7 @@ Status prepare_log(const PrepareOptions& options, PrepareReport* report) {
     FileSource source(options.log_path);
     if (!source.status().ok()) return source.status();
     if (Status s = read_log(source, options.log, &sink, &raw, &report->log); !s.ok()) return s;
-    if (Status s = sink.finish(&runs); !s.ok()) return s;
+    runs = sink.runs();
     report->dictionary_bytes = sink.dictionary_bytes();
   }
   report->runs = runs.size();
