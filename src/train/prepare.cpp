@@ -373,9 +373,9 @@ Status prepare_log(const PrepareOptions& options, PrepareReport* report) {
       const std::vector<std::string> group(runs.begin() + static_cast<std::ptrdiff_t>(first),
                                            runs.begin() + static_cast<std::ptrdiff_t>(std::min(runs.size(), first + kMaxFanIn)));
       longer.push_back(temp.add("run" + std::to_string(report->runs + longer.size())));
-      Writer w(longer.back());
-      Status s = merge_runs(group, buffer_rows, [&](const RawRow& r) { w.bytes(&r, sizeof r); });
-      if (s.ok()) s = w.close();
+      Writer run(longer.back());
+      Status s = merge_runs(group, buffer_rows, [&](const RawRow& r) { run.bytes(&r, sizeof r); });
+      if (s.ok()) s = run.close();
       if (!s.ok()) return s;
       for (const std::string& run : group) temp.remove(run);
     }
@@ -413,19 +413,13 @@ Status prepare_log(const PrepareOptions& options, PrepareReport* report) {
   report->log.duplicates = report->log.rows - merged_rows;
   report->log.filtered = merged_rows - core.kept();
 
-  // 4. The file: the dataset's head (dense ids, catalog), the users, their offsets, the events.
-  std::vector<std::uint32_t> user_events;  // the kept users' event counts, in order
-  {
-    RowReader in(merged, kBufferBytes / sizeof(RawRow));
-    std::uint32_t user = 0;
-    for (RawRow r; in.next(&r);) {
-      if (!core.keeps(r)) continue;
-      if (user_events.empty() || r.user != user) user_events.push_back(0);
-      user = r.user;
-      ++user_events.back();
-    }
-    if (!in.status().ok()) return in.status();
-  }
+  // 4. The file: the dataset's head (dense ids, catalog), the users, their offsets (from the last
+  // round's counts: users are in first-seen order, as the merged rows), the events.
+  const std::size_t log_users = raw.users.size();
+  for (std::size_t u = 0; u < log_users; ++u)
+    if (core.user_count(u) == CoreFilter::kCountLimit)
+      return Status::error(options.log_path + ": user " + quote_value(raw.users[u]) + " has more than " +
+                           std::to_string(CoreFilter::kCountLimit - 1) + " events");
   std::vector<std::int32_t> item_map;
   Dataset head = dataset_head(std::move(raw), core, &item_map);
   head.latest_time = latest;
@@ -440,8 +434,8 @@ Status prepare_log(const PrepareOptions& options, PrepareReport* report) {
   for (std::string& id : head.user_ids) w.string(id), std::string().swap(id);
   std::uint64_t offset = 0;
   w.put(offset);
-  for (std::uint32_t n : user_events) w.put(offset += n);
-  std::vector<std::uint32_t>().swap(user_events);
+  for (std::size_t u = 0; u < log_users; ++u)
+    if (core.user_kept(u)) w.put(offset += core.user_count(u));
   {
     RowReader in(merged, kBufferBytes / sizeof(RawRow));
     for (RawRow r; in.next(&r);) {

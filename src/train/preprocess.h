@@ -72,13 +72,16 @@ class CoreFilter {
   bool next_round();
   std::uint64_t kept() const { return kept_; }
   bool user_kept(std::size_t user) const { return users_[user] > 0; }
+  // A user's counted rows; kCountLimit means that many or more.
+  static constexpr std::uint32_t kCountLimit = ~std::uint32_t{0};
+  std::uint32_t user_count(std::size_t user) const { return users_[user]; }
   bool item_kept(std::size_t item) const { return items_[item] > 0; }
   // Bytes of its count arrays and flags.
   std::size_t memory() const { return (users_.size() + items_.size()) * 5; }
 
  private:
   // Counts stop at the top: the minimums are far below it.
-  static void saturating_increment(std::uint32_t* c) { *c += *c != ~std::uint32_t{0}; }
+  static void saturating_increment(std::uint32_t* c) { *c += *c != kCountLimit; }
   PreprocessOptions options_;
   std::vector<std::uint32_t> users_, items_;
   std::vector<std::uint8_t> user_ok_, item_ok_;
