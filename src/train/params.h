@@ -113,9 +113,12 @@ struct ItemTable {
   Mat<S> bias;  // N x 1
 };
 
+// Into *out, reusing its storage (a training step composes the table every step).
 template <class S>
-ItemTable<S> compose_items(const Params<S>& p, const ItemCatalog& catalog, const std::vector<IdPart>& parts) {
-  ItemTable<S> t{p.item_emb, p.item_bias};
+void compose_items(const Params<S>& p, const ItemCatalog& catalog, const std::vector<IdPart>& parts, ItemTable<S>* out) {
+  ItemTable<S>& t = *out;
+  t.vec = p.item_emb;
+  t.bias = p.item_bias;
   for (Eigen::Index j = 0; j < t.vec.rows(); ++j) {
     const std::size_t item = static_cast<std::size_t>(j);
     const IdPart part = parts.empty() ? IdPart::own : parts[item];
@@ -131,6 +134,12 @@ ItemTable<S> compose_items(const Params<S>& p, const ItemCatalog& catalog, const
       });
     }
   }
+}
+
+template <class S>
+ItemTable<S> compose_items(const Params<S>& p, const ItemCatalog& catalog, const std::vector<IdPart>& parts) {
+  ItemTable<S> t;
+  compose_items(p, catalog, parts, &t);
   return t;
 }
 

@@ -147,6 +147,9 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
   std::vector<Mat<float>> thread_items(static_cast<std::size_t>(threads));
   std::vector<IdPart> parts = parts_;
   std::vector<float> shared;  // the gradients every process sums whole
+  // Allocated once: fresh N x d buffers every step cost more in page faults than in arithmetic.
+  ItemTable<float> table, item_grads{Mat<float>::Zero(n, d), Mat<float>::Zero(n, 1)};
+  Params<float> grads = params_.zeros_like();
   const std::uint64_t bytes_before = group_.bytes();
   double loss_sum = 0;
   std::size_t done_targets = 0, next = 0;
@@ -176,7 +179,7 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
       parts = parts_;
       for (std::int32_t item : group_.gather(dropped)) parts[static_cast<std::size_t>(item)] = IdPart::cold;
     }
-    const ItemTable<float> table = compose_items(params_, data_.catalog, parts);
+    compose_items(params_, data_.catalog, parts, &table);
     const Mat<float>& items = table.vec;
 
     if (tapes.size() < count) tapes.resize(count);
@@ -194,8 +197,9 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
       for (std::size_t k = 0; k < tapes[b].steps; ++k) targets.push_back({example(b).target_item(k), &tapes[b].repeats[k]});
     }
 
-    Params<float> grads = params_.zeros_like();
-    ItemTable<float> item_grads{Mat<float>::Zero(n, d), Mat<float>::Zero(n, 1)};
+    for (Mat<float>* g : grads.tensors()) g->setZero();
+    item_grads.vec.setZero();
+    item_grads.bias.setZero();
     Mat<float> du;
     NegativeSample sample;
     if (sampler_) sample = sampler_->draw(step_seed);
