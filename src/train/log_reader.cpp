@@ -382,6 +382,7 @@ class RowBuilder {
   }
 
   void finish(RawLog* out, bool has_timestamps) {
+    std::vector<std::uint32_t>().swap(next_position_);  // before the strings are made
     out->users = users_.take();
     out->items = items_.take();
     out->categories = categories_.take();

@@ -55,26 +55,27 @@ bool CoreFilter::next_round() {
 
 namespace {
 
-// Keeps the strings whose flag is set, in order; map gets old index -> new index (-1 dropped).
+// Keeps the strings whose flag is set, in order, compacted in place (millions of user ids must not
+// be held twice); map (if any) gets old index -> new index (-1 dropped).
 template <class Kept>
 std::vector<std::string> keep_marked(std::vector<std::string>&& names, Kept kept, std::vector<std::int32_t>* map) {
-  std::vector<std::string> out;
-  map->assign(names.size(), -1);
+  if (map) map->assign(names.size(), -1);
+  std::size_t w = 0;
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (!kept(i)) continue;
-    (*map)[i] = static_cast<std::int32_t>(out.size());
-    out.push_back(std::move(names[i]));
+    if (map) (*map)[i] = static_cast<std::int32_t>(w);
+    if (w != i) names[w] = std::move(names[i]);
+    ++w;
   }
-  std::vector<std::string>().swap(names);
-  return out;
+  names.resize(w);
+  return std::move(names);
 }
 
 }  // namespace
 
 Dataset dataset_head(RawLog&& log, const CoreFilter& core, std::vector<std::int32_t>* item_map) {
   Dataset d;
-  std::vector<std::int32_t> user_map;
-  d.user_ids = keep_marked(std::move(log.users), [&](std::size_t u) { return core.user_kept(u); }, &user_map);
+  d.user_ids = keep_marked(std::move(log.users), [&](std::size_t u) { return core.user_kept(u); }, nullptr);
   d.item_ids = keep_marked(std::move(log.items), [&](std::size_t i) { return core.item_kept(i); }, item_map);
   // The log's categories are the catalog's "category" feature (levels of a path if they hold '/').
   d.catalog.add_items(d.item_ids.size());
