@@ -92,10 +92,11 @@ class Writer {
   Status status_;
 };
 
-// A file read through a buffer, its bytes hashed as they go. Reads past the end fail.
+// A file read through a buffer, its bytes hashed as they go (when asked). Reads past the end fail.
 class Reader {
  public:
-  explicit Reader(const std::string& path) : path_(path) {
+  explicit Reader(const std::string& path, std::size_t buffer_bytes = kBufferBytes, bool hashed = true)
+      : path_(path), buffer_bytes_(buffer_bytes), hashed_bytes_(hashed) {
     file_ = std::fopen(path.c_str(), "rb");
     if (!file_) {
       status_ = Status::error("cannot open " + path + ": " + std::strerror(errno));
@@ -142,14 +143,16 @@ class Reader {
  private:
   bool refill() {
     if (!file_ || !status_.ok()) return false;
-    hash_.update(buffer_.data() + hashed_, end_ - hashed_);
-    buffer_.resize(kBufferBytes);
+    if (hashed_bytes_) hash_.update(buffer_.data() + hashed_, end_ - hashed_);
+    buffer_.resize(buffer_bytes_);
     end_ = std::fread(buffer_.data(), 1, buffer_.size(), file_);
     pos_ = hashed_ = 0;
     if (end_ == 0 && std::ferror(file_)) status_ = Status::error("cannot read " + path_ + ": " + std::strerror(errno));
     return end_ > 0;
   }
   std::string path_;
+  std::size_t buffer_bytes_;
+  bool hashed_bytes_;
   std::FILE* file_ = nullptr;
   std::vector<std::uint8_t> buffer_;
   std::size_t pos_ = 0, end_ = 0, hashed_ = 0;
@@ -223,26 +226,16 @@ class RunSink : public RowSink {
   std::size_t dictionary_bytes_ = 0;
 };
 
-// Rows of a file of RawRows, in order.
+// Rows of a file of RawRows, in order, through a buffer of buffer_rows.
 class RowReader {
  public:
-  RowReader(const std::string& path, std::size_t buffer_rows) : in_(path), buffer_(buffer_rows) {}
+  RowReader(const std::string& path, std::size_t buffer_rows) : in_(path, buffer_rows * sizeof(RawRow), false) {}
   // The next row; false at the end (then status() says whether it was a failure).
-  bool next(RawRow* r) {
-    if (pos_ == end_) {
-      const std::size_t n = std::min<std::uint64_t>(buffer_.size(), in_.remaining() / sizeof(RawRow));
-      if (n == 0 || !in_.bytes(buffer_.data(), n * sizeof(RawRow))) return false;
-      pos_ = 0, end_ = n;
-    }
-    *r = buffer_[pos_++];
-    return true;
-  }
+  bool next(RawRow* r) { return in_.get(r); }
   const Status& status() const { return in_.status(); }
 
  private:
   Reader in_;
-  std::vector<RawRow> buffer_;
-  std::size_t pos_ = 0, end_ = 0;
 };
 
 // Merges sorted runs in the order of sort_by_user_and_time: the runs are consecutive stretches of
