@@ -46,7 +46,7 @@ struct DataArgs {
 void add_data_options(Command* c, DataArgs* a, bool evaluation = true) {
   DataOptions& d = a->data;
   std::vector<Option> options = {
-      {"data", "FILE", "the interaction log", &d.path},
+      {"data", "FILE", "the interaction log (train, eval, profiles: or a file of tandem prepare)", &d.path},
       {"catalog", "FILE", "the product catalog, JSON lines or CSV (docs/data.md): item features, and items no event names",
        &d.catalog_path},
       {"format", "NAME", "taobao, retailrocket, yoochoose, sequences, user-item or delimited (docs/data.md)", &a->format},
