@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -293,23 +295,20 @@ void write_head(Writer& w, const LogReport& r, const Dataset& d, std::uint64_t e
 
 Status parse_byte_size(std::string_view text, std::size_t* out) {
   double value = 0;
-  std::size_t used = 0;
-  const std::string s(text);
-  char* end = nullptr;
-  value = std::strtod(s.c_str(), &end);
-  used = static_cast<std::size_t>(end - s.c_str());
-  std::string_view unit = text.substr(used);
+  const char* end = text.data() + text.size();
+  const auto parsed = std::from_chars(text.data(), end, value);
+  std::string_view unit(parsed.ptr, static_cast<std::size_t>(end - parsed.ptr));
   double scale = 1;
-  if (!unit.empty()) {
-    const char* units = "KMGT";
-    const char* u = std::strchr(units, unit[0] & ~0x20);
-    if (unit[0] != '\0' && u) scale = std::ldexp(1.0, 10 * static_cast<int>(u - units + 1)), unit.remove_prefix(1);
-    if (unit == "iB" || unit == "B" || unit == "ib" || unit == "b") unit = {};
+  const std::size_t power = unit.empty() ? std::string_view::npos : std::string_view("KMGT").find(static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0]))));
+  if (power != std::string_view::npos) {
+    scale = std::ldexp(1.0, 10 * static_cast<int>(power + 1));
+    unit.remove_prefix(1);
   }
+  if (unit == "iB" || unit == "B") unit = {};
   const double bytes = value * scale;
-  if (used == 0 || !unit.empty() || !std::isfinite(bytes) || bytes < (1 << 20) || bytes > 1e18)
-    return Status::error("a memory budget is a byte count of at least 1M, optionally with K, M, G or T (512M, 1G), got '" +
-                         s + "'");
+  if (parsed.ec != std::errc() || !unit.empty() || !(bytes >= (1 << 20) && bytes <= 1e18))
+    return Status::error("a memory budget is a byte count of at least 1M, optionally with K, M, G or T (512M, 1G), got " +
+                         quote_value(text));
   *out = static_cast<std::size_t>(bytes);
   return {};
 }

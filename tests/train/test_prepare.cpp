@@ -339,7 +339,7 @@ TEST(Prepare, ByteSizes) {
   EXPECT_EQ(n, std::size_t{3} << 29);
   ASSERT_TRUE(parse_byte_size("2000000", &n).ok());
   EXPECT_EQ(n, 2000000u);
-  for (const char* bad : {"", "lots", "512X", "1K", "-1G", "1e30"})
+  for (const char* bad : {"", "lots", "512X", "1K", "-1G", "1e30", "1 ", "1GiBs", "0x100000"})
     EXPECT_FALSE(parse_byte_size(bad, &n).ok()) << bad;
   EXPECT_EQ(parse_byte_size("12Q", &n).message(),
             "a memory budget is a byte count of at least 1M, optionally with K, M, G or T (512M, 1G), got '12Q'");
