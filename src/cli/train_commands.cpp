@@ -125,6 +125,13 @@ Status finish_data_options(DataArgs* a, std::vector<int>* ks) {
   return parse_event_map(a->event_map, &c.event_names);
 }
 
+// load_data; a prepared file's log format becomes the run's (its summary, the model's metadata).
+Status load(DataArgs* a, LoadedData* l) {
+  const Status s = load_data(a->data, l);
+  if (s.ok() && !l->format.empty()) a->format = l->format;
+  return s;
+}
+
 // The item features a catalog gives, as "category (12 values), brand (3 values), price".
 std::string features_summary(const ItemCatalog& catalog) {
   std::string out;
@@ -323,7 +330,7 @@ int train_in(const Group& world, int argc, char** argv) {
   }
 
   LoadedData l;
-  if (!(s = load_data(a.data.data, &l)).ok()) return fail(s.message());
+  if (!(s = load(&a.data, &l)).ok()) return fail(s.message());
   print_data_summary(a.data, l);
   if (world.size() > 1)
     std::printf("processes  %d, each training on its shard of the shoppers (the counts above are rank 0's)\n", world.size());
@@ -564,7 +571,7 @@ int eval_command(int argc, char** argv) {
   }
   LoadedData l;
   std::size_t dropped = 0;
-  if (!(s = load_data(a.data, &l)).ok()) return fail(s.message());
+  if (!(s = load(&a, &l)).ok()) return fail(s.message());
   if (!(s = restrict_to_model(model, a.data, &l, &dropped)).ok()) return fail(s.message());
   if (dropped) std::printf("note       %zu events of items the model does not know were dropped before splitting\n", dropped);
   print_data_summary(a, l);
@@ -615,7 +622,7 @@ int profiles_command(int argc, char** argv) {
   if (!s.ok()) return fail(s.message());
   LoadedData l;
   std::size_t dropped = 0;
-  if (!(s = load_data(a.data, &l)).ok()) return fail(s.message());
+  if (!(s = load(&a, &l)).ok()) return fail(s.message());
   if (!(s = map_to_model(model, &l.data, &dropped)).ok()) return fail(s.message());
   const LogReport& r = l.report;
   std::printf("data       %s (%s): %llu rows, %zu shoppers, %zu events; %llu malformed rows skipped, %zu events of items "

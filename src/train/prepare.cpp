@@ -271,7 +271,8 @@ Status merge_runs(const std::vector<std::string>& runs, std::size_t buffer_rows,
 }
 
 // The head of the file: the log's report, the dataset without its users and events, and their counts.
-void write_head(Writer& w, const LogReport& r, const Dataset& d, std::uint64_t events) {
+void write_head(Writer& w, const std::string& format, const LogReport& r, const Dataset& d, std::uint64_t events) {
+  w.string(format);
   for (std::uint64_t v : {r.lines, r.rows, r.malformed, r.ignored, r.duplicates, r.filtered}) w.put(v);
   w.put<std::uint32_t>(static_cast<std::uint32_t>(r.first_errors.size()));
   for (const std::string& e : r.first_errors) w.string(e);
@@ -422,7 +423,7 @@ Status prepare_log(const PrepareOptions& options, PrepareReport* report) {
 
   w.bytes(kPreparedData.magic.data(), kPreparedData.magic.size());
   w.put<std::uint32_t>(kPreparedData.version);
-  write_head(w, report->log, head, core.kept());
+  write_head(w, log_format_name(options.log.format), report->log, head, core.kept());
   for (std::string& id : head.user_ids) w.string(id), std::string().swap(id);
   std::uint64_t offset = 0;
   w.put(offset);
@@ -458,7 +459,8 @@ bool is_prepared_file(const std::string& path) {
   return match;
 }
 
-Status read_prepared(const std::string& path, std::uint32_t shard, std::uint32_t shards, Dataset* out, LogReport* report) {
+Status read_prepared(const std::string& path, std::uint32_t shard, std::uint32_t shards, Dataset* out, LogReport* report,
+                     std::string* format) {
   Reader in(path);
   if (!in.status().ok()) return in.status();
   const std::string what = path + ": ";
@@ -483,7 +485,8 @@ Status read_prepared(const std::string& path, std::uint32_t shard, std::uint32_t
   std::uint32_t errors = 0, types = 0;
   std::uint8_t has_timestamps = 0;
   std::uint64_t items = 0, features_size = 0, users = 0, events = 0;
-  bool ok = in.get(&r.lines) && in.get(&r.rows) && in.get(&r.malformed) && in.get(&r.ignored) && in.get(&r.duplicates) &&
+  std::string log_format;
+  bool ok = in.string(&log_format) && in.get(&r.lines) && in.get(&r.rows) && in.get(&r.malformed) && in.get(&r.ignored) && in.get(&r.duplicates) &&
             in.get(&r.filtered) && in.get(&errors) && errors <= in.remaining() / 4;
   for (std::uint32_t k = 0; ok && k < errors; ++k) ok = in.string(&r.first_errors.emplace_back());
   ok = ok && in.get(&has_timestamps) && in.get(&d.latest_time) && in.string(&d.purchase_event) && in.get(&types) &&
@@ -550,6 +553,7 @@ Status read_prepared(const std::string& path, std::uint32_t shard, std::uint32_t
     return Status::error(what + "checksum mismatch (corrupt or truncated " + std::string(kPreparedData.what) + ")");
   *out = std::move(d);
   if (report) *report = std::move(r);
+  if (format) *format = std::move(log_format);
   return {};
 }
 

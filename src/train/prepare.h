@@ -52,8 +52,9 @@ bool is_prepared_file(const std::string& path);
 // their events: a shard's memory is its own events, the items and its users' ids. The whole file is
 // read and checked (its checksum covers every byte). Errors name the file: not a prepared-data
 // file, an unsupported version, truncated, corrupt (checksum mismatch).
+// *format: the log's format as --format names it.
 Status read_prepared(const std::string& path, std::uint32_t shard, std::uint32_t shards, Dataset* out,
-                     LogReport* report);
+                     LogReport* report, std::string* format);
 
 // A byte count with an optional suffix K, M, G or T (powers of 1024, an optional "iB" or "B"
 // after it): "268435456", "512M", "1G", "1.5GiB".

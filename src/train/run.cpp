@@ -74,7 +74,7 @@ Status load_prepared(const DataOptions& options, LoadedData* out) {
   if (applied)
     return Status::error(options.path + " is a prepared-data file: " + applied +
                          " is applied when it is prepared (tandem prepare), not when it is read");
-  Status s = read_prepared(options.path, options.shard, options.shards, &out->data, &out->report);
+  Status s = read_prepared(options.path, options.shard, options.shards, &out->data, &out->report, &out->format);
   if (!s.ok()) return s;
   if (out->data.events.empty() && options.shards <= 1) return Status::error(options.path + ": no events left to train on");
   return split_data(options, out);

@@ -46,6 +46,7 @@ struct LoadedData {
   LogReport report;                         // of the log, and the test log added in
   LogReport catalog_report;                 // of the catalog, when there is one
   std::unordered_set<std::string> test_users;  // with a test log: the ids of its sessions
+  std::string format;                       // a prepared file's log format (as --format names it); "" for a log
 };
 
 // Reads, preprocesses and splits the log, with the catalog's items and features; or reads a

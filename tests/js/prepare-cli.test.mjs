@@ -97,6 +97,14 @@ test('prepare and the readers of its file say what is wrong and leave no tempora
   writeFileSync(join(dir, 'version'), version);
   fails(['train', '--data', join(dir, 'version'), '--out', join(dir, 'm.tandem')],
     /version: unsupported prepared-data file version 9 \(this build reads 1\)/);
+  // A prepared file keeps its log's format: the run and the model's metadata name it.
+  const pairs = join(dir, 'pairs.txt');
+  writeFileSync(pairs, Array.from({ length: 600 }, (_, k) => `u${k % 40} i${(k * 7) % 25}`).join('\n') + '\n');
+  assert.equal(run(['prepare', '--data', pairs, '--format', 'user-item', '--out', join(dir, 'pairs.prepared')]).status, 0);
+  const trained = run(['train', '--data', join(dir, 'pairs.prepared'), '--out', join(dir, 'pairs.tandem'), '--epochs', '1', '--dim', '4', '--quiet']);
+  assert.equal(trained.status, 0, trained.stderr);
+  assert.match(trained.stdout, /pairs\.prepared \(user-item\): 600 rows, 40 users, 25 items/);
+  assert.match(run(['inspect', join(dir, 'pairs.tandem')]).stdout, /"format":"user-item"/);
   assert.match(run(['--help']).stdout, /\n {2}prepare {2}/);
   assert.match(run(['prepare', '--help']).stdout, /--memory-budget BYTES/);
 });

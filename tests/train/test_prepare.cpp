@@ -164,6 +164,7 @@ TEST(Prepare, ManyRunsGiveTheInMemoryDataset) {
     ASSERT_TRUE(r.ok()) << r.message();
     expect_same(memory.data, read.data);
     expect_same_report(memory.report, read.report);
+    EXPECT_EQ(read.format, "taobao");
     EXPECT_EQ(read.split.train.size(), memory.split.train.size());
     EXPECT_EQ(read.split.test.size(), memory.split.test.size());
   }
@@ -254,7 +255,7 @@ std::string prepared_bytes(const TempDir& dir) {
 
 std::string read_error(const std::string& path) {
   Dataset d;
-  const Status s = read_prepared(path, 0, 1, &d, nullptr);
+  const Status s = read_prepared(path, 0, 1, &d, nullptr, nullptr);
   return s.ok() ? "ok" : s.message();
 }
 
