@@ -67,10 +67,10 @@ Status append_log(RawLog&& more, RawLog* into) {
 
 // A prepared-data file: the dataset as prepare_log left it, the shard's users only.
 Status load_prepared(const DataOptions& options, LoadedData* out) {
-  const char* applied = !options.catalog_path.empty()                ? "a catalog (--catalog)"
-                        : options.preprocess.k_core()                 ? "a k-core filter (--min-user-events, --min-item-count)"
-                        : !options.test_path.empty()                  ? "a test log (--test)"
-                                                                      : nullptr;
+  const char* applied = nullptr;
+  if (!options.catalog_path.empty()) applied = "a catalog (--catalog)";
+  else if (options.preprocess.k_core()) applied = "a k-core filter (--min-user-events, --min-item-count)";
+  else if (!options.test_path.empty()) applied = "a test log (--test)";
   if (applied)
     return Status::error(options.path + " is a prepared-data file: " + applied +
                          " is applied when it is prepared (tandem prepare), not when it is read");
