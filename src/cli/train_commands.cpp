@@ -660,8 +660,8 @@ int prepare_command(int argc, char** argv) {
                   "rows sorted in on-disk runs within --memory-budget, merged, duplicates dropped, the k-core filter and\n"
                   "the catalog applied. tandem train, eval and profiles read it with --data FILE, as the same dataset.",
                   {{"out", "FILE", "the prepared-data file to write", &out},
-                   {"memory-budget", "BYTES", "the rows being sorted plus the interned ids stay within this, e.g. 512M, 2G "
-                                              "(default 256M)", &budget},
+                   {"memory-budget", "BYTES", "the rows being sorted plus the interned ids stay within this, e.g. 512M, 2G",
+                    &budget},
                    {"temp-dir", "DIR", "where the sorted runs go (default: beside --out)", &temp_dir}},
                   {}, {}};
   add_data_options(&command, &a, false);

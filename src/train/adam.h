@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "train/parallel.h"
 #include "train/params.h"
 
 namespace tandem::train {
@@ -24,7 +25,8 @@ class Adam {
     }
   }
 
-  void step(Params<float>& params, const Params<float>& grads) {
+  // Elementwise, in chunks over `threads` (train/parallel.h): the same bits for any count.
+  void step(Params<float>& params, const Params<float>& grads, int threads = 1) {
     ++t_;
     const double b1t = 1 - std::pow(options_.beta1, static_cast<double>(t_));
     const double b2t = 1 - std::pow(options_.beta2, static_cast<double>(t_));
@@ -35,11 +37,15 @@ class Adam {
     auto p = params.tensors();
     auto g = grads.tensors();
     for (std::size_t i = 0; i < p.size(); ++i) {
-      m_[i] = b1 * m_[i] + (1 - b1) * *g[i];
-      v_[i] = b2 * v_[i] + (1 - b2) * g[i]->cwiseProduct(*g[i]);
-      // theta -= lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m / b1t and v_hat = v / b2t
-      p[i]->array() -= step * m_[i].array() / ((v_[i].array().sqrt() * inv_sqrt_b2t) + eps);
-      if (decay > 0) *p[i] *= (1 - decay);
+      for_chunks(static_cast<std::size_t>(p[i]->size()), threads, [&](std::size_t b, std::size_t e) {
+        auto theta = elements(p[i], b, e), m = elements(&m_[i], b, e), v = elements(&v_[i], b, e);
+        const auto grad = elements(*g[i], b, e);
+        m = b1 * m + (1 - b1) * grad;
+        v = b2 * v + (1 - b2) * grad * grad;
+        // theta -= lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m / b1t and v_hat = v / b2t
+        theta -= step * m / ((v.sqrt() * inv_sqrt_b2t) + eps);
+        if (decay > 0) theta *= (1 - decay);
+      });
     }
   }
 

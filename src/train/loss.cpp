@@ -9,6 +9,7 @@
 #include <omp.h>
 
 #include "core/random.h"
+#include "train/parallel.h"
 
 namespace tandem::train {
 
@@ -41,19 +42,26 @@ NegativeSample NegativeSampler::draw(std::uint64_t seed) const {
 
 namespace {
 
-// Row-wise softmax cross-entropy on a block of logits; turns the block into dL/dlogits.
-template <class S>
-double softmax_rows(Mat<S>& logits, const std::vector<Eigen::Index>& target_col) {
-  double loss = 0;
-  for (Eigen::Index r = 0; r < logits.rows(); ++r) {
+// Row-wise softmax cross-entropy on a block of logits; turns the block into dL/dlogits. Rows are
+// spread over the threads (one inside a parallel region); their losses are added in row order.
+template <class L>
+double softmax_rows(L& logits, const std::vector<Eigen::Index>& target_col) {
+  using S = typename L::Scalar;
+  const Eigen::Index rows = logits.rows();
+  std::vector<double> row_loss(static_cast<std::size_t>(rows));
+#pragma omp parallel for schedule(static) if (rows >= 256 && logits.cols() >= 256)
+  for (Eigen::Index r = 0; r < rows; ++r) {
     auto row = logits.row(r);
     const S m = row.maxCoeff();
     row = (row.array() - m).exp();
     const S z = row.sum();
-    loss += std::log(static_cast<double>(z)) - static_cast<double>(std::log(row(target_col[static_cast<std::size_t>(r)])));
+    const Eigen::Index target = target_col[static_cast<std::size_t>(r)];
+    row_loss[static_cast<std::size_t>(r)] = std::log(static_cast<double>(z)) - static_cast<double>(std::log(row(target)));
     row /= z;
-    row(target_col[static_cast<std::size_t>(r)]) -= S(1);
+    row(target) -= S(1);
   }
+  double loss = 0;
+  for (double l : row_loss) loss += l;
   return loss;
 }
 
@@ -61,7 +69,8 @@ double softmax_rows(Mat<S>& logits, const std::vector<Eigen::Index>& target_col)
 
 template <class S>
 double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Mat<S>& u, const std::vector<Target>& targets,
-                    const NegativeSample* sample, Mat<S>* du, ItemTable<S>* table_grads, Params<S>* grads) {
+                    const NegativeSample* sample, Mat<S>* du, ItemTable<S>* table_grads, Params<S>* grads,
+                    LossScratch<S>* scratch) {
   const Mat<S>& items = table.vec;
   Mat<S>* item_grads = &table_grads->vec;
   Mat<S>* bias_grads = &table_grads->bias;
@@ -112,9 +121,12 @@ double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Ma
         part.item_bias.col(0) += logits.colwise().sum().transpose();
       }
     }
+    for_chunks(static_cast<std::size_t>(item_grads->size()), threads, [&](std::size_t b, std::size_t e) {
+      auto sum = elements(item_grads, b, e);
+      for (const Part& part : parts) sum += elements(part.item_grads, b, e);
+    });
     for (const Part& part : parts) {
       loss += part.loss;
-      *item_grads += part.item_grads;
       *bias_grads += part.item_bias;
       grads->repeat_recency += part.repeat_recency;
       grads->repeat_type += part.repeat_type;
@@ -141,7 +153,10 @@ double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Ma
     return std::equal_range(drawn.begin(), drawn.end(), std::make_pair(item, Eigen::Index{0}),
                             [](const auto& a, const auto& b) { return a.first < b.first; });
   };
-  Mat<S> logits(m, k + 1);
+  LossScratch<S> local;
+  std::vector<S>& buffer = (scratch ? scratch : &local)->logits;
+  if (buffer.size() < static_cast<std::size_t>(m * (k + 1))) buffer.resize(static_cast<std::size_t>(m * (k + 1)));
+  Eigen::Map<Mat<S>> logits(buffer.data(), m, k + 1);
   logits.rightCols(k).noalias() = u * cand.transpose();
   logits.rightCols(k).rowwise() += (cand_bias - correction).transpose();
   const std::vector<Eigen::Index> target_col(static_cast<std::size_t>(m), 0);
@@ -190,9 +205,9 @@ double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Ma
 
 template double softmax_loss<float>(const Params<float>&, const ItemTable<float>&, const Mat<float>&,
                                     const std::vector<Target>&, const NegativeSample*, Mat<float>*, ItemTable<float>*,
-                                    Params<float>*);
+                                    Params<float>*, LossScratch<float>*);
 template double softmax_loss<double>(const Params<double>&, const ItemTable<double>&, const Mat<double>&,
                                      const std::vector<Target>&, const NegativeSample*, Mat<double>*, ItemTable<double>*,
-                                     Params<double>*);
+                                     Params<double>*, LossScratch<double>*);
 
 }  // namespace tandem::train

@@ -37,11 +37,20 @@ class NegativeSampler {
   int count_;
 };
 
+// What softmax_loss can keep from one step to the next: the sampled softmax's logits, targets x
+// (negatives + 1), 70 MB for a step of 4,300 targets and 4,096 negatives, would otherwise be fresh
+// memory every step, which costs more in page faults than the products that fill it.
+template <class S>
+struct LossScratch {
+  std::vector<S> logits;  // grows, never shrinks
+};
+
 // Sum of the losses of the targets (rows of u) over the composed item table. Fills du (rows like
 // u) and accumulates the gradients of the composed table (vectors and biases, into table_grads)
-// and of the repeat terms (into grads). `sample` null: full softmax.
+// and of the repeat terms (into grads). `sample` null: full softmax. `scratch` may be null.
 template <class S>
 double softmax_loss(const Params<S>& params, const ItemTable<S>& table, const Mat<S>& u, const std::vector<Target>& targets,
-                    const NegativeSample* sample, Mat<S>* du, ItemTable<S>* table_grads, Params<S>* grads);
+                    const NegativeSample* sample, Mat<S>* du, ItemTable<S>* table_grads, Params<S>* grads,
+                    LossScratch<S>* scratch = nullptr);
 
 }  // namespace tandem::train

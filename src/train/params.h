@@ -13,6 +13,7 @@
 #include "core/model.h"
 #include "core/tensors.h"
 #include "train/dataset.h"
+#include "train/parallel.h"
 
 namespace tandem::train {
 
@@ -113,27 +114,34 @@ struct ItemTable {
   Mat<S> bias;  // N x 1
 };
 
-// Into *out, reusing its storage (a training step composes the table every step).
+// Into *out, reusing its storage (a training step composes the table every step); rows in chunks
+// over `threads`.
 template <class S>
-void compose_items(const Params<S>& p, const ItemCatalog& catalog, const std::vector<IdPart>& parts, ItemTable<S>* out) {
+void compose_items(const Params<S>& p, const ItemCatalog& catalog, const std::vector<IdPart>& parts, ItemTable<S>* out,
+                   int threads = 1) {
   ItemTable<S>& t = *out;
-  t.vec = p.item_emb;
-  t.bias = p.item_bias;
-  for (Eigen::Index j = 0; j < t.vec.rows(); ++j) {
-    const std::size_t item = static_cast<std::size_t>(j);
-    const IdPart part = parts.empty() ? IdPart::own : parts[item];
-    if (part != IdPart::own) {
-      const bool cold = part == IdPart::cold;
-      t.vec.row(j) = (cold ? p.cold_emb : p.rare_emb).col(0).transpose();
-      t.bias(j, 0) = (cold ? p.cold_bias : p.rare_bias)(0, 0);
+  t.vec.resize(p.item_emb.rows(), p.item_emb.cols());
+  t.bias.resize(p.item_bias.rows(), 1);
+  for_chunks(static_cast<std::size_t>(t.vec.rows()), threads, [&](std::size_t first, std::size_t end) {
+    for (std::size_t item = first; item < end; ++item) {
+      const Eigen::Index j = static_cast<Eigen::Index>(item);
+      const IdPart part = parts.empty() ? IdPart::own : parts[item];
+      if (part == IdPart::own) {
+        t.vec.row(j) = p.item_emb.row(j);
+        t.bias(j, 0) = p.item_bias(j, 0);
+      } else {
+        const bool cold = part == IdPart::cold;
+        t.vec.row(j) = (cold ? p.cold_emb : p.rare_emb).col(0).transpose();
+        t.bias(j, 0) = (cold ? p.cold_bias : p.rare_bias)(0, 0);
+      }
+      for (std::size_t k = 0; k < catalog.feature_count(); ++k) {
+        catalog.features[k].for_each_level(catalog.value(item, k), [&](std::int32_t v) {
+          t.vec.row(j) += p.feature_emb[k].row(v);
+          t.bias(j, 0) += p.feature_bias[k](v, 0);
+        });
+      }
     }
-    for (std::size_t k = 0; k < catalog.feature_count(); ++k) {
-      catalog.features[k].for_each_level(catalog.value(item, k), [&](std::int32_t v) {
-        t.vec.row(j) += p.feature_emb[k].row(v);
-        t.bias(j, 0) += p.feature_bias[k](v, 0);
-      });
-    }
-  }
+  });
 }
 
 template <class S>
@@ -143,39 +151,45 @@ ItemTable<S> compose_items(const Params<S>& p, const ItemCatalog& catalog, const
   return t;
 }
 
-// The gradient of the composed table splits into the tables it was composed of.
+// The gradient of the composed table splits into the tables it was composed of. Many items add
+// into one feature row, so the work is split by columns (blocks of 16, and the biases) over
+// `threads`, each taking the items in order: the same sums in the same order for any count.
 template <class S>
 void distribute_item_grads(const ItemTable<S>& g, const ItemCatalog& catalog, const std::vector<IdPart>& parts,
-                           Params<S>* grads) {
-  for (Eigen::Index j = 0; j < g.vec.rows(); ++j) {
-    const std::size_t item = static_cast<std::size_t>(j);
-    const IdPart part = parts.empty() ? IdPart::own : parts[item];
-    if (part == IdPart::cold) {
-      grads->cold_emb.col(0) += g.vec.row(j).transpose();
-      grads->cold_bias(0, 0) += g.bias(j, 0);
-    } else if (part == IdPart::rare) {
-      grads->rare_emb.col(0) += g.vec.row(j).transpose();
-      grads->rare_bias(0, 0) += g.bias(j, 0);
-    } else {
-      grads->item_emb.row(j) += g.vec.row(j);
-      grads->item_bias(j, 0) += g.bias(j, 0);
-    }
-    for (std::size_t k = 0; k < catalog.feature_count(); ++k) {
-      catalog.features[k].for_each_level(catalog.value(item, k), [&](std::int32_t v) {
-        grads->feature_emb[k].row(v) += g.vec.row(j);
-        grads->feature_bias[k](v, 0) += g.bias(j, 0);
-      });
+                           Params<S>* grads, int threads = 1) {
+  constexpr Eigen::Index kBlock = 16;
+  const Eigen::Index d = g.vec.cols(), blocks = (d + kBlock - 1) / kBlock;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
+  for (Eigen::Index c = 0; c <= blocks; ++c) {
+    const bool bias = c == blocks;  // else columns [16c, 16c + 16) of the vectors
+    const Eigen::Index c0 = bias ? 0 : c * kBlock, w = bias ? 1 : std::min(kBlock, d - c0);
+    const auto pick = [bias](Mat<S>& vec, Mat<S>& b) -> Mat<S>& { return bias ? b : vec; };
+    for (Eigen::Index j = 0; j < g.vec.rows(); ++j) {
+      const std::size_t item = static_cast<std::size_t>(j);
+      const IdPart part = parts.empty() ? IdPart::own : parts[item];
+      const auto from = (bias ? g.bias : g.vec).row(j).segment(c0, w);
+      if (part == IdPart::cold) pick(grads->cold_emb, grads->cold_bias).col(0).segment(c0, w) += from.transpose();
+      else if (part == IdPart::rare) pick(grads->rare_emb, grads->rare_bias).col(0).segment(c0, w) += from.transpose();
+      else pick(grads->item_emb, grads->item_bias).row(j).segment(c0, w) += from;
+      for (std::size_t k = 0; k < catalog.feature_count(); ++k)
+        catalog.features[k].for_each_level(catalog.value(item, k), [&](std::int32_t v) {
+          pick(grads->feature_emb[k], grads->feature_bias[k]).row(v).segment(c0, w) += from;
+        });
     }
   }
 }
 
 // One step of an exponential moving average of the weights (Polyak averaging): avg = decay * avg +
-// (1 - decay) * p, tensor by tensor. The trainer validates and exports the average when --ema is on.
-template <class S>
-void update_average(Params<S>* avg, const Params<S>& p, S decay) {
+// (1 - decay) * p, tensor by tensor, in chunks over `threads`. The trainer validates and exports
+// the average when --ema is on.
+inline void update_average(Params<float>* avg, const Params<float>& p, float decay, int threads = 1) {
   auto a = avg->tensors();
   auto src = p.tensors();
-  for (std::size_t i = 0; i < a.size(); ++i) *a[i] = decay * *a[i] + (1 - decay) * *src[i];
+  for (std::size_t i = 0; i < a.size(); ++i)
+    for_chunks(static_cast<std::size_t>(a[i]->size()), threads, [&](std::size_t b, std::size_t e) {
+      auto x = elements(a[i], b, e);
+      x = decay * x + (1 - decay) * elements(*src[i], b, e);
+    });
 }
 
 // A warm start (tandem train --init-from): parameters that begin where a previous model ended.

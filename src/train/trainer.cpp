@@ -15,6 +15,7 @@
 #include "core/hash.h"
 #include "core/random.h"
 #include "train/loss.h"
+#include "train/parallel.h"
 
 namespace tandem::train {
 
@@ -150,6 +151,7 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
   // Allocated once: fresh N x d buffers every step cost more in page faults than in arithmetic.
   ItemTable<float> table, item_grads{Mat<float>::Zero(n, d), Mat<float>::Zero(n, 1)};
   Params<float> grads = params_.zeros_like();
+  LossScratch<float> scratch;
   const std::uint64_t bytes_before = group_.bytes();
   double loss_sum = 0;
   std::size_t done_targets = 0, next = 0;
@@ -179,7 +181,7 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
       parts = parts_;
       for (std::int32_t item : group_.gather(dropped)) parts[static_cast<std::size_t>(item)] = IdPart::cold;
     }
-    compose_items(params_, data_.catalog, parts, &table);
+    compose_items(params_, data_.catalog, parts, &table, threads);
     const Mat<float>& items = table.vec;
 
     if (tapes.size() < count) tapes.resize(count);
@@ -197,13 +199,13 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
       for (std::size_t k = 0; k < tapes[b].steps; ++k) targets.push_back({example(b).target_item(k), &tapes[b].repeats[k]});
     }
 
-    for (Mat<float>* g : grads.tensors()) g->setZero();
-    item_grads.vec.setZero();
-    item_grads.bias.setZero();
+    for (Mat<float>* g : grads.tensors()) set_zero(g, threads);
+    set_zero(&item_grads.vec, threads);
+    set_zero(&item_grads.bias, threads);
     Mat<float> du;
     NegativeSample sample;
     if (sampler_) sample = sampler_->draw(step_seed);
-    double loss = softmax_loss(params_, table, u, targets, sampler_ ? &sample : nullptr, &du, &item_grads, &grads);
+    double loss = softmax_loss(params_, table, u, targets, sampler_ ? &sample : nullptr, &du, &item_grads, &grads, &scratch);
 
 #pragma omp parallel num_threads(threads)
     {
@@ -222,15 +224,21 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
         sequence_backward(params_, sequence_, example(b), tapes[b], dub, &thread_grads[t], &thread_items[t]);
       }
     }
-    // Reduce in thread order: the same sums whatever the scheduling.
+    // Reduce in thread order: the same sums whatever the scheduling. The composed table's N x d
+    // in chunks over the threads.
     auto total = grads.tensors();
+    std::vector<const Mat<float>*> started;  // the item gradients of the threads OpenMP started
     for (int t = 0; t < threads; ++t) {
-      if (thread_grads[static_cast<std::size_t>(t)].lstm_w.size() == 0) continue;  // a thread OpenMP did not start
+      if (thread_grads[static_cast<std::size_t>(t)].lstm_w.size() == 0) continue;
       auto part = thread_grads[static_cast<std::size_t>(t)].tensors();
       for (std::size_t i = 0; i < total.size(); ++i)
         if (part[i]->size() > 0) *total[i] += *part[i];
-      item_grads.vec += thread_items[static_cast<std::size_t>(t)];
+      started.push_back(&thread_items[static_cast<std::size_t>(t)]);
     }
+    for_chunks(static_cast<std::size_t>(item_grads.vec.size()), threads, [&](std::size_t b, std::size_t e) {
+      auto sum = elements(&item_grads.vec, b, e);
+      for (const Mat<float>* part : started) sum += elements(*part, b, e);
+    });
     // Then over the processes: the composed item table by the rows this process touched (the
     // sampled softmax's candidates and the batch's events; the full softmax touches every row),
     // everything else whole. The id table's own gradients are still zero here: they come from the
@@ -261,7 +269,7 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
     }
     loss = sums[0];
     const std::size_t step_targets = static_cast<std::size_t>(sums[1]);
-    distribute_item_grads(item_grads, data_.catalog, parts, &grads);
+    distribute_item_grads(item_grads, data_.catalog, parts, &grads, threads);
     if (!options_.repeat_term) {  // initialised to 0, and Adam leaves a parameter without gradient where it is
       grads.repeat_recency.setZero();
       grads.repeat_type.setZero();
@@ -269,18 +277,18 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
     // Mean over the batch's targets, then clip by the global norm.
     const float scale = step_targets > 0 ? 1.0f / static_cast<float>(step_targets) : 0.0f;
     double norm2 = 0;
-    for (Mat<float>* g : total) {
-      *g *= scale;
-      norm2 += static_cast<double>(g->squaredNorm());
-    }
+    for (Mat<float>* g : total) norm2 += scale_and_square(g, scale, threads);
     const double norm = std::sqrt(norm2);
     if (options_.clip_norm > 0 && norm > options_.clip_norm)
-      for (Mat<float>* g : total) *g *= static_cast<float>(options_.clip_norm / norm);
-    adam_.step(params_, grads);
+      for (Mat<float>* g : total) {
+        const float clip = static_cast<float>(options_.clip_norm / norm);
+        for_chunks(static_cast<std::size_t>(g->size()), threads, [&](std::size_t b, std::size_t e) { elements(g, b, e) *= clip; });
+      }
+    adam_.step(params_, grads, threads);
     if (options_.ema > 0) {
       // Early steps weigh more (the average of a few steps should not be the initialisation's).
       const double t = static_cast<double>(adam_.steps());
-      update_average(&ema_, params_, static_cast<float>(std::min(options_.ema, (1 + t) / (10 + t))));
+      update_average(&ema_, params_, static_cast<float>(std::min(options_.ema, (1 + t) / (10 + t))), threads);
     }
 
     loss_sum += loss;
