@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 #ifdef TANDEM_WITH_MPI
 #define OMPI_SKIP_MPICXX 1  // the C API only: MPI's C++ bindings are deprecated
@@ -153,14 +154,16 @@ void abort_world(const std::string&, int) {}
 
 #endif
 
-void Group::sum_rows(const std::vector<RowTable>& tables, std::size_t rows, const std::vector<std::int32_t>* touched) const {
+void Group::sum_rows(const std::vector<RowTable>& tables, std::size_t rows, std::vector<std::int32_t>* touched) const {
   if (size_ == 1) return;
-  std::vector<std::int32_t> all;
   if (touched) {
-    all = gather(*touched);
-    std::sort(all.begin(), all.end());
-    all.erase(std::unique(all.begin(), all.end()), all.end());
+    std::vector<std::int32_t> every = gather(*touched);
+    std::sort(every.begin(), every.end());
+    every.erase(std::unique(every.begin(), every.end()), every.end());
+    *touched = std::move(every);
   }
+  const std::vector<std::int32_t> empty;
+  const std::vector<std::int32_t>& all = touched ? *touched : empty;
   if (!touched || all.size() * 2 > rows) {
     for (const RowTable& t : tables) sum(t.data, rows * t.cols);
     return;

@@ -44,10 +44,11 @@ class Group {
 
   // Sums tables of `rows` rows (the same rows on every process, each table its own width) where
   // only some rows are non-zero: `touched` lists this process's non-zero rows (sorted, distinct;
-  // null: all of them). Only the union of the touched rows crosses the network, packed, unless it
-  // is more than half the rows: then the whole tables are summed (the union's lists and the
-  // packing would cost more than they save).
-  void sum_rows(const std::vector<RowTable>& tables, std::size_t rows, const std::vector<std::int32_t>* touched) const;
+  // null: all of them), and becomes the union of every process's, the rows the sums may be
+  // non-zero in. Only that union crosses the network, packed, unless it is more than half the
+  // rows: then the whole tables are summed (the union's lists and the packing would cost more
+  // than they save).
+  void sum_rows(const std::vector<RowTable>& tables, std::size_t rows, std::vector<std::int32_t>* touched) const;
 
   // The payload this process has handed to collectives so far, in bytes (an allreduce of n floats
   // counts 4n; MPI moves about twice that per process in a ring).

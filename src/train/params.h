@@ -154,17 +154,21 @@ ItemTable<S> compose_items(const Params<S>& p, const ItemCatalog& catalog, const
 // The gradient of the composed table splits into the tables it was composed of. Many items add
 // into one feature row, so the work is split by columns (blocks of 16, and the biases) over
 // `threads`, each taking the items in order: the same sums in the same order for any count.
+// `rows` (ascending), if given, are the only rows of g that may be nonzero (a sampled softmax's
+// step touches a few of the catalog's); the others would add zeros.
 template <class S>
 void distribute_item_grads(const ItemTable<S>& g, const ItemCatalog& catalog, const std::vector<IdPart>& parts,
-                           Params<S>* grads, int threads = 1) {
+                           Params<S>* grads, int threads = 1, const std::vector<std::int32_t>* rows = nullptr) {
   constexpr Eigen::Index kBlock = 16;
   const Eigen::Index d = g.vec.cols(), blocks = (d + kBlock - 1) / kBlock;
+  const Eigen::Index count = rows ? static_cast<Eigen::Index>(rows->size()) : g.vec.rows();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
   for (Eigen::Index c = 0; c <= blocks; ++c) {
     const bool bias = c == blocks;  // else columns [16c, 16c + 16) of the vectors
     const Eigen::Index c0 = bias ? 0 : c * kBlock, w = bias ? 1 : std::min(kBlock, d - c0);
     const auto pick = [bias](Mat<S>& vec, Mat<S>& b) -> Mat<S>& { return bias ? b : vec; };
-    for (Eigen::Index j = 0; j < g.vec.rows(); ++j) {
+    for (Eigen::Index i = 0; i < count; ++i) {
+      const Eigen::Index j = rows ? (*rows)[static_cast<std::size_t>(i)] : i;
       const std::size_t item = static_cast<std::size_t>(j);
       const IdPart part = parts.empty() ? IdPart::own : parts[item];
       const auto from = (bias ? g.bias : g.vec).row(j).segment(c0, w);

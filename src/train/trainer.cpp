@@ -244,15 +244,15 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
     // everything else whole. The id table's own gradients are still zero here: they come from the
     // summed composed table, below.
     double sums[2] = {loss, static_cast<double>(m)};
+    std::vector<std::int32_t> touched;  // with the sampled softmax, the rows of item_grads that may be nonzero
+    if (sampler_) {
+      touched = sample.items;
+      for (std::size_t b = 0; b < count; ++b)
+        for (std::size_t i = 0; i < example(b).window_end; ++i) touched.push_back(example(b).user_events[i].item);
+      std::sort(touched.begin(), touched.end());
+      touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    }
     if (group_.size() > 1) {
-      std::vector<std::int32_t> touched;
-      if (sampler_) {
-        touched = sample.items;
-        for (std::size_t b = 0; b < count; ++b)
-          for (std::size_t i = 0; i < example(b).window_end; ++i) touched.push_back(example(b).user_events[i].item);
-        std::sort(touched.begin(), touched.end());
-        touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-      }
       group_.sum_rows({{item_grads.vec.data(), static_cast<std::size_t>(d)}, {item_grads.bias.data(), 1}},
                       static_cast<std::size_t>(n), sampler_ ? &touched : nullptr);
       shared.clear();
@@ -269,7 +269,9 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
     }
     loss = sums[0];
     const std::size_t step_targets = static_cast<std::size_t>(sums[1]);
-    distribute_item_grads(item_grads, data_.catalog, parts, &grads, threads);
+    // After sum_rows every process's item_grads is nonzero only on the union of their rows,
+    // which sum_rows leaves in `touched`.
+    distribute_item_grads(item_grads, data_.catalog, parts, &grads, threads, sampler_ ? &touched : nullptr);
     if (!options_.repeat_term) {  // initialised to 0, and Adam leaves a parameter without gradient where it is
       grads.repeat_recency.setZero();
       grads.repeat_type.setZero();

@@ -742,6 +742,33 @@ TEST(Params, MovingAverageStepIsDecayTimesAveragePlusTheRest) {
       EXPECT_NEAR(a[i]->data()[k], 0.75f * b[i]->data()[k] + 0.25f * q[i]->data()[k], 1e-6f) << "tensor " << i;
 }
 
+// The composed table's gradient splits into the id, cold, rare and feature tables the same, to the
+// bit, whether every row is visited on one thread or only the rows that may be nonzero (a sampled
+// softmax's step) on several.
+TEST(Params, ItemGradientsSplitTheSameOverListedRowsAndAnyThreadCount) {
+  const Params<float> p = init_params(tiny_dims(), 1);
+  ItemTable<float> g{Mat<float>::Zero(p.item_emb.rows(), p.item_emb.cols()), Mat<float>::Zero(p.item_emb.rows(), 1)};
+  const std::vector<std::int32_t> rows = {1, 2, 5, 6};  // own, cold, own, rare (kCold)
+  Rng rng(3);
+  for (std::int32_t r : rows) {
+    for (Eigen::Index c = 0; c < g.vec.cols(); ++c) g.vec(r, c) = static_cast<float>(rng.uniform() - 0.5);
+    g.bias(r, 0) = static_cast<float>(rng.uniform() - 0.5);
+  }
+  Params<float> every = p.zeros_like();
+  distribute_item_grads(g, kCatalog, kCold, &every);
+  EXPECT_GT(every.cold_emb.norm(), 0.0f);
+  EXPECT_GT(every.rare_emb.norm(), 0.0f);
+  EXPECT_GT(every.feature_emb[0].norm(), 0.0f);
+  for (int threads : {1, 2, 3}) {
+    Params<float> listed = p.zeros_like();
+    distribute_item_grads(g, kCatalog, kCold, &listed, threads, &rows);
+    const auto a = std::as_const(every).tensors(), b = std::as_const(listed).tensors();
+    for (std::size_t i = 0; i < a.size(); ++i)
+      for (Eigen::Index k = 0; k < a[i]->size(); ++k)
+        ASSERT_EQ(a[i]->data()[k], b[i]->data()[k]) << threads << " threads, tensor " << i << " element " << k;
+  }
+}
+
 // With --ema, validation scores the moving average (not the raw weights), the best model is the
 // average at the best epoch, and a checkpoint carries the average: resuming ends where a straight
 // run ends. A checkpoint of another --ema is refused.
