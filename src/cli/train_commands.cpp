@@ -268,6 +268,8 @@ Command train_options(TrainArgs* a) {
        &o.min_id_count, 1, 1e6},
       {"epochs", "N", "at most this many epochs (early stopping usually ends sooner)", &o.epochs, 1, 100000},
       {"patience", "N", "epochs without a better validation NDCG@10 before stopping", &o.patience, 1, 100000},
+      {"validation-shoppers", "N", "validate on about this many shoppers, picked by a hash of their id (0: all; "
+                                   "docs/scale.md)", &o.validation_shoppers, 0, 1099511627776.0},
       {"batch-size", "N", "shoppers per Adam step", &o.batch_size, 1, 1 << 20},
       {"max-length", "N", "most recent training events of a shopper per epoch", &o.max_length, 1, 1 << 20},
       {"lr", "X", "Adam's learning rate", &o.lr, 1e-7, 10},

@@ -41,7 +41,7 @@ AdamOptions adam_options(const TrainOptions& o) {
 }  // namespace
 
 Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options, const Group& group)
-    : data_(data), split_(split), options_(options), group_(group) {
+    : data_(data), options_(options), group_(group) {
   static_cast<ModelShape&>(config_) = options;
   config_.event_types = data.event_types;
   config_.fusion = options.fusion;
@@ -80,6 +80,27 @@ Trainer::Trainer(const Dataset& data, const Split& split, TrainOptions options, 
   group.sum(totals, 2);
   shoppers_ = static_cast<std::size_t>(totals[0]);
   targets_ = static_cast<std::size_t>(totals[1]);
+
+  // Validation ranks every case over the whole catalog: at 10^7 shoppers and 10^6 items that
+  // costs more than an epoch of training. --validation-shoppers keeps the cases of about that
+  // many shoppers, those whose hashed id falls below the share (the same shoppers whatever the
+  // processes and threads).
+  validation_ = split.validation;
+  if (options.validation_shoppers > 0) {
+    std::vector<char> seen(data.user_count(), 0);
+    std::uint64_t with_cases = 0;
+    for (const Case& c : split.validation)
+      if (!seen[c.user]) seen[c.user] = 1, ++with_cases;
+    group.sum(&with_cases, 1);
+    const double share =
+        static_cast<double>(options.validation_shoppers) / static_cast<double>(std::max<std::uint64_t>(1, with_cases));
+    const auto kept = [&](const Case& c) {
+      const std::string& id = data.user_ids[c.user];
+      return static_cast<double>(mix(0x7a1dU, xxh64(id.data(), id.size())) >> 11) * 0x1.0p-53 < share;
+    };
+    validation_.erase(std::remove_if(validation_.begin(), validation_.end(), [&](const Case& c) { return !kept(c); }),
+                      validation_.end());
+  }
 
   // Items no training example holds (listed in a catalog, or only in validation and test events)
   // are cold, as an item new since training will be; those held fewer than min_id_count times
@@ -342,7 +363,7 @@ Status Trainer::run(const std::function<void(const TrainProgress&)>& on_progress
       if (best_epoch_ == 0) return Status::error("training diverged: " + log.failure + "; try a lower --lr");
       break;
     }
-    log.validation = gather_metrics(group_, evaluate_model(current, data_, split_.validation, eval), eval.ks);
+    log.validation = gather_metrics(group_, evaluate_model(current, data_, validation_, eval), eval.ks);
     const double score = log.validation.ndcg.at(10);
     if (log.validation.cases == 0 || score > best_score_) {  // nothing to validate on: the last epoch
       best_score_ = score;

@@ -55,6 +55,8 @@ struct TrainOptions : ModelShape {
   std::size_t sampled_softmax_above = 200000;  // catalog size from which the loss samples negatives
   int negatives = 4096;
   bool exclude_history = false;  // validation ranks only items the shopper has not seen
+  std::size_t validation_shoppers = 0;  // validate on about this many shoppers' cases (0: every
+                                        // case); a hash of the shopper's id picks them
   double max_minutes = 0;        // stop after this much training time (0: no limit)
   // A refit (train + validation, no validation left): the learning rate of each epoch, as the run
   // that chose the number of epochs had it. Without validation cases the last epoch is the model.
@@ -127,7 +129,6 @@ class Trainer {
   double train_epoch(int epoch, const std::function<void(const TrainProgress&)>& on_progress, double* bytes_per_step);
 
   const Dataset& data_;
-  const Split& split_;
   TrainOptions options_;
   const Group& group_;
   ModelConfig config_;
@@ -135,6 +136,7 @@ class Trainer {
   std::vector<Example> examples_;          // this process's shoppers
   std::vector<std::uint64_t> shopper_ids_;  // per example: a hash of the shopper's id
   std::size_t targets_ = 0, shoppers_ = 0;
+  std::vector<Case> validation_;  // the split's, or those of the shoppers --validation-shoppers picked
   std::vector<IdPart> parts_;  // N: each item's id part outside id dropout (params.h)
   std::unique_ptr<NegativeSampler> sampler_;  // set when the catalog is large enough to sample
   Params<float> params_, best_, ema_;  // ema_: the moving average (empty when off)

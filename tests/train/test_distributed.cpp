@@ -84,6 +84,14 @@ TEST(Distributed, ShardsTrainTheWeightsOfOneProcessWithIdDropout) {
   expect_same_training(test_log(10), o);
 }
 
+// --validation-shoppers picks shoppers by their id: the same cases whatever the processes.
+TEST(Distributed, ValidationShoppersAreTheSameWhateverTheProcesses) {
+  TrainOptions o = tiny_options();
+  o.epochs = o.patience = 1;
+  o.validation_shoppers = 100;
+  expect_same_training(test_log(0), o);
+}
+
 TEST(Distributed, GatheredMetricsAreTheWholeLogs) {
   const Group& world = Group::world();
   const Dataset whole = test_log(0);

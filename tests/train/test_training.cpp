@@ -697,6 +697,27 @@ TEST(Trainer, OtherThreadCountsGiveTheSameWeightsUpToRounding) {
   }
 }
 
+// --validation-shoppers: the validation cases of about that many shoppers (one case each in
+// leave-one-out), always the same ones; the training itself is untouched.
+TEST(Trainer, ValidationShoppersKeepsAboutThatManyShoppersCases) {
+  const Dataset data = cycle_dataset(1000);
+  const Split split = leave_one_out(data);
+  TrainOptions o = tiny_options();
+  o.epochs = 1;
+  Trainer all(data, split, o);
+  ASSERT_TRUE(all.run(nullptr, nullptr).ok());
+  EXPECT_EQ(all.history()[0].validation.cases, split.validation.size());
+  o.validation_shoppers = 200;
+  Trainer some(data, split, o), again(data, split, o);
+  ASSERT_TRUE(some.run(nullptr, nullptr).ok());
+  ASSERT_TRUE(again.run(nullptr, nullptr).ok());
+  const Metrics& v = some.history()[0].validation;
+  EXPECT_GE(v.cases, 150u);  // binomial(1000, 0.2): 200 +- 12.6, so this is 4 standard deviations
+  EXPECT_LE(v.cases, 250u);
+  EXPECT_EQ(v.ranks, again.history()[0].validation.ranks);
+  EXPECT_EQ(some.history()[0].loss, all.history()[0].loss);
+}
+
 // The checkpoint at the end of a run of `epochs` epochs with options o.
 std::vector<std::uint8_t> checkpoint_after(const Dataset& data, const Split& split, TrainOptions o, int epochs) {
   o.epochs = epochs;
