@@ -162,12 +162,11 @@ void Group::sum_rows(const std::vector<RowTable>& tables, std::size_t rows, std:
     every.erase(std::unique(every.begin(), every.end()), every.end());
     *touched = std::move(every);
   }
-  const std::vector<std::int32_t> empty;
-  const std::vector<std::int32_t>& all = touched ? *touched : empty;
-  if (!touched || all.size() * 2 > rows) {
+  if (!touched || touched->size() * 2 > rows) {
     for (const RowTable& t : tables) sum(t.data, rows * t.cols);
     return;
   }
+  const std::vector<std::int32_t>& all = *touched;
   std::size_t width = 0;
   for (const RowTable& t : tables) width += t.cols;
   std::vector<float> packed(all.size() * width);

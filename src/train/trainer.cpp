@@ -302,11 +302,11 @@ double Trainer::train_epoch(int epoch, const std::function<void(const TrainProgr
     double norm2 = 0;
     for (Mat<float>* g : total) norm2 += scale_and_square(g, scale, threads);
     const double norm = std::sqrt(norm2);
-    if (options_.clip_norm > 0 && norm > options_.clip_norm)
-      for (Mat<float>* g : total) {
-        const float clip = static_cast<float>(options_.clip_norm / norm);
+    if (options_.clip_norm > 0 && norm > options_.clip_norm) {
+      const float clip = static_cast<float>(options_.clip_norm / norm);
+      for (Mat<float>* g : total)
         for_chunks(static_cast<std::size_t>(g->size()), threads, [&](std::size_t b, std::size_t e) { elements(g, b, e) *= clip; });
-      }
+    }
     adam_.step(params_, grads, threads);
     if (options_.ema > 0) {
       // Early steps weigh more (the average of a few steps should not be the initialisation's).
