@@ -14,6 +14,7 @@
 #include "core/catalog.h"
 #include "core/long_term.h"
 #include "core/model_format.h"
+#include "core/part_format.h"
 #include "core/profile_format.h"
 #include "core/session.h"
 
@@ -45,6 +46,18 @@ class ModelHandle {
     Status s = parse_catalog_items(json, &items);
     if (s.ok()) s = model_->update_items(items);
     return s.message();
+  }
+  // A catalog part file (core/part_format.h) at `bytes`: its rows added, known ids taking its
+  // rows. Returns { error ("" on success; nothing changes on one), items (the part's) }. The caller
+  // frees the bytes.
+  emscripten::val addPart(std::uintptr_t bytes, std::size_t size) {
+    ItemPart part;
+    Status s = read_part(*model_, at<const std::uint8_t>(bytes), size, &part);
+    if (s.ok()) s = model_->add_part(part);
+    emscripten::val out = emscripten::val::object();
+    out.set("error", s.message());
+    out.set("items", static_cast<double>(part.ids.size()));
+    return out;
   }
   // Delists ids given as findItems takes them; returns how many were listed.
   int removeItems(std::uintptr_t bytes, std::uintptr_t lengths, std::size_t count) {
@@ -183,6 +196,7 @@ EMSCRIPTEN_BINDINGS(tandem) {
       .function("findItems", &ModelHandle::findItems)
       .function("updateItems", &ModelHandle::updateItems)
       .function("removeItems", &ModelHandle::removeItems)
+      .function("addPart", &ModelHandle::addPart)
       .function("recommendable", &ModelHandle::recommendable)
       .function("itemId", &ModelHandle::itemId)
       .function("eventTypeCount", &ModelHandle::eventTypeCount)

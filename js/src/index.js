@@ -9,7 +9,7 @@
 // measure.js and autotrack.js. Lifetimes: docs/js-lifetimes.md; measurement: docs/measuring.md.
 import { recommendationOf, startTracking } from './autotrack.js';
 import { checkEventMap, resolveEvent, resolveKind } from './events.js';
-import { fetchBytes, instantiate, toUint8Array, wasmSource } from './loader.js';
+import { fetchBytes, instantiate, pageUrl, toUint8Array, wasmSource } from './loader.js';
 import { Measure, newRecommendationId, parseRecord, recordText } from './measure.js';
 import { Store, fromBase64, toBase64 } from './persist.js';
 
@@ -145,6 +145,8 @@ export class Recommender {
     // page resolved before: a delisted row is scored as an unknown id, as rerank scores its id.
     // null until the first removeItems; then a Uint8Array of at least itemCount entries.
     this._delisted = null;
+    this._catalogs = new Map(); // catalog.json URL -> promise of its checked manifest (loadParts)
+    this._parts = new Map();    // part URL -> promise of its addition, once asked for (loadParts)
     this._sessions = new Set(); // weak references to the open sessions, for close()
     // The session of a shopper nobody knows (no profile, no events), made when the holdout arm
     // first asks recommend() for the catalog's non-personal order (see Session.recommend).
@@ -401,7 +403,89 @@ export class Recommender {
     return count;
   }
 
-  /** After addItems or removeItems: ids map to other rows, the item count grew, rankings changed. */
+  /**
+   * Adds a catalog part `tandem split` wrote (docs/deploying.md, "Catalogs in parts"): its items
+   * become known and recommendable, scored exactly as the whole model scores them. An id the model
+   * knew (one addItems added cold, say) takes the part's trained row. The part is checked whole
+   * first (made for this model, intact, every value in range): a rejected part changes nothing.
+   * @param {{partUrl?: string|URL, partBuffer?: ArrayBuffer|ArrayBufferView}} source exactly one of the two
+   * @returns {Promise<{items: number, added: number}>} the part's items, and how many were new
+   */
+  async addPart(source) {
+    this._live();
+    if (source === null || typeof source !== 'object') throw new TypeError(`tandem: addPart needs { partUrl } or { partBuffer }, got ${describe(source)}`);
+    const hasUrl = source.partUrl !== undefined, hasBuffer = source.partBuffer !== undefined;
+    if (hasUrl === hasBuffer) throw new TypeError('tandem: addPart: give exactly one of partUrl and partBuffer');
+    if (hasUrl) checkUrl(source.partUrl, 'partUrl');
+    else toUint8Array(source.partBuffer, 'partBuffer');
+    const bytes = hasUrl ? await fetchBytes(source.partUrl, 'the catalog part', 'part') : source.partBuffer;
+    return this._addPart(toUint8Array(bytes, 'partBuffer'), hasUrl ? String(source.partUrl) : null);
+  }
+
+  /** Adds a part's bytes (where: its URL, for messages, or null). */
+  _addPart(bytes, where) {
+    const handle = this._live();
+    const before = handle.itemCount();
+    const { error, items } = withBytes(this._module, bytes, (ptr, size) => handle.addPart(ptr, size));
+    if (error) throw fail(where === null ? `addPart: ${error}` : `the catalog part at ${where}: ${error}`);
+    // A delisted id the part holds is listed again, on its row.
+    if (this._delisted !== null) {
+      for (let row = 0; row < before; row++) if (this._delisted[row] === 1 && handle.findItem(this._id(row)) === row) this._delisted[row] = 0;
+    }
+    this._catalogChanged();
+    return { items, added: this.itemCount - before };
+  }
+
+  /**
+   * Loads the parts of a split catalog (the catalog.json `tandem split` wrote beside the model
+   * file) that hold items of some values of its feature: `values: ['home/kitchen']` (a path also
+   * loads the paths under it: 'home' loads 'home/kitchen'), or `values: 'all'`. A part this
+   * Recommender has (or is) loading is not fetched again; the others download in parallel and are
+   * added as they arrive. Fails naming the file if the catalog or a part cannot be fetched or is
+   * refused (the parts added before stay; a call again retries the others).
+   * @param {{catalogUrl: string|URL, values: string[] | 'all', onProgress?: (p: {what: string, loaded: number, total: number|null}) => void}} options
+   * @returns {Promise<{parts: number, added: number}>} the parts this call added, and their new items
+   */
+  async loadParts(options) {
+    this._live();
+    checkOptions(options, 'loadParts');
+    const { catalogUrl, values, onProgress } = options;
+    checkUrl(catalogUrl, 'catalogUrl');
+    if (values !== 'all' && !(Array.isArray(values) && values.every((v) => typeof v === 'string'))) {
+      throw new TypeError(`tandem: loadParts: values must be an array of strings or 'all', got ${describe(values)}`);
+    }
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('tandem: loadParts: onProgress must be a function');
+    const href = pageUrl(catalogUrl, 'catalogUrl').href;
+    let manifest = this._catalogs.get(href);
+    if (manifest === undefined) {
+      manifest = fetchBytes(href, 'the catalog', 'catalog', onProgress).then((bytes) => checkCatalog(bytes, href, this.fingerprint));
+      manifest.catch(() => this._catalogs.delete(href)); // a failed fetch is tried again next time
+      this._catalogs.set(href, manifest);
+    }
+    const { parts } = await manifest;
+    const wanted = parts.filter((p) => values === 'all' || p.values.some((v) => v !== null && values.some((w) => v === w || v.startsWith(`${w}/`))));
+    let added = 0, count = 0;
+    // Every part is waited for before a failure is reported: what could arrive is added.
+    const settled = await Promise.allSettled(wanted.map(async (part) => {
+      const url = new URL(part.file, href).href;
+      let pending = this._parts.get(url);
+      if (pending === undefined) {
+        pending = fetchBytes(url, 'the catalog part', 'part', onProgress).then((bytes) => this._addPart(toUint8Array(bytes, 'part'), url));
+        pending.catch(() => this._parts.delete(url));
+        this._parts.set(url, pending);
+        const result = await pending;
+        added += result.added;
+        count++;
+      } else {
+        await pending;
+      }
+    }));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return { parts: count, added };
+  }
+
+  /** After addItems, removeItems or a part: ids map to other rows, the item count grew, rankings changed. */
   _catalogChanged() {
     this._lastIds = null;
     this._lastRows = null;
@@ -641,16 +725,18 @@ export class Session {
       } catch {
         throw new Error('the saved text is not base64');
       }
-      // Rows that addItems appended are this page's: the state is restored only where they hold
-      // the same ids (the page added the same items, in the same order, before the session).
-      const rec = this._rec;
-      for (const [row, id] of items) {
-        if (row >= rec.itemCount || rec._id(row) !== id) {
-          throw new Error(`it names item ${JSON.stringify(id)}, added with addItems, which this page has not added (yet) as item ${row}: add items before making sessions`);
-        }
-      }
+      // Rows past the model file's are this page's (addItems, loadParts): where one names another
+      // item now, the engine reads the state's window by name, and the remembered clicks move to
+      // their item's row here (or are dropped when this page does not have the item).
+      const rec = this._rec, moved = new Map();
+      for (const [row, id] of items) if (row >= rec.itemCount || rec._id(row) !== id) moved.set(row, rec._row(id));
       error = this._restoreBytes(bytes);
-      if (!error && measure) this._measure = this._measure.onTopOf(measure);
+      if (!error && measure) {
+        if (moved.size > 0) {
+          measure.clicks = measure.clicks.filter((c) => (moved.get(c[0]) ?? 0) >= 0).map((c) => (moved.has(c[0]) ? [moved.get(c[0]), ...c.slice(1)] : c));
+        }
+        this._measure = this._measure.onTopOf(measure);
+      }
     } catch (e) {
       error = e.message;
     }
@@ -702,7 +788,7 @@ export class Session {
     }
   }
 
-  /** The [row, id] pairs of rows the state and the measurement name that addItems appended (none: null). */
+  /** The [row, id] pairs of rows the state and the measurement name that addItems or loadParts appended (none: null). */
   _addedRows() {
     const rec = this._rec, handle = this._handle, first = rec._trainedCount;
     if (rec.itemCount === first) return null;
@@ -1406,6 +1492,32 @@ function checkList(list) {
   if (list === undefined) return null;
   if (typeof list !== 'string' || list.length === 0 || list.length > 200) throw new TypeError(`tandem: list must be a name of 1 to 200 characters, got ${describe(list)}`);
   return list;
+}
+
+/**
+ * A catalog.json `tandem split` wrote (docs/deploying.md, "Catalogs in parts"), checked: a tandem
+ * catalog of this model, its parts files beside it with the values they hold.
+ */
+function checkCatalog(bytes, href, fingerprint) {
+  const bad = (why) => fail(`the catalog at ${href} ${why}`);
+  let catalog;
+  try {
+    catalog = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw bad('is not JSON');
+  }
+  if (catalog === null || typeof catalog !== 'object' || catalog.format !== 'tandem-catalog') throw bad('is not a tandem catalog (format "tandem-catalog")');
+  if (catalog.version !== 1) throw bad(`has version ${describe(catalog.version)}; this package reads version 1`);
+  if (catalog.fingerprint !== fingerprint) {
+    throw bad(`was split for the model ${describe(catalog.fingerprint)}, this Recommender's model is ${fingerprint} (load the model file written with it)`);
+  }
+  if (!Array.isArray(catalog.parts)) throw bad('has no parts array');
+  catalog.parts.forEach((p, i) => {
+    const ok = p !== null && typeof p === 'object' && typeof p.file === 'string' && /^[^/\\?#]+$/.test(p.file) && p.file !== '.' && p.file !== '..' &&
+      Array.isArray(p.values) && p.values.every((v) => v === null || typeof v === 'string');
+    if (!ok) throw bad(`has a malformed part ${i} (a file name beside the catalog and the values it holds)`);
+  });
+  return catalog;
 }
 
 function checkUrl(url, name) {

@@ -128,7 +128,7 @@ export function wasmSource({ wasmUrl, wasmPath, wasmBinary }) {
 }
 
 /** A URL option resolved against the page (a worker's script, nothing in Node). */
-function pageUrl(value, name) {
+export function pageUrl(value, name) {
   const base = globalThis.location?.href;
   try {
     return new URL(String(value), base);

@@ -12,6 +12,7 @@ int export_command(int argc, char** argv);
 int import_command(int argc, char** argv);
 int score_command(int argc, char** argv);
 int catalog_command(int argc, char** argv);
+int split_command(int argc, char** argv);
 int train_command(int argc, char** argv);
 int eval_command(int argc, char** argv);
 int prepare_command(int argc, char** argv);

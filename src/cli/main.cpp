@@ -29,6 +29,7 @@ const char* kUsage =
     "  export   write a model file again, e.g. with an int8 item table, or its weights as safetensors\n"
     "  import   build a model file from safetensors weights trained elsewhere\n"
     "  catalog  bring a model's catalog up to date: new items, new prices, delisted items (no retraining)\n"
+    "  split    write a model as a catalog in parts a page loads when it needs them (large catalogs)\n"
     "  profiles keep shoppers' profiles in a store (SQLite, Redis) for the shop's servers, updated with new events\n"
     "  fixture  write a model with seeded random weights (tests, benchmarks)\n"
     "  score    the scores a shopper session gives, as JSON (what the browser computes)\n"
@@ -58,6 +59,7 @@ int run(int argc, char** argv) {
   if (command == "fixture") return fixture_command(n, rest);
   if (command == "score") return score_command(n, rest);
   if (command == "catalog") return catalog_command(n, rest);
+  if (command == "split") return split_command(n, rest);
   if (command == "profiles") return profiles_command(n, rest);
   return fail("unknown command '" + command + "' (see tandem --help)");
 }

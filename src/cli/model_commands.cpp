@@ -1,12 +1,15 @@
-// tandem fixture | inspect | export | import | catalog | score: model files without training.
+// tandem fixture | inspect | export | import | catalog | split | score: model files without training.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <numeric>
 
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "core/model_format.h"
+#include "core/part_format.h"
 #include "core/profile_format.h"
 #include "core/limits.h"
 #include "core/session.h"
@@ -32,10 +35,13 @@ int parse_or_help(Command& command, int argc, char** argv, std::vector<std::stri
 
 namespace {
 
-// Writes `model` as a model file (its self-test computed from the model itself) and says so.
+// A model file's bytes (its self-test computed from the model itself).
+Status model_bytes(const Model& model, std::vector<std::uint8_t>* out) { return write_model(model, default_selftest(model), out); }
+
+// Writes `model` as a model file and says so.
 int write_model_file(const Model& model, const std::string& out) {
   std::vector<std::uint8_t> bytes;
-  Status s = write_model(model, default_selftest(model), &bytes);
+  Status s = model_bytes(model, &bytes);
   if (s.ok()) s = write_file_atomic(out, bytes.data(), bytes.size());
   if (!s.ok()) return fail(s.message());
   std::printf("wrote %s: %d items, dim %d, %s item table, %zu bytes, fingerprint %s\n", out.c_str(), model.item_count(),
@@ -295,6 +301,153 @@ int catalog_command(int argc, char** argv) {
   std::shared_ptr<const Model> model;
   if (Status s = Model::create(compact_items(m.model->weights(), keep), &model); !s.ok()) return fail(s.message());
   return write_model_file(*model, out);
+}
+
+namespace {
+
+// The model file of `model`'s weights with only the rows `keep` marks.
+Status base_model(const Model& model, const std::vector<std::uint8_t>& keep, std::shared_ptr<const Model>* base,
+                  std::vector<std::uint8_t>* bytes) {
+  Status s = Model::create(compact_items(model.weights(), keep), base);
+  if (s.ok()) s = model_bytes(**base, bytes);
+  return s;
+}
+
+}  // namespace
+
+int split_command(int argc, char** argv) {
+  std::string model_path, out, by = "category";
+  std::uint64_t part_bytes = 2000000, base_items = 0;
+  Command command{"split", "--model MODEL --out DIR [options]",
+                  "Writes a model as a catalog in parts, for catalogs larger than a page should download\n"
+                  "(docs/deploying.md, \"Catalogs in parts\"): DIR/model.tandem holds the weights and the items\n"
+                  "with the largest bias (what the model recommends without context), each DIR/part-NNNN.tandem-part\n"
+                  "the trained rows of the other items, grouped by a feature's value (packed together when small,\n"
+                  "split when large), and DIR/catalog.json says which part holds which values. Pages load the\n"
+                  "model, then the parts they need (Recommender.loadParts); scores are the whole model's.",
+                  {{"model", "FILE", "the model file to split", &model_path},
+                   {"out", "DIR", "the directory to write (replaced as a whole)", &out},
+                   {"by", "FEATURE", "the label or path feature that groups items into parts (default category)", &by},
+                   {"part-bytes", "N", "the largest file to write, in bytes (default 2000000; the model file too)", &part_bytes, 4096, 1e12},
+                   {"base-items", "N", "items in the model file (default: as many as fit in --part-bytes)", &base_items, 1, 1e9}},
+                  {}, {}};
+  std::vector<std::string> positional;
+  if (int r = parse_or_help(command, argc, argv, &positional); r >= 0) return r;
+  if (model_path.empty() || out.empty()) return fail("split needs --model FILE and --out DIR");
+  LoadedModel m;
+  if (Status s = load_model_file(model_path, true, &m); !s.ok()) return fail(s.message());
+  const Model& full = *m.model;
+  const ModelWeights& w = full.weights();
+  const int k = w.catalog.find_feature(by);
+  if (k < 0 || (w.catalog.features[k].kind != FeatureKind::label && w.catalog.features[k].kind != FeatureKind::path)) {
+    std::string names;
+    for (const Feature& ft : w.catalog.features)
+      if (ft.kind == FeatureKind::label || ft.kind == FeatureKind::path) names += (names.empty() ? "" : ", ") + ft.name;
+    return fail("--by " + by + ": the model has no label or path feature of that name (it has: " + (names.empty() ? "none" : names) + ")");
+  }
+  const Feature& feature = w.catalog.features[static_cast<std::size_t>(k)];
+  const std::size_t n = static_cast<std::size_t>(full.item_count()), f = w.catalog.feature_count();
+  const std::size_t d = static_cast<std::size_t>(full.dim());
+  // What an item takes in a part file (core/part_format.h).
+  const auto item_bytes = [&](std::size_t row) {
+    return d * (full.quantized() ? 1 : 4) + (full.quantized() ? 4 : 0) + 4 + 4 * f + 1 + w.item_ids[row].size() + 1;
+  };
+  if (n < 2) return fail("the model has " + std::to_string(n) + " item: nothing to split");
+
+  // The base: the items of the largest bias, as many as fit (or --base-items).
+  std::vector<std::int32_t> by_bias(n);
+  std::iota(by_bias.begin(), by_bias.end(), 0);
+  std::stable_sort(by_bias.begin(), by_bias.end(), [&](std::int32_t a, std::int32_t b) { return w.item_bias[a] > w.item_bias[b]; });
+  std::vector<std::uint8_t> keep(n, 0);
+  std::shared_ptr<const Model> base;
+  std::vector<std::uint8_t> base_file;
+  keep[static_cast<std::size_t>(by_bias[0])] = 1;
+  if (Status s = base_model(full, keep, &base, &base_file); !s.ok()) return fail(s.message());
+  if (base_items == 0 && base_file.size() > part_bytes)
+    return fail("--part-bytes " + std::to_string(part_bytes) + " is smaller than the model file with one item (" +
+                std::to_string(base_file.size()) + " bytes)");
+  std::size_t count = base_items > 0 ? std::min<std::size_t>(base_items, n - 1) : 1;
+  if (base_items == 0) {  // fill what is left of --part-bytes, then trim what padding and the self-test add
+    std::size_t room = part_bytes - base_file.size();
+    while (count < n - 1 && item_bytes(static_cast<std::size_t>(by_bias[count])) <= room) room -= item_bytes(static_cast<std::size_t>(by_bias[count++]));
+  }
+  for (;;) {
+    std::fill(keep.begin(), keep.end(), 0);
+    for (std::size_t i = 0; i < count; ++i) keep[static_cast<std::size_t>(by_bias[i])] = 1;
+    if (Status s = base_model(full, keep, &base, &base_file); !s.ok()) return fail(s.message());
+    if (base_items > 0 || base_file.size() <= part_bytes || count == 1) break;
+    count -= std::max<std::size_t>(1, count / 100);
+  }
+
+  // The other items by the feature's value (values in vocabulary order, items without one last),
+  // packed into parts of at most --part-bytes.
+  std::vector<std::vector<std::int32_t>> groups(static_cast<std::size_t>(feature.rows()) + 1);
+  for (std::size_t row = 0; row < n; ++row)
+    if (!keep[row]) {
+      const std::int32_t v = w.catalog.value(row, static_cast<std::size_t>(k));
+      groups[v < 0 ? groups.size() - 1 : static_cast<std::size_t>(v)].push_back(static_cast<std::int32_t>(row));
+    }
+  const auto value_name = [&](std::size_t g) { return g < feature.values.size() ? feature.values[g] : std::string(); };
+  struct Planned {
+    std::vector<std::int32_t> rows;
+    std::vector<std::string> values;
+    std::size_t bytes = 0;
+  };
+  constexpr std::size_t kPartOverhead = 4 + 4 + 8 + 5 * 4 + 4 + 1024 + 8;  // envelope, fields, a name of up to 1,024 bytes
+  if (part_bytes <= kPartOverhead + item_bytes(0) + 1024) return fail("--part-bytes " + std::to_string(part_bytes) + " cannot hold an item");
+  const std::size_t room = part_bytes - kPartOverhead;
+  std::vector<Planned> plan(1);
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    std::size_t group_bytes = 0;
+    for (std::int32_t row : groups[g]) group_bytes += item_bytes(static_cast<std::size_t>(row));
+    if (groups[g].empty()) continue;
+    if (plan.back().bytes + group_bytes > room && !plan.back().rows.empty()) plan.emplace_back();
+    for (std::int32_t row : groups[g]) {
+      const std::size_t b = item_bytes(static_cast<std::size_t>(row));
+      if (plan.back().bytes + b > room) plan.emplace_back();  // a value larger than a part spans several
+      Planned& p = plan.back();
+      if (p.values.empty() || p.values.back() != value_name(g)) p.values.push_back(value_name(g));
+      p.rows.push_back(row);
+      p.bytes += b;
+    }
+  }
+  if (plan.back().rows.empty()) plan.pop_back();
+
+  std::string staging;
+  train::Outputs outputs;
+  if (Status s = outputs.directory(out, &staging); !s.ok()) return fail(s.message());
+  if (Status s = write_file_atomic(staging + "/model.tandem", base_file.data(), base_file.size()); !s.ok()) return fail(s.message());
+  json parts = json::array();
+  std::size_t largest = base_file.size();
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    char file[48];
+    std::snprintf(file, sizeof file, "part-%04zu.tandem-part", i);
+    const Planned& p = plan[i];
+    std::string name = p.values.front().empty() ? "(no " + by + ")" : p.values.front();
+    if (p.values.size() > 1) name += " and " + std::to_string(p.values.size() - 1) + " more";
+    const std::vector<std::uint8_t> bytes = write_part(*base, full.part_of(p.rows, name.substr(0, 1024)));
+    if (Status s = write_file_atomic(staging + "/" + file, bytes.data(), bytes.size()); !s.ok()) return fail(s.message());
+    json values = json::array();
+    for (const std::string& v : p.values) values.push_back(v.empty() ? json(nullptr) : json(v));
+    parts.push_back(json{{"file", file}, {"name", name}, {"items", p.rows.size()}, {"bytes", bytes.size()}, {"values", values}});
+    largest = std::max(largest, bytes.size());
+  }
+  const json manifest{{"format", "tandem-catalog"},
+                      {"version", 1},
+                      {"model", "model.tandem"},
+                      {"fingerprint", base->fingerprint_hex()},
+                      {"bytes", base_file.size()},
+                      {"items", n},
+                      {"model_items", count},
+                      {"feature", by},
+                      {"parts", parts}};
+  const std::string text = manifest.dump(1) + "\n";
+  if (Status s = write_file_atomic(staging + "/catalog.json", text.data(), text.size()); !s.ok()) return fail(s.message());
+  if (Status s = outputs.commit(); !s.ok()) return fail(s.message());
+  std::printf("wrote %s: model.tandem (%zu of %zu items, %zu bytes, fingerprint %s), %zu parts of the other %zu items by %s, "
+              "catalog.json; the largest file %zu bytes\n",
+              out.c_str(), count, n, base_file.size(), base->fingerprint_hex().c_str(), plan.size(), n - count, by.c_str(), largest);
+  return 0;
 }
 
 }  // namespace tandem::cli

@@ -109,6 +109,21 @@ struct ItemQuery {
   float q_scale = 0;
 };
 
+// Trained item rows shipped apart from the model file: a catalog part (core/part_format.h). The
+// rows as the model stores them (composed vectors, float32 or int8 with per-row scales), their
+// biases, features (indices into the model's feature values, -1 none) and availability.
+struct ItemPart {
+  std::string name;                     // what the shop calls it: "home/kitchen", "home/kitchen 2"
+  std::vector<std::string> ids;         // N
+  bool int8 = false;
+  std::vector<float> vec;               // N x d float32 (empty when int8)
+  std::vector<std::int8_t> vec_q;       // N x d int8 (empty when float32)
+  std::vector<float> vec_scale;         // N, int8 only
+  std::vector<float> bias;              // N
+  std::vector<std::int32_t> values;     // N x F
+  std::vector<std::uint8_t> available;  // N
+};
+
 // An item table a Model reads where it lies (Model::create).
 struct ItemRows {
   const void* data = nullptr;  // N x d float32, or int8 when `int8`
@@ -165,6 +180,14 @@ class Model {
   // saved states stay valid; all rows are checked first, and nothing changes on an error.
   // *added counts the new items. The fingerprint stays: it names the trained weights.
   Status update_items(const std::vector<CatalogItem>& items, std::size_t* added = nullptr);
+  // Adds a catalog part's rows: an id the model does not know is appended with the part's trained
+  // vector, bias, features and availability; a known id (one addItems added cold, or listed again)
+  // takes them over on its row. The part must have the model's dimension and features. Every row
+  // is checked first (ids, shapes, ranges, feature values); nothing changes on an error. *added
+  // counts the new items. The fingerprint stays.
+  Status add_part(const ItemPart& part, std::size_t* added = nullptr);
+  // The rows `rows` (valid, distinct) as a part named `name`, as the model holds them.
+  ItemPart part_of(const std::vector<std::int32_t>& rows, std::string name) const;
   // Delists ids: find_item() no longer finds them and recommend() never returns them (their rows
   // stay). Returns how many were known and listed. update_items() lists a removed id again.
   std::size_t remove_items(const std::vector<std::string>& ids);
@@ -203,6 +226,10 @@ class Model {
   // vector `vec` and the bias `bias`.
   void add_feature_rows(const std::int32_t* values, float sign, float* vec, float* bias) const;
   void set_row(std::int32_t row, const float* vec);  // float32 or re-quantized
+  // Before the catalog changes: copies a table read in place (the file's rows stay as they were)
+  // and appends `fresh` rows, whose ids the caller then sets in order (add_id).
+  void make_room(std::size_t fresh);
+  void add_id(std::int32_t row, const std::string& id);
   // What follows from the item table: the fallback item and the profile limit (first: at creation).
   void derive(bool first);
   // Points table_ / table_q_ at the weights' item table (after creation, after it is resized).

@@ -89,6 +89,28 @@ void Model::set_row(std::int32_t row, const float* vec) {
   for (int c = 0; c < d; ++c) q[c] = static_cast<std::int8_t>(std::max(-127.0f, std::min(127.0f, std::nearbyint(vec[c] / scale))));
 }
 
+void Model::make_room(std::size_t fresh) {
+  own_table();
+  if (fresh == 0) return;
+  const Eigen::Index n = item_count() + static_cast<Eigen::Index>(fresh), d = dim();
+  if (quantized()) {
+    w_.item_vec_q.conservativeResize(n, d);
+    w_.item_vec_scale.conservativeResize(n);
+  } else {
+    w_.item_vec.conservativeResize(n, d);
+  }
+  w_.item_bias.conservativeResize(n);
+  point_at_weights();  // the table may have moved
+  w_.catalog.add_items(fresh);
+  w_.item_ids.resize(static_cast<std::size_t>(n));
+  removed_.resize(static_cast<std::size_t>(n), 0);
+}
+
+void Model::add_id(std::int32_t row, const std::string& id) {
+  w_.item_ids[static_cast<std::size_t>(row)] = id;
+  index_.add(w_.item_ids);  // rows are added in order
+}
+
 Status Model::update_items(const std::vector<CatalogItem>& items, std::size_t* added) {
   const std::size_t f = w_.catalog.feature_count(), n0 = w_.item_ids.size();
   const int d = dim();
@@ -142,27 +164,11 @@ Status Model::update_items(const std::vector<CatalogItem>& items, std::size_t* a
   if (n > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max() / 2))
     return Status::error("the catalog would have " + std::to_string(n) + " items");
 
-  own_table();  // rows read in place are the file's: the catalog changes a copy
-  if (fresh > 0) {
-    if (quantized()) {
-      w_.item_vec_q.conservativeResize(static_cast<Eigen::Index>(n), d);
-      w_.item_vec_scale.conservativeResize(static_cast<Eigen::Index>(n));
-    } else {
-      w_.item_vec.conservativeResize(static_cast<Eigen::Index>(n), d);
-    }
-    w_.item_bias.conservativeResize(static_cast<Eigen::Index>(n));
-    point_at_weights();  // the table may have moved
-    w_.catalog.add_items(fresh);
-    w_.item_ids.resize(n);
-    removed_.resize(n, 0);
-  }
+  make_room(fresh);
   for (std::size_t i = 0; i < items.size(); ++i) {
     const std::int32_t row = rows[i];
     const std::size_t r = static_cast<std::size_t>(row);
-    if (r >= n0) {
-      w_.item_ids[r] = items[i].id;
-      index_.add(w_.item_ids);  // rows are added in order
-    }
+    if (r >= n0) add_id(row, items[i].id);
     std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(i * f), f, w_.catalog.values.begin() + static_cast<std::ptrdiff_t>(r * f));
     w_.catalog.available[r] = available[i];
     set_row(row, vecs.data() + i * static_cast<std::size_t>(d));
@@ -172,6 +178,90 @@ Status Model::update_items(const std::vector<CatalogItem>& items, std::size_t* a
   derive(false);
   if (added) *added = fresh;
   return {};
+}
+
+Status Model::add_part(const ItemPart& part, std::size_t* added) {
+  const std::size_t n = part.ids.size(), f = w_.catalog.feature_count(), n0 = w_.item_ids.size();
+  const std::size_t d = static_cast<std::size_t>(dim());
+  const bool shaped = part.bias.size() == n && part.available.size() == n && part.values.size() == n * f &&
+                      (part.int8 ? part.vec_q.size() == n * d && part.vec_scale.size() == n && part.vec.empty()
+                                 : part.vec.size() == n * d && part.vec_q.empty() && part.vec_scale.empty());
+  if (!shaped) return Status::error("the part's tensors do not hold its " + std::to_string(n) + " items of dimension " + std::to_string(d));
+  // Every row is checked before anything changes.
+  Status s;
+  if (part.int8) {
+    if (!(s = check_values("item_vec_scale", part.vec_scale.data(), static_cast<Eigen::Index>(n), 1, kMaxWeight / 127)).ok()) return s;
+  } else if (!(s = check_values("item_vec", part.vec.data(), static_cast<Eigen::Index>(n * d), static_cast<Eigen::Index>(d))).ok()) {
+    return s;
+  }
+  if (!(s = check_values("item_bias", part.bias.data(), static_cast<Eigen::Index>(n), 1)).ok()) return s;
+  IdIndex seen;  // over part.ids[0..i)
+  std::vector<std::int32_t> rows(n);
+  std::size_t fresh = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (const char* problem = id_problem(part.ids[i])) return Status::error("item id at row " + std::to_string(i) + " " + problem);
+    if (seen.find(part.ids[i], part.ids) >= 0) return Status::error("item id " + quote_value(part.ids[i]) + " appears twice");
+    seen.add(part.ids);
+    if (part.available[i] > 1) return Status::error("item_available: row " + std::to_string(i) + " is neither 0 nor 1");
+    for (std::size_t k = 0; k < f; ++k) {
+      const std::int32_t v = part.values[i * f + k];
+      if (v < -1 || v >= w_.catalog.features[k].rows())
+        return Status::error("item_features: row " + std::to_string(i) + " names value " + std::to_string(v) + " of feature '" +
+                             w_.catalog.features[k].name + "', which has " + std::to_string(w_.catalog.features[k].rows()));
+    }
+    const std::int32_t row = find_row(part.ids[i]);
+    rows[i] = row >= 0 ? row : static_cast<std::int32_t>(n0 + fresh++);
+  }
+  if (n0 + fresh > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max() / 2))
+    return Status::error("the catalog would have " + std::to_string(n0 + fresh) + " items");
+
+  make_room(fresh);
+  std::vector<float> vec(d);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int32_t row = rows[i];
+    const std::size_t r = static_cast<std::size_t>(row);
+    if (r >= n0) add_id(row, part.ids[i]);
+    std::copy_n(part.values.begin() + static_cast<std::ptrdiff_t>(i * f), f, w_.catalog.values.begin() + static_cast<std::ptrdiff_t>(r * f));
+    w_.catalog.available[r] = part.available[i];
+    if (part.int8 && quantized()) {  // the rows as trained, bit for bit
+      std::copy_n(part.vec_q.begin() + static_cast<std::ptrdiff_t>(i * d), d, w_.item_vec_q.data() + r * d);
+      w_.item_vec_scale[row] = part.vec_scale[i];
+    } else {
+      for (std::size_t c = 0; c < d; ++c) vec[c] = part.int8 ? part.vec_q[i * d + c] * part.vec_scale[i] : part.vec[i * d + c];
+      set_row(row, vec.data());
+    }
+    w_.item_bias[row] = part.bias[i];
+    removed_[r] = 0;
+  }
+  derive(false);
+  if (added) *added = fresh;
+  return {};
+}
+
+ItemPart Model::part_of(const std::vector<std::int32_t>& rows, std::string name) const {
+  const std::size_t n = rows.size(), f = w_.catalog.feature_count(), d = static_cast<std::size_t>(dim());
+  ItemPart part;
+  part.name = std::move(name);
+  part.int8 = quantized();
+  (part.int8 ? part.vec_q.resize(n * d) : part.vec.resize(n * d));
+  if (part.int8) part.vec_scale.resize(n);
+  part.bias.resize(n);
+  part.values.resize(n * f);
+  part.available.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t r = static_cast<std::size_t>(rows[i]);
+    part.ids.push_back(w_.item_ids[r]);
+    if (part.int8) {
+      std::copy_n(table_q_ + r * d, d, part.vec_q.data() + i * d);
+      part.vec_scale[i] = w_.item_vec_scale[rows[i]];
+    } else {
+      std::copy_n(table_ + r * d, d, part.vec.data() + i * d);
+    }
+    part.bias[i] = w_.item_bias[rows[i]];
+    std::copy_n(w_.catalog.values.begin() + static_cast<std::ptrdiff_t>(r * f), f, part.values.begin() + static_cast<std::ptrdiff_t>(i * f));
+    part.available[i] = w_.catalog.available[r];
+  }
+  return part;
 }
 
 std::size_t Model::remove_items(const std::vector<std::string>& ids) {

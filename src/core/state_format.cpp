@@ -123,13 +123,28 @@ Status read_state(const Model& model, const std::uint8_t* data, std::size_t size
   std::vector<Event> events(count);
   for (Event& e : events) {
     if (!(r.get(&e.item) && r.get(&e.type) && r.get(&e.time))) return Status::error(what + "truncated event window");
-    if (e.item < 0 || e.item >= model.item_count() || e.type < 0 || e.type >= model.event_type_count() ||
+    // Version 2 names each row's item: a row is checked against its name below.
+    if ((version < 2 && (e.item < 0 || e.item >= model.item_count())) || e.type < 0 || e.type >= model.event_type_count() ||
         !valid_time(e.time))
       return Status::error(what + "holds an event the model cannot have produced");
   }
   std::vector<NamedEvent> names;
   if (version >= 2 && !read_names(r, count, &names)) return Status::error(what + "the events' names are out of shape");
   if (r.remaining() != 0) return Status::error(what + std::to_string(r.remaining()) + " unexpected trailing bytes");
+  // Rows past the model file's own (items a page added, catalog parts it loaded) depend on what the
+  // page added and in which order: an event whose row names another item now is moved to its
+  // item's row, or dropped from the window when this page does not have the item (its effect on
+  // the short-term state stays).
+  if (version >= 2) {
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      Event e = events[i];
+      const bool same = e.item >= 0 && e.item < model.item_count() && model.weights().item_ids[static_cast<std::size_t>(e.item)] == names[i].item;
+      if (!same) e.item = model.find_item(names[i].item);
+      if (e.item >= 0) events[kept++] = e;
+    }
+    events.resize(kept);
+  }
 
   // Everything is valid: only now is *out written.
   out->h = std::move(h);

@@ -14,7 +14,10 @@
 //   ...       the window again by name, oldest first: item id (uint16 length, bytes), event type
 //             (uint16 length, bytes)
 //
-// Version 1 (the same without the names) is still read. Reading checks every value against what
+// Version 1 (the same without the names) is still read. A version 2 window is read by name: an
+// event whose row names another item in this model (rows a page appended: items it added, catalog
+// parts it loaded, in another order) moves to its item's row, or leaves the window when the model
+// does not have the item now. Reading checks every value against what
 // the model can produce (core/limits.h), so a restored state always scores finitely.
 //
 // A state saved for another model (a retrain since the page saved it) cannot be restored: its
