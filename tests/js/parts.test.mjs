@@ -173,3 +173,26 @@ test('a saved state survives pages that load parts in another order; an item thi
   assert.deepEqual(conversions.map((e) => [e.item, e.recommendationId]), [[inB, clicked.recommendationId]]);
   onlyB.close();
 });
+
+test('tandem split: the model file within --part-bytes or of --base-items, and errors by message', (t) => {
+  const dir = tempDir(t, 'tandem-split-');
+  const model = fixturePath({ items: 3000, dim: 16, seed: 4 });
+  const run = (...args) => {
+    try {
+      return { code: 0, out: execFileSync(cli, ['split', '--model', model, ...args], { stdio: 'pipe' }).toString() };
+    } catch (e) {
+      return { code: e.status, err: e.stderr.toString() };
+    }
+  };
+  assert.deepEqual(run('--out', join(dir, 'a'), '--by', 'brand'), { code: 1, err: 'tandem: --by brand: the model has no label or path feature of that name (it has: category)\n' });
+  const small = run('--out', join(dir, 'a'), '--part-bytes', '5000');
+  assert.equal(small.code, 1);
+  assert.match(small.err, /^tandem: --part-bytes 5000 is smaller than the model file with one item \(\d+ bytes\)\n$/);
+  const fixed = run('--out', join(dir, 'b'), '--base-items', '100', '--part-bytes', '30000');
+  assert.equal(fixed.code, 0, fixed.err);
+  const catalog = JSON.parse(readFileSync(join(dir, 'b', 'catalog.json'), 'utf8'));
+  assert.equal(catalog.model_items, 100);
+  assert.equal(catalog.parts.reduce((a, p) => a + p.items, 0), 2900, 'every other item in exactly one part');
+  for (const p of catalog.parts) assert.ok(readFileSync(join(dir, 'b', p.file)).length === p.bytes && p.bytes <= 30000, p.file);
+  assert.match(fixed.out, /^wrote .*b: model\.tandem \(100 of 3000 items, \d+ bytes, fingerprint [0-9a-f]{16}\), \d+ parts of the other 2900 items by category, catalog\.json; the largest file \d+ bytes\n$/);
+});
