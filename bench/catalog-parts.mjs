@@ -2,7 +2,7 @@
 // 10^6-item model in Node through the npm package (real wasm), and how often its int8 top 10 keeps
 // the float32 one's.
 //
-//   node bench/catalog-parts.mjs [--items 1000000] [--dim 64] [--part-bytes 2000000] [--sessions 200]
+//   node bench/catalog-parts.mjs [--items 1000000] [--dim 64] [--part-bytes 2000000] [--sessions 200] [--browser]
 //
 // Writes fixture models with seeded random weights (`tandem fixture`, float32 and int8, 20
 // categories) into build/bench/, splits the int8 one with `tandem split` (model file and parts of at
@@ -13,7 +13,10 @@
 //   - scan: recommend() top 10 over the whole catalog once every part is in, for --sessions random
 //     sessions (5 random views each), per-call median and p95, and best of batches; the same
 //     for the whole float32 model;
-//   - agreement: per session, how many of the float32 top 10 the int8 top 10 (from parts) keeps.
+//   - agreement: per session, how many of the float32 top 10 the int8 top 10 (from parts) keeps;
+//   - with --browser, in headless Chromium from 127.0.0.1 (bench/peers/serve.mjs): the page's
+//     Recommender.create({ modelUrl }) (wasm included), loadParts({ values: 'all' }) of every
+//     part over HTTP, and the same scan (its top 10s must be Node's).
 // Needs scripts/build.sh. Prints the machine and its load.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -21,6 +24,8 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { PACKAGE_PREFIX, startServer } from './peers/serve.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => {
@@ -126,3 +131,43 @@ for (let i = 0; i < sessions; i++) {
 console.log(`top-10 agreement, int8 (parts) vs float32: ${(kept / sessions).toFixed(2)} of 10 on average; ${((100 * atLeast9) / sessions).toFixed(1)} % of ${sessions} sessions keep at least 9`);
 rec.close();
 whole.close();
+
+if (process.argv.includes('--browser')) {
+  const server = await startServer(root);
+  // The launch flags of tests/browser/helpers.mjs (no sandbox as root, no background networking).
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${server.origin}/bench/peers/page.html`);
+  const folder = `/build/bench/parts-${items}-${dim}/`;
+  const b = await page.evaluate(async ([prefix, folder, histories, T0]) => {
+    const { Recommender } = await import(`${prefix}index.js`);
+    const t0 = performance.now();
+    const rec = await Recommender.create({ modelUrl: `${folder}model.tandem` });
+    const t1 = performance.now();
+    const loaded = await rec.loadParts({ catalogUrl: `${folder}catalog.json`, values: 'all' });
+    const t2 = performance.now();
+    const tops = [], samples = [];
+    for (const history of histories) {
+      const s = rec.session();
+      history.forEach((item, i) => s.observe({ item, type: 'view', time: T0 + i * 10_000 }));
+      s.recommend({ k: 10, time: T0 + 60_000 });
+      const t = performance.now();
+      const top = s.recommend({ k: 10, time: T0 + 60_000 });
+      samples.push((performance.now() - t) * 1000);
+      tops.push(top.map((x) => x.item));
+      s.close();
+    }
+    rec.close();
+    return { createMs: t1 - t0, partsMs: t2 - t1, loaded, tops, samples };
+  }, [PACKAGE_PREFIX, folder, histories, T0]);
+  await browser.close();
+  await server.close();
+  const same = b.tops.every((top, i) => top.join() === q.tops[i].join());
+  const c = stats(b.samples);
+  console.log(`Chromium: create from the URL (wasm included) ${b.createMs.toFixed(0)} ms; loadParts of ${b.loaded.parts} parts (${b.loaded.added} items) over HTTP ${b.partsMs.toFixed(0)} ms`);
+  console.log(`Chromium: recommend top 10 of ${items}, int8 from parts: median ${us(c.median)}, p95 ${us(c.p95)}; the top 10s are Node's: ${same}`);
+}

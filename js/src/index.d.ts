@@ -6,8 +6,8 @@ export type Bytes = ArrayBuffer | ArrayBufferView;
 export type CreateSource = { modelUrl: string | URL; modelBuffer?: never } | { modelBuffer: Bytes; modelUrl?: never };
 
 export interface Progress {
-  /** Which download: the model file or the wasm module. */
-  what: 'model' | 'wasm';
+  /** Which download: the model file, the wasm module, or (loadParts) a catalog and its parts. */
+  what: 'model' | 'wasm' | 'catalog' | 'part';
   /** Bytes received so far. */
   loaded: number;
   /** The download's size, or null when the server does not say. */
@@ -141,6 +141,18 @@ export interface Offer {
 /** A rerank candidate at the page's current price and discount. */
 export interface Candidate extends Offer {
   item: string;
+}
+
+/** Where a catalog part comes from: exactly one of a URL and its bytes. */
+export type PartSource = { partUrl: string | URL; partBuffer?: never } | { partBuffer: Bytes; partUrl?: never };
+
+export interface LoadPartsOptions {
+  /** The catalog.json `tandem split` wrote beside the model file (its parts are fetched from beside it). */
+  catalogUrl: string | URL;
+  /** Values of the catalog's feature (categories) whose parts to load, or every part. */
+  values: readonly string[] | 'all';
+  /** Download progress of the catalog ('catalog') and of each part ('part'). */
+  onProgress?: (progress: Progress) => void;
 }
 
 /**
@@ -281,7 +293,7 @@ export declare class Recommender {
   static create(source: CreateSource, options?: CreateOptions): Promise<Recommender>;
   readonly eventTypes: string[];
   readonly purchaseEvent: string | null;
-  /** The model's items: those it was trained with plus those addItems added (delisted ones included). */
+  /** The model's items: those of its model file plus those addItems and catalog parts added (delisted ones included). */
   readonly itemCount: number;
   readonly dim: number;
   /** Length of a profile vector: dim + 1. */
@@ -299,6 +311,17 @@ export declare class Recommender {
   addItems(items: CatalogItem[]): { added: number; updated: number };
   /** Delists products: unknown to observe and rerank, never recommended. Returns how many were listed. */
   removeItems(ids: string[]): number;
+  /**
+   * Adds a catalog part `tandem split` wrote: its items become known and recommendable, scored as
+   * the whole model scores them. Rejects (changing nothing) a part of another model or a damaged one.
+   */
+  addPart(source: PartSource): Promise<{ items: number; added: number }>;
+  /**
+   * Loads the parts of a split catalog (its catalog.json) holding items of some values of its
+   * feature ('home' also loads 'home/kitchen'), or 'all'; each part once. Resolves to the parts
+   * this call added and their new items.
+   */
+  loadParts(options: LoadPartsOptions): Promise<{ parts: number; added: number }>;
   /**
    * The model's rows of ids, for rerankRows: resolved once per candidate list (-1 for an id the
    * model does not know, or no longer: removeItems). A row is its id's for the Recommender's life.

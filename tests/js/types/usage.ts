@@ -78,6 +78,15 @@ export async function storefront(root: HTMLElement, storage: StorageLike): Promi
   shopper.observe({ item: 'SKU-2', type: 'view', price: 9.5, discount: 0.1 });
   useRecommendations(state.session, { items: [{ item: 'SKU-1', discount: 0.3 }] });
   console.log(changed.added + changed.updated + delisted, listed);
+  // A catalog in parts: the parts of the page's category, or one part's bytes.
+  const loaded: { parts: number; added: number } = await rec.loadParts({ catalogUrl: '/catalog/catalog.json', values: ['home/kitchen'], onProgress: (p) => p.loaded });
+  const part: { items: number; added: number } = await rec.addPart({ partBuffer: new Uint8Array(8) });
+  await rec.addPart({ partUrl: new URL('https://shop.example/catalog/part-0001.tandem-part') });
+  console.log(loaded.parts + part.added);
+  // @ts-expect-error: a part comes from a URL or from bytes, not both
+  await rec.addPart({ partUrl: '/p', partBuffer: new Uint8Array(8) });
+  // @ts-expect-error: values are a list of strings or 'all'
+  await rec.loadParts({ catalogUrl: '/catalog.json', values: 'home' });
   // @ts-expect-error: available is true or false
   rec.addItems([{ id: 'SKU-9', available: 'yes' }]);
   // @ts-expect-error: a catalog item needs its id
