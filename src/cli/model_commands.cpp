@@ -11,6 +11,7 @@
 #include "core/model_format.h"
 #include "core/part_format.h"
 #include "core/profile_format.h"
+#include "core/hash.h"
 #include "core/limits.h"
 #include "core/session.h"
 #include "train/files.h"
@@ -176,6 +177,8 @@ int inspect_command(int argc, char** argv) {
   const json header = json::parse(m.header_json);
   std::printf("model      %s\n", path.c_str());
   std::printf("format     tandem-model v%u, fingerprint %s\n", kModelFormatVersion, model.fingerprint_hex().c_str());
+  if (model.whole_model() != 0)
+    std::printf("split      the head of a catalog in parts (tandem split; its contents' fingerprint %s)\n", hex64(model.contents_fingerprint()).c_str());
   const int category = model.weights().catalog.find_feature("category");
   std::printf("items      %d (%s item table), %zu categories\n", model.item_count(), model.quantized() ? "int8" : "float32",
               category < 0 ? 0 : model.weights().catalog.features[static_cast<std::size_t>(category)].values.size());
@@ -305,12 +308,14 @@ int catalog_command(int argc, char** argv) {
 
 namespace {
 
-// The model file of `model`'s weights with only the rows `keep` marks.
-Status base_model(const Model& model, const std::vector<std::uint8_t>& keep, std::shared_ptr<const Model>* base,
+// The model file of `model`'s weights with only the rows `keep` marks, as the head of `model`
+// (Model::set_whole_model: it takes the whole model's fingerprint).
+Status base_model(const Model& model, const std::vector<std::uint8_t>& keep, std::shared_ptr<Model>* base,
                   std::vector<std::uint8_t>* bytes) {
   Status s = Model::create(compact_items(model.weights(), keep), base);
-  if (s.ok()) s = model_bytes(**base, bytes);
-  return s;
+  if (!s.ok()) return s;
+  (*base)->set_whole_model(model.fingerprint());
+  return model_bytes(**base, bytes);
 }
 
 }  // namespace
@@ -359,7 +364,7 @@ int split_command(int argc, char** argv) {
   std::iota(by_bias.begin(), by_bias.end(), 0);
   std::stable_sort(by_bias.begin(), by_bias.end(), [&](std::int32_t a, std::int32_t b) { return w.item_bias[a] > w.item_bias[b]; });
   std::vector<std::uint8_t> keep(n, 0);
-  std::shared_ptr<const Model> base;
+  std::shared_ptr<Model> base;
   std::vector<std::uint8_t> base_file;
   keep[static_cast<std::size_t>(by_bias[0])] = 1;
   if (Status s = base_model(full, keep, &base, &base_file); !s.ok()) return fail(s.message());

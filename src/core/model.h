@@ -214,6 +214,12 @@ class Model {
   // with the item table wherever it is): what a file written from it says.
   std::uint64_t contents_fingerprint() const;
   std::string fingerprint_hex() const;
+  // A model file `tandem split` wrote holds the head of a larger model's catalog (the rest comes in
+  // catalog parts, core/part_format.h): it is that model, delivered in pieces, and takes its
+  // fingerprint, so that the whole model's profiles, saved states and parts are its own.
+  void set_whole_model(std::uint64_t fingerprint) { fingerprint_ = whole_ = fingerprint; }
+  // The whole model's fingerprint, or 0 for a model that is not such a head.
+  std::uint64_t whole_model() const { return whole_; }
 
  private:
   explicit Model(ModelWeights w) : w_(std::move(w)) {}
@@ -248,6 +254,7 @@ class Model {
   float fallback_bias_ = 0;
   float profile_limit_ = 0;
   std::uint64_t fingerprint_ = 0;
+  std::uint64_t whole_ = 0;
 };
 
 // What Model::fingerprint() is for a model created from these weights.

@@ -314,6 +314,7 @@ Status write_model(const Model& model, const SelfTestSpec& selftest, std::vector
   header["tensors"] = tensors;
   header["data_size"] = data.size();
   header["fingerprint"] = hex64(model.contents_fingerprint());  // after catalog changes, what the file holds
+  if (model.whole_model() != 0) header["split"] = json{{"fingerprint", hex64(model.whole_model())}};
   json metadata = json::parse(w.metadata_json, nullptr, false);
   if (!metadata.is_object()) return Status::error("model metadata must be a JSON object");
   header["metadata"] = metadata;
@@ -392,8 +393,13 @@ Status read_model(const std::uint8_t* bytes, std::size_t size, const ReadOptions
     const json* features = r.field(*items, "features", "items");
     if (features) parse_features(r, *features, &w.catalog.features);
   }
-  std::string fingerprint;
+  std::string fingerprint, whole;
   r.string(header, "fingerprint", "header", &fingerprint);
+  if (header.contains("split")) {
+    const json* split = r.field(header, "split", "header");
+    if (split && r.string(*split, "fingerprint", "split", &whole) && !parse_hex64(whole, nullptr))
+      r.fail("split.fingerprint must be 16 hex digits, got '" + whole + "'");
+  }
   const json* metadata = r.field(header, "metadata", "header");
   if (metadata && !metadata->is_object()) r.fail("header.metadata must be a JSON object");
   const json* table = r.field(header, "tensors", "header");
@@ -491,6 +497,11 @@ Status read_model(const std::uint8_t* bytes, std::size_t size, const ReadOptions
   if (fingerprint != model->fingerprint_hex())
     return fail("model fingerprint mismatch: header says " + fingerprint + ", the weights give " +
                 model->fingerprint_hex());
+  if (!whole.empty()) {
+    std::uint64_t value = 0;
+    parse_hex64(whole, &value);
+    model->set_whole_model(value);
+  }
 
   // The self-test is not the parser's: it runs the model (selftest.h) once it exists.
   if (options.verify_selftest) {

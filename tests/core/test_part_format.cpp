@@ -10,8 +10,11 @@
 #include <numeric>
 
 #include "core/envelope.h"
+#include "core/hash.h"
+#include "core/model_format.h"
 #include "core/part_format.h"
 #include "core/random.h"
+#include "core/selftest.h"
 #include "fixtures.h"
 
 namespace tandem::testing {
@@ -186,6 +189,34 @@ TEST(Parts, BadRowsAreRefusedAndChangeNothing) {
   refused([](ItemPart& p) { p.vec.resize(48); }, "the part's tensors do not hold its 4 items of dimension 12");
   ASSERT_TRUE(s.base->add_part(good).ok());
   EXPECT_EQ(s.base->item_count(), 14);
+}
+
+TEST(Parts, TheHeadOfASplitModelIsTheWholeModel) {
+  Split s = split(true);
+  s.base->set_whole_model(s.whole->fingerprint());
+  std::vector<std::uint8_t> file;
+  ASSERT_TRUE(write_model(*s.base, default_selftest(*s.base), &file).ok());
+  LoadedModel loaded;
+  Status st = read_model(file.data(), file.size(), ReadOptions{true, nullptr}, &loaded);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(loaded.model->fingerprint(), s.whole->fingerprint()) << "profiles, states and parts of the whole model are its own";
+  EXPECT_EQ(loaded.model->whole_model(), s.whole->fingerprint());
+  EXPECT_NE(loaded.model->contents_fingerprint(), s.whole->fingerprint());
+  const std::vector<std::uint8_t> part = write_part(*s.whole, s.whole->part_of(rows_between(10, 40), "rest"));
+  ItemPart p;
+  ASSERT_TRUE(read_part(*loaded.model, part.data(), part.size(), &p).ok());
+  ASSERT_TRUE(loaded.model->add_part(p).ok());
+  EXPECT_EQ(scores_by_id(*loaded.model, *s.whole), scores_by_id(*s.whole, *s.whole));
+
+  // A header whose split fingerprint is not one.
+  std::string header;
+  std::vector<std::uint8_t> data;
+  ASSERT_TRUE(unseal_model(file, &header, &data));
+  const std::string good = "\"split\":{\"fingerprint\":\"" + hex64(s.whole->fingerprint()) + "\"}";
+  ASSERT_NE(header.find(good), std::string::npos);
+  header.replace(header.find(good), good.size(), "\"split\":{\"fingerprint\":\"xyz\"}");
+  const std::vector<std::uint8_t> bad = seal_model(kModelFormatVersion, header, data);
+  EXPECT_EQ(read_model(bad.data(), bad.size(), ReadOptions{}, &loaded).message(), "split.fingerprint must be 16 hex digits, got 'xyz'");
 }
 
 }  // namespace

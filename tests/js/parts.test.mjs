@@ -46,6 +46,7 @@ for (const int8 of [false, true]) {
     const rec = await load(join(dir, 'model.tandem'));
     assert.equal(rec.itemCount, catalog.model_items);
     assert.equal(rec.fingerprint, catalog.fingerprint);
+    assert.equal(rec.fingerprint, whole.fingerprint, "the split model is the whole model: its profiles and states are the split one's");
     const ids = Array.from({ length: 3000 }, (_, i) => `SKU-${100000 + i}`);
     const inBase = ids.filter((id) => rec.hasItem(id));
     assert.equal(inBase.length, catalog.model_items);
@@ -59,6 +60,14 @@ for (const int8 of [false, true]) {
     const got = behaviour(rec, candidates, events), want = behaviour(whole, candidates, events);
     assert.deepEqual(got.scores, want.scores, 'every score the same, to the bit');
     assert.deepEqual(got.top, want.top, 'the same top 40 of the catalog');
+
+    // A state the whole model's page saved restores here (rows differ: read by name) to the same scores.
+    const storage = memoryStorage();
+    const a = whole.session({ persist: storage, storageKey: 'k' });
+    events.forEach(([item, type, dt]) => a.observe({ item, type, time: T0 + dt }));
+    const b = rec.session({ persist: storage, storageKey: 'k' });
+    assert.deepEqual(b.recentEvents(), a.recentEvents());
+    assert.deepEqual(b.rerank(candidates, { time: T0 + 60_000 }).map((r) => r.score), a.rerank(candidates, { time: T0 + 60_000 }).map((r) => r.score));
     rec.close();
     whole.close();
   });
