@@ -48,16 +48,12 @@ class ModelHandle {
     return s.message();
   }
   // A catalog part file (core/part_format.h) at `bytes`: its rows added, known ids taking its
-  // rows. Returns { error ("" on success; nothing changes on one), items (the part's) }. The caller
-  // frees the bytes.
-  emscripten::val addPart(std::uintptr_t bytes, std::size_t size) {
+  // rows. Returns the error, "" on success; nothing changes on one. The caller frees the bytes.
+  std::string addPart(std::uintptr_t bytes, std::size_t size) {
     ItemPart part;
     Status s = read_part(*model_, at<const std::uint8_t>(bytes), size, &part);
     if (s.ok()) s = model_->add_part(part);
-    emscripten::val out = emscripten::val::object();
-    out.set("error", s.message());
-    out.set("items", static_cast<double>(part.ids.size()));
-    return out;
+    return s.message();
   }
   // Delists ids given as findItems takes them; returns how many were listed.
   int removeItems(std::uintptr_t bytes, std::uintptr_t lengths, std::size_t count) {

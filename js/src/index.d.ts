@@ -315,7 +315,7 @@ export declare class Recommender {
    * Adds a catalog part `tandem split` wrote: its items become known and recommendable, scored as
    * the whole model scores them. Rejects (changing nothing) a part of another model or a damaged one.
    */
-  addPart(source: PartSource): Promise<{ items: number; added: number }>;
+  addPart(source: PartSource): Promise<{ added: number }>;
   /**
    * Loads the parts of a split catalog (its catalog.json) holding items of some values of its
    * feature ('home' also loads 'home/kitchen'), or 'all'; each part once. Resolves to the parts

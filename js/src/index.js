@@ -409,7 +409,7 @@ export class Recommender {
    * knew (one addItems added cold, say) takes the part's trained row. The part is checked whole
    * first (made for this model, intact, every value in range): a rejected part changes nothing.
    * @param {{partUrl?: string|URL, partBuffer?: ArrayBuffer|ArrayBufferView}} source exactly one of the two
-   * @returns {Promise<{items: number, added: number}>} the part's items, and how many were new
+   * @returns {Promise<{added: number}>} how many of the part's items were new
    */
   async addPart(source) {
     this._live();
@@ -426,14 +426,14 @@ export class Recommender {
   _addPart(bytes, where) {
     const handle = this._live();
     const before = handle.itemCount();
-    const { error, items } = withBytes(this._module, bytes, (ptr, size) => handle.addPart(ptr, size));
+    const error = withBytes(this._module, bytes, (ptr, size) => handle.addPart(ptr, size));
     if (error) throw fail(where === null ? `addPart: ${error}` : `the catalog part at ${where}: ${error}`);
     // A delisted id the part holds is listed again, on its row.
     if (this._delisted !== null) {
       for (let row = 0; row < before; row++) if (this._delisted[row] === 1 && handle.findItem(this._id(row)) === row) this._delisted[row] = 0;
     }
     this._catalogChanged();
-    return { items, added: this.itemCount - before };
+    return { added: this.itemCount - before };
   }
 
   /**

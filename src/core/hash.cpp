@@ -129,16 +129,4 @@ std::string hex64(std::uint64_t value) {
   return out;
 }
 
-bool parse_hex64(std::string_view text, std::uint64_t* out) {
-  if (text.size() != 16) return false;
-  std::uint64_t value = 0;
-  for (char c : text) {
-    const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    if (digit < 0) return false;
-    value = value << 4 | static_cast<std::uint64_t>(digit);
-  }
-  if (out) *out = value;
-  return true;
-}
-
 }  // namespace tandem

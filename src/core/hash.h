@@ -29,7 +29,5 @@ class Xxh64Stream {
 
 // Lower-case hexadecimal, 16 digits.
 std::string hex64(std::uint64_t value);
-// The inverse: exactly 16 lower-case hex digits into *out (when not null); false for anything else.
-bool parse_hex64(std::string_view text, std::uint64_t* out);
 
 }  // namespace tandem

@@ -25,6 +25,19 @@ constexpr std::size_t kAlign = 64;
 
 std::size_t align_up(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
+// hex64's inverse: exactly 16 lower-case hex digits into *out (when not null); false for anything else.
+bool parse_hex64(std::string_view text, std::uint64_t* out) {
+  if (text.size() != 16) return false;
+  std::uint64_t value = 0;
+  for (char c : text) {
+    const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (digit < 0) return false;
+    value = value << 4 | static_cast<std::uint64_t>(digit);
+  }
+  if (out) *out = value;
+  return true;
+}
+
 std::string hex_bytes(const std::uint8_t* p, std::size_t n) {
   static const char* digits = "0123456789abcdef";
   std::string s;

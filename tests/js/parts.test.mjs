@@ -136,6 +136,8 @@ test('addPart and loadParts refuse what is not a part of this model, naming it, 
   assert.ok(partial > count && partial < 2000, 'the parts that arrived stay');
   renameSync(`${file}.away`, file);
   assert.deepEqual(await rec.loadParts({ catalogUrl, values: 'all' }), { parts: 1, added: 2000 - partial }, 'the missing part is fetched again');
+  assert.deepEqual(await rec.addPart({ partBuffer: part }), { added: 0 }, 'a part again: its items are known, their rows rewritten');
+  assert.equal(rec.itemCount, 2000);
   rec.close();
 });
 
@@ -146,7 +148,7 @@ test('a saved state survives pages that load parts in another order; an item thi
   const conversions = [];
   const page = async (parts) => {
     const rec = await Recommender.create({ modelBuffer: readFileSync(join(dir, 'model.tandem')) }, { onConversion: (e) => conversions.push(e) });
-    for (const p of parts) await rec.addPart({ partUrl: new URL(p.file, catalogUrl) });
+    for (const p of parts) assert.deepEqual(await rec.addPart({ partUrl: new URL(p.file, catalogUrl) }), { added: p.items });
     return rec;
   };
   const first = await page([a, b]);

@@ -80,7 +80,7 @@ export async function storefront(root: HTMLElement, storage: StorageLike): Promi
   console.log(changed.added + changed.updated + delisted, listed);
   // A catalog in parts: the parts of the page's category, or one part's bytes.
   const loaded: { parts: number; added: number } = await rec.loadParts({ catalogUrl: '/catalog/catalog.json', values: ['home/kitchen'], onProgress: (p) => p.loaded });
-  const part: { items: number; added: number } = await rec.addPart({ partBuffer: new Uint8Array(8) });
+  const part: { added: number } = await rec.addPart({ partBuffer: new Uint8Array(8) });
   await rec.addPart({ partUrl: new URL('https://shop.example/catalog/part-0001.tandem-part') });
   console.log(loaded.parts + part.added);
   // @ts-expect-error: a part comes from a URL or from bytes, not both
