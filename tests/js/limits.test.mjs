@@ -4,9 +4,9 @@
 // memory that does not depend on the bytes per row. The numbers are in docs/reliability.md
 // ("Limits"); each test prints its measurements as a diagnostic.
 //
-// Wasm memory is measured as live bytes (liveBytes below): the heap size minus what malloc can
-// still hand out without growing it. Unlike the heap size, which only grows and in steps of 20 %,
-// it goes down when memory is freed and sees a leak of a few hundred bytes.
+// Wasm memory is measured as live bytes (liveBytes below): what the allocator has handed out and
+// not had back. Unlike the heap size, which only grows and in steps of 20 %, it goes down when
+// memory is freed and sees a leak of a few bytes.
 //
 // The large-log test runs on a 7 MB / 87 MB pair of logs by default; TANDEM_LARGE_LOG_MB=1024 adds
 // the run over a generated 1 GiB Taobao-layout log (about two minutes; see docs/reliability.md).
@@ -27,47 +27,12 @@ const T0 = 1.7e12; // ms
 const KiB = 1024, MiB = 1024 * 1024;
 
 /**
- * Bytes of the wasm heap in use: malloc'd and not freed, plus malloc's own bookkeeping. Takes 4 KiB
- * blocks until the next one could only come from growing the heap (the top of the heap), then
- * 512- and 64-byte blocks until the next one comes from that top again (the free pieces between
- * used ones, which a model load leaves), counts what it got, and frees it all again; it never
- * grows the heap itself. Free pieces smaller than 72 bytes count as used (fragmentation), so
- * compare it between states that should be alike.
+ * Bytes of the wasm heap in use: malloc'd and not freed, plus malloc's own bookkeeping (every
+ * block's header): emmalloc's heap (every region it took from the wasm memory) minus its free
+ * blocks, exactly. Reading it allocates nothing.
  */
 function liveBytes(module) {
-  const guard = 256 * KiB;
-  const size = module.HEAPU8.length;
-  const taken = [];
-  let free = 0, highest = 0, top = false;
-  try {
-    for (const request of [4096, 512, 64]) {
-      const blocks = [];
-      for (;;) {
-        const p = module._malloc(request);
-        if (!p) break;
-        // Grown, or (after the 4 KiB pass) from the top of the heap again: this size is done.
-        if (module.HEAPU8.length !== size || (request < 4096 && top && p > highest)) {
-          module._free(p);
-          break;
-        }
-        blocks.push(p);
-        taken.push(p);
-        highest = Math.max(highest, p);
-        if (request === 4096 && p + request + guard > size) {
-          top = true; // taken from the top of the heap: everything above it is free as well
-          break;
-        }
-      }
-      const sorted = blocks.slice().sort((a, b) => a - b);
-      let chunk = request + 8; // a block's size with malloc's header (dlmalloc: 4 bytes, 8-aligned)
-      for (let i = 1; i < sorted.length; i++) chunk = Math.min(chunk, sorted[i] - sorted[i - 1]);
-      if (request === 4096 && top) free += (blocks.length - 1) * chunk + (size - blocks.at(-1));
-      else free += blocks.length * chunk;
-    }
-  } finally {
-    for (const p of taken) module._free(p);
-  }
-  return size - free;
+  return module._emmalloc_dynamic_heap_size() - module._emmalloc_free_dynamic_memory();
 }
 
 const kb = (bytes) => `${(bytes / KiB).toFixed(1)} KiB`;
