@@ -164,8 +164,6 @@ export class Recommender {
     this.holdout = holdout;
     this._hooks = hooks;
     this.itemCount = handle.itemCount();
-    // The rows the model file holds; addItems appends rows after them, in the order it is called.
-    this._trainedCount = this.itemCount;
     this.dim = handle.dim();
     this.profileLength = handle.profileLength();
     this.fingerprint = handle.fingerprint();
@@ -725,9 +723,9 @@ export class Session {
       } catch {
         throw new Error('the saved text is not base64');
       }
-      // Rows past the model file's are this page's (addItems, loadParts): where one names another
-      // item now, the engine reads the state's window by name, and the remembered clicks move to
-      // their item's row here (or are dropped when this page does not have the item).
+      // Rows can differ between pages (addItems, loadParts, the whole model or its split): the
+      // engine reads the state's window by name, and a remembered click whose row names another
+      // item here moves to its item's row (or is dropped when this page does not have the item).
       const rec = this._rec, moved = new Map();
       for (const [row, id] of items) if (row >= rec.itemCount || rec._id(row) !== id) moved.set(row, rec._row(id));
       error = this._restoreBytes(bytes);
@@ -784,22 +782,20 @@ export class Session {
   /** Saves the state and the measurement after a change (nothing until the stored state has been read). */
   _persist() {
     if (this._store && this._consented && this._pending === null && this._handle) {
-      this._store.save(recordText(toBase64(this._handle.saveState()), this._measure, this._addedRows()));
+      this._store.save(recordText(toBase64(this._handle.saveState()), this._measure, this._clickedRows()));
     }
   }
 
-  /** The [row, id] pairs of rows the state and the measurement name that addItems or loadParts appended (none: null). */
-  _addedRows() {
-    const rec = this._rec, handle = this._handle, first = rec._trainedCount;
-    if (rec.itemCount === first) return null;
-    const rows = new Set();
-    for (let i = 0; i < handle.recentCount(); i++) {
-      const row = handle.recentItem(i);
-      if (row >= first) rows.add(row);
-    }
-    for (const [row] of this._measure.clicks) if (row >= first) rows.add(row);
-    return Array.from(rows, (row) => [row, rec._id(row)]);
+  /**
+   * The [row, id] pairs of the remembered clicks, which the measurement keeps by row: a page whose
+   * rows differ (items added or parts loaded in another order, the whole model or its split) moves
+   * them to their item's row (_restoreSaved). The state's recent window the engine reads by name.
+   */
+  _clickedRows() {
+    const rec = this._rec;
+    return Array.from(new Set(this._measure.clicks.map((c) => c[0])), (row) => [row, rec._id(row)]);
   }
+
 
   /**
    * Keeps a change already applied to replay it on the restored state, while the stored state is

@@ -398,7 +398,7 @@ int split_command(int argc, char** argv) {
     std::vector<std::string> values;
     std::size_t bytes = 0;
   };
-  constexpr std::size_t kPartOverhead = 4 + 4 + 8 + 5 * 4 + 4 + 1024 + 8;  // envelope, fields, a name of up to 1,024 bytes
+  constexpr std::size_t kPartOverhead = 4 + 4 + 8 + 5 * 4 + 4 + kMaxIdBytes + 8;  // envelope, fields, a name (an id)
   if (part_bytes <= kPartOverhead + item_bytes(0) + 1024) return fail("--part-bytes " + std::to_string(part_bytes) + " cannot hold an item");
   const std::size_t room = part_bytes - kPartOverhead;
   std::vector<Planned> plan(1);
@@ -430,7 +430,12 @@ int split_command(int argc, char** argv) {
     const Planned& p = plan[i];
     std::string name = p.values.front().empty() ? "(no " + by + ")" : p.values.front();
     if (p.values.size() > 1) name += " and " + std::to_string(p.values.size() - 1) + " more";
-    const std::vector<std::uint8_t> bytes = write_part(*base, full.part_of(p.rows, name.substr(0, 1024)));
+    if (name.size() > kMaxIdBytes) {  // a name is an id (core/limits.h): cut at a character's start
+      std::size_t end = kMaxIdBytes;
+      while (end > 0 && (static_cast<unsigned char>(name[end]) & 0xC0) == 0x80) --end;
+      name.resize(end);
+    }
+    const std::vector<std::uint8_t> bytes = write_part(*base, full.part_of(p.rows, name));
     if (Status s = write_file_atomic(staging + "/" + file, bytes.data(), bytes.size()); !s.ok()) return fail(s.message());
     json values = json::array();
     for (const std::string& v : p.values) values.push_back(v.empty() ? json(nullptr) : json(v));

@@ -21,7 +21,7 @@ function split(t, options, bytes = 40_000) {
   return { dir, catalog, catalogUrl: pathToFileURL(join(dir, 'catalog.json')) };
 }
 
-const load = (path) => Recommender.create({ modelBuffer: readFileSync(path) });
+const load = (path, options) => Recommender.create({ modelBuffer: readFileSync(path) }, options);
 
 /** Every candidate's score, and recommend()'s top 40, after the same events. */
 function behaviour(rec, ids, events) {
@@ -43,7 +43,8 @@ for (const int8 of [false, true]) {
     assert.equal(catalog.items, 3000);
 
     const whole = await load(fixturePath(options));
-    const rec = await load(join(dir, 'model.tandem'));
+    const conversions = [];
+    const rec = await load(join(dir, 'model.tandem'), { onConversion: (e) => conversions.push([e.item, e.recommendationId]) });
     assert.equal(rec.itemCount, catalog.model_items);
     assert.equal(rec.fingerprint, catalog.fingerprint);
     assert.equal(rec.fingerprint, whole.fingerprint, "the split model is the whole model: its profiles and states are the split one's");
@@ -61,13 +62,19 @@ for (const int8 of [false, true]) {
     assert.deepEqual(got.scores, want.scores, 'every score the same, to the bit');
     assert.deepEqual(got.top, want.top, 'the same top 40 of the catalog');
 
-    // A state the whole model's page saved restores here (rows differ: read by name) to the same scores.
+    // A state the whole model's page saved restores here (rows differ: read by name) to the same
+    // scores, and a click remembered there is found here on its item's row.
     const storage = memoryStorage();
     const a = whole.session({ persist: storage, storageKey: 'k' });
     events.forEach(([item, type, dt]) => a.observe({ item, type, time: T0 + dt }));
+    const shown = a.rerank(candidates, { time: T0 + 60_000 });
+    a.observe({ item: shown[0].item, type: 'click', time: T0 + 61_000, recommendationId: shown[0].recommendationId });
     const b = rec.session({ persist: storage, storageKey: 'k' });
     assert.deepEqual(b.recentEvents(), a.recentEvents());
-    assert.deepEqual(b.rerank(candidates, { time: T0 + 60_000 }).map((r) => r.score), a.rerank(candidates, { time: T0 + 60_000 }).map((r) => r.score));
+    assert.deepEqual(b.rerank(candidates, { time: T0 + 70_000 }).map((r) => r.score), a.rerank(candidates, { time: T0 + 70_000 }).map((r) => r.score));
+    conversions.length = 0;
+    b.observe({ item: shown[0].item, type: 'purchase', time: T0 + 80_000 });
+    assert.deepEqual(conversions, [[shown[0].item, shown[0].recommendationId]]);
     rec.close();
     whole.close();
   });
