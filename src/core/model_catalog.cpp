@@ -89,17 +89,31 @@ void Model::set_row(std::int32_t row, const float* vec) {
   for (int c = 0; c < d; ++c) q[c] = static_cast<std::int8_t>(std::max(-127.0f, std::min(127.0f, std::nearbyint(vec[c] / scale))));
 }
 
+namespace {
+
+// `m` with `rows` rows, its rows kept. Not Eigen's conservativeResize: that reallocates through
+// realloc, whose copy in the size-optimized wasm libc moves one byte at a time; a new block and
+// one memcpy (a memory.copy here) instead, in 2 KB less wasm.
+template <class M>
+void grow_rows(M& m, Eigen::Index rows) {
+  M grown(rows, m.cols());
+  if (m.size() > 0) std::memcpy(grown.data(), m.data(), sizeof(typename M::Scalar) * static_cast<std::size_t>(m.size()));
+  m.swap(grown);
+}
+
+}  // namespace
+
 void Model::make_room(std::size_t fresh) {
   own_table();
   if (fresh == 0) return;
-  const Eigen::Index n = item_count() + static_cast<Eigen::Index>(fresh), d = dim();
+  const Eigen::Index n = item_count() + static_cast<Eigen::Index>(fresh);
   if (quantized()) {
-    w_.item_vec_q.conservativeResize(n, d);
-    w_.item_vec_scale.conservativeResize(n);
+    grow_rows(w_.item_vec_q, n);
+    grow_rows(w_.item_vec_scale, n);
   } else {
-    w_.item_vec.conservativeResize(n, d);
+    grow_rows(w_.item_vec, n);
   }
-  w_.item_bias.conservativeResize(n);
+  grow_rows(w_.item_bias, n);
   point_at_weights();  // the table may have moved
   w_.catalog.add_items(fresh);
   w_.item_ids.resize(static_cast<std::size_t>(n));
@@ -224,7 +238,7 @@ Status Model::add_part(const ItemPart& part, std::size_t* added) {
     std::copy_n(part.values.begin() + static_cast<std::ptrdiff_t>(i * f), f, w_.catalog.values.begin() + static_cast<std::ptrdiff_t>(r * f));
     w_.catalog.available[r] = part.available[i];
     if (part.int8 && quantized()) {  // the rows as trained, bit for bit
-      std::copy_n(part.vec_q.begin() + static_cast<std::ptrdiff_t>(i * d), d, w_.item_vec_q.data() + r * d);
+      std::memcpy(w_.item_vec_q.data() + r * d, part.vec_q.data() + i * d, d);
       w_.item_vec_scale[row] = part.vec_scale[i];
     } else {
       for (std::size_t c = 0; c < d; ++c) vec[c] = part.int8 ? part.vec_q[i * d + c] * part.vec_scale[i] : part.vec[i * d + c];
