@@ -152,7 +152,7 @@ test('two tabs sharing localStorage: the last writer wins, and a new page restor
   await context.close();
 });
 
-test('what the shop keeps about a shopper is one localStorage key: no cookies, no session storage, no IndexedDB, no item ids', async () => {
+test('what the shop keeps about a shopper is one localStorage key: no cookies, no session storage, no IndexedDB, no item ids but the clicked products', async () => {
   const context = await newContext();
   // Tiles never stay in view long enough to be impressions here: one seen just after "forget me"
   // would be saved (it is new data), and make the last check below depend on timing.
@@ -169,12 +169,15 @@ test('what the shop keeps about a shopper is one localStorage key: no cookies, n
   }));
   assert.deepEqual(kept, { localStorage: ['tandem-demo'], sessionStorage: 0, cookie: '', indexedDB: [], caches: [] });
   assert.deepEqual(await context.cookies(), []);
-  // The saved value is the session state (base64 of a few hundred bytes) and the measurement:
-  // the arm's seed, counts, and the clicks on recommendations by model row, nothing else. The state
-  // keeps its recent window by name (docs/js-lifetimes.md: it carries over a model update), so the
-  // only item ids in it are those of the products this shopper clicked.
+  // The saved value is the session state (base64 of a few hundred bytes), the measurement (the
+  // arm's seed, counts, and the clicks on recommendations by model row) and the clicked rows' ids,
+  // nothing else. The state keeps its recent window by name (docs/js-lifetimes.md: it carries over a
+  // model update), so the only item ids anywhere are those of the products this shopper clicked.
   const saved = JSON.parse(await page.evaluate(() => localStorage.getItem('tandem-demo')));
-  assert.deepEqual(Object.keys(saved), ['tandem', 'state', 'measure']);
+  assert.deepEqual(Object.keys(saved), ['tandem', 'state', 'measure', 'items']);
+  const clickedRows = [...new Set(saved.measure.clicks.map(([row]) => row))].sort();
+  assert.deepEqual(saved.items.map(([row]) => row).sort(), clickedRows, 'the clicked rows, each once');
+  assert.ok(saved.items.every(([, id]) => [grid[3], grid[9]].includes(id)), `the clicked products' ids: ${JSON.stringify(saved.items)}`);
   assert.match(saved.state, /^[A-Za-z0-9+/]+={0,2}$/);
   assert.deepEqual(Object.keys(saved.measure), ['seed', 'counts', 'clicks']);
   assert.ok(saved.measure.clicks.every(([row, id]) => Number.isInteger(row) && /^[0-9a-f]{16}$/.test(id)));
