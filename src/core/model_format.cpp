@@ -104,26 +104,6 @@ std::vector<TensorRef> tensor_list(ModelWeights& w, bool quantized, bool resize,
 
 namespace {
 
-// Fills all of *out (already sized) from NUL-terminated strings, exactly out->size() of them.
-Status split_strings(const std::uint8_t* bytes, std::size_t size, std::vector<std::string>* out) {
-  const char* p = reinterpret_cast<const char*>(bytes);
-  const char* end = p + size;
-  for (std::size_t i = 0; i < out->size(); ++i) {
-    const char* nul = static_cast<const char*>(std::memchr(p, 0, static_cast<std::size_t>(end - p)));
-    if (!nul) {
-      return Status::error("holds " + std::to_string(i) + " NUL-terminated strings, the shape says " +
-                           std::to_string(out->size()));
-    }
-    (*out)[i].assign(p, nul);
-    p = nul + 1;
-  }
-  if (p != end) {
-    return Status::error(std::to_string(end - p) + " bytes after the last of its " + std::to_string(out->size()) +
-                         " strings");
-  }
-  return {};
-}
-
 std::string shape_str(const std::vector<std::int64_t>& shape) {
   std::string s = "[";
   for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
@@ -249,6 +229,25 @@ bool parse_features(HeaderReader& r, const json& features, std::vector<Feature>*
 }
 
 }  // namespace
+
+Status split_strings(const std::uint8_t* bytes, std::size_t size, std::vector<std::string>* out) {
+  const char* p = reinterpret_cast<const char*>(bytes);
+  const char* end = p + size;
+  for (std::size_t i = 0; i < out->size(); ++i) {
+    const char* nul = static_cast<const char*>(std::memchr(p, 0, static_cast<std::size_t>(end - p)));
+    if (!nul) {
+      return Status::error("holds " + std::to_string(i) + " NUL-terminated strings, the shape says " +
+                           std::to_string(out->size()));
+    }
+    (*out)[i].assign(p, nul);
+    p = nul + 1;
+  }
+  if (p != end) {
+    return Status::error(std::to_string(end - p) + " bytes after the last of its " + std::to_string(out->size()) +
+                         " strings");
+  }
+  return {};
+}
 
 std::string model_config_json(const ModelConfig& config) { return config_json(config).dump(); }
 

@@ -62,6 +62,12 @@ struct TensorRef {
 // `item_table` false: the item table's storage is neither sized nor pointed at (rows read in place).
 std::vector<TensorRef> tensor_list(ModelWeights& weights, bool quantized, bool resize, bool item_table = true);
 
+// Fills all of *out (already sized) from `size` bytes of NUL-terminated UTF-8 strings back to back,
+// exactly out->size() of them: the string tables of the model file (item_ids) and of catalog parts
+// (core/part_format.h). Errors: "holds 2 NUL-terminated strings, the shape says 3", "9 bytes after
+// the last of its 3 strings".
+Status split_strings(const std::uint8_t* bytes, std::size_t size, std::vector<std::string>* out);
+
 // The model's configuration as the file's header holds it ({"dim": 64, "event_types": [...], ...}),
 // and back: what safetensors exports and imports carry beside the weights (train/safetensors.h).
 std::string model_config_json(const ModelConfig& config);

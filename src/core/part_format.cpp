@@ -7,24 +7,13 @@
 #include "core/envelope.h"
 #include "core/hash.h"
 #include "core/limits.h"
+#include "core/model_format.h"
 
 namespace tandem {
 
 namespace {
 
 constexpr EnvelopeKind kPart{"catalog part", "TNDI", kPartFormatVersion};
-
-// Fills all of *out (already sized) from NUL-terminated strings, exactly out->size() of them.
-bool split_ids(const char* p, std::size_t size, std::vector<std::string>* out) {
-  const char* end = p + size;
-  for (std::string& id : *out) {
-    const char* nul = static_cast<const char*>(std::memchr(p, 0, static_cast<std::size_t>(end - p)));
-    if (!nul) return false;
-    id.assign(p, nul);
-    p = nul + 1;
-  }
-  return p == end;
-}
 
 }  // namespace
 
@@ -88,9 +77,8 @@ Status read_part(const Model& model, const std::uint8_t* data, std::size_t size,
     return fail(std::to_string(size) + " bytes: its " + std::to_string(n) + " items of dimension " + std::to_string(d) + " take " +
                 std::to_string(n * per_item) + " bytes after their ids, the file holds " + std::to_string(rest));
   part.ids.resize(count);
-  const char* ids = reinterpret_cast<const char*>(data) + envelope_header_size(kPart) + r.position();
-  if (!split_ids(ids, ids_size, &part.ids))
-    return fail("its " + std::to_string(ids_size) + "-byte id table does not hold exactly " + std::to_string(n) + " NUL-terminated ids");
+  if (Status s = split_strings(data + envelope_header_size(kPart) + r.position(), ids_size, &part.ids); !s.ok())
+    return fail("its ids: " + s.message());
   r.skip(ids_size);
   if (part.int8) {
     part.vec_q.resize(n * d);

@@ -163,7 +163,7 @@ TEST(Parts, MalformedFilesAreRefusedWithTheirMessage) {
   EXPECT_EQ(read_error(*s.base, edited(file, [](std::vector<std::uint8_t>& b) { b[36] = 0x01; })), "catalog part: its name holds a control character");
   // The ids: "SKU-1010\0SKU-1011\0SKU-1012\0" after the name (7 bytes) and its size (4).
   EXPECT_EQ(read_error(*s.base, edited(file, [](std::vector<std::uint8_t>& b) { b[36 + 7 + 4 + 8] = 'x'; })),
-            "catalog part: its 27-byte id table does not hold exactly 3 NUL-terminated ids");
+            "catalog part: its ids: holds 2 NUL-terminated strings, the shape says 3");
 }
 
 TEST(Parts, BadRowsAreRefusedAndChangeNothing) {
