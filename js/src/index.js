@@ -796,7 +796,6 @@ export class Session {
     return Array.from(new Set(this._measure.clicks.map((c) => c[0])), (row) => [row, rec._id(row)]);
   }
 
-
   /**
    * Keeps a change already applied to replay it on the restored state, while the stored state is
    * unread, so that the result is as if the saved state had been there from the start.

@@ -122,7 +122,7 @@ export function recordText(stateBase64, measure, items) {
   return JSON.stringify(items && items.length > 0 ? { tandem: 1, state: stateBase64, measure, items } : { tandem: 1, state: stateBase64, measure });
 }
 
-/** The most [row, id] pairs a record names: the engine's window (at most 4096 events) and the remembered clicks. */
+/** The most [row, id] pairs a record names: the remembered clicks' rows, and in records saved by earlier builds also the engine's window (at most 4096 events). */
 const ITEMS_KEPT = 4096 + CLICKS_KEPT;
 
 /**

@@ -355,7 +355,7 @@ int split_command(int argc, char** argv) {
   const std::size_t d = static_cast<std::size_t>(full.dim());
   // What an item takes in a part file (core/part_format.h).
   const auto item_bytes = [&](std::size_t row) {
-    return d * (full.quantized() ? 1 : 4) + (full.quantized() ? 4 : 0) + 4 + 4 * f + 1 + w.item_ids[row].size() + 1;
+    return part_row_bytes(d, f, full.quantized()) + w.item_ids[row].size() + 1;
   };
   if (n < 2) return fail("the model has " + std::to_string(n) + " item: nothing to split");
 
@@ -366,13 +366,13 @@ int split_command(int argc, char** argv) {
   std::vector<std::uint8_t> keep(n, 0);
   std::shared_ptr<Model> base;
   std::vector<std::uint8_t> base_file;
-  keep[static_cast<std::size_t>(by_bias[0])] = 1;
-  if (Status s = base_model(full, keep, &base, &base_file); !s.ok()) return fail(s.message());
-  if (base_items == 0 && base_file.size() > part_bytes)
-    return fail("--part-bytes " + std::to_string(part_bytes) + " is smaller than the model file with one item (" +
-                std::to_string(base_file.size()) + " bytes)");
   std::size_t count = base_items > 0 ? std::min<std::size_t>(base_items, n - 1) : 1;
   if (base_items == 0) {  // fill what is left of --part-bytes, then trim what padding and the self-test add
+    keep[static_cast<std::size_t>(by_bias[0])] = 1;
+    if (Status s = base_model(full, keep, &base, &base_file); !s.ok()) return fail(s.message());
+    if (base_file.size() > part_bytes)
+      return fail("--part-bytes " + std::to_string(part_bytes) + " is smaller than the model file with one item (" +
+                  std::to_string(base_file.size()) + " bytes)");
     std::size_t room = part_bytes - base_file.size();
     while (count < n - 1 && item_bytes(static_cast<std::size_t>(by_bias[count])) <= room) room -= item_bytes(static_cast<std::size_t>(by_bias[count++]));
   }
@@ -398,7 +398,7 @@ int split_command(int argc, char** argv) {
     std::vector<std::string> values;
     std::size_t bytes = 0;
   };
-  constexpr std::size_t kPartOverhead = 4 + 4 + 8 + 5 * 4 + 4 + kMaxIdBytes + 8;  // envelope, fields, a name (an id)
+  constexpr std::size_t kPartOverhead = part_fixed_bytes(kMaxIdBytes);  // with a name as long as an id may be
   if (part_bytes <= kPartOverhead + item_bytes(0) + 1024) return fail("--part-bytes " + std::to_string(part_bytes) + " cannot hold an item");
   const std::size_t room = part_bytes - kPartOverhead;
   std::vector<Planned> plan(1);

@@ -15,6 +15,26 @@ namespace tandem {
 
 using namespace checks;
 
+namespace {
+
+// Each of n items' availability (0 or 1) and its value of each of the catalog's features (one of
+// the feature's rows, or -1): values is n x F, as ItemCatalog::values.
+Status check_item_values(const ItemCatalog& cat, const std::int32_t* values, const std::uint8_t* available, std::size_t n) {
+  const std::size_t f = cat.feature_count();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (available[i] > 1) return Status::error("item_available: row " + std::to_string(i) + " is neither 0 nor 1");
+    for (std::size_t k = 0; k < f; ++k) {
+      const std::int32_t v = values[i * f + k];
+      if (v < -1 || v >= cat.features[k].rows())
+        return Status::error("item_features: row " + std::to_string(i) + " names value " + std::to_string(v) + " of feature '" +
+                             cat.features[k].name + "', which has " + std::to_string(cat.features[k].rows()));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Status Model::validate_catalog() const {
   const ItemCatalog& cat = w_.catalog;
   const std::size_t n = w_.item_ids.size(), f = cat.feature_count();
@@ -51,16 +71,7 @@ Status Model::validate_catalog() const {
     if (!(s = check_len(bias.c_str(), w_.feature_bias[k], ft.rows())).ok()) return s;
     if (!(s = check_values(bias.c_str(), w_.feature_bias[k])).ok()) return s;
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    if (cat.available[i] > 1) return Status::error("item_available: row " + std::to_string(i) + " is neither 0 nor 1");
-    for (std::size_t k = 0; k < f; ++k) {
-      const std::int32_t v = cat.value(i, k);
-      if (v < -1 || v >= cat.features[k].rows())
-        return Status::error("item_features: row " + std::to_string(i) + " names value " + std::to_string(v) + " of feature '" +
-                             cat.features[k].name + "', which has " + std::to_string(cat.features[k].rows()));
-    }
-  }
-  return {};
+  return check_item_values(cat, cat.values.data(), cat.available.data(), n);
 }
 
 void Model::add_feature_rows(const std::int32_t* values, float sign, float* vec, float* bias) const {
@@ -209,6 +220,7 @@ Status Model::add_part(const ItemPart& part, std::size_t* added) {
     return s;
   }
   if (!(s = check_values("item_bias", part.bias.data(), static_cast<Eigen::Index>(n), 1)).ok()) return s;
+  if (!(s = check_item_values(w_.catalog, part.values.data(), part.available.data(), n)).ok()) return s;
   IdIndex seen;  // over part.ids[0..i)
   std::vector<std::int32_t> rows(n);
   std::size_t fresh = 0;
@@ -216,13 +228,6 @@ Status Model::add_part(const ItemPart& part, std::size_t* added) {
     if (const char* problem = id_problem(part.ids[i])) return Status::error("item id at row " + std::to_string(i) + " " + problem);
     if (seen.find(part.ids[i], part.ids) >= 0) return Status::error("item id " + quote_value(part.ids[i]) + " appears twice");
     seen.add(part.ids);
-    if (part.available[i] > 1) return Status::error("item_available: row " + std::to_string(i) + " is neither 0 nor 1");
-    for (std::size_t k = 0; k < f; ++k) {
-      const std::int32_t v = part.values[i * f + k];
-      if (v < -1 || v >= w_.catalog.features[k].rows())
-        return Status::error("item_features: row " + std::to_string(i) + " names value " + std::to_string(v) + " of feature '" +
-                             w_.catalog.features[k].name + "', which has " + std::to_string(w_.catalog.features[k].rows()));
-    }
     const std::int32_t row = find_row(part.ids[i]);
     rows[i] = row >= 0 ? row : static_cast<std::int32_t>(n0 + fresh++);
   }

@@ -71,7 +71,7 @@ Status read_part(const Model& model, const std::uint8_t* data, std::size_t size,
   if (!r.get(&ids_size) || ids_size > r.remaining()) return fail("truncated (" + std::to_string(size) + " bytes)");
   // Every size follows from N; a file of another size is refused before anything is sized by N.
   const std::uint64_t n = count;
-  const std::uint64_t per_item = d * (part.int8 ? 1 : 4) + (part.int8 ? 4 : 0) + 4 + 4 * f + 1;
+  const std::uint64_t per_item = part_row_bytes(d, f, part.int8);
   const std::uint64_t rest = r.remaining() - ids_size;
   if (n * per_item != rest)
     return fail(std::to_string(size) + " bytes: its " + std::to_string(n) + " items of dimension " + std::to_string(d) + " take " +

@@ -28,6 +28,14 @@ namespace tandem {
 
 constexpr std::uint32_t kPartFormatVersion = 1;
 
+// What a part file takes: its fixed bytes (envelope, fields, the name of `name_bytes`, the ids'
+// length), and per item its row (vector, scale, bias, feature values, availability) plus its id
+// and NUL.
+constexpr std::size_t part_fixed_bytes(std::size_t name_bytes) { return 4 + 4 + 8 + 5 * 4 + name_bytes + 4 + 8; }
+constexpr std::size_t part_row_bytes(std::size_t dim, std::size_t features, bool int8) {
+  return dim * (int8 ? 1 : 4) + (int8 ? 4 : 0) + 4 + 4 * features + 1;
+}
+
 // `part` as a part file of `model` (its fingerprint, dimension and features; the part's values
 // index the model's feature values).
 std::vector<std::uint8_t> write_part(const Model& model, const ItemPart& part);

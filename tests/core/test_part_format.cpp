@@ -74,6 +74,8 @@ TEST_P(Parts, AddedPartsScoreAsTheWholeModel) {
     ItemPart part;
     ASSERT_TRUE(read_part(*s.base, file.data(), file.size(), &part).ok());
     EXPECT_EQ(part.name, "part");
+    // The sizes `tandem split` plans with: 15 rows of ids "SKU-10NN" (8 bytes and a NUL), one feature.
+    EXPECT_EQ(file.size(), part_fixed_bytes(4) + 15 * (part_row_bytes(12, 1, GetParam()) + 9));
     std::size_t added = 0;
     const Status st = s.base->add_part(part, &added);
     ASSERT_TRUE(st.ok()) << st.message();
